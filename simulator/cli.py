@@ -1,0 +1,146 @@
+"""clustersim: validate, run and compare scenario files.
+
+The only module that knows about exit codes and the terminal: 0 ok, 1 internal error,
+2 invalid input (one line per problem: FILE:LINE: field.path: expected …, found …).
+Heavy libraries are imported inside the commands so that `--help` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+__all__ = ["main"]
+
+EXAMPLES = """examples:
+  clustersim validate scenarios/*.yaml
+  clustersim run scenarios/expansion.yaml --draws 2000 --overwrite
+  clustersim compare scenarios/baseline.yaml scenarios/expansion.yaml --overwrite
+"""
+
+
+def _say(args: argparse.Namespace, text: str) -> None:
+    if not args.quiet:
+        print(text)
+
+
+def _runs(args: argparse.Namespace) -> list:  # type: ignore[type-arg]
+    """Load and simulate every file; every input problem of every file is reported."""
+    from simulator.errors import InputError
+    from simulator.run import run_file
+
+    runs, problems = [], []
+    for f in args.files:
+        try:
+            runs.append(run_file(f, draws=args.draws, seed=args.seed))
+        except InputError as e:
+            problems.extend(e.problems)
+    if problems:
+        raise InputError(problems)
+    return runs
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check scenario files (schema, extends, geometry) without running them."""
+    from simulator.errors import InputError
+    from simulator.geodata import resolve_cluster_geometries
+    from simulator.scenario.load import load_scenario
+
+    problems = []
+    for f in args.files:
+        try:
+            loaded = load_scenario(f)
+            geoms = resolve_cluster_geometries(loaded)
+        except InputError as e:
+            problems.extend(e.problems)
+            continue
+        s = loaded.scenario
+        _say(args, f"{f}: ok — {s.id}, {len(s.clusters)} clusters, "
+                   f"{sum(c.area_ha for c in s.clusters):.1f} ha, {s.base_year}–{s.horizon_year}")
+        for w in geoms.warnings:
+            _say(args, f"{f}: warning: {w}")
+    if problems:
+        raise InputError(problems)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Simulate scenario files and write results/<id>/ (summary, timeseries, GeoPackage, map)."""
+    from simulator.outputs import write_outputs
+
+    for run in _runs(args):
+        folder = write_outputs(run, Path(args.out), overwrite=args.overwrite, maps_dir=args.maps)
+        _say(args, f"{run.loaded.scenario.id}: {run.draws} draws → {folder}/")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Run two or more scenarios and write comparison.csv and comparison.html."""
+    from simulator.compare import comparison_name, write_comparison
+
+    runs = _runs(args)
+    out = Path(args.out) if args.out else Path("results") / comparison_name(runs)
+    write_comparison(runs, out, overwrite=args.overwrite, maps_dir=args.maps)
+    _say(args, f"comparison of {', '.join(r.results.scenario_id for r in runs)} → {out}/")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    from simulator import __version__
+
+    p = argparse.ArgumentParser(
+        prog="clustersim", description="Cluster-park planning simulator for Thường Tín (Hà Nội).",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=f"clustersim {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--quiet", action="store_true", help="print only errors")
+    common.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    sim = argparse.ArgumentParser(add_help=False)
+    sim.add_argument("--draws", type=int, help="Monte Carlo draws (default: the scenario's)")
+    sim.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    sim.add_argument("--maps", type=Path, default=None, help="also copy maps into this folder")
+    sim.add_argument("--overwrite", action="store_true", help="replace existing output folders")
+
+    def add(name: str, fn: Callable[[argparse.Namespace], int], parents: list, nargs: str) -> argparse.ArgumentParser:  # type: ignore[type-arg]
+        sp = sub.add_parser(name, help=fn.__doc__, description=fn.__doc__, parents=parents)
+        sp.add_argument("files", nargs=nargs, metavar="FILE", help="scenario YAML file")
+        sp.set_defaults(func=fn)
+        return sp
+
+    add("validate", cmd_validate, [common], "+")
+    add("run", cmd_run, [common, sim], "+").add_argument(
+        "--out", default="results", help="results folder (default: results)")
+    add("compare", cmd_compare, [common, sim], "+").add_argument(
+        "--out", default=None, help="output folder (default: results/<a>-vs-<b>)")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "compare" and len(args.files) < 2:
+        print("clustersim compare: expected two or more scenario files", file=sys.stderr)
+        return 2
+    if getattr(args, "draws", None) is not None and args.draws < 1:
+        print("clustersim: --draws: expected a whole number ≥ 1, found "
+              f"{args.draws}", file=sys.stderr)
+        return 2
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("clustersim: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # the one place that turns exceptions into exit codes
+        from simulator.errors import InputError
+
+        if isinstance(e, InputError):
+            for problem in e.problems:
+                print(problem, file=sys.stderr)
+            return 2
+        if args.debug:
+            raise
+        print(f"clustersim: internal error: {type(e).__name__}: {e} (rerun with --debug "
+              "for the traceback)", file=sys.stderr)
+        return 1

@@ -1,0 +1,179 @@
+"""Geometry: the bundled district layers and each cluster's outline, with CRS discipline.
+
+Storage and maps use WGS84 (EPSG:4326); every area and distance is measured in VN-2000 /
+TM-3 zone 482 (EPSG:5897, central meridian 105°00′, the projection used for Hà Nội).
+Only this module and `scenario.load` read input files.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from simulator.errors import GeodataError, Problem
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from simulator.scenario.load import LoadedScenario
+    from simulator.scenario.schema import Cluster
+
+__all__ = [
+    "STORAGE_CRS", "METRIC_CRS", "BUNDLE", "LAYERS", "geodata_dir", "load_layer",
+    "ClusterGeometries", "resolve_cluster_geometries", "area_ha",
+]
+
+STORAGE_CRS = "EPSG:4326"
+METRIC_CRS = "EPSG:5897"
+BUNDLE = "thuong_tin.gpkg"
+LAYERS = ("district", "communes", "communes_2025", "clusters", "roads", "water")
+AREA_WARN = 0.05  # declared vs measured area: warn above 5 %
+REPAIR_MAX = 0.005  # a repaired geometry may change its area by at most 0.5 %
+
+
+def geodata_dir() -> Path:
+    """The bundled data folder: $CLUSTERSIM_GEODATA, else `geodata/` beside the package."""
+    env = os.environ.get("CLUSTERSIM_GEODATA")
+    return Path(env) if env else Path(__file__).resolve().parent.parent / "geodata"
+
+
+@cache
+def load_layer(name: str) -> gpd.GeoDataFrame:
+    """A bundled layer in EPSG:4326. Unknown names list the valid ones."""
+    import pyogrio
+
+    path = geodata_dir() / BUNDLE
+    if name not in LAYERS:
+        raise GeodataError([Problem(str(path), None, "layer", f"one of {', '.join(LAYERS)}", name)])
+    if not path.is_file():
+        raise GeodataError([Problem(str(path), None, "", "the bundled GeoPackage "
+                                    "(run `python geodata/build.py`)", "no such file")])
+    return pyogrio.read_dataframe(path, layer=name).to_crs(STORAGE_CRS)
+
+
+def area_ha(geoms: Any) -> Any:
+    """Areas in hectares, measured in the metric CRS."""
+    return geoms.to_crs(METRIC_CRS).area / 10_000.0
+
+
+@dataclass(frozen=True)
+class ClusterGeometries:
+    """One row per scenario cluster (same order): id, geometry (EPSG:4326), accuracy,
+    area_ha_measured; plus warnings a planner should read."""
+
+    frame: gpd.GeoDataFrame
+    warnings: tuple[str, ...]
+
+
+def _problem(loaded: LoadedScenario, i: int, key: str, expected: str, found: str) -> Problem:
+    file, line, path = loaded.sources.locate(("clusters", i, "geometry", key))
+    return Problem(file, line, path, expected, found)
+
+
+def _read_file(loaded: LoadedScenario, i: int, c: Cluster) -> tuple[Any, str]:
+    import pyogrio
+
+    g = c.geometry
+    path = (loaded.sources.file_of(("clusters", i, "geometry", "file")).parent / g.file).resolve()  # type: ignore[operator]
+    if not path.exists():
+        raise GeodataError([_problem(loaded, i, "file", "an existing GIS file", str(path))])
+    try:
+        df = pyogrio.read_dataframe(path, layer=g.layer)
+    except Exception as e:  # pyogrio raises several error types for unreadable files
+        raise GeodataError([_problem(loaded, i, "file", "a GIS file GDAL can read", f"{path.name}: {e}")])
+    if df.crs is None and g.crs is None:
+        raise GeodataError([_problem(loaded, i, "file", "a file with a CRS, or `crs:` in the "
+                                     "scenario (e.g. EPSG:5897 for VN-2000 / TM-3 105°00′)",
+                                     f"{path.name} has no CRS")])
+    if g.crs is not None:
+        df = df.set_crs(g.crs, allow_override=True)
+    if g.feature is not None:
+        field = g.id_field or "id"
+        if field not in df.columns:
+            raise GeodataError([_problem(loaded, i, "id_field", f"a field of {path.name} "
+                                         f"({', '.join(map(str, df.columns[:-1]))})", field)])
+        df = df[df[field].astype(str) == str(g.feature)]
+        if df.empty:
+            raise GeodataError([_problem(loaded, i, "feature", f"a {field} value in {path.name}",
+                                         repr(g.feature))])
+    elif len(df) != 1:
+        raise GeodataError([_problem(loaded, i, "feature", f"a feature id (with id_field): "
+                                     f"{path.name} has {len(df)} features", "none")])
+    return df.to_crs(STORAGE_CRS).geometry.iloc[0], "digitised"
+
+
+def _inline(loaded: LoadedScenario, i: int, c: Cluster) -> tuple[Any, str]:
+    import geopandas as gpd
+    import shapely
+
+    g = c.geometry
+    try:
+        geom = shapely.from_wkt(g.inline) if isinstance(g.inline, str) else shapely.geometry.shape(g.inline)
+    except Exception as e:  # shapely raises GEOSException, ValueError, KeyError…
+        raise GeodataError([_problem(loaded, i, "inline", "a GeoJSON geometry or WKT", str(e))])
+    s = gpd.GeoSeries([geom], crs=g.crs or STORAGE_CRS).to_crs(STORAGE_CRS)
+    return s.iloc[0], "digitised"
+
+
+def _bundled(loaded: LoadedScenario, i: int, c: Cluster) -> tuple[Any, str]:
+    layer = load_layer("clusters")
+    row = layer[layer["id"] == c.geometry.bundled]
+    if row.empty:
+        raise GeodataError([_problem(loaded, i, "bundled", "an id of the bundled clusters layer "
+                                     f"({len(layer)} ids, e.g. {', '.join(layer['id'][:3])})",
+                                     repr(c.geometry.bundled))])
+    return row.geometry.iloc[0], str(row["accuracy"].iloc[0])
+
+
+def _checked(loaded: LoadedScenario, i: int, geom: Any, warnings: list[str]) -> Any:
+    """Reject empty, non-polygonal or wrong-hemisphere geometry; repair small invalidities."""
+    import geopandas as gpd
+    import shapely
+
+    key = next(k for k in ("bundled", "file", "inline") if getattr(loaded.scenario.clusters[i].geometry, k))
+    if geom is None or geom.is_empty:
+        raise GeodataError([_problem(loaded, i, key, "a non-empty polygon", "an empty geometry")])
+    if geom.geom_type not in ("Polygon", "MultiPolygon"):
+        raise GeodataError([_problem(loaded, i, key, "a polygon", geom.geom_type)])
+    x, y = geom.centroid.x, geom.centroid.y
+    if not (100 <= x <= 112 and 6 <= y <= 25):
+        raise GeodataError([_problem(loaded, i, key, "a polygon in northern Việt Nam (WGS84 "
+                                     "lon 100–112, lat 6–25); wrong CRS or hemisphere?",
+                                     f"centre at lon {x:.4f}, lat {y:.4f}")])
+    if not geom.is_valid:
+        fixed = shapely.make_valid(geom)
+        before, after = area_ha(gpd.GeoSeries([geom, fixed], crs=STORAGE_CRS)).tolist()
+        if fixed.geom_type not in ("Polygon", "MultiPolygon") or abs(after - before) > REPAIR_MAX * before:
+            raise GeodataError([_problem(loaded, i, key, "a valid polygon (repair would change "
+                                         "its area by more than 0.5 %)", shapely.is_valid_reason(geom))])
+        warnings.append(f"{loaded.scenario.clusters[i].id}: invalid geometry repaired "
+                        f"({shapely.is_valid_reason(geom)}); area {before:.2f} → {after:.2f} ha")
+        geom = fixed
+    return geom
+
+
+def resolve_cluster_geometries(loaded: LoadedScenario) -> ClusterGeometries:
+    """Each cluster's outline; all problems are collected and raised together."""
+    import geopandas as gpd
+
+    readers = {"bundled": _bundled, "file": _read_file, "inline": _inline}
+    rows, problems, warnings = [], [], []
+    for i, c in enumerate(loaded.scenario.clusters):
+        kind = next(k for k in readers if getattr(c.geometry, k) is not None)
+        try:
+            geom, accuracy = readers[kind](loaded, i, c)
+            rows.append((c.id, _checked(loaded, i, geom, warnings), accuracy))
+        except GeodataError as e:
+            problems.extend(e.problems)
+    if problems:
+        raise GeodataError(problems)
+    frame = gpd.GeoDataFrame(rows, columns=["id", "geometry", "accuracy"], crs=STORAGE_CRS)
+    frame["area_ha_measured"] = area_ha(frame.geometry).to_numpy()
+    for c, measured in zip(loaded.scenario.clusters, frame["area_ha_measured"]):
+        if abs(measured - c.area_ha) > AREA_WARN * c.area_ha:
+            warnings.append(f"{c.id}: declared area {c.area_ha:g} ha differs from the measured "
+                            f"{measured:.1f} ha by more than 5 %; the model uses the declared area")
+    return ClusterGeometries(frame, tuple(warnings))

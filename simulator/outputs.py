@@ -1,0 +1,175 @@
+"""The output contract: results/<scenario-id>/ written to a temporary folder, then renamed.
+
+summary.json · timeseries.csv · clusters.gpkg · map.html   (docs/outputs.md)
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator
+
+import numpy as np
+
+from simulator import __version__
+from simulator.errors import OutputExistsError, Problem
+from simulator.results import METRICS, milestone_years
+from simulator.uncertainty import quantiles
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+    from simulator.maps.view import MapView
+    from simulator.run import Run
+
+__all__ = ["atomic_folder", "timeseries_frame", "summary", "map_view", "write_outputs",
+           "POPUP_METRICS"]
+
+STATS = ("mean", "p10", "p50", "p90")
+POPUP_METRICS = ("gross_area_ha", "leased_area_ha", "occupancy_pct", "jobs",
+                 "budget_revenue_bn_vnd", "cumulative_net_cash_bn_vnd")
+_LABELS = {
+    "gross_area_ha": "Gross area", "leased_area_ha": "Leased area", "occupancy_pct": "Occupancy",
+    "jobs": "Jobs", "budget_revenue_bn_vnd": "Budget revenue",
+    "cumulative_net_cash_bn_vnd": "Developer cumulative net cash",
+}
+
+
+@contextmanager
+def atomic_folder(final: Path, *, overwrite: bool) -> Iterator[Path]:
+    """Yield a temporary sibling folder; rename it to `final` only if the block succeeds."""
+    final = Path(final)
+    if final.exists() and not overwrite:
+        raise OutputExistsError([Problem(str(final), None, "", "a new output folder (or "
+                                         "--overwrite to replace it)", "it already exists")])
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.parent / f".{final.name}.tmp-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    try:
+        yield tmp
+        if final.exists():
+            old = final.parent / f".{final.name}.old-{uuid.uuid4().hex[:8]}"
+            final.rename(old)
+            tmp.rename(final)
+            shutil.rmtree(old)
+        else:
+            tmp.rename(final)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+
+
+def timeseries_frame(run: Run) -> pd.DataFrame:
+    """Long table: scenario, cluster, year, metric, unit, mean, p10, p50, p90 (ALL = district)."""
+    import pandas as pd
+
+    r = run.results
+    ids = [*r.cluster_ids, "ALL"]
+    frames = []
+    for metric, unit in METRICS.items():
+        stacked = np.concatenate([r.metrics[metric], r.district[metric][:, None, :]], axis=1)
+        q = quantiles(stacked)  # each (cluster+1, year)
+        frames.append(pd.DataFrame({
+            "scenario": r.scenario_id,
+            "cluster": np.repeat(ids, len(r.years)),
+            "year": np.tile(r.years, len(ids)),
+            "metric": metric, "unit": unit,
+            **{s: q[s].ravel() for s in STATS},
+        }))
+    return pd.concat(frames, ignore_index=True)
+
+
+def summary(run: Run) -> dict[str, Any]:
+    """Provenance and the district's key indicators at the milestone years."""
+    s, r = run.loaded.scenario, run.results
+    years = milestone_years(s.base_year, s.horizon_year)
+    return {
+        "scenario": s.id, "title": s.title, "tool_version": __version__,
+        "seed": run.seed, "draws": run.draws, "scenario_sha256": run.loaded.sha256,
+        "scenario_files": [Path(p).name for p in run.loaded.chain],
+        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "base_year": s.base_year, "horizon_year": s.horizon_year, "milestone_years": years,
+        "indicators": {
+            m: {"unit": u, "years": {str(y): _rounded(r.district_at(m, y)) for y in years}}
+            for m, u in METRICS.items()
+        },
+        "warnings": list(run.geometries.warnings),
+    }
+
+
+def _rounded(stats: dict[str, float]) -> dict[str, float]:
+    return {k: round(v, 4) for k, v in stats.items()}
+
+
+def _cluster_table(run: Run) -> gpd.GeoDataFrame:
+    """Clusters with their attributes and indicators (mean, p10, p90) at the horizon."""
+    s, r = run.loaded.scenario, run.results
+    g = run.geometries.frame.copy()
+    for col in ("name", "commune", "status", "kind", "source"):
+        g[col] = [getattr(c, col) for c in s.clusters]
+    g["declared_area_ha"] = [c.area_ha for c in s.clusters]
+    g["inferred"] = [c.inferred for c in s.clusters]
+    for m in METRICS:
+        for stat in ("mean", "p10", "p90"):
+            g[f"{m}_{stat}" if stat != "mean" else m] = r.clusters_at(m, s.horizon_year, stat)
+    return g
+
+
+def _commune_table(run: Run, clusters: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Bundled communes with the horizon totals of the clusters whose centre lies in them."""
+    from simulator.geodata import load_layer
+
+    communes = load_layer("communes").copy()
+    centres = clusters.set_geometry(clusters.geometry.representative_point())
+    joined = centres.sjoin(communes[["id", "geometry"]], predicate="within", rsuffix="commune")
+    for m in ("gross_area_ha", "leased_area_ha", "jobs", "farmland_converted_ha"):
+        sums = joined.groupby("id_commune")[m].sum()
+        communes[f"ccn_{m}"] = communes["id"].map(sums).fillna(0.0).to_numpy()
+    return communes
+
+
+def map_view(run: Run, clusters: gpd.GeoDataFrame | None = None) -> MapView:
+    """What the scenario map shows: the bundled layers plus clusters at the horizon year."""
+    from simulator.geodata import load_layer
+    from simulator.maps.view import Indicator, MapView
+
+    s = run.loaded.scenario
+    clusters = _cluster_table(run) if clusters is None else clusters
+    return MapView(
+        scenario_id=s.id, title=s.title, description=s.description, year=s.horizon_year,
+        provenance={"version": __version__, "seed": run.seed, "draws": run.draws,
+                    "scenario_sha256": run.loaded.sha256},
+        clusters=clusters,
+        indicators=tuple(Indicator(m, _LABELS[m], METRICS[m], 1 if m.endswith("_ha") else 0)
+                         for m in POPUP_METRICS),
+        communes=load_layer("communes"), district=load_layer("district"),
+        roads=load_layer("roads"), water=load_layer("water"),
+        notes=("Geometry is approximate (schematic): positions from commune centroids and "
+               "name-derived guesses, see geodata/README.md.", *run.geometries.warnings),
+    )
+
+
+def write_outputs(run: Run, out_root: Path, *, overwrite: bool, maps_dir: Path | None = None) -> Path:
+    """Write results/<id>/ atomically; also copy the map to `maps_dir/<id>.html` if given."""
+    from simulator.maps import render_scenario_map
+
+    final = Path(out_root) / run.loaded.scenario.id
+    clusters = _cluster_table(run)
+    html = render_scenario_map(map_view(run, clusters))
+    with atomic_folder(final, overwrite=overwrite) as tmp:
+        timeseries_frame(run).to_csv(tmp / "timeseries.csv", index=False, float_format="%.6f",
+                                     lineterminator="\n")
+        (tmp / "summary.json").write_text(json.dumps(summary(run), indent=2, ensure_ascii=False)
+                                          + "\n", encoding="utf-8")
+        clusters.to_file(tmp / "clusters.gpkg", layer="clusters", driver="GPKG")
+        _commune_table(run, clusters).to_file(tmp / "clusters.gpkg", layer="communes", driver="GPKG")
+        (tmp / "map.html").write_text(html, encoding="utf-8")
+    if maps_dir is not None:
+        Path(maps_dir).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(final / "map.html", Path(maps_dir) / f"{run.loaded.scenario.id}.html")
+    return final

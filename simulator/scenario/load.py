@@ -1,0 +1,310 @@
+"""Read scenario files: YAML with line numbers → resolve `extends` → validate → Scenario.
+
+Precedence when a file says `extends: parent.yaml` (applied in this order):
+  1. the parent is resolved first, recursively (a cycle or a missing parent is an error);
+  2. the child's top-level keys override the parent's; mappings (e.g. `district`) merge key by
+     key, lists and scalars are replaced — except `clusters`;
+  3. `remove_clusters: [id, …]` drops parent clusters;
+  4. `modify_clusters: {id: {…}}` merges the given keys into a parent cluster (lists replaced);
+  5. the child's `clusters:` are appended; reusing a parent's id is an error (use modify).
+Every value keeps the file and line it came from, so a validation problem points at the line
+that introduced the bad value, in whichever file of the chain that is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from simulator.errors import Problem, ScenarioError
+
+__all__ = ["LoadedScenario", "load_scenario", "SourceMap"]
+
+_CHILD_ONLY = ("extends", "remove_clusters", "modify_clusters")
+
+
+class LDict(dict):  # type: ignore[type-arg]
+    """A mapping that remembers its file and the line of each key."""
+
+    file: str
+    line: int
+    lines: dict[Any, int]
+
+
+class LList(list):  # type: ignore[type-arg]
+    """A sequence that remembers its file and the line of each item."""
+
+    file: str
+    line: int
+    lines: list[int]
+
+
+def _located(node: Any, file: str) -> Any:
+    """ruamel round-trip nodes → LDict/LList carrying file and 1-based lines."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if isinstance(node, CommentedMap):
+        out = LDict((k, _located(v, file)) for k, v in node.items())
+        out.file, out.line = file, node.lc.line + 1
+        out.lines = {k: node.lc.key(k)[0] + 1 for k in node}
+        return out
+    if isinstance(node, CommentedSeq):
+        out_l = LList(_located(v, file) for v in node)
+        out_l.file, out_l.line = file, node.lc.line + 1
+        out_l.lines = [node.lc.item(i)[0] + 1 for i in range(len(node))]
+        return out_l
+    if isinstance(node, str):
+        return str(node)
+    return node
+
+
+def _read_yaml(path: Path) -> LDict:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    shown = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError([Problem(shown, None, "", "an existing scenario file", "no such file")])
+    except (OSError, UnicodeDecodeError) as e:
+        raise ScenarioError([Problem(shown, None, "", "a readable UTF-8 text file", str(e))])
+    try:
+        data = YAML(typ="rt").load(text)
+    except MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark else None
+        what = " ".join(str(x) for x in (e.context, e.problem) if x)
+        raise ScenarioError([Problem(shown, line, "", "valid YAML", what)])
+    except YAMLError as e:
+        raise ScenarioError([Problem(shown, None, "", "valid YAML", str(e).splitlines()[0])])
+    if not isinstance(data, dict):
+        raise ScenarioError([Problem(shown, 1, "", "a mapping of scenario fields", type(data).__name__)])
+    return _located(data, shown)
+
+
+def _merge(parent: Any, child: Any) -> Any:
+    if isinstance(parent, LDict) and isinstance(child, LDict):
+        out = LDict(parent)
+        out.file, out.line, out.lines = child.file, child.line, {**parent.lines, **child.lines}
+        for k, v in child.items():
+            out[k] = _merge(parent[k], v) if k in parent else v
+        return out
+    return child
+
+
+def _cluster_index(clusters: Any) -> dict[str, int]:
+    if not isinstance(clusters, list):
+        return {}
+    return {c["id"]: i for i, c in enumerate(clusters) if isinstance(c, dict) and "id" in c}
+
+
+def _problem(node: LDict, key: str, expected: str, found: str) -> Problem:
+    return Problem(node.file, node.lines.get(key, node.line), key, expected, found)
+
+
+def _apply_child(parent: LDict, child: LDict) -> LDict:
+    """Steps 2–5 of the precedence order in this module's docstring."""
+    problems: list[Problem] = []
+    plain = LDict((k, v) for k, v in child.items() if k not in (*_CHILD_ONLY, "clusters"))
+    plain.file, plain.line, plain.lines = child.file, child.line, child.lines
+    merged = _merge(parent, plain)
+    clusters = LList(parent.get("clusters") or [])
+    old = parent.get("clusters")
+    clusters.file = getattr(old, "file", parent.file)
+    clusters.line = getattr(old, "line", parent.line)
+    clusters.lines = list(getattr(old, "lines", [parent.line] * len(clusters)))
+
+    removed = child.get("remove_clusters") or []
+    index = _cluster_index(clusters)
+    for rid in removed if isinstance(removed, list) else [removed]:
+        if rid not in index:
+            problems.append(_problem(child, "remove_clusters", "a cluster id of the parent",
+                                     f"{rid!r} (parent has {', '.join(index) or 'none'})"))
+    keep = [i for i, c in enumerate(clusters) if not (isinstance(c, dict) and c.get("id") in removed)]
+    kept, kept.file, kept.line = LList(clusters[i] for i in keep), clusters.file, clusters.line
+    kept.lines = [clusters.lines[i] for i in keep]
+
+    modify = child.get("modify_clusters") or {}
+    index = _cluster_index(kept)
+    if not isinstance(modify, dict):
+        problems.append(_problem(child, "modify_clusters", "a mapping of cluster id → fields",
+                                 type(modify).__name__))
+        modify = {}
+    for mid, change in modify.items():
+        if mid not in index:
+            problems.append(Problem(modify.file, modify.lines.get(mid), f"modify_clusters.{mid}",
+                                    "a cluster id of the parent", repr(mid)))
+        elif not isinstance(change, dict):
+            problems.append(Problem(modify.file, modify.lines.get(mid), f"modify_clusters.{mid}",
+                                    "a mapping of cluster fields", repr(change)))
+        else:
+            kept[index[mid]] = _merge(kept[index[mid]], change)
+
+    added = child.get("clusters") or []
+    for j, c in enumerate(added):
+        cid = c.get("id") if isinstance(c, dict) else None
+        if cid in index:
+            problems.append(Problem(added.file, added.lines[j], f"clusters[{j}].id",
+                                    f"a new cluster id (use modify_clusters to change {cid!r}"
+                                    f", defined in the parent)", repr(cid)))
+        kept.append(c)
+        kept.lines.append(added.lines[j])
+    if problems:
+        raise ScenarioError(problems)
+    merged["clusters"] = kept
+    merged.lines.setdefault("clusters", kept.line)
+    return merged
+
+
+def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[LDict, tuple[Path, ...]]:
+    path = path.resolve()
+    if path in chain:
+        loop = " → ".join(p.name for p in (*chain[chain.index(path):], path))
+        raise ScenarioError([Problem(str(chain[-1]), None, "extends", "no cycle of extends",
+                                     loop)])
+    doc = _read_yaml(path)
+    chain = (*chain, path)
+    parent_name = doc.get("extends")
+    if parent_name is None:
+        return doc, chain
+    if not isinstance(parent_name, str):
+        raise ScenarioError([_problem(doc, "extends", "a file name", repr(parent_name))])
+    parent_path = (path.parent / parent_name)
+    if not parent_path.is_file():
+        raise ScenarioError([_problem(doc, "extends", "an existing parent scenario file",
+                                      f"{parent_name} (no such file next to {path.name})")])
+    parent, parents = _resolve(parent_path, chain)
+    return _apply_child(parent, doc), parents
+
+
+@dataclass(frozen=True)
+class SourceMap:
+    """Finds the file and line behind a field path of the resolved scenario."""
+
+    root: LDict
+
+    def locate(self, loc: tuple[Any, ...]) -> tuple[str, int | None, str]:
+        """(file, line, readable path) for a pydantic-style location tuple."""
+        node: Any = self.root
+        file, line = self.root.file, None
+        parts: list[str] = []
+        for key in loc:
+            if isinstance(node, LDict) and key in node:
+                file, line = node.file, node.lines.get(key, node.line)
+                parts.append(f".{key}" if parts else str(key))
+                node = node[key]
+            elif isinstance(node, LList) and isinstance(key, int) and key < len(node):
+                file, line = getattr(node[key], "file", node.file), node.lines[key]
+                item = node[key]
+                label = item.get("id") if isinstance(item, dict) and "id" in item else key
+                parts.append(f"[{label}]")
+                node = item
+            elif isinstance(node, LDict) and isinstance(key, str) and key in _TAGS:
+                continue  # a distribution tag pydantic adds to the path
+            else:
+                parts.append(f".{key}" if parts else str(key))
+                node = None
+        return file, line, "".join(parts)
+
+    def file_of(self, loc: tuple[Any, ...]) -> Path:
+        """The file that declared the value at `loc` (to resolve relative paths in it)."""
+        return Path(self.locate(loc)[0])
+
+
+_TAGS = {"fixed", "uniform", "triangular", "pert", "normal", "lognormal",
+         "function-after[check(), tagged-union[Fixed,Uniform,Triangular,PERT,Normal,LogNormal]]"}
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    scenario: Any  # Scenario
+    sha256: str  # of the resolved, validated scenario (canonical JSON)
+    chain: tuple[str, ...]  # the file, then its parents
+    sources: SourceMap
+
+
+def _expected_found(err: dict[str, Any]) -> tuple[str, str]:
+    kind, msg = err["type"], err["msg"]
+    found = err.get("input")
+    shown = "nothing" if kind == "missing" else _short(found)
+    if kind == "extra_forbidden":
+        return "a known field", f"unknown field {err['loc'][-1]!r}"
+    if kind == "missing":
+        return "a value (this field is required)", "nothing"
+    if kind == "value_error":
+        text = msg.removeprefix("Value error, ")
+        exp, _, fnd = text.partition("; found ")
+        return exp, fnd or shown
+    if kind == "union_tag_invalid" or kind == "union_tag_not_found":
+        return "a number or {dist: fixed|uniform|triangular|pert|normal|lognormal, …}", shown
+    text = msg.removeprefix("Input should be ").removeprefix("Value error, ")
+    if text.startswith(("greater", "less")):
+        text = "a number " + text
+    return text, shown
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def _known_fields(model: Any, loc: tuple[Any, ...]) -> list[str]:
+    """Field names valid at the parent of `loc`, for a 'did you mean' hint."""
+    from simulator.scenario import schema
+
+    cls = schema.Scenario
+    for key in loc[:-1]:
+        if isinstance(key, int):
+            continue
+        field = cls.model_fields.get(key) if hasattr(cls, "model_fields") else None
+        if field is None:
+            return []
+        ann = field.annotation
+        inner = [a for a in getattr(ann, "__args__", (ann,)) if hasattr(a, "model_fields")]
+        if not inner:
+            return []
+        cls = inner[0]
+    return list(cls.model_fields)
+
+
+def _validation_problems(exc: Any, sources: SourceMap) -> list[Problem]:
+    import difflib
+
+    problems = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        file, line, path = sources.locate(loc)
+        expected, found = _expected_found(err)
+        if err["type"] == "extra_forbidden":
+            known = _known_fields(None, loc)
+            close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+            expected = f"one of {', '.join(known)}" if known else expected
+            if close:
+                expected = f"a known field (did you mean {close[0]!r}?)"
+        problems.append(Problem(file, line, path, expected, found))
+    return problems
+
+
+def load_scenario(path: str | Path) -> LoadedScenario:
+    """Load, resolve and validate a scenario file; raise ScenarioError with every problem."""
+    from pydantic import ValidationError
+
+    from simulator.scenario.schema import Scenario
+
+    doc, chain = _resolve(Path(path), ())
+    for key in _CHILD_ONLY[1:]:
+        doc.pop(key, None)
+    if len(chain) > 1:
+        doc["extends"] = str(chain[1].name)
+    sources = SourceMap(doc)
+    try:
+        scenario = Scenario.model_validate(doc)
+    except ValidationError as exc:
+        raise ScenarioError(_validation_problems(exc, sources)) from None
+    canonical = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    digest = hashlib.sha256(canonical.encode()).hexdigest()
+    return LoadedScenario(scenario, digest, tuple(str(p) for p in chain), sources)

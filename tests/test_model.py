@@ -1,0 +1,130 @@
+"""The model against hand-computed values (tests/data/mini.yaml) and its invariants."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simulator import land, model
+from simulator.inputs import build_inputs
+from simulator.scenario.load import load_scenario
+
+from conftest import DATA
+
+
+@pytest.fixture(scope="module")
+def mini_results():
+    inputs = build_inputs(load_scenario(DATA / "mini.yaml").scenario)
+    return model.simulate(inputs)
+
+
+def series(r, metric: str, cluster: str) -> dict[int, float]:
+    c = r.cluster_ids.index(cluster)
+    return dict(zip(r.years.tolist(), r.metrics[metric][0, c].round(6).tolist()))
+
+
+def test_ramp_by_hand() -> None:
+    years = np.arange(2020, 2026, dtype=float)
+    got = land.ramp(years, np.array([[2021.0, 2022.0]]), np.array([[2.0, 0.0]]))
+    assert got[0, 0].tolist() == [0, 0.5, 1, 1, 1, 1]
+    assert got[0, 1].tolist() == [0, 0, 1, 1, 1, 1]
+
+
+def test_alpha_timeline_by_hand(mini_results) -> None:
+    """10 ha approved 2020; cleared in 2020; built 2021–22; open 2023; full after 2 years."""
+    r = mini_results
+    assert series(r, "gross_area_ha", "alpha")[2020] == 10
+    assert series(r, "farmland_converted_ha", "alpha")[2020] == 5  # 0.5 × 10 ha
+    capex = series(r, "capex_bn_vnd", "alpha")
+    assert [capex[y] for y in (2020, 2021, 2022, 2023)] == [0, 125, 125, 0]  # 25 × 10 ÷ 2
+    leasable = series(r, "leasable_area_ha", "alpha")
+    assert [leasable[y] for y in (2022, 2023)] == [0, 6]
+    leased = series(r, "leased_area_ha", "alpha")
+    assert [leased[y] for y in (2022, 2023, 2024, 2030)] == [0, 3, 6, 6]
+    assert series(r, "jobs", "alpha")[2023] == 300
+    assert series(r, "occupancy_pct", "alpha")[2023] == 50
+    lease = series(r, "land_lease_revenue_bn_vnd", "alpha")
+    assert [lease[y] for y in (2023, 2024, 2025)] == [36, 36, 0]  # 12 bn/ha × 3 ha
+    assert series(r, "budget_revenue_bn_vnd", "alpha")[2025] == 6
+    assert series(r, "firm_revenue_bn_vnd", "alpha")[2025] == 300
+    assert series(r, "cumulative_net_cash_bn_vnd", "alpha")[2030] == -250 + 72
+
+
+def test_beta_fractional_clearance_by_hand(mini_results) -> None:
+    """Phase 2 clears for E[tri(1, 2, 4)] = 7/3 years from 2026, opens at 2029 1/3."""
+    r = mini_results
+    capex = series(r, "capex_bn_vnd", "beta")
+    assert capex[2024] == pytest.approx(100)  # phase 1: 25 × 4 ha in one year
+    assert capex[2028] == pytest.approx(100, abs=1e-4)  # 2/3 of 25 × 6 ha
+    assert capex[2029] == pytest.approx(50, abs=1e-4)
+    leased = series(r, "leased_area_ha", "beta")
+    assert leased[2025] == pytest.approx(1.2)  # phase 1: 0.6 × 4 ha × 1/2
+    assert leased[2029] == pytest.approx(2.4 + 1.2, abs=1e-5)  # + 3.6 ha × (2/3) / 2
+    assert leased[2030] == pytest.approx(2.4 + 3.0, abs=1e-5)
+
+
+def test_district_totals_are_sums_and_occupancy_a_ratio(mini_results) -> None:
+    r = mini_results
+    for m in ("gross_area_ha", "jobs", "capex_bn_vnd", "cumulative_net_cash_bn_vnd"):
+        np.testing.assert_allclose(r.district[m], r.metrics[m].sum(axis=1))
+    lease = r.district["leased_area_ha"]
+    able = r.district["leasable_area_ha"]
+    np.testing.assert_allclose(r.district["occupancy_pct"][able > 0], 100 * lease[able > 0] / able[able > 0])
+
+
+def _random_scenario(draws: int, seed: int, n_clusters: int, fill: float):
+    from simulator.scenario.schema import Scenario
+
+    poly = "POLYGON ((105.86 20.84, 105.861 20.84, 105.861 20.841, 105.86 20.84))"
+    clusters = [{
+        "id": f"c{i}", "name": f"C{i}", "commune": "x", "status": "proposed", "source": "t",
+        "geometry": {"inline": poly}, "area_ha": 5 + 7 * i,
+        "phases": [{"share": 0.4, "approval_year": 2022 + i, "clearance_years":
+                    {"dist": "triangular", "low": 0, "mode": 1, "high": 4}, "construction_years": 2},
+                   {"share": 0.6, "approval_year": 2027, "clearance_years":
+                    {"dist": "uniform", "low": 0.5, "high": 3}, "construction_years": 1}],
+    } for i in range(n_clusters)]
+    return Scenario.model_validate({
+        "id": "h", "title": "h", "base_year": 2023, "horizon_year": 2040, "seed": seed,
+        "draws": draws, "district": {"params": {"fill_years": fill}}, "clusters": clusters})
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 4), fill=st.floats(0, 6))
+def test_land_invariants(seed: int, n: int, fill: float) -> None:
+    r = model.simulate(build_inputs(_random_scenario(50, seed, n, fill)))
+    m = r.metrics
+    eps = 1e-9
+    assert (m["leased_area_ha"] <= m["leasable_area_ha"] + eps).all()
+    assert (m["leasable_area_ha"] <= m["gross_area_ha"] + eps).all()
+    assert (m["farmland_converted_ha"] <= m["gross_area_ha"] + eps).all()
+    assert ((m["occupancy_pct"] >= 0) & (m["occupancy_pct"] <= 100 + eps)).all()
+    assert (np.diff(m["gross_area_ha"], axis=-1) >= -eps).all()  # land is never un-approved
+    assert (m["jobs"][m["leased_area_ha"] == 0] == 0).all()  # no leased land, no jobs
+
+
+def test_chunked_equals_unchunked(monkeypatch: pytest.MonkeyPatch) -> None:
+    inputs = build_inputs(_random_scenario(200, 3, 3, 2.0))
+    whole = model.simulate(inputs)
+    monkeypatch.setattr(model, "_CHUNK_CELLS", 7 * 18)  # 1 draw per chunk
+    chunked = model.simulate(inputs)
+    for k in whole.metrics:
+        np.testing.assert_array_equal(whole.metrics[k], chunked.metrics[k])
+
+
+def test_adding_a_cluster_keeps_the_others_draws() -> None:
+    """Draws are keyed by parameter identity, not position."""
+    two = model.simulate(build_inputs(_random_scenario(100, 11, 2, 2.0)))
+    three = model.simulate(build_inputs(_random_scenario(100, 11, 3, 2.0)))
+    for k in ("leased_area_ha", "capex_bn_vnd"):
+        np.testing.assert_array_equal(two.metrics[k], three.metrics[k][:, :2])
+
+
+def test_same_seed_same_numbers_other_seed_other_numbers() -> None:
+    a = model.simulate(build_inputs(_random_scenario(100, 5, 2, 2.0)))
+    b = model.simulate(build_inputs(_random_scenario(100, 5, 2, 2.0)))
+    c = model.simulate(build_inputs(_random_scenario(100, 6, 2, 2.0)))
+    np.testing.assert_array_equal(a.metrics["leased_area_ha"], b.metrics["leased_area_ha"])
+    assert not np.array_equal(a.metrics["leased_area_ha"], c.metrics["leased_area_ha"])

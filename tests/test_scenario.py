@@ -1,0 +1,112 @@
+"""Scenario files: the bundled ones, inheritance, and located error messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from simulator.errors import ScenarioError
+from simulator.scenario.load import load_scenario
+
+from conftest import ROOT
+
+SCENARIOS = ROOT / "scenarios"
+
+
+def problems(path: Path) -> list[str]:
+    with pytest.raises(ScenarioError) as e:
+        load_scenario(path)
+    return [str(p) for p in e.value.problems]
+
+
+def test_bundled_scenarios_have_the_sourced_areas() -> None:
+    base = load_scenario(SCENARIOS / "baseline.yaml").scenario
+    assert len(base.clusters) == 11
+    assert sum(c.area_ha for c in base.clusters) == pytest.approx(195.0, abs=0.01)
+    named = {"quat_dong": 23.6, "quat_dong_mo_rong": 43.0, "ha_binh_phuong": 41.6,
+             "lien_phuong": 18.8, "duyen_thai": 18.4}
+    assert {c.id: c.area_ha for c in base.clusters if c.id in named} == named
+    assert all(c.inferred for c in base.clusters if c.id not in named)
+    exp = load_scenario(SCENARIOS / "expansion.yaml")
+    areas = {c.id: c.area_ha for c in exp.scenario.clusters}
+    assert [areas[k] for k in ("tin_an", "phu_van", "thong_nhat", "van_ninh", "nhat_hieu")] == [74, 73, 65, 45, 34]
+    assert [Path(p).name for p in exp.chain] == ["expansion.yaml", "approved.yaml", "baseline.yaml"]
+
+
+def test_every_cluster_and_phase_has_a_source() -> None:
+    for name in ("baseline", "approved", "expansion"):
+        for c in load_scenario(SCENARIOS / f"{name}.yaml").scenario.clusters:
+            assert c.source.strip(), c.id
+            assert all(p.source for p in c.phases), c.id
+
+
+def test_extends_add_remove_modify(write) -> None:
+    parent = (ROOT / "tests/data/mini.yaml").read_text(encoding="utf-8")
+    write("parent.yaml", parent)
+    child = write("child.yaml", """
+extends: parent.yaml
+id: child
+title: Child
+remove_clusters: [beta]
+modify_clusters:
+  alpha: {area_ha: 12, phases: [{share: 1.0, approval_year: 2021, clearance_years: 2, construction_years: 1}]}
+district: {params: {fill_years: 5}}
+clusters:
+  - {id: gamma, name: G, commune: x, status: proposed, source: t, area_ha: 3,
+     geometry: {inline: "POLYGON ((105.86 20.84, 105.861 20.84, 105.861 20.841, 105.86 20.84))"},
+     phases: [{share: 1, approval_year: 2025, clearance_years: 1, construction_years: 1}]}
+""")
+    s = load_scenario(child).scenario
+    assert [c.id for c in s.clusters] == ["alpha", "gamma"]
+    assert s.clusters[0].area_ha == 12 and s.clusters[0].phases[0].approval_year == 2021
+    assert s.clusters[0].name == "CCN Alpha"  # untouched keys are inherited
+    assert s.district.params.fill_years.central() == 5
+    assert s.district.params.jobs_per_leased_ha.central() == 100  # inherited from the parent
+    assert s.seed == 7
+
+
+def test_error_lines_point_into_the_file_that_set_the_value(write) -> None:
+    write("parent.yaml", (ROOT / "tests/data/mini.yaml").read_text(encoding="utf-8"))
+    child = write("child.yaml", "extends: parent.yaml\nid: c\ntitle: C\nmodify_clusters:\n  beta:\n    area_ha: -3\n")
+    (msg,) = problems(child)
+    assert msg.startswith(f"{child}:6: clusters[beta].area_ha: expected a number greater than 0, found -3")
+
+
+def test_unknown_field_suggests_the_right_one(mini) -> None:
+    mini.write_text(mini.read_text().replace("horizon_year: 2030", "horizon_yeer: 2030"))
+    msgs = problems(mini)
+    assert any(m.startswith(f"{mini}:5: horizon_yeer: expected a known field (did you mean 'horizon_year'?)") for m in msgs)
+    assert any("horizon_year: expected a value (this field is required)" in m for m in msgs)
+
+
+def test_wrong_type_and_bad_distribution(mini) -> None:
+    text = mini.read_text().replace("seed: 7", "seed: seven").replace(
+        "fill_years: 2", "fill_years: {dist: triangular, low: 3, mode: 2, high: 4}")
+    mini.write_text(text)
+    msgs = problems(mini)
+    assert f"{mini}:6: seed: expected a valid integer, unable to parse string as an integer, found 'seven'" in msgs
+    assert f"{mini}:12: district.params.fill_years: expected low ≤ mode ≤ high with low < high, found low 3, mode 2, high 4" in msgs
+
+
+def test_yaml_syntax_error_has_its_line(mini) -> None:
+    mini.write_text(mini.read_text().replace("seed: 7", "seed: [7"))
+    (msg,) = problems(mini)
+    assert msg.startswith(f"{mini}:") and "expected valid YAML" in msg
+
+
+def test_missing_parent_and_cycle(write) -> None:
+    orphan = write("orphan.yaml", "extends: nowhere.yaml\nid: o\n")
+    assert problems(orphan) == [f"{orphan}:1: extends: expected an existing parent scenario file, "
+                                "found nowhere.yaml (no such file next to orphan.yaml)"]
+    write("a.yaml", "extends: b.yaml\nid: a\n")
+    b = write("b.yaml", "extends: a.yaml\nid: b\n")
+    (msg,) = problems(b)
+    assert "expected no cycle of extends, found b.yaml → a.yaml → b.yaml" in msg
+
+
+def test_duplicate_cluster_id_from_child_is_an_error(write) -> None:
+    write("parent.yaml", (ROOT / "tests/data/mini.yaml").read_text(encoding="utf-8"))
+    child = write("child.yaml", "extends: parent.yaml\nid: c\ntitle: C\nclusters:\n  - {id: alpha}\n")
+    (msg,) = problems(child)
+    assert msg.startswith(f"{child}:5: clusters[0].id: expected a new cluster id (use modify_clusters")
