@@ -10,6 +10,8 @@ import numpy as np
 
 __all__ = ["ramp", "simulate_land"]
 
+_INSTANT = 1e-6  # years: a shorter step (about 30 s) is done at once
+
 
 def ramp(years: np.ndarray, start: np.ndarray, duration: np.ndarray) -> np.ndarray:
     """Share of a step done by the end of each year: clip((t + 1 − s) / n, 0, 1).
@@ -21,7 +23,7 @@ def ramp(years: np.ndarray, start: np.ndarray, duration: np.ndarray) -> np.ndarr
     x = years[None, None, :] + 1.0 - start[..., None]
     n = np.broadcast_to(duration[..., None], x.shape)
     done_at_once = (x > 0).astype(float)
-    return np.clip(np.divide(x, n, out=done_at_once, where=n > 0), 0.0, 1.0)
+    return np.clip(np.divide(x, n, out=done_at_once, where=n > _INSTANT), 0.0, 1.0)
 
 
 def simulate_land(

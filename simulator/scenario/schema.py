@@ -186,6 +186,9 @@ class Cluster(Base):
     """Declared gross area in hectares (the model uses this; see docs/model.md)."""
     inferred: bool = False
     """True when the cluster's existence or area is inferred rather than sourced."""
+    expands: str | None = None
+    """Id of the cluster this one expands (an expansion under Decree 32/2024, Art. on
+    expansion conditions), e.g. `tien_phong_1` for Tiền Phong phase 2."""
     source: str
     """Citation for the cluster's area and status."""
     phases: list[Phase] = Field(min_length=1)

@@ -1,0 +1,109 @@
+"""Generate docs/scenario-reference.md and docs/scenario.schema.json from the schema.
+
+    python -m simulator.scenario.reference          # rewrite both files
+A test regenerates them and fails when the committed copies drift.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from simulator.scenario import schema
+
+__all__ = ["reference_markdown", "json_schema", "write_reference"]
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+_MODELS = (schema.Scenario, schema.District, schema.DistrictParams, schema.Cluster, schema.Phase,
+           schema.GeometryRef)
+_INTRO = """# Scenario file reference
+
+*Generated from `simulator/scenario/schema.py` by `python -m simulator.scenario.reference`;
+do not edit by hand.*
+
+A scenario is a YAML file. Unknown keys are errors. Any field typed **param** takes a number or
+a distribution:
+
+| form | example | central value (used with `draws: 1`) |
+|---|---|---|
+| number | `25` | the number |
+| fixed with a source | `{value: 25, source: "…"}` | `value` |
+| triangular | `{dist: triangular, low: 20, mode: 25, high: 34}` | (low + mode + high) / 3 |
+| PERT | `{dist: pert, low: 20, mode: 25, high: 34}` (optional `lamb`, default 4) | (low + lamb·mode + high) / (lamb + 2) |
+| uniform | `{dist: uniform, low: 1, high: 3}` | (low + high) / 2 |
+| normal | `{dist: normal, mean: 3, sd: 0.5}` (truncated to the field's range) | mean |
+| lognormal | `{dist: lognormal, median: 2, sigma: 0.3}` | median · exp(sigma² / 2) |
+
+Every distribution also takes `source:`. Each value is drawn once per place it is declared: a
+district parameter is one draw shared by every cluster that inherits it.
+
+## Inheritance
+`extends: parent.yaml` loads the parent first. The child's keys override the parent's
+(mappings merge key by key; lists are replaced). Then `remove_clusters: [id, …]` drops parent
+clusters, `modify_clusters: {id: {…}}` merges keys into a parent cluster, and the child's
+`clusters:` are appended (an id already in the parent is an error). Cycles and missing parents
+are errors.
+"""
+
+
+def _type(field: Any) -> str:
+    text = str(field.annotation).replace("typing.", "").replace("simulator.scenario.schema.", "")
+    if "Fixed" in text or "tagged-union" in text or "Annotated" in text and "dist" in text:
+        return "param"
+    for old, new in (("<class '", ""), ("'>", ""), ("Optional[", ""), ("NoneType", "none")):
+        text = text.replace(old, new)
+    return text.replace(" | ", " or ")
+
+
+def _default(model_name: str, field: Any) -> str:
+    if field.is_required():
+        return "**required**"
+    if field.default_factory is not None:
+        return "(see below)"
+    if field.default is None:
+        return "parameters.csv" if model_name == "DistrictParams" else "—"
+    return f"`{field.default}`"
+
+
+def _defaults_table() -> str:
+    rows = ["| parameter | unit | default | range | source |", "|---|---|---|---|---|"]
+    for name, row in schema.parameter_table().items():
+        rng = f"{row['low']}–{row['high']}" if row["low"] else "—"
+        shown = f"{row['dist']} mode {row['mode']}" if row["dist"] != "fixed" else row["mode"]
+        rows.append(f"| `{name}` | {row['unit']} | {shown} | {rng} | {row['source']} |")
+    return "\n".join(rows)
+
+
+def reference_markdown() -> str:
+    parts = [_INTRO]
+    for model in _MODELS:
+        parts.append(f"## {model.__name__}\n\n{(model.__doc__ or '').strip()}\n")
+        parts.append("| field | type | default | meaning |\n|---|---|---|---|")
+        for name, field in model.model_fields.items():
+            doc = (field.description or "").replace("\n", " ")
+            parts.append(f"| `{name}` | {_type(field)} | {_default(model.__name__, field)} | {doc} |")
+        parts.append("")
+    parts.append("## Parameter defaults (simulator/parameters.csv)\n\n" + _defaults_table() + "\n")
+    return "\n".join(parts)
+
+
+def json_schema() -> str:
+    s = schema.Scenario.model_json_schema()
+    s["properties"]["remove_clusters"] = {"type": "array", "items": {"type": "string"},
+                                          "description": "Parent clusters to drop (with extends)."}
+    s["properties"]["modify_clusters"] = {"type": "object", "description":
+                                          "Keys to merge into parent clusters, by id (with extends)."}
+    s["required"] = []  # a child file may inherit any field; the resolved scenario is checked
+    return json.dumps(s, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def write_reference(docs: Path = DOCS) -> None:
+    docs.mkdir(exist_ok=True)
+    (docs / "scenario-reference.md").write_text(reference_markdown(), encoding="utf-8")
+    (docs / "scenario.schema.json").write_text(json_schema(), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    write_reference(Path(sys.argv[1]) if len(sys.argv) > 1 else DOCS)

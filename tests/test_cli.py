@@ -1,0 +1,118 @@
+"""clustersim: exit codes, one line per problem, no partial output, determinism."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+
+def _edit(path: Path, old: str, new: str) -> Path:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+BAD_CASES = {
+    "unknown field": ("seed: 7", "seed: 7\nsede: 8", ":7: sede: expected a known field (did you mean 'seed'?)"),
+    "wrong type": ("draws: 1", "draws: many", ":7: draws: expected a valid integer"),
+    "negative area": ("area_ha: 10\n    source: test\n    phases:\n      - {share",
+                      "area_ha: -10\n    source: test\n    phases:\n      - {share",
+                      ":26: clusters[alpha].area_ha: expected a number greater than 0, found -10"),
+    "yaml syntax": ("title:", "title: [", "expected valid YAML"),
+    "missing parent": ("id: mini", "extends: parent.yaml\nid: mini",
+                       ":2: extends: expected an existing parent scenario file, found parent.yaml"),
+    "missing geometry file": ('inline: "POLYGON', 'file: nowhere.gpkg\n      x: "POLYGON',
+                              "clusters[alpha].geometry"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CASES))
+def test_bad_input_exit_2_one_line_each_no_output(case, mini, tmp_path, cli) -> None:
+    old, new, expected = BAD_CASES[case]
+    _edit(mini, old, new)
+    out = tmp_path / "out"
+    code, stdout, stderr = cli("run", mini, "--out", out, "--quiet")
+    assert code == 2
+    assert expected in stderr
+    assert all(line.startswith(str(mini)) for line in stderr.splitlines()), stderr
+    assert "Traceback" not in stderr
+    assert not out.exists()
+
+
+def test_extends_cycle_exit_2(write, cli, tmp_path) -> None:
+    write("a.yaml", "extends: b.yaml\nid: a\n")
+    b = write("b.yaml", "extends: a.yaml\nid: b\n")
+    code, _, stderr = cli("validate", b)
+    assert code == 2 and "b.yaml → a.yaml → b.yaml" in stderr
+
+
+def test_unknown_bundled_geometry_exit_2(mini, cli) -> None:
+    _edit(mini, 'inline: "POLYGON ((105.870 20.840, 105.873 20.840, 105.873 20.8429, 105.870 20.8429, 105.870 20.840))"',
+          "bundled: no_such_cluster")
+    code, _, stderr = cli("validate", mini)
+    assert code == 2
+    assert f"{mini}:26: clusters[alpha].geometry.bundled: expected an id of the bundled clusters layer" in stderr
+    assert "found 'no_such_cluster'" in stderr
+
+
+def test_one_bad_file_means_no_output_for_any(mini, tmp_path, cli) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text(mini.read_text().replace("id: mini", "id: good"))
+    _edit(mini, "draws: 1", "draws: -1")
+    code, _, stderr = cli("run", good, mini, "--out", tmp_path / "out")
+    assert code == 2 and "draws: expected a number greater than or equal to 1" in stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_existing_output_needs_overwrite(mini, tmp_path, cli) -> None:
+    out = tmp_path / "out"
+    assert cli("run", mini, "--out", out, "--quiet")[0] == 0
+    code, _, stderr = cli("run", mini, "--out", out, "--quiet")
+    assert code == 2 and "--overwrite" in stderr
+    assert cli("run", mini, "--out", out, "--quiet", "--overwrite")[0] == 0
+    assert sorted(p.name for p in out.iterdir()) == ["mini"]  # no temporary folders left
+
+
+def test_same_seed_byte_identical_csv_other_seed_differs(mini, tmp_path, cli) -> None:
+    for name, seed in (("a", 3), ("b", 3), ("c", 4)):
+        assert cli("run", mini, "--draws", 200, "--seed", seed, "--out", tmp_path / name)[0] == 0
+    csv = {n: (tmp_path / n / "mini" / "timeseries.csv").read_bytes() for n in "abc"}
+    assert csv["a"] == csv["b"]
+    assert csv["a"] != csv["c"]
+
+
+def test_bad_draws_option(mini, cli) -> None:
+    code, _, stderr = cli("run", mini, "--draws", 0)
+    assert code == 2 and "--draws: expected a whole number ≥ 1, found 0" in stderr
+
+
+def test_help_is_fast_and_lists_commands() -> None:
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "simulator", "--help"], capture_output=True,
+                          text=True, check=True, cwd=ROOT)
+    assert time.perf_counter() - start < 5  # generous: CI machines vary; measured ~0.1 s
+    for cmd in ("validate", "run", "compare"):
+        assert cmd in done.stdout
+    probe = subprocess.run([sys.executable, "-c", "import sys, simulator.cli as c; c._parser(); "
+                            "print(sorted(m for m in ('numpy', 'pandas', 'geopandas', 'folium') "
+                            "if m in sys.modules))"], capture_output=True, text=True, check=True)
+    assert probe.stdout.strip() == "[]"  # --help imports no heavy library
+
+
+def test_internal_error_is_exit_1_without_traceback(mini, cli, monkeypatch) -> None:
+    import simulator.model
+
+    def boom(*a, **k):
+        raise RuntimeError("kaput")
+
+    monkeypatch.setattr(simulator.model, "simulate", boom)
+    monkeypatch.setattr("simulator.run.simulate", boom)
+    code, _, stderr = cli("run", mini, "--out", mini.parent / "out")
+    assert code == 1 and "internal error: RuntimeError: kaput" in stderr and "Traceback" not in stderr

@@ -1,0 +1,28 @@
+"""Generated documentation stays in sync with the schema."""
+
+from __future__ import annotations
+
+from simulator.scenario.reference import json_schema, reference_markdown
+
+from conftest import ROOT
+
+
+def test_scenario_reference_is_up_to_date() -> None:
+    committed = (ROOT / "docs/scenario-reference.md").read_text(encoding="utf-8")
+    assert committed == reference_markdown(), "run: python -m simulator.scenario.reference"
+
+
+def test_json_schema_is_up_to_date() -> None:
+    committed = (ROOT / "docs/scenario.schema.json").read_text(encoding="utf-8")
+    assert committed == json_schema(), "run: python -m simulator.scenario.reference"
+
+
+def test_every_parameter_is_documented_with_a_source() -> None:
+    from simulator.scenario.schema import PARAMETER_NAMES, parameter_table
+
+    table = parameter_table()
+    assert set(table) == set(PARAMETER_NAMES)
+    for name, row in table.items():
+        assert row["source"].strip(), name
+        if row["source"].startswith("assumption"):
+            assert row["low"] and row["high"], f"{name}: an assumption needs a range"
