@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from simulator.outputs import atomic_folder, map_view
-from simulator.results import METRICS, milestone_years
+from simulator.results import milestone_years
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -25,16 +25,19 @@ def _common_years(runs: list[Run]) -> list[int]:
 
 
 def comparison_table(runs: list[Run]) -> pd.DataFrame:
-    """metric, unit, year, one column per scenario (mean district total), then diff_<id>
+    """indicator, unit, year, one column per scenario (mean district total), then diff_<id>
     (that scenario minus the first) for every other scenario."""
     import pandas as pd
 
     ids = [r.results.scenario_id for r in runs]
     rows = []
-    for metric, unit in METRICS.items():
+    for metric in runs[0].results.district:
+        unit = runs[0].results.units[metric]
+        if any(metric not in r.results.district for r in runs):
+            continue
         for year in _common_years(runs):
             values = [r.results.district_at(metric, year)["mean"] for r in runs]
-            row = {"metric": metric, "unit": unit, "year": year, **dict(zip(ids, values))}
+            row = {"indicator": metric, "unit": unit, "year": year, **dict(zip(ids, values))}
             row.update({f"diff_{i}": v - values[0] for i, v in zip(ids[1:], values[1:])})
             rows.append(row)
     return pd.DataFrame(rows)

@@ -1,12 +1,69 @@
-"""Employment: leased land → jobs. Pure functions on arrays (docs/model.md §Employment)."""
+"""Employment: leased land → jobs and firms by sector; jobs ↔ workers by commune (gravity).
+
+Pure functions on arrays (docs/model.md §Employment). Dims: d draw, c cluster, s sector,
+y year, i commune.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["jobs"]
+__all__ = ["per_cluster", "by_sector", "labour_supply", "gravity"]
+
+_IPF_ITERATIONS = 40
 
 
-def jobs(leased_ha: np.ndarray, jobs_per_leased_ha: np.ndarray) -> np.ndarray:
-    """J = j · L: workers on leased land. Dims (draw, cluster, year); j is (draw, cluster)."""
-    return jobs_per_leased_ha[..., None] * leased_ha
+def per_cluster(mix: np.ndarray, per_sector: np.ndarray) -> np.ndarray:
+    """x_c = Σ_s mix_cs · x_s: a cluster's density from its sector mix. (C,S),(D,S) → (D,C)."""
+    return (per_sector[:, None, :] * mix[None, :, :]).sum(-1)  # not @: exact under chunking
+
+
+def by_sector(leased_ha: np.ndarray, mix: np.ndarray, per_sector: np.ndarray) -> np.ndarray:
+    """x_dcsy = L_dcy · mix_cs · x_ds, e.g. jobs by cluster and sector. → (D,C,S,Y)."""
+    return leased_ha[:, :, None, :] * mix[None, :, :, None] * per_sector[:, None, :, None]
+
+
+def labour_supply(population: np.ndarray, years_since_census: np.ndarray, *, growth: np.ndarray,
+                  working_age_share: np.ndarray, participation: np.ndarray,
+                  cluster_share: np.ndarray) -> np.ndarray:
+    """W_iy = P_i · (1 + g)^(y − 2019) · w · π · σ: workers available for cluster work. → (D,I,Y)."""
+    grown = (1.0 + growth[:, None]) ** years_since_census[None, :]  # (D,Y)
+    rate = working_age_share * participation * cluster_share  # (D,)
+    return (grown * rate[:, None])[:, None, :] * population[None, :, None]
+
+
+def _safe_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.divide(a, b, out=np.zeros(np.broadcast(a, b).shape), where=b > 0)
+
+
+def gravity(workers: np.ndarray, jobs: np.ndarray, road_km: np.ndarray, *, decay: np.ndarray,
+            outside_km: np.ndarray) -> dict[str, np.ndarray]:
+    """Doubly-constrained gravity: T_ic = A_i O_i B_c D_c exp(−β d_ic), with
+    Σ_c T_ic = O_i and Σ_i T_ic = D_c, balanced by iterative proportional fitting.
+
+    Origins are the communes' workers W_i plus an *outside* origin holding the jobs the district
+    cannot fill, O_out = max(0, ΣJ − ΣW), at `outside_km`. Destinations are the clusters' jobs
+    J_c plus a *not in a cluster* destination taking the workers left over,
+    max(0, ΣW − ΣJ), equally easy to reach from every commune. Shapes: workers (D,I,Y),
+    jobs (D,C,Y), road_km (D,C,I), decay and outside_km (D,). Returns workers_supplied (D,I,Y)
+    and in_commuters (D,C,Y) — together they fill every job exactly.
+    """
+    total_w, total_j = workers.sum(1), jobs.sum(1)
+    origins = np.concatenate([workers, np.maximum(total_j - total_w, 0)[:, None]], axis=1)
+    dests = np.concatenate([jobs, np.maximum(total_w - total_j, 0)[:, None]], axis=1)
+    d, c, i = road_km.shape
+    f = np.zeros((d, i + 1, c + 1))
+    f[:, :i, :c] = np.exp(-decay[:, None, None] * np.swapaxes(road_km, 1, 2))
+    f[:, i, :c] = np.exp(-decay * outside_km)[:, None]
+    f[:, :i, c] = 1.0  # staying out of cluster work; the outside pool never does
+    ft = np.ascontiguousarray(np.swapaxes(f, 1, 2))
+    # One small matrix product per draw: each draw's numbers do not depend on the chunk size.
+    b = np.ones_like(dests)
+    for _ in range(_IPF_ITERATIONS):
+        a = _safe_div(1.0, f @ (b * dests))
+        b = _safe_div(1.0, ft @ (a * origins))
+    flows_from = a * origins  # A_i O_i  (D,I+1,Y)
+    to_clusters = b[:, :c] * dests[:, :c]  # B_c D_c  (D,C,Y)
+    supplied = flows_from[:, :i] * (np.ascontiguousarray(f[:, :i, :c]) @ to_clusters)
+    incoming = to_clusters * flows_from[:, i:] * f[:, i, :c, None]
+    return {"workers_supplied": supplied, "in_commuters": incoming}

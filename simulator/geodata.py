@@ -29,7 +29,7 @@ __all__ = [
 STORAGE_CRS = "EPSG:4326"
 METRIC_CRS = "EPSG:5897"
 BUNDLE = "thuong_tin.gpkg"
-LAYERS = ("district", "communes", "communes_2025", "clusters", "roads", "water")
+LAYERS = ("district", "communes", "communes_2025", "clusters", "roads", "points", "water")
 AREA_WARN = 0.05  # declared vs measured area: warn above 5 %
 REPAIR_MAX = 0.005  # a repaired geometry may change its area by at most 0.5 %
 
@@ -177,3 +177,54 @@ def resolve_cluster_geometries(loaded: LoadedScenario) -> ClusterGeometries:
             warnings.append(f"{c.id}: declared area {c.area_ha:g} ha differs from the measured "
                             f"{measured:.1f} ha by more than 5 %; the model uses the declared area")
     return ClusterGeometries(frame, tuple(warnings))
+
+
+@dataclass(frozen=True)
+class GeoArrays:
+    """Geometry reduced to the arrays the model needs (C clusters, I communes)."""
+
+    access_km: Any  # (C,) straight-line km from each cluster to the nearest interchange or RR4
+    commune_ids: tuple[str, ...]  # (I,)
+    commune_population: Any  # (I,) 2019 census
+    distance_km: Any  # (C, I) straight-line km, cluster centre ↔ commune centre
+    cluster_commune: Any  # (C,) index of the commune holding each cluster's centre (−1: none)
+
+
+ATTRACTOR_KINDS = ("interchange", "ring")
+
+
+def _attractors(roads: gpd.GeoDataFrame) -> gpd.GeoSeries:
+    """Expressway interchanges and Ring Road 4; the expressway itself if neither is given."""
+    hits = roads[roads["kind"].isin(ATTRACTOR_KINDS)]
+    if hits.empty:
+        hits = roads[roads["kind"] == "expressway"]
+    return hits.geometry.to_crs(METRIC_CRS)
+
+
+def access_features() -> gpd.GeoDataFrame:
+    """The bundled roads and points (interchanges) layers together."""
+    import pandas as pd
+
+    return pd.concat([load_layer("roads"), load_layer("points")], ignore_index=True)
+
+
+def geo_arrays(clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
+               roads: gpd.GeoDataFrame) -> GeoArrays:
+    """Distances measured in the metric CRS (EPSG:5897), in kilometres."""
+    import numpy as np
+    import shapely
+
+    shapes = clusters.geometry.to_crs(METRIC_CRS)
+    centres = shapes.representative_point()
+    attract = _attractors(roads)
+    access = (np.array([attract.distance(s).min() for s in shapes]) / 1000.0
+              if len(attract) else np.full(len(shapes), 10.0))
+    com = communes.to_crs(METRIC_CRS)
+    com_centres = com.geometry.representative_point()
+    cx, cy = centres.x.to_numpy(), centres.y.to_numpy()
+    ix, iy = com_centres.x.to_numpy(), com_centres.y.to_numpy()
+    dist = np.hypot(cx[:, None] - ix[None, :], cy[:, None] - iy[None, :]) / 1000.0
+    inside = shapely.contains(com.geometry.to_numpy()[None, :], centres.to_numpy()[:, None])
+    home = np.where(inside.any(axis=1), inside.argmax(axis=1), -1)
+    return GeoArrays(access, tuple(communes["id"]), communes["population_2019"].to_numpy(float),
+                     dist, home)

@@ -1,4 +1,4 @@
-"""Scenario → Inputs: plain arrays and parameter specs, the only thing the model reads."""
+"""Scenario + geometry → Inputs: plain arrays and parameter specs, the only thing the model reads."""
 
 from __future__ import annotations
 
@@ -7,24 +7,31 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulator.scenario.schema import PARAMETER_NAMES, bounds
+from simulator.scenario.schema import (
+    DISTRICT_PARAMETER_NAMES, PARAMETER_NAMES, SECTOR_FIELDS, bounds, default_sector_mix,
+)
 from simulator.uncertainty import ParamSpec
 
 if TYPE_CHECKING:
+    from simulator.geodata import GeoArrays
     from simulator.scenario.schema import Cluster, Phase, Scenario
 
-__all__ = ["Inputs", "build_inputs", "PHASE_FIELDS"]
+__all__ = ["Inputs", "build_inputs", "PHASE_FIELDS", "LAND_USES"]
 
 PHASE_FIELDS = ("size", "clearance_years", "construction_years")
+LAND_USES = ("industrial", "roads", "green", "technical", "services")
+CENSUS_YEAR = 2019
 
 
 @dataclass(frozen=True)
 class Inputs:
-    """Everything `model.simulate` needs, as arrays (C clusters, P phases, Y years)."""
+    """Everything `model.simulate` needs, as arrays (C clusters, P phases, Y years,
+    S sectors, I communes) and parameter specs to draw from."""
 
     scenario_id: str
     seed: int
     draws: int
+    takeup: str  # "competitive" | "independent"
     cluster_ids: tuple[str, ...]
     years: np.ndarray  # (Y,)
     phase_cluster: np.ndarray  # (P,) index of each phase's cluster; phases grouped by cluster
@@ -32,6 +39,14 @@ class Inputs:
     phase_size_factor: np.ndarray  # (P,) multiplies the `size` draw: cluster area for a share, 1 for ha
     phase_specs: dict[str, tuple[ParamSpec, ...]]  # PHASE_FIELDS → one spec per phase
     cluster_specs: dict[str, tuple[ParamSpec, ...]]  # PARAMETER_NAMES → one spec per cluster
+    district_specs: dict[str, ParamSpec]  # DISTRICT_PARAMETER_NAMES → one spec
+    sectors: tuple[str, ...]  # (S,)
+    sector_specs: dict[str, tuple[ParamSpec, ...]]  # SECTOR_FIELDS → one spec per sector
+    sector_mix: np.ndarray  # (C, S) shares of leased area
+    land_use: np.ndarray  # (C, 5) shares of gross area, LAND_USES order
+    craft: np.ndarray  # (C,) bool: craft-village cluster (served by the craft demand)
+    geo: GeoArrays
+    years_since_census: np.ndarray  # (Y,)
 
     @property
     def phase_starts(self) -> np.ndarray:
@@ -61,7 +76,16 @@ def _phase_specs(c: Cluster, i: int, p: Phase) -> dict[str, ParamSpec]:
     }
 
 
-def build_inputs(s: Scenario, *, draws: int | None = None, seed: int | None = None) -> Inputs:
+def _mix_matrix(s: Scenario, sectors: tuple[str, ...]) -> np.ndarray:
+    mix = np.zeros((len(s.clusters), len(sectors)))
+    for ci, c in enumerate(s.clusters):
+        for name, share in (c.sector_mix or default_sector_mix(c.kind)).items():
+            mix[ci, sectors.index(name)] = share
+    return mix
+
+
+def build_inputs(s: Scenario, geo: GeoArrays, *, draws: int | None = None,
+                 seed: int | None = None) -> Inputs:
     """Flatten a validated scenario into arrays; `draws`/`seed` override the scenario's."""
     phase_cluster, approval, factor = [], [], []
     phase_specs: dict[str, list[ParamSpec]] = {f: [] for f in PHASE_FIELDS}
@@ -72,15 +96,30 @@ def build_inputs(s: Scenario, *, draws: int | None = None, seed: int | None = No
             factor.append(1.0 if p.area_ha is not None else c.area_ha)
             for f, spec in _phase_specs(c, i, p).items():
                 phase_specs[f].append(spec)
+    sectors = tuple(s.district.sectors)
+    years = np.arange(s.base_year, s.horizon_year + 1, dtype=float)
     return Inputs(
         scenario_id=s.id,
         seed=s.seed if seed is None else seed,
         draws=s.draws if draws is None else draws,
+        takeup=s.district.takeup,
         cluster_ids=tuple(c.id for c in s.clusters),
-        years=np.arange(s.base_year, s.horizon_year + 1, dtype=float),
+        years=years,
         phase_cluster=np.asarray(phase_cluster, dtype=np.intp),
         phase_approval=np.asarray(approval, dtype=float),
         phase_size_factor=np.asarray(factor, dtype=float),
         phase_specs={f: tuple(v) for f, v in phase_specs.items()},
         cluster_specs={n: tuple(_cluster_spec(s, c, n) for c in s.clusters) for n in PARAMETER_NAMES},
+        district_specs={n: ParamSpec(f"district.params.{n}", getattr(s.district.params, n), *bounds(n))
+                        for n in DISTRICT_PARAMETER_NAMES},
+        sectors=sectors,
+        sector_specs={f: tuple(ParamSpec(f"district.sectors.{name}.{f}",
+                                         getattr(s.district.sectors[name], f), 0.0, 1e4)
+                               for name in sectors) for f in SECTOR_FIELDS},
+        sector_mix=_mix_matrix(s, sectors),
+        land_use=np.array([[getattr(c.land_use or s.district.land_use, k) for k in LAND_USES]
+                           for c in s.clusters]),
+        craft=np.array([c.kind == "craft_village" for c in s.clusters]),
+        geo=geo,
+        years_since_census=years - CENSUS_YEAR,
     )

@@ -17,7 +17,7 @@ import numpy as np
 
 from simulator import __version__
 from simulator.errors import OutputExistsError, Problem
-from simulator.results import METRICS, milestone_years
+from simulator.results import DISTRICT_METRICS, METRICS, milestone_years
 from simulator.uncertainty import quantiles
 
 if TYPE_CHECKING:
@@ -31,12 +31,12 @@ __all__ = ["atomic_folder", "timeseries_frame", "summary", "map_view", "write_ou
            "POPUP_METRICS"]
 
 STATS = ("mean", "p10", "p50", "p90")
-POPUP_METRICS = ("gross_area_ha", "leased_area_ha", "occupancy_pct", "jobs",
-                 "budget_revenue_bn_vnd", "cumulative_net_cash_bn_vnd")
+POPUP_METRICS = ("gross_area_ha", "leased_area_ha", "occupancy_pct", "jobs", "firms",
+                 "in_commuters", "budget_revenue_bn_vnd", "npv_bn_vnd")
 _LABELS = {
     "gross_area_ha": "Gross area", "leased_area_ha": "Leased area", "occupancy_pct": "Occupancy",
-    "jobs": "Jobs", "budget_revenue_bn_vnd": "Budget revenue",
-    "cumulative_net_cash_bn_vnd": "Developer cumulative net cash",
+    "jobs": "Jobs", "firms": "Firms", "in_commuters": "Workers from outside the district",
+    "budget_revenue_bn_vnd": "Budget revenue", "npv_bn_vnd": "Developer NPV",
 }
 
 
@@ -64,24 +64,50 @@ def atomic_folder(final: Path, *, overwrite: bool) -> Iterator[Path]:
             shutil.rmtree(tmp)
 
 
+def _long(scenario: str, ids: list[str], years: np.ndarray, metric: str, unit: str,
+          draws: np.ndarray) -> pd.DataFrame:
+    """Rows of one metric: `draws` is (draw, row, year)."""
+    import pandas as pd
+
+    q = quantiles(draws)
+    return pd.DataFrame({
+        "scenario": scenario, "cluster": np.repeat(ids, len(years)),
+        "year": np.tile(years, len(ids)), "metric": metric, "unit": unit,
+        **{s: q[s].ravel() for s in STATS},
+    })
+
+
 def timeseries_frame(run: Run) -> pd.DataFrame:
-    """Long table: scenario, cluster, year, metric, unit, mean, p10, p50, p90 (ALL = district)."""
+    """Long table: scenario, cluster, year, metric, unit, mean, p10, p50, p90.
+
+    `cluster` is a cluster id, `ALL` for the district, or `commune:<id>` for the labour
+    catchment of a (pre-2025) commune."""
     import pandas as pd
 
     r = run.results
-    ids = [*r.cluster_ids, "ALL"]
     frames = []
-    for metric, unit in METRICS.items():
-        stacked = np.concatenate([r.metrics[metric], r.district[metric][:, None, :]], axis=1)
-        q = quantiles(stacked)  # each (cluster+1, year)
-        frames.append(pd.DataFrame({
-            "scenario": r.scenario_id,
-            "cluster": np.repeat(ids, len(r.years)),
-            "year": np.tile(r.years, len(ids)),
-            "metric": metric, "unit": unit,
-            **{s: q[s].ravel() for s in STATS},
-        }))
+    for metric, draws in r.metrics.items():
+        stacked = np.concatenate([draws, r.district[metric][:, None, :]], axis=1)
+        frames.append(_long(r.scenario_id, [*r.cluster_ids, "ALL"], r.years, metric,
+                            r.units[metric], stacked))
+    for metric in DISTRICT_METRICS:
+        frames.append(_long(r.scenario_id, ["ALL"], r.years, metric, r.units[metric],
+                            r.district[metric][:, None, :]))
+    for metric, draws in r.communes.items():
+        frames.append(_long(r.scenario_id, [f"commune:{c}" for c in r.commune_ids], r.years,
+                            metric, r.units[metric], draws))
     return pd.concat(frames, ignore_index=True)
+
+
+def _finance_stats(values: np.ndarray) -> dict[str, float | None]:
+    """mean, p10, p50, p90 over the draws where the value exists, and that share."""
+    ok = ~np.isnan(values)
+    if not ok.any():
+        return {"share_of_draws": 0.0}
+    q = np.quantile(values[ok], (0.1, 0.5, 0.9))
+    return {"mean": round(float(values[ok].mean()), 4), "p10": round(float(q[0]), 4),
+            "p50": round(float(q[1]), 4), "p90": round(float(q[2]), 4),
+            "share_of_draws": round(float(ok.mean()), 4)}
 
 
 def summary(run: Run) -> dict[str, Any]:
@@ -94,9 +120,17 @@ def summary(run: Run) -> dict[str, Any]:
         "scenario_files": [Path(p).name for p in run.loaded.chain],
         "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "base_year": s.base_year, "horizon_year": s.horizon_year, "milestone_years": years,
+        "takeup": s.district.takeup,
         "indicators": {
-            m: {"unit": u, "years": {str(y): _rounded(r.district_at(m, y)) for y in years}}
-            for m, u in METRICS.items()
+            m: {"unit": r.units[m], "years": {str(y): _rounded(r.district_at(m, y)) for y in years}}
+            for m in r.district
+        },
+        "developer": {
+            "irr": _finance_stats(r.irr[:, -1]),
+            "payback_year": _finance_stats(r.payback[:, -1]),
+            "by_cluster": {c: {"irr": _finance_stats(r.irr[:, k]),
+                               "payback_year": _finance_stats(r.payback[:, k])}
+                           for k, c in enumerate(r.cluster_ids)},
         },
         "warnings": list(run.geometries.warnings),
     }
@@ -114,9 +148,11 @@ def _cluster_table(run: Run) -> gpd.GeoDataFrame:
         g[col] = [getattr(c, col) for c in s.clusters]
     g["declared_area_ha"] = [c.area_ha for c in s.clusters]
     g["inferred"] = [c.inferred for c in s.clusters]
-    for m in METRICS:
+    for m in r.metrics:
         for stat in ("mean", "p10", "p90"):
             g[f"{m}_{stat}" if stat != "mean" else m] = r.clusters_at(m, s.horizon_year, stat)
+    g["developer_irr_p50"] = [_finance_stats(r.irr[:, k]).get("p50") for k in range(len(s.clusters))]
+    g["payback_year_p50"] = [_finance_stats(r.payback[:, k]).get("p50") for k in range(len(s.clusters))]
     return g
 
 
@@ -124,7 +160,12 @@ def _commune_table(run: Run, clusters: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Bundled communes with the horizon totals of the clusters whose centre lies in them."""
     from simulator.geodata import load_layer
 
+    r, year = run.results, run.loaded.scenario.horizon_year
     communes = load_layer("communes").copy()
+    by_id = {c: k for k, c in enumerate(r.commune_ids)}
+    rows = communes["id"].map(by_id).to_numpy()
+    for m in r.communes:
+        communes[m] = r.communes_at(m, year)[rows]
     centres = clusters.set_geometry(clusters.geometry.representative_point())
     joined = centres.sjoin(communes[["id", "geometry"]], predicate="within", rsuffix="commune")
     for m in ("gross_area_ha", "leased_area_ha", "jobs", "farmland_converted_ha"):

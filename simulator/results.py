@@ -1,29 +1,60 @@
-"""Results: metric arrays (draw, cluster, year), district totals per draw, and summaries."""
+"""Results: metric arrays over draws, district totals per draw, and their summaries.
+
+Three kinds of metric arrays:
+- cluster metrics (draw, cluster, year), summed over clusters for the district (per draw);
+- district-only metrics (draw, year), e.g. in-commuters;
+- commune metrics (draw, commune, year), the labour catchment.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulator import finance
 from simulator.uncertainty import quantiles
 
-__all__ = ["METRICS", "Results", "milestone_years"]
+if TYPE_CHECKING:
+    from simulator.inputs import Inputs
 
-# name → unit; every metric is extensive (summed over clusters) except those in _RATIOS.
+__all__ = ["METRICS", "DISTRICT_METRICS", "COMMUNE_METRICS", "Results", "milestone_years"]
+
+# name → unit. Every cluster metric is extensive (summed over clusters) except those in _RATIOS.
 METRICS: dict[str, str] = {
     "gross_area_ha": "ha",
     "leasable_area_ha": "ha",
     "leased_area_ha": "ha",
     "occupancy_pct": "%",
     "farmland_converted_ha": "ha",
+    "rice_land_converted_ha": "ha",
     "jobs": "workers",
+    "firms": "firms",
+    "in_commuters": "workers",
     "firm_revenue_bn_vnd": "bn VND/yr",
+    "wages_bn_vnd": "bn VND/yr",
     "budget_revenue_bn_vnd": "bn VND/yr",
     "capex_bn_vnd": "bn VND/yr",
+    "clearance_cost_bn_vnd": "bn VND/yr",
+    "opex_bn_vnd": "bn VND/yr",
     "land_lease_revenue_bn_vnd": "bn VND/yr",
     "net_cash_bn_vnd": "bn VND/yr",
     "cumulative_net_cash_bn_vnd": "bn VND",
+    "npv_bn_vnd": "bn VND",
+    "public_net_cash_bn_vnd": "bn VND/yr",
+    "public_npv_bn_vnd": "bn VND",
+}
+DISTRICT_METRICS: dict[str, str] = {
+    "unmet_demand_ha": "ha/yr",
+    "workers_in_commuting": "workers",
+    "worker_housing_demand": "workers",
+}
+COMMUNE_METRICS: dict[str, str] = {
+    "labour_available": "workers",
+    "workers_supplied": "workers",
+    "jobs_reachable": "workers",
+    "labour_balance": "workers",
 }
 # intensive metric → (numerator, denominator) summed over clusters before dividing, × 100
 _RATIOS = {"occupancy_pct": ("leased_area_ha", "leasable_area_ha")}
@@ -42,21 +73,36 @@ def milestone_years(base: int, horizon: int) -> list[int]:
 class Results:
     scenario_id: str
     cluster_ids: tuple[str, ...]
+    commune_ids: tuple[str, ...]
     years: np.ndarray  # (Y,) int
-    metrics: dict[str, np.ndarray]  # (draw, cluster, year)
-    district: dict[str, np.ndarray]  # (draw, year): per-draw totals (ratios of totals)
+    units: dict[str, str]  # every metric name (cluster, district-only, commune) → unit
+    metrics: dict[str, np.ndarray]  # cluster metrics (draw, cluster, year)
+    district: dict[str, np.ndarray]  # (draw, year): per-draw totals, ratios of totals, district-only
+    communes: dict[str, np.ndarray]  # (draw, commune, year)
+    irr: np.ndarray  # (draw, cluster + 1): developer IRR per cluster, last column the district
+    payback: np.ndarray  # (draw, cluster + 1): payback year, NaN when none
 
     @classmethod
-    def from_metrics(cls, scenario_id: str, cluster_ids: tuple[str, ...], years: np.ndarray,
-                     metrics: dict[str, np.ndarray]) -> Results:
-        m = dict(metrics)
+    def from_metrics(cls, inputs: Inputs, raw: dict[str, np.ndarray], discount_rate: np.ndarray,
+                     ) -> Results:
+        m = {k: v for k, v in raw.items() if ":" not in k}
+        m["in_commuters"] = raw["cluster:in_commuters"]
         for name, (num, den) in _RATIOS.items():
             m[name] = _pct(m[num], m[den])
         district = {k: v.sum(axis=1) for k, v in m.items() if k not in _RATIOS}
         for name, (num, den) in _RATIOS.items():
             district[name] = _pct(district[num], district[den])
-        return cls(scenario_id, tuple(cluster_ids), years.astype(int),
-                   {k: m[k] for k in METRICS}, {k: district[k] for k in METRICS})
+        district.update({k.split(":")[1]: v for k, v in raw.items() if k.startswith("district:")})
+        communes = {k.split(":")[1]: v for k, v in raw.items() if k.startswith("commune:")}
+        communes["labour_balance"] = communes["labour_available"] - communes["workers_supplied"]
+        units = {**METRICS, **{k: "workers" for k in m if k.startswith("jobs_")},
+                 **DISTRICT_METRICS, **COMMUNE_METRICS}
+        years = inputs.years.astype(int)
+        flows = np.concatenate([m["net_cash_bn_vnd"], district["net_cash_bn_vnd"][:, None]], axis=1)
+        return cls(
+            inputs.scenario_id, inputs.cluster_ids, inputs.geo.commune_ids, years, units,
+            {k: m[k] for k in units if k in m}, {k: district[k] for k in units if k in district},
+            communes, finance.irr(flows), finance.payback_year(np.cumsum(flows, axis=-1), years))
 
     @property
     def draws(self) -> int:
@@ -66,10 +112,13 @@ class Results:
         return int(np.searchsorted(self.years, year))
 
     def district_at(self, metric: str, year: int) -> dict[str, float]:
-        """mean, p10, p50, p90 of the district total in `year`."""
+        """mean, p10, p50, p90 of the district value in `year` (totals taken per draw)."""
         q = quantiles(self.district[metric][:, self.year_index(year)])
         return {k: float(v) for k, v in q.items()}
 
     def clusters_at(self, metric: str, year: int, stat: str = "mean") -> np.ndarray:
         """One statistic per cluster in `year`."""
         return quantiles(self.metrics[metric][:, :, self.year_index(year)])[stat]
+
+    def communes_at(self, metric: str, year: int, stat: str = "mean") -> np.ndarray:
+        return quantiles(self.communes[metric][:, :, self.year_index(year)])[stat]

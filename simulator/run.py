@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from simulator.geodata import ClusterGeometries, resolve_cluster_geometries
+from simulator.geodata import (
+    ClusterGeometries, access_features, geo_arrays, load_layer, resolve_cluster_geometries,
+)
 from simulator.inputs import build_inputs
 from simulator.model import simulate
 from simulator.results import Results
@@ -27,5 +29,6 @@ def run_file(path: str | Path, *, draws: int | None = None, seed: int | None = N
     """Load, validate and simulate one scenario file (raises InputError on bad input)."""
     loaded = load_scenario(path)
     geometries = resolve_cluster_geometries(loaded)
-    inputs = build_inputs(loaded.scenario, draws=draws, seed=seed)
+    geo = geo_arrays(geometries.frame, load_layer("communes"), access_features())
+    inputs = build_inputs(loaded.scenario, geo, draws=draws, seed=seed)
     return Run(loaded, geometries, simulate(inputs), inputs.seed, inputs.draws)

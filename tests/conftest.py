@@ -42,3 +42,19 @@ def cli(capsys: pytest.CaptureFixture[str]):
         return code, out, err
 
     return _run
+
+
+def geo_for(n_clusters: int, seed: int = 0):
+    """Synthetic GeoArrays: three communes, clusters 1–6 km from an interchange."""
+    import numpy as np
+
+    from simulator.geodata import GeoArrays
+
+    rng = np.random.default_rng(seed)
+    return GeoArrays(
+        access_km=np.linspace(1.0, 6.0, n_clusters),
+        commune_ids=("north", "centre", "south"),
+        commune_population=np.array([10_000.0, 8_000.0, 6_000.0]),
+        distance_km=rng.uniform(0.5, 8.0, (n_clusters, 3)),
+        cluster_commune=np.arange(n_clusters) % 3,
+    )

@@ -20,14 +20,14 @@ def _edit(path: Path, old: str, new: str) -> Path:
 
 
 BAD_CASES = {
-    "unknown field": ("seed: 7", "seed: 7\nsede: 8", ":7: sede: expected a known field (did you mean 'seed'?)"),
-    "wrong type": ("draws: 1", "draws: many", ":7: draws: expected a valid integer"),
-    "negative area": ("area_ha: 10\n    source: test\n    phases:\n      - {share",
-                      "area_ha: -10\n    source: test\n    phases:\n      - {share",
-                      ":26: clusters[alpha].area_ha: expected a number greater than 0, found -10"),
+    "unknown field": ("seed: 7", "seed: 7\nsede: 8", ":8: sede: expected a known field (did you mean 'seed'?)"),
+    "wrong type": ("draws: 1", "draws: many", ":8: draws: expected a valid integer"),
+    "negative area": ("area_ha: 10\n    source: test\n    sector_mix",
+                      "area_ha: -10\n    source: test\n    sector_mix",
+                      ":39: clusters[alpha].area_ha: expected a number greater than 0, found -10"),
     "yaml syntax": ("title:", "title: [", "expected valid YAML"),
     "missing parent": ("id: mini", "extends: parent.yaml\nid: mini",
-                       ":2: extends: expected an existing parent scenario file, found parent.yaml"),
+                       ":3: extends: expected an existing parent scenario file, found parent.yaml"),
     "missing geometry file": ('inline: "POLYGON', 'file: nowhere.gpkg\n      x: "POLYGON',
                               "clusters[alpha].geometry"),
 }
@@ -58,7 +58,7 @@ def test_unknown_bundled_geometry_exit_2(mini, cli) -> None:
           "bundled: no_such_cluster")
     code, _, stderr = cli("validate", mini)
     assert code == 2
-    assert f"{mini}:26: clusters[alpha].geometry.bundled: expected an id of the bundled clusters layer" in stderr
+    assert f"{mini}:38: clusters[alpha].geometry.bundled: expected an id of the bundled clusters layer" in stderr
     assert "found 'no_such_cluster'" in stderr
 
 

@@ -11,12 +11,12 @@ from simulator import land, model
 from simulator.inputs import build_inputs
 from simulator.scenario.load import load_scenario
 
-from conftest import DATA
+from conftest import DATA, geo_for
 
 
 @pytest.fixture(scope="module")
 def mini_results():
-    inputs = build_inputs(load_scenario(DATA / "mini.yaml").scenario)
+    inputs = build_inputs(load_scenario(DATA / "mini.yaml").scenario, geo_for(2))
     return model.simulate(inputs)
 
 
@@ -33,36 +33,57 @@ def test_ramp_by_hand() -> None:
 
 
 def test_alpha_timeline_by_hand(mini_results) -> None:
-    """10 ha approved 2020; cleared in 2020; built 2021–22; open 2023; full after 2 years."""
+    """10 ha approved 2020; cleared in 2020; built 2021–22; open 2023; 3 ha of demand a year."""
     r = mini_results
     assert series(r, "gross_area_ha", "alpha")[2020] == 10
     assert series(r, "farmland_converted_ha", "alpha")[2020] == 5  # 0.5 × 10 ha
+    assert series(r, "rice_land_converted_ha", "alpha")[2020] == 4  # 0.8 × 5 ha
     capex = series(r, "capex_bn_vnd", "alpha")
     assert [capex[y] for y in (2020, 2021, 2022, 2023)] == [0, 125, 125, 0]  # 25 × 10 ÷ 2
-    leasable = series(r, "leasable_area_ha", "alpha")
-    assert [leasable[y] for y in (2022, 2023)] == [0, 6]
+    assert series(r, "clearance_cost_bn_vnd", "alpha")[2020] == 20  # 4 × 5 ha of farmland
+    assert [series(r, "opex_bn_vnd", "alpha")[y] for y in (2021, 2022)] == [2.5, 5]  # 0.5 × built ha
+    assert [series(r, "leasable_area_ha", "alpha")[y] for y in (2022, 2023)] == [0, 6]
     leased = series(r, "leased_area_ha", "alpha")
-    assert [leased[y] for y in (2022, 2023, 2024, 2030)] == [0, 3, 6, 6]
-    assert series(r, "jobs", "alpha")[2023] == 300
+    assert [leased[y] for y in (2022, 2023, 2024, 2030)] == [0, 3, 6, 6]  # demand 3 ha/yr
+    assert series(r, "jobs", "alpha")[2023] == 300  # light manufacturing, 100 per leased ha
+    assert series(r, "jobs_light_manufacturing", "alpha")[2023] == 300
+    assert series(r, "firms", "alpha")[2024] == 30
+    assert series(r, "wages_bn_vnd", "alpha")[2024] == 60  # 600 workers × 0.1
     assert series(r, "occupancy_pct", "alpha")[2023] == 50
     lease = series(r, "land_lease_revenue_bn_vnd", "alpha")
-    assert [lease[y] for y in (2023, 2024, 2025)] == [36, 36, 0]  # 12 bn/ha × 3 ha
-    assert series(r, "budget_revenue_bn_vnd", "alpha")[2025] == 6
-    assert series(r, "firm_revenue_bn_vnd", "alpha")[2025] == 300
-    assert series(r, "cumulative_net_cash_bn_vnd", "alpha")[2030] == -250 + 72
+    assert [lease[y] for y in (2023, 2024, 2025)] == [39, 42, 6]  # 12 × new ha + 1 × leased ha
+    net = series(r, "net_cash_bn_vnd", "alpha")
+    assert [net[y] for y in (2020, 2021, 2022, 2023, 2024, 2025)] == [-20, -102.5, -105, 34, 37, 1]
+    assert series(r, "cumulative_net_cash_bn_vnd", "alpha")[2030] == -150.5
+    budget = series(r, "budget_revenue_bn_vnd", "alpha")
+    assert budget[2024] == 0.02 * 300 + 0.5 * 6  # tax on 50 × 6 ha of revenue + rent
+    public = series(r, "public_net_cash_bn_vnd", "alpha")
+    assert public[2021] == -25  # the State pays 20 % of 125
+    flows = [-20, -102.5, -105, 34, 37] + [1] * 6
+    assert series(r, "npv_bn_vnd", "alpha")[2030] == pytest.approx(
+        sum(f / 1.1**t for t, f in enumerate(flows)), abs=1e-6)
 
 
-def test_beta_fractional_clearance_by_hand(mini_results) -> None:
-    """Phase 2 clears for E[tri(1, 2, 4)] = 7/3 years from 2026, opens at 2029 1/3."""
+def test_beta_craft_pool_and_fractional_clearance_by_hand(mini_results) -> None:
+    """Phase 2 clears for E[tri(1, 2, 4)] = 7/3 years from 2026 and opens at 2029 1/3;
+    the craft pool brings 1.2 ha a year."""
     r = mini_results
     capex = series(r, "capex_bn_vnd", "beta")
     assert capex[2024] == pytest.approx(100)  # phase 1: 25 × 4 ha in one year
     assert capex[2028] == pytest.approx(100, abs=1e-4)  # 2/3 of 25 × 6 ha
     assert capex[2029] == pytest.approx(50, abs=1e-4)
     leased = series(r, "leased_area_ha", "beta")
-    assert leased[2025] == pytest.approx(1.2)  # phase 1: 0.6 × 4 ha × 1/2
-    assert leased[2029] == pytest.approx(2.4 + 1.2, abs=1e-5)  # + 3.6 ha × (2/3) / 2
-    assert leased[2030] == pytest.approx(2.4 + 3.0, abs=1e-5)
+    assert [leased[y] for y in (2025, 2026, 2028)] == pytest.approx([1.2, 2.4, 2.4])
+    assert [leased[y] for y in (2029, 2030)] == pytest.approx([3.6, 4.8])
+    assert series(r, "jobs", "beta")[2030] == pytest.approx(960)  # craft, 200 per leased ha
+
+
+def test_labour_fills_every_job(mini_results) -> None:
+    r = mini_results
+    supplied = r.communes["workers_supplied"].sum(axis=1)
+    np.testing.assert_allclose(supplied + r.district["workers_in_commuting"], r.district["jobs"],
+                               rtol=1e-9, atol=1e-6)
+    assert (r.communes["workers_supplied"] <= r.communes["labour_available"] + 1e-6).all()
 
 
 def test_district_totals_are_sums_and_occupancy_a_ratio(mini_results) -> None:
@@ -74,12 +95,13 @@ def test_district_totals_are_sums_and_occupancy_a_ratio(mini_results) -> None:
     np.testing.assert_allclose(r.district["occupancy_pct"][able > 0], 100 * lease[able > 0] / able[able > 0])
 
 
-def _random_scenario(draws: int, seed: int, n_clusters: int, fill: float):
+def _random_scenario(draws: int, seed: int, n_clusters: int, fill: float, demand: float = 10.0):
     from simulator.scenario.schema import Scenario
 
     poly = "POLYGON ((105.86 20.84, 105.861 20.84, 105.861 20.841, 105.86 20.84))"
     clusters = [{
         "id": f"c{i}", "name": f"C{i}", "commune": "x", "status": "proposed", "source": "t",
+        "kind": "craft_village" if i == 2 else "general",
         "geometry": {"inline": poly}, "area_ha": 5 + 7 * i,
         "phases": [{"share": 0.4, "approval_year": 2022 + i, "clearance_years":
                     {"dist": "triangular", "low": 0, "mode": 1, "high": 4}, "construction_years": 2},
@@ -88,14 +110,15 @@ def _random_scenario(draws: int, seed: int, n_clusters: int, fill: float):
     } for i in range(n_clusters)]
     return Scenario.model_validate({
         "id": "h", "title": "h", "base_year": 2023, "horizon_year": 2040, "seed": seed,
-        "draws": draws, "district": {"params": {"fill_years": fill}}, "clusters": clusters})
+        "draws": draws, "district": {"params": {"fill_years": fill, "demand_ha_per_year": demand}},
+        "clusters": clusters})
 
 
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 4), fill=st.floats(0, 6))
 @example(seed=0, n=1, fill=2.225073858507203e-309)  # a subnormal duration overflowed the divide
 def test_land_invariants(seed: int, n: int, fill: float) -> None:
-    r = model.simulate(build_inputs(_random_scenario(50, seed, n, fill)))
+    r = model.simulate(build_inputs(_random_scenario(50, seed, n, fill), geo_for(n)))
     m = r.metrics
     eps = 1e-9
     assert (m["leased_area_ha"] <= m["leasable_area_ha"] + eps).all()
@@ -107,9 +130,9 @@ def test_land_invariants(seed: int, n: int, fill: float) -> None:
 
 
 def test_chunked_equals_unchunked(monkeypatch: pytest.MonkeyPatch) -> None:
-    inputs = build_inputs(_random_scenario(200, 3, 3, 2.0))
+    inputs = build_inputs(_random_scenario(200, 3, 3, 2.0), geo_for(3))
     whole = model.simulate(inputs)
-    monkeypatch.setattr(model, "_CHUNK_CELLS", 7 * 18)  # 1 draw per chunk
+    monkeypatch.setattr(model, "_CHUNK_CELLS", 1)  # 1 draw per chunk
     chunked = model.simulate(inputs)
     for k in whole.metrics:
         np.testing.assert_array_equal(whole.metrics[k], chunked.metrics[k])
@@ -117,15 +140,15 @@ def test_chunked_equals_unchunked(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_adding_a_cluster_keeps_the_others_draws() -> None:
     """Draws are keyed by parameter identity, not position."""
-    two = model.simulate(build_inputs(_random_scenario(100, 11, 2, 2.0)))
-    three = model.simulate(build_inputs(_random_scenario(100, 11, 3, 2.0)))
-    for k in ("leased_area_ha", "capex_bn_vnd"):
+    two = model.simulate(build_inputs(_random_scenario(100, 11, 2, 2.0), geo_for(2)))
+    three = model.simulate(build_inputs(_random_scenario(100, 11, 3, 2.0), geo_for(3)))
+    for k in ("gross_area_ha", "capex_bn_vnd"):  # not leased: the third cluster competes
         np.testing.assert_array_equal(two.metrics[k], three.metrics[k][:, :2])
 
 
 def test_same_seed_same_numbers_other_seed_other_numbers() -> None:
-    a = model.simulate(build_inputs(_random_scenario(100, 5, 2, 2.0)))
-    b = model.simulate(build_inputs(_random_scenario(100, 5, 2, 2.0)))
-    c = model.simulate(build_inputs(_random_scenario(100, 6, 2, 2.0)))
+    a = model.simulate(build_inputs(_random_scenario(100, 5, 2, 2.0), geo_for(2)))
+    b = model.simulate(build_inputs(_random_scenario(100, 5, 2, 2.0), geo_for(2)))
+    c = model.simulate(build_inputs(_random_scenario(100, 6, 2, 2.0), geo_for(2)))
     np.testing.assert_array_equal(a.metrics["leased_area_ha"], b.metrics["leased_area_ha"])
     assert not np.array_equal(a.metrics["leased_area_ha"], c.metrics["leased_area_ha"])

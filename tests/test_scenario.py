@@ -62,7 +62,7 @@ clusters:
     assert s.clusters[0].area_ha == 12 and s.clusters[0].phases[0].approval_year == 2021
     assert s.clusters[0].name == "CCN Alpha"  # untouched keys are inherited
     assert s.district.params.fill_years.central() == 5
-    assert s.district.params.jobs_per_leased_ha.central() == 100  # inherited from the parent
+    assert s.district.params.demand_ha_per_year.central() == 3  # inherited from the parent
     assert s.seed == 7
 
 
@@ -76,7 +76,7 @@ def test_error_lines_point_into_the_file_that_set_the_value(write) -> None:
 def test_unknown_field_suggests_the_right_one(mini) -> None:
     mini.write_text(mini.read_text().replace("horizon_year: 2030", "horizon_yeer: 2030"))
     msgs = problems(mini)
-    assert any(m.startswith(f"{mini}:5: horizon_yeer: expected a known field (did you mean 'horizon_year'?)") for m in msgs)
+    assert any(m.startswith(f"{mini}:6: horizon_yeer: expected a known field (did you mean 'horizon_year'?)") for m in msgs)
     assert any("horizon_year: expected a value (this field is required)" in m for m in msgs)
 
 
@@ -85,8 +85,8 @@ def test_wrong_type_and_bad_distribution(mini) -> None:
         "fill_years: 2", "fill_years: {dist: triangular, low: 3, mode: 2, high: 4}")
     mini.write_text(text)
     msgs = problems(mini)
-    assert f"{mini}:6: seed: expected a valid integer, unable to parse string as an integer, found 'seven'" in msgs
-    assert f"{mini}:12: district.params.fill_years: expected low ≤ mode ≤ high with low < high, found low 3, mode 2, high 4" in msgs
+    assert f"{mini}:7: seed: expected a valid integer, unable to parse string as an integer, found 'seven'" in msgs
+    assert f"{mini}:13: district.params.fill_years: expected low ≤ mode ≤ high with low < high, found low 3, mode 2, high 4" in msgs
 
 
 def test_yaml_syntax_error_has_its_line(mini) -> None:

@@ -16,8 +16,8 @@ from simulator.scenario import schema
 __all__ = ["reference_markdown", "json_schema", "write_reference"]
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-_MODELS = (schema.Scenario, schema.District, schema.DistrictParams, schema.Cluster, schema.Phase,
-           schema.GeometryRef)
+_MODELS = (schema.Scenario, schema.District, schema.DistrictParams, schema.LandUse,
+           schema.SectorParams, schema.Cluster, schema.ClusterParams, schema.Phase, schema.GeometryRef)
 _INTRO = """# Scenario file reference
 
 *Generated from `simulator/scenario/schema.py` by `python -m simulator.scenario.reference`;
@@ -68,11 +68,15 @@ def _default(model_name: str, field: Any) -> str:
 
 
 def _defaults_table() -> str:
-    rows = ["| parameter | unit | default | range | source |", "|---|---|---|---|---|"]
+    rows = ["| parameter | where | unit | default | range | source |", "|---|---|---|---|---|---|"]
+    where = {"cluster": "district.params, clusters[].params", "district": "district.params",
+             "sector": "district.sectors", "land_use": "district.land_use, clusters[].land_use",
+             "sector_mix": "clusters[].sector_mix (by kind)"}
     for name, row in schema.parameter_table().items():
         rng = f"{row['low']}–{row['high']}" if row["low"] else "—"
         shown = f"{row['dist']} mode {row['mode']}" if row["dist"] != "fixed" else row["mode"]
-        rows.append(f"| `{name}` | {row['unit']} | {shown} | {rng} | {row['source']} |")
+        rows.append(f"| `{name}` | {where[row['group']]} | {row['unit']} | {shown} | {rng} | "
+                    f"{row['source']} |")
     return "\n".join(rows)
 
 

@@ -11,13 +11,14 @@ from functools import cache
 from importlib import resources
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, model_validator
 
 from simulator.scenario.distributions import Distribution, Param, param
 
 __all__ = [
     "Base", "Scenario", "District", "Cluster", "Phase", "GeometryRef", "ClusterParams",
-    "PARAMETER_NAMES", "parameter_table", "default_param", "bounds",
+    "DistrictParams", "SectorParams", "LandUse", "PARAMETER_NAMES", "DISTRICT_PARAMETER_NAMES",
+    "SECTOR_FIELDS", "parameter_table", "default_param", "bounds", "default_sector_mix",
 ]
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
@@ -58,47 +59,119 @@ def _p(name: str) -> Any:
     return param(*bounds(name))
 
 
-class ClusterParams(Base):
-    """Model parameters. Under `district.params` every one has a default (parameters.csv);
-    under a cluster's `params` each one is optional and overrides the district value.
-    Any of them may be a number or a distribution (`{dist: triangular, low, mode, high}`)."""
-
-    leasable_share: _p("leasable_share") | None = None
-    """Share of gross area in leasable industrial plots (0–1)."""
-    max_occupancy: _p("max_occupancy") | None = None
-    """Highest share of leasable land ever leased (0–1)."""
-    fill_years: _p("fill_years") | None = None
-    """Years from a phase's opening until it is fully leased."""
-    farmland_share: _p("farmland_share") | None = None
-    """Share of gross area that was farmland before clearance (0–1)."""
-    jobs_per_leased_ha: _p("jobs_per_leased_ha") | None = None
-    """Workers per leased hectare."""
-    firm_revenue_bn_vnd_per_leased_ha: _p("firm_revenue_bn_vnd_per_leased_ha") | None = None
-    """Firms' sales per leased hectare and year, billion VND."""
-    budget_revenue_bn_vnd_per_leased_ha: _p("budget_revenue_bn_vnd_per_leased_ha") | None = None
-    """Taxes and fees to the public budget per leased hectare and year, billion VND."""
-    capex_bn_vnd_per_ha: _p("capex_bn_vnd_per_ha") | None = None
-    """Infrastructure investment per gross hectare, billion VND."""
-    lease_price_bn_vnd_per_ha: _p("lease_price_bn_vnd_per_ha") | None = None
-    """One-off land-lease payment per leased hectare, billion VND."""
+def names_in_group(group: str) -> tuple[str, ...]:
+    return tuple(n for n, row in parameter_table().items() if row["group"] == group)
 
 
-PARAMETER_NAMES: tuple[str, ...] = tuple(ClusterParams.model_fields)
+def _optional_params(group: str) -> dict[str, Any]:
+    """Field definitions for every parameter of a group: optional, documented from the CSV."""
+    rows = parameter_table()
+    return {
+        n: (_p(n) | None, Field(None, description=f"{rows[n]['description']} ({rows[n]['unit']})"))
+        for n in names_in_group(group)
+    }
 
 
-def _district_defaults() -> ClusterParams:
-    return ClusterParams(**{n: default_param(n) for n in PARAMETER_NAMES})
+def _fill(model: BaseModel, names: tuple[str, ...]) -> None:
+    for name in names:
+        if getattr(model, name) is None:
+            object.__setattr__(model, name, default_param(name))
 
 
-class DistrictParams(ClusterParams):
-    """District-wide parameters; a missing one takes its default from parameters.csv."""
+ClusterParams = create_model(  # type: ignore[call-overload]
+    "ClusterParams", __base__=Base, __doc__=(
+        "Per-cluster model parameters. Each is optional under a cluster's `params` and then "
+        "takes the district's value. Each may be a number or a distribution."),
+    **_optional_params("cluster"))
+"""Per-cluster parameters (fields generated from the `cluster` rows of parameters.csv)."""
+
+PARAMETER_NAMES: tuple[str, ...] = names_in_group("cluster")
+DISTRICT_PARAMETER_NAMES: tuple[str, ...] = names_in_group("district")
+
+
+class DistrictParams(create_model(  # type: ignore[misc]
+        "_DistrictFields", __base__=ClusterParams, **_optional_params("district"))):
+    """District-wide parameters: every per-cluster parameter (the default for all clusters)
+    and the district-only ones. A missing one takes its default from parameters.csv."""
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> DistrictParams:
-        for name in PARAMETER_NAMES:
-            if getattr(self, name) is None:
-                object.__setattr__(self, name, default_param(name))
+        _fill(self, PARAMETER_NAMES + DISTRICT_PARAMETER_NAMES)
         return self
+
+
+SECTOR_FIELDS = ("jobs_per_leased_ha", "firms_per_leased_ha", "revenue_bn_vnd_per_leased_ha")
+DEFAULT_SECTORS: tuple[str, ...] = tuple(dict.fromkeys(n.split(".")[0] for n in names_in_group("sector")))
+
+
+class SectorParams(Base):
+    """What a leased hectare of one sector holds and earns."""
+
+    jobs_per_leased_ha: param(0, 10000) | None = None
+    """Workers per leased hectare."""
+    firms_per_leased_ha: param(0, 10000) | None = None
+    """Firms (or production households) per leased hectare."""
+    revenue_bn_vnd_per_leased_ha: param(0, 10000) | None = None
+    """Firms' sales per leased hectare and year, billion VND."""
+
+
+def _sectors_with_defaults(given: dict[str, SectorParams]) -> dict[str, SectorParams]:
+    out = {}
+    for name in dict.fromkeys([*DEFAULT_SECTORS, *given]):
+        own = given.get(name, SectorParams())
+        values = {}
+        for f in SECTOR_FIELDS:
+            v = getattr(own, f)
+            if v is None and name not in DEFAULT_SECTORS:
+                raise ValueError(f"all of {', '.join(SECTOR_FIELDS)} for the new sector "
+                                 f"{name!r}; found no {f}")
+            values[f] = v if v is not None else default_param(f"{name}.{f}")
+        out[name] = SectorParams(**values)
+    return out
+
+
+def _default_land_use(key: str) -> float:
+    return float(parameter_table()[f"land_use.{key}"]["mode"])
+
+
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
+class LandUse(Base):
+    """Shares of a cluster's gross area by use; they must add up to 1."""
+
+    industrial: Share = Field(default_factory=lambda: _default_land_use("industrial"))
+    """Leasable industrial plots."""
+    roads: Share = Field(default_factory=lambda: _default_land_use("roads"))
+    """Internal roads."""
+    green: Share = Field(default_factory=lambda: _default_land_use("green"))
+    """Green space, including the isolation strip."""
+    technical: Share = Field(default_factory=lambda: _default_land_use("technical"))
+    """Technical infrastructure: water, wastewater treatment, power."""
+    services: Share = Field(default_factory=lambda: _default_land_use("services"))
+    """Service land: warehousing, packaging, logistics, repair (Decree 32/2024 caps it at 10 %)."""
+
+    @model_validator(mode="after")
+    def _adds_up(self) -> LandUse:
+        total = sum(self.model_dump().values())
+        if abs(total - 1) > 1e-3:
+            shown = ", ".join(f"{k} {v:g}" for k, v in self.model_dump().items())
+            raise ValueError(f"shares adding up to 1; found {total:g} ({shown})")
+        return self
+
+
+def default_sector_mix(kind: str) -> dict[str, float]:
+    rows = parameter_table()
+    return {n.split(".")[-1]: float(rows[n]["mode"]) for n in names_in_group("sector_mix")
+            if n.split(".")[1] == kind}
+
+
+def _check_mix(mix: dict[str, float] | None) -> dict[str, float] | None:
+    if mix is not None and abs(sum(mix.values()) - 1) > 1e-3:
+        raise ValueError(f"sector shares adding up to 1; found {sum(mix.values()):g}")
+    if mix is not None and any(v < 0 for v in mix.values()):
+        raise ValueError("sector shares ≥ 0; found a negative share")
+    return mix
 
 
 class District(Base):
@@ -107,7 +180,22 @@ class District(Base):
     name: str = "Thường Tín"
     """Name of the district."""
     params: DistrictParams = Field(default_factory=DistrictParams)
-    """Default model parameters for every cluster (each may be overridden per cluster)."""
+    """Default model parameters for every cluster (each may be overridden per cluster) and the
+    district-wide ones (demand, labour market, discount rate)."""
+    takeup: Literal["competitive", "independent"] = "competitive"
+    """How tenants arrive: `competitive` shares the district's yearly demand among clusters
+    with vacant land by attractiveness; `independent` fills each cluster on its own logistic
+    curve over `fill_years`."""
+    land_use: LandUse = Field(default_factory=LandUse)
+    """Default land budget of every cluster."""
+    sectors: dict[str, SectorParams] = Field(default_factory=dict)
+    """Sector densities (jobs, firms, revenue per leased ha); known sectors default from
+    parameters.csv, a new sector must give all three."""
+
+    @model_validator(mode="after")
+    def _complete_sectors(self) -> District:
+        object.__setattr__(self, "sectors", _sectors_with_defaults(self.sectors))
+        return self
 
 
 class GeometryRef(Base):
@@ -195,6 +283,10 @@ class Cluster(Base):
     """Phases in order."""
     params: ClusterParams = Field(default_factory=ClusterParams)
     """Overrides of the district parameters for this cluster."""
+    land_use: LandUse | None = None
+    """This cluster's land budget (default: the district's)."""
+    sector_mix: Annotated[dict[str, float] | None, AfterValidator(_check_mix)] = None
+    """Shares of leased area by sector, adding up to 1 (default by kind, parameters.csv)."""
 
     @model_validator(mode="after")
     def _phases_fit(self) -> Cluster:
@@ -242,4 +334,9 @@ class Scenario(Base):
         dup = [c.id for c in self.clusters if c.id in seen or seen.add(c.id)]  # type: ignore[func-returns-value]
         if dup:
             raise ValueError(f"unique cluster ids; found {', '.join(dup)} more than once")
+        for c in self.clusters:
+            unknown = set(c.sector_mix or {}) - set(self.district.sectors)
+            if unknown:
+                raise ValueError(f"sectors defined under district.sectors ({', '.join(self.district.sectors)}) "
+                                 f"in {c.id}.sector_mix; found {', '.join(sorted(unknown))}")
         return self
