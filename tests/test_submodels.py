@@ -1,0 +1,113 @@
+"""Each sub-model against a hand-computed case, and the model's invariants as properties."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simulator import employment, finance, land, model
+from simulator.inputs import build_inputs
+
+from conftest import ROOT, geo_for
+from test_model import _random_scenario
+
+
+def test_allocation_by_hand() -> None:
+    """Demand 10 shared by score × room; a full cluster's excess goes to the other."""
+    take, unmet = land.allocate(np.array([10.0]), np.array([[1.0, 3.0]]), np.array([[100.0, 100.0]]))
+    np.testing.assert_allclose(take, [[2.5, 7.5]])  # weights 100 : 300
+    take, unmet = land.allocate(np.array([10.0]), np.array([[1000.0, 1.0]]), np.array([[1.0, 100.0]]))
+    np.testing.assert_allclose(take, [[1.0, 9.0]])  # A is full after 1 ha; B takes the rest
+    take, unmet = land.allocate(np.array([10.0]), np.array([[1.0, 1.0]]), np.array([[2.0, 3.0]]))
+    np.testing.assert_allclose(take, [[2.0, 3.0]])
+    assert unmet[0] == pytest.approx(5.0)  # more demand than vacant land
+
+
+def test_a_new_cluster_lowers_the_others_fill() -> None:
+    """Two clusters under fixed demand fill more slowly than one alone."""
+    cap = np.full((1, 2, 4), 20.0)
+    pools = [(np.array([True, True]), np.full((1, 4), 6.0))]
+    both, _ = land.competitive_takeup(cap, np.zeros((1, 2)), np.ones((1, 2)), pools)
+    alone, _ = land.competitive_takeup(cap[:, :1], np.zeros((1, 1)), np.ones((1, 1)),
+                                       [(np.array([True]), np.full((1, 4), 6.0))])
+    np.testing.assert_allclose(alone[0, 0], [6, 12, 18, 20])
+    np.testing.assert_allclose(both[0, 0], [3, 6, 9, 12])
+    assert (both[0, 0] <= alone[0, 0]).all()
+
+
+def test_gravity_three_communes_by_hand() -> None:
+    """One cluster of 100 jobs and three communes of 100 workers at deterrence 1, ½, ¼.
+
+    With a slack destination of deterrence 1, T_i / (W_i − T_i) = k · f_i for one k: the
+    closed form of the doubly-constrained model here; Σ T_i = 100."""
+    beta = 0.5
+    f = np.array([1.0, 0.5, 0.25])
+    d = -np.log(f) / beta
+    g = employment.gravity(np.full((1, 3, 1), 100.0), np.array([[[100.0]]]), d[None, None, :],
+                           decay=np.array([beta]), outside_km=np.array([10.0]))
+    t = g["workers_supplied"][0, :, 0]
+    assert t.sum() == pytest.approx(100.0)
+    ratio = t / (100.0 - t) / f
+    np.testing.assert_allclose(ratio, ratio[0], rtol=1e-9)
+    assert g["in_commuters"].sum() == pytest.approx(0.0)
+
+
+def test_gravity_shortage_brings_in_commuters() -> None:
+    g = employment.gravity(np.full((1, 3, 1), 10.0), np.array([[[60.0], [40.0]]]),
+                           np.array([[[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]]]),
+                           decay=np.array([0.3]), outside_km=np.array([12.0]))
+    assert g["workers_supplied"].sum() == pytest.approx(30.0)  # every local worker is used
+    assert g["in_commuters"].sum() == pytest.approx(70.0)
+    np.testing.assert_allclose(g["in_commuters"][0, :, 0] + _filled_locally(g), [60.0, 40.0])
+
+
+def _filled_locally(g: dict[str, np.ndarray]) -> np.ndarray:
+    return np.array([60.0, 40.0]) - g["in_commuters"][0, :, 0]
+
+
+def test_npv_irr_payback_by_hand() -> None:
+    flows = np.array([[-100.0, 60.0, 60.0]])
+    assert finance.npv(flows, np.array([0.1]))[0, -1] == pytest.approx(-100 + 60 / 1.1 + 60 / 1.21)
+    x = (-60 + np.sqrt(60**2 + 4 * 60 * 100)) / 120  # 60x² + 60x − 100 = 0, x = 1/(1 + r)
+    assert finance.irr(flows)[0] == pytest.approx(1 / x - 1, abs=1e-9)
+    assert finance.payback_year(np.cumsum(flows, -1), np.array([2030, 2031, 2032]))[0] == 2032
+    assert np.isnan(finance.irr(np.array([[10.0, 10.0]])))[0]  # nothing invested
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), low=st.floats(0.5, 20), extra=st.floats(0.1, 30))
+def test_more_demand_never_lowers_leased_area(seed: int, low: float, extra: float) -> None:
+    a = model.simulate(build_inputs(_random_scenario(20, seed, 3, 2.0, demand=low), geo_for(3)))
+    b = model.simulate(build_inputs(_random_scenario(20, seed, 3, 2.0, demand=low + extra), geo_for(3)))
+    assert (b.metrics["leased_area_ha"] >= a.metrics["leased_area_ha"] - 1e-9).all()
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_cash_flows_sum_to_the_npv_at_zero_rate_and_unopened_clusters_have_no_jobs(seed: int) -> None:
+    s = _random_scenario(30, seed, 3, 2.0)
+    late = s.clusters[0].model_copy(update={"phases": [
+        p.model_copy(update={"approval_year": 2060}) for p in s.clusters[0].phases]})
+    s = s.model_copy(update={"clusters": [late, *s.clusters[1:]]})
+    inputs = build_inputs(s, geo_for(3))
+    p = model.draw_parameters(inputs)
+    p["district"]["discount_rate"] = np.zeros(inputs.draws)
+    raw = model.simulate_draws(inputs, p)
+    np.testing.assert_allclose(raw["npv_bn_vnd"][..., -1], raw["net_cash_bn_vnd"].sum(-1), atol=1e-9)
+    assert (raw["jobs"][:, 0] == 0).all() and (raw["capex_bn_vnd"][:, 0] == 0).all()
+
+
+def test_baseline_calibration() -> None:
+    """Base year: ~195 ha, 100 % occupied, ~13,000 workers, ~1,000 firms (facts.md §1.1)."""
+    from simulator.run import run_file
+
+    r = run_file(ROOT / "scenarios/baseline.yaml", draws=300).results
+    at = {m: r.district_at(m, 2023)["mean"] for m in ("gross_area_ha", "occupancy_pct", "jobs", "firms")}
+    assert at["gross_area_ha"] == pytest.approx(195, rel=0.05)
+    assert at["occupancy_pct"] == pytest.approx(100, rel=0.05)
+    assert at["jobs"] == pytest.approx(13_000, rel=0.10)
+    assert at["firms"] == pytest.approx(1_000, rel=0.15)
+    craft = [i for i, c in enumerate(r.cluster_ids) if c in ("tien_phong_1", "ninh_so_1", "van_diem")]
+    assert r.clusters_at("jobs", 2023)[craft].sum() == pytest.approx(3_000, rel=0.10)
