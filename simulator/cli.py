@@ -26,40 +26,79 @@ def _say(args: argparse.Namespace, text: str) -> None:
         print(text)
 
 
-def _runs(args: argparse.Namespace) -> list:  # type: ignore[type-arg]
+def _client(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """A dask.distributed client for --workers / --scheduler, or None (plain local numpy)."""
+    if not (args.workers or args.scheduler):
+        return None
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        from simulator.errors import InputError, Problem
+
+        raise InputError([Problem("--workers/--scheduler", None, "", "dask.distributed "
+                                  "installed (pip install 'clustersim[scale]')", "not installed")])
+    if args.scheduler:
+        return Client(args.scheduler)
+    return Client(LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None))
+
+
+def _progress(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """A rich progress bar on a terminal (not with --quiet); else nothing."""
+    import contextlib
+
+    if args.quiet or not sys.stderr.isatty():
+        return contextlib.nullcontext(None)
+    from rich.progress import Progress
+
+    return Progress(transient=True)
+
+
+def _runs(args: argparse.Namespace, *, seed: int | None = None, draws: int | None = None) -> list:  # type: ignore[type-arg]
     """Load and simulate every file; every input problem of every file is reported."""
     from simulator.errors import InputError
     from simulator.run import run_file
 
     runs, problems = [], []
-    for f in args.files:
-        try:
-            runs.append(run_file(f, draws=args.draws, seed=args.seed))
-        except InputError as e:
-            problems.extend(e.problems)
+    client = _client(args)
+    try:
+        with _progress(args) as bar:
+            for f in args.files:
+                task = bar.add_task(str(f), total=None) if bar else None
+
+                def tick(done: int, total: int, task=task) -> None:  # type: ignore[no-untyped-def]
+                    if bar:
+                        bar.update(task, completed=done, total=total)
+
+                try:
+                    runs.append(run_file(f, draws=draws or args.draws, seed=seed if seed is not None
+                                         else args.seed, on_chunk=tick, client=client))
+                except InputError as e:
+                    problems.extend(e.problems)
+    finally:
+        if client is not None:
+            client.close()
     if problems:
         raise InputError(problems)
     return runs
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Check scenario files (schema, extends, geometry) without running them."""
+    """Check scenario files (schema, extends, geometry, targets) with one central-value run."""
     from simulator.errors import InputError
-    from simulator.geodata import resolve_cluster_geometries
-    from simulator.scenario.load import load_scenario
+    from simulator.run import run_file
 
     problems = []
     for f in args.files:
         try:
-            loaded = load_scenario(f)
-            geoms = resolve_cluster_geometries(loaded)
+            run = run_file(f, draws=1)
         except InputError as e:
             problems.extend(e.problems)
             continue
-        s = loaded.scenario
+        s = run.loaded.scenario
         _say(args, f"{f}: ok — {s.id}, {len(s.clusters)} clusters, "
                    f"{sum(c.area_ha for c in s.clusters):.1f} ha, {s.base_year}–{s.horizon_year}")
-        for w in geoms.warnings:
+        for w in run.geometries.warnings:
             _say(args, f"{f}: warning: {w}")
     if problems:
         raise InputError(problems)
@@ -79,8 +118,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run two or more scenarios and write comparison.csv and comparison.html."""
     from simulator.compare import comparison_name, write_comparison
+    from simulator.scenario.load import load_scenario
 
-    runs = _runs(args)
+    # Common random numbers: every scenario runs with the first one's seed and draws.
+    first = load_scenario(args.files[0]).scenario
+    runs = _runs(args, seed=args.seed if args.seed is not None else first.seed,
+                 draws=args.draws or first.draws)
     out = Path(args.out) if args.out else Path("results") / comparison_name(runs)
     write_comparison(runs, out, overwrite=args.overwrite, maps_dir=args.maps)
     _say(args, f"comparison of {', '.join(r.results.scenario_id for r in runs)} → {out}/")
@@ -103,6 +146,10 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
     sim.add_argument("--maps", type=Path, default=None, help="also copy maps into this folder")
     sim.add_argument("--overwrite", action="store_true", help="replace existing output folders")
+    sim.add_argument("--workers", type=int, default=0,
+                     help="run the draws on a local Dask cluster of N worker processes")
+    sim.add_argument("--scheduler", default=None,
+                     help="run the draws on an existing Dask scheduler (e.g. tcp://host:8786)")
 
     def add(name: str, fn: Callable[[argparse.Namespace], int], parents: list, nargs: str) -> argparse.ArgumentParser:  # type: ignore[type-arg]
         sp = sub.add_parser(name, help=fn.__doc__, description=fn.__doc__, parents=parents)

@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from simulator.outputs import atomic_folder, map_view
-from simulator.results import milestone_years
+import numpy as np
+
+from simulator.results import BETTER, milestone_years
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -25,22 +27,37 @@ def _common_years(runs: list[Run]) -> list[int]:
 
 
 def comparison_table(runs: list[Run]) -> pd.DataFrame:
-    """indicator, unit, year, one column per scenario (mean district total), then diff_<id>
-    (that scenario minus the first) for every other scenario."""
+    """indicator, unit, year, one column per scenario (mean district value); then, for every
+    other scenario B against the first A, the paired difference B − A over draws
+    (`diff_<B>` its mean, `diff_<B>_p10/p50/p90`) and `p_better_<B>`, the share of draws in
+    which B is better than A (empty where neither direction is better, e.g. areas).
+
+    Paired: the scenarios must have been run with the same seed and draws, so that a shared
+    parameter has the same draw in every scenario (common random numbers)."""
     import pandas as pd
 
     ids = [r.results.scenario_id for r in runs]
+    first = runs[0].results
     rows = []
-    for metric in runs[0].results.district:
-        unit = runs[0].results.units[metric]
+    for metric in first.district:
         if any(metric not in r.results.district for r in runs):
             continue
         for year in _common_years(runs):
-            values = [r.results.district_at(metric, year)["mean"] for r in runs]
-            row = {"indicator": metric, "unit": unit, "year": year, **dict(zip(ids, values))}
-            row.update({f"diff_{i}": v - values[0] for i, v in zip(ids[1:], values[1:])})
+            per_draw = [r.results.values(metric, year) for r in runs]
+            row: dict[str, object] = {"indicator": metric, "unit": first.units[metric], "year": year}
+            row.update({i: float(v.mean()) for i, v in zip(ids, per_draw)})
+            for i, v in zip(ids[1:], per_draw[1:]):
+                row.update(_paired(i, v - per_draw[0], BETTER.get(metric, 0)))
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _paired(scenario: str, diff: np.ndarray, better: int) -> dict[str, float | None]:
+    q = np.quantile(diff, (0.1, 0.5, 0.9))
+    p_better = None if better == 0 else float((better * diff > 1e-9).mean())
+    return {f"diff_{scenario}": float(diff.mean()), f"diff_{scenario}_p10": float(q[0]),
+            f"diff_{scenario}_p50": float(q[1]), f"diff_{scenario}_p90": float(q[2]),
+            f"p_better_{scenario}": p_better}
 
 
 def comparison_name(runs: list[Run]) -> str:

@@ -10,7 +10,7 @@ import numpy as np
 from simulator.scenario.schema import (
     DISTRICT_PARAMETER_NAMES, PARAMETER_NAMES, SECTOR_FIELDS, bounds, default_sector_mix,
 )
-from simulator.uncertainty import ParamSpec
+from simulator.uncertainty import ParamSpec, Sampling
 
 if TYPE_CHECKING:
     from simulator.geodata import GeoArrays
@@ -47,6 +47,13 @@ class Inputs:
     craft: np.ndarray  # (C,) bool: craft-village cluster (served by the craft demand)
     geo: GeoArrays
     years_since_census: np.ndarray  # (Y,)
+    sampling: Sampling = Sampling()
+
+    def all_specs(self) -> dict[str, ParamSpec]:
+        """Every distinct parameter, by key."""
+        groups = (*self.phase_specs.values(), *self.cluster_specs.values(),
+                  tuple(self.district_specs.values()), *self.sector_specs.values())
+        return {spec.key: spec for group in groups for spec in group}
 
     @property
     def phase_starts(self) -> np.ndarray:
@@ -122,4 +129,6 @@ def build_inputs(s: Scenario, geo: GeoArrays, *, draws: int | None = None,
         craft=np.array([c.kind == "craft_village" for c in s.clusters]),
         geo=geo,
         years_since_census=years - CENSUS_YEAR,
+        sampling=Sampling(s.uncertainty.sampling, tuple(
+            (c.between[0], c.between[1], c.rho) for c in s.uncertainty.correlations)),
     )

@@ -6,14 +6,16 @@ labour catchment (employment.py) → money (finance.py).
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 import numpy as np
 
 from simulator import employment, finance, land
 from simulator.inputs import LAND_USES, PHASE_FIELDS, Inputs
 from simulator.results import Results
-from simulator.uncertainty import draw_matrix
+from simulator.uncertainty import draw_keys, draw_matrix
 
-__all__ = ["simulate", "simulate_draws", "draw_parameters"]
+__all__ = ["simulate", "simulate_draws", "draw_parameters", "chunk_slices"]
 
 _CHUNK_CELLS = 4_000_000  # draws × (phases + communes) × clusters × years: bounds working memory
 _INDUSTRIAL = LAND_USES.index("industrial")
@@ -22,12 +24,16 @@ _INDUSTRIAL = LAND_USES.index("industrial")
 def draw_parameters(inputs: Inputs, n: int | None = None) -> dict[str, dict[str, np.ndarray]]:
     """Every parameter's draws: phase (D,P), cluster (D,C), district (D,), sector (D,S)."""
     n = inputs.draws if n is None else n
-    seed = inputs.seed
+    values = draw_keys(inputs.all_specs(), seed=inputs.seed, n=n, sampling=inputs.sampling)
+
+    def matrix(specs: tuple) -> np.ndarray:  # type: ignore[type-arg]
+        return draw_matrix(specs, seed=inputs.seed, n=n, values=values)
+
     return {
-        "phase": {f: draw_matrix(inputs.phase_specs[f], seed=seed, n=n) for f in PHASE_FIELDS},
-        "cluster": {k: draw_matrix(v, seed=seed, n=n) for k, v in inputs.cluster_specs.items()},
-        "district": {k: draw_matrix((v,), seed=seed, n=n)[:, 0] for k, v in inputs.district_specs.items()},
-        "sector": {k: draw_matrix(v, seed=seed, n=n) for k, v in inputs.sector_specs.items()},
+        "phase": {f: matrix(inputs.phase_specs[f]) for f in PHASE_FIELDS},
+        "cluster": {k: matrix(v) for k, v in inputs.cluster_specs.items()},
+        "district": {k: values[v.key] for k, v in inputs.district_specs.items()},
+        "sector": {k: matrix(v) for k, v in inputs.sector_specs.items()},
     }
 
 
@@ -124,12 +130,29 @@ def _take(p: dict[str, dict[str, np.ndarray]], sl: slice) -> dict[str, dict[str,
     return {group: {k: v[sl] for k, v in values.items()} for group, values in p.items()}
 
 
-def simulate(inputs: Inputs) -> Results:
-    """Draw every parameter, run the stages chunk by chunk, and collect Results."""
-    p = draw_parameters(inputs)
+def chunk_slices(inputs: Inputs) -> list[slice]:
+    """Draw chunks small enough to bound the working memory of one `simulate_draws` call."""
     per_draw = (len(inputs.phase_cluster) + len(inputs.geo.commune_ids) + 2) * \
         (len(inputs.cluster_ids) + 2) * len(inputs.years)
-    parts = [simulate_draws(inputs, _take(p, sl))
-             for sl in _chunks(inputs.draws, max(1, _CHUNK_CELLS // per_draw))]
+    return _chunks(inputs.draws, max(1, _CHUNK_CELLS // per_draw))
+
+
+def simulate(inputs: Inputs, *, client: Any = None,
+             on_chunk: Callable[[int, int], None] | None = None) -> Results:
+    """Draw every parameter, run the stages chunk by chunk, and collect Results.
+
+    With a `dask.distributed.Client` the chunks run on its workers; every chunk gets the same
+    parameter draws as locally, so the results are identical."""
+    p = draw_parameters(inputs)
+    slices = chunk_slices(inputs)
+    if client is not None:
+        futures = [client.submit(simulate_draws, inputs, _take(p, sl), pure=False) for sl in slices]
+        parts = client.gather(futures)
+    else:
+        parts = []
+        for k, sl in enumerate(slices):
+            parts.append(simulate_draws(inputs, _take(p, sl)))
+            if on_chunk is not None:
+                on_chunk(k + 1, len(slices))
     metrics = {m: np.concatenate([part[m] for part in parts]) for m in parts[0]}
     return Results.from_metrics(inputs, metrics, p["district"]["discount_rate"])

@@ -132,8 +132,21 @@ def summary(run: Run) -> dict[str, Any]:
                                "payback_year": _finance_stats(r.payback[:, k])}
                            for k, c in enumerate(r.cluster_ids)},
         },
+        "targets": targets(run),
         "warnings": list(run.geometries.warnings),
     }
+
+
+def targets(run: Run) -> list[dict[str, Any]]:
+    """Each target of the scenario with the probability of meeting it."""
+    out = []
+    for t in run.loaded.scenario.targets:
+        p = run.results.probability(t.metric, t.year, at_least=t.at_least, at_most=t.at_most,
+                                    cluster=t.cluster)
+        bound = f"≥ {t.at_least:,g}" if t.at_least is not None else f"≤ {t.at_most:,g}"
+        label = t.label or f"{t.metric} {bound} in {t.year}" + (f" ({t.cluster})" if t.cluster else "")
+        out.append({**t.model_dump(), "label": label, "probability": round(p, 4)})
+    return out
 
 
 def _rounded(stats: dict[str, float]) -> dict[str, float]:

@@ -19,7 +19,7 @@ from simulator.uncertainty import quantiles
 if TYPE_CHECKING:
     from simulator.inputs import Inputs
 
-__all__ = ["METRICS", "DISTRICT_METRICS", "COMMUNE_METRICS", "Results", "milestone_years"]
+__all__ = ["METRICS", "DISTRICT_METRICS", "COMMUNE_METRICS", "BETTER", "Results", "milestone_years"]
 
 # name → unit. Every cluster metric is extensive (summed over clusters) except those in _RATIOS.
 METRICS: dict[str, str] = {
@@ -56,6 +56,17 @@ COMMUNE_METRICS: dict[str, str] = {
     "jobs_reachable": "workers",
     "labour_balance": "workers",
 }
+# Which way is better, for paired comparisons: +1 more is better, −1 less is better.
+BETTER: dict[str, int] = {
+    "gross_area_ha": 0, "leasable_area_ha": 0, "leased_area_ha": 1, "occupancy_pct": 1,
+    "farmland_converted_ha": -1, "rice_land_converted_ha": -1, "jobs": 1, "firms": 1,
+    "in_commuters": -1, "firm_revenue_bn_vnd": 1, "wages_bn_vnd": 1, "budget_revenue_bn_vnd": 1,
+    "capex_bn_vnd": -1, "clearance_cost_bn_vnd": -1, "opex_bn_vnd": -1,
+    "land_lease_revenue_bn_vnd": 1, "net_cash_bn_vnd": 1, "cumulative_net_cash_bn_vnd": 1,
+    "npv_bn_vnd": 1, "public_net_cash_bn_vnd": 1, "public_npv_bn_vnd": 1,
+    "unmet_demand_ha": -1, "workers_in_commuting": -1, "worker_housing_demand": -1,
+}
+
 # intensive metric → (numerator, denominator) summed over clusters before dividing, × 100
 _RATIOS = {"occupancy_pct": ("leased_area_ha", "leasable_area_ha")}
 
@@ -119,6 +130,20 @@ class Results:
     def clusters_at(self, metric: str, year: int, stat: str = "mean") -> np.ndarray:
         """One statistic per cluster in `year`."""
         return quantiles(self.metrics[metric][:, :, self.year_index(year)])[stat]
+
+    def values(self, metric: str, year: int, cluster: str | None = None) -> np.ndarray:
+        """Per-draw values of a district total, or of one cluster, in `year`."""
+        t = self.year_index(year)
+        if cluster is None:
+            return self.district[metric][:, t]
+        return self.metrics[metric][:, self.cluster_ids.index(cluster), t]
+
+    def probability(self, metric: str, year: int, *, at_least: float | None = None,
+                    at_most: float | None = None, cluster: str | None = None) -> float:
+        """Share of draws meeting a target (value ≥ at_least, or ≤ at_most)."""
+        v = self.values(metric, year, cluster)
+        met = v >= at_least if at_least is not None else v <= at_most  # type: ignore[operator]
+        return float(met.mean())
 
     def communes_at(self, metric: str, year: int, stat: str = "mean") -> np.ndarray:
         return quantiles(self.communes[metric][:, :, self.year_index(year)])[stat]

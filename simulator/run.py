@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable
 
 from simulator.geodata import (
     ClusterGeometries, access_features, geo_arrays, load_layer, resolve_cluster_geometries,
 )
-from simulator.inputs import build_inputs
+from simulator.errors import Problem, ScenarioError
+from simulator.inputs import Inputs, build_inputs
 from simulator.model import simulate
-from simulator.results import Results
+from simulator.results import DISTRICT_METRICS, METRICS, Results
 from simulator.scenario.load import LoadedScenario, load_scenario
 
 __all__ = ["Run", "run_file"]
@@ -25,10 +28,34 @@ class Run:
     draws: int
 
 
-def run_file(path: str | Path, *, draws: int | None = None, seed: int | None = None) -> Run:
+def _check_references(loaded: LoadedScenario, inputs: Inputs, results_metrics: set[str]) -> None:
+    """Correlation keys and target metrics name things that exist (located errors)."""
+    s, problems = loaded.scenario, []
+    keys = {k for k, spec in inputs.all_specs().items() if not spec.dist.is_fixed()}
+    for i, c in enumerate(s.uncertainty.correlations):
+        for key in c.between:
+            if key not in keys:
+                file, line, where = loaded.sources.locate(("uncertainty", "correlations", i, "between"))
+                close = difflib.get_close_matches(key, sorted(keys), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else f" (e.g. {sorted(keys)[0]!r})"
+                problems.append(Problem(file, line, where, "the key of an uncertain parameter" + hint,
+                                        repr(key)))
+    for i, t in enumerate(s.targets):
+        if t.metric not in results_metrics:
+            file, line, where = loaded.sources.locate(("targets", i, "metric"))
+            problems.append(Problem(file, line, where, "a metric: " + ", ".join(sorted(results_metrics)),
+                                    repr(t.metric)))
+    if problems:
+        raise ScenarioError(problems)
+
+
+def run_file(path: str | Path, *, draws: int | None = None, seed: int | None = None,
+             on_chunk: Callable[[int, int], None] | None = None, client: Any = None) -> Run:
     """Load, validate and simulate one scenario file (raises InputError on bad input)."""
     loaded = load_scenario(path)
     geometries = resolve_cluster_geometries(loaded)
     geo = geo_arrays(geometries.frame, load_layer("communes"), access_features())
     inputs = build_inputs(loaded.scenario, geo, draws=draws, seed=seed)
-    return Run(loaded, geometries, simulate(inputs), inputs.seed, inputs.draws)
+    names = {*METRICS, *DISTRICT_METRICS, *(f"jobs_{s}" for s in inputs.sectors)}
+    _check_references(loaded, inputs, names)
+    return Run(loaded, geometries, simulate(inputs, on_chunk=on_chunk, client=client), inputs.seed, inputs.draws)

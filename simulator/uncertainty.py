@@ -20,7 +20,8 @@ import numpy as np
 if TYPE_CHECKING:
     from simulator.scenario.distributions import Distribution
 
-__all__ = ["ParamSpec", "draw_matrix", "uniforms", "quantiles", "QUANTILES"]
+__all__ = ["ParamSpec", "Sampling", "draw_matrix", "draw_keys", "uniforms", "quantiles", "QUANTILES",
+           "spearman_to_pearson"]
 
 QUANTILES = (0.1, 0.5, 0.9)
 
@@ -40,30 +41,66 @@ def _key_words(key: str) -> list[int]:
     return [int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4)]
 
 
-def uniforms(seed: int, key: str, n: int) -> np.ndarray:
-    """n uniforms in (0, 1) that depend only on (seed, key)."""
+@dataclass(frozen=True)
+class Sampling:
+    """How uniforms are drawn: plain Monte Carlo or Latin hypercube, and rank correlations
+    between named parameters (Spearman ρ, imposed with a Gaussian copula)."""
+
+    method: str = "random"  # "random" | "lhs"
+    correlations: tuple[tuple[str, str, float], ...] = ()
+
+
+def uniforms(seed: int, key: str, n: int, method: str = "random") -> np.ndarray:
+    """n uniforms in (0, 1) that depend only on (seed, key): plain, or one Latin-hypercube
+    column (one draw in each of n equal strata, in random order; scipy.stats.qmc)."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, *_key_words(key)]))
+    if method == "lhs" and n > 1:
+        from scipy.stats import qmc
+
+        return qmc.LatinHypercube(d=1, rng=rng).random(n)[:, 0]
     return rng.random(n)
 
 
-def _values(spec: ParamSpec, seed: int, n: int, central: bool) -> np.ndarray:
-    if central or spec.dist.is_fixed():
-        return np.full(n, min(max(spec.dist.central(), spec.lo), spec.hi))
-    return spec.dist.sample_u(uniforms(seed, spec.key, n), spec.lo, spec.hi)
+def spearman_to_pearson(rho: float) -> float:
+    """The Gaussian-copula correlation that gives Spearman rank correlation ρ."""
+    return 2.0 * np.sin(np.pi * rho / 6.0)
 
 
-def draw_matrix(specs: tuple[ParamSpec, ...], *, seed: int, n: int) -> np.ndarray:
+def _correlate(u: dict[str, np.ndarray], pairs: tuple[tuple[str, str, float], ...]) -> None:
+    """Impose rank correlations on the uniforms of the named keys, in place."""
+    from scipy.stats import norm
+
+    keys = list(dict.fromkeys(k for a, b, _ in pairs for k in (a, b)))
+    r = np.eye(len(keys))
+    for a, b, rho in pairs:
+        i, j = keys.index(a), keys.index(b)
+        r[i, j] = r[j, i] = spearman_to_pearson(rho)
+    z = norm.ppf(np.column_stack([u[k] for k in keys])) @ np.linalg.cholesky(r).T
+    for k, col in zip(keys, norm.cdf(z).T):
+        u[k] = col
+
+
+def draw_keys(specs: dict[str, ParamSpec], *, seed: int, n: int,
+              sampling: Sampling = Sampling()) -> dict[str, np.ndarray]:
+    """n values of every distinct parameter key. With n == 1 every parameter sits at its
+    central value (the mean), clipped to its range."""
+    if n == 1:
+        return {k: np.full(1, min(max(s.dist.central(), s.lo), s.hi)) for k, s in specs.items()}
+    u = {k: uniforms(seed, k, n, sampling.method) for k, s in specs.items() if not s.dist.is_fixed()}
+    pairs = tuple(p for p in sampling.correlations if p[0] in u and p[1] in u)
+    if pairs:
+        _correlate(u, pairs)
+    return {k: s.dist.sample_u(u[k], s.lo, s.hi) if k in u else np.full(n, s.dist.central())
+            for k, s in specs.items()}
+
+
+def draw_matrix(specs: tuple[ParamSpec, ...], *, seed: int, n: int,
+                values: dict[str, np.ndarray] | None = None) -> np.ndarray:
     """(n, len(specs)) values; columns with the same key share one set of draws.
-
-    With n == 1 every parameter sits at its central value (the mean), clipped to its range.
-    """
-    cache: dict[str, np.ndarray] = {}
-    out = np.empty((n, len(specs)))
-    for j, spec in enumerate(specs):
-        if spec.key not in cache:
-            cache[spec.key] = _values(spec, seed, n, central=(n == 1))
-        out[:, j] = cache[spec.key]
-    return out
+    `values` (from `draw_keys`) supplies the draws when given."""
+    if values is None:
+        values = draw_keys({s.key: s for s in specs}, seed=seed, n=n)
+    return np.column_stack([values[s.key] for s in specs]) if specs else np.empty((n, 0))
 
 
 def quantiles(a: np.ndarray) -> dict[str, np.ndarray]:

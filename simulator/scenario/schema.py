@@ -18,7 +18,8 @@ from simulator.scenario.distributions import Distribution, Param, param
 __all__ = [
     "Base", "Scenario", "District", "Cluster", "Phase", "GeometryRef", "ClusterParams",
     "DistrictParams", "SectorParams", "LandUse", "PARAMETER_NAMES", "DISTRICT_PARAMETER_NAMES",
-    "SECTOR_FIELDS", "parameter_table", "default_param", "bounds", "default_sector_mix",
+    "SECTOR_FIELDS", "parameter_table", "default_param", "bounds", "default_sector_mix", "Target",
+    "Correlation", "UncertaintySettings",
 ]
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
@@ -301,6 +302,48 @@ class Cluster(Base):
         return self
 
 
+class Target(Base):
+    """A planning target; the summary and report give the probability of meeting it."""
+
+    metric: str
+    """A metric of timeseries.csv, e.g. `jobs`, `occupancy_pct`, `npv_bn_vnd`."""
+    year: Year
+    """Year the target refers to."""
+    at_least: float | None = None
+    """Met when the value is at least this (give this or `at_most`)."""
+    at_most: float | None = None
+    """Met when the value is at most this."""
+    cluster: str | None = None
+    """A cluster id; default: the district total."""
+    label: str | None = None
+    """How the report names the target, e.g. `27,000 cluster jobs by 2030`."""
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> Target:
+        if (self.at_least is None) == (self.at_most is None):
+            raise ValueError("exactly one of at_least, at_most")
+        return self
+
+
+class Correlation(Base):
+    """A rank correlation between two uncertain parameters, named by where they are declared
+    (e.g. `district.sectors.light_manufacturing.revenue_bn_vnd_per_leased_ha`)."""
+
+    between: tuple[str, str]
+    """The two parameter keys."""
+    rho: float = Field(ge=-0.99, le=0.99)
+    """Spearman rank correlation."""
+
+
+class UncertaintySettings(Base):
+    """How the Monte Carlo draws are made."""
+
+    sampling: Literal["random", "lhs"] = "random"
+    """`random` (plain Monte Carlo) or `lhs` (Latin hypercube, scipy.stats.qmc)."""
+    correlations: list[Correlation] = Field(default_factory=list)
+    """Rank correlations between parameters (Gaussian copula)."""
+
+
 class Scenario(Base):
     """A planning scenario: which clusters, where, how big, when, and the economic assumptions."""
 
@@ -325,6 +368,10 @@ class Scenario(Base):
     """District-wide settings and default parameters."""
     clusters: list[Cluster] = Field(min_length=1)
     """The clusters simulated."""
+    targets: list[Target] = Field(default_factory=list)
+    """Targets whose probability of being met is reported."""
+    uncertainty: UncertaintySettings = Field(default_factory=UncertaintySettings)
+    """Sampling method and rank correlations."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -334,6 +381,12 @@ class Scenario(Base):
         dup = [c.id for c in self.clusters if c.id in seen or seen.add(c.id)]  # type: ignore[func-returns-value]
         if dup:
             raise ValueError(f"unique cluster ids; found {', '.join(dup)} more than once")
+        ids = {c.id for c in self.clusters}
+        for t in self.targets:
+            if t.cluster is not None and t.cluster not in ids:
+                raise ValueError(f"a target cluster among the scenario's clusters; found {t.cluster!r}")
+            if not (self.base_year <= t.year <= self.horizon_year):
+                raise ValueError(f"target years within {self.base_year}–{self.horizon_year}; found {t.year}")
         for c in self.clusters:
             unknown = set(c.sector_mix or {}) - set(self.district.sectors)
             if unknown:

@@ -1,0 +1,112 @@
+"""Sampling, bands, targets, paired comparison and Dask: checked against known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.stats import spearmanr
+
+from simulator import model
+from simulator.inputs import build_inputs
+from simulator.scenario.load import load_scenario
+from simulator.uncertainty import ParamSpec, Sampling, draw_keys, uniforms
+
+from conftest import DATA, geo_for
+
+def _mini_with(write, draws: int, sampling: str = "random"):
+    text = (DATA / "mini.yaml").read_text(encoding="utf-8")
+    text = text.replace("light_manufacturing: {jobs_per_leased_ha: 100,",
+                        "light_manufacturing: {jobs_per_leased_ha: {dist: uniform, low: 50, high: 150},")
+    text = text.replace("draws: 1", f"draws: {draws}\nuncertainty: {{sampling: {sampling}}}")
+    return load_scenario(write("m.yaml", text)).scenario
+
+
+def test_quantiles_of_a_uniform_input_by_hand(write) -> None:
+    """alpha holds 6 leased ha from 2024; jobs = 6 × U(50, 150): P10 360, P50 600, P90 840."""
+    s = _mini_with(write, 4000, "lhs")
+    r = model.simulate(build_inputs(s, geo_for(2)))
+    q = np.quantile(r.metrics["jobs"][:, 0, r.year_index(2025)], (0.1, 0.5, 0.9))
+    np.testing.assert_allclose(q, [360, 600, 840], rtol=2e-3)
+    assert r.probability("jobs", 2025, at_least=720, cluster="alpha") == pytest.approx(0.3, abs=0.01)
+
+
+def test_lhs_puts_one_draw_in_each_stratum() -> None:
+    u = np.sort(uniforms(3, "k", 50, "lhs"))
+    np.testing.assert_array_equal(np.floor(u * 50), np.arange(50))
+    np.testing.assert_array_equal(uniforms(3, "k", 50, "lhs"), uniforms(3, "k", 50, "lhs"))
+
+
+def test_rank_correlation_is_imposed() -> None:
+    from pydantic import TypeAdapter
+
+    from simulator.scenario.distributions import Param
+
+    d = TypeAdapter(Param).validate_python({"dist": "triangular", "low": 0, "mode": 1, "high": 3})
+    specs = {"a": ParamSpec("a", d), "b": ParamSpec("b", d), "c": ParamSpec("c", d)}
+    v = draw_keys(specs, seed=5, n=20_000, sampling=Sampling("random", (("a", "b", 0.7),)))
+    assert spearmanr(v["a"], v["b"]).statistic == pytest.approx(0.7, abs=0.02)
+    assert abs(spearmanr(v["a"], v["c"]).statistic) < 0.03
+    plain = draw_keys(specs, seed=5, n=20_000)
+    np.testing.assert_array_equal(np.sort(v["b"]), np.sort(v["b"]))  # marginal kept
+    assert np.quantile(v["b"], 0.5) == pytest.approx(np.quantile(plain["b"], 0.5), abs=0.03)
+
+
+def test_targets_and_correlation_keys_are_checked(write, cli) -> None:
+    text = (DATA / "mini.yaml").read_text(encoding="utf-8") + (
+        "targets:\n  - {metric: jobz, year: 2025, at_least: 100}\n"
+        "uncertainty:\n  correlations:\n    - {between: [district.params.capex_bn_vnd_per_hx, x], rho: 0.5}\n")
+    code, _, err = cli("validate", write("t.yaml", text))
+    assert code == 2 and err.count("\n") == 3  # one line per problem
+    code_run, _, err_run = cli("run", write("t.yaml", text), "--out", write("x", "").parent / "out")
+    assert code_run == 2
+    assert "targets[0].metric: expected a metric:" in err_run and "found 'jobz'" in err_run
+    assert "uncertainty.correlations[0].between: expected the key of an uncertain parameter" in err_run
+
+
+def test_target_probability_in_summary(write, tmp_path, cli) -> None:
+    import json
+
+    text = (DATA / "mini.yaml").read_text(encoding="utf-8") + (
+        "targets:\n  - {metric: jobs, year: 2025, at_least: 500, label: 500 jobs}\n"
+        "  - {metric: jobs, year: 2025, at_least: 10000}\n")
+    assert cli("run", write("t.yaml", text), "--out", tmp_path / "o")[0] == 0
+    summary = json.loads((tmp_path / "o/mini/summary.json").read_text())
+    assert [t["probability"] for t in summary["targets"]] == [1.0, 0.0]  # 600 + 240 jobs, one draw
+    assert summary["targets"][0]["label"] == "500 jobs"
+
+
+def test_paired_comparison_uses_common_random_numbers(write, tmp_path, cli) -> None:
+    import pandas as pd
+
+    text = (DATA / "mini.yaml").read_text(encoding="utf-8").replace("draws: 1", "draws: 300")
+    a = write("a.yaml", text.replace(
+        "light_manufacturing: {jobs_per_leased_ha: 100,",
+        "light_manufacturing: {jobs_per_leased_ha: {dist: uniform, low: 50, high: 150},"))
+    b = write("b.yaml", "extends: a.yaml\nid: b\ntitle: B\nmodify_clusters:\n  alpha: {area_ha: 11}\n")
+    assert cli("compare", a, b, "--out", tmp_path / "c")[0] == 0
+    t = pd.read_csv(tmp_path / "c/comparison.csv")
+    row = t[(t.indicator == "jobs") & (t.year == 2030)].iloc[0]
+    # Same draws in both: B has 10 % more alpha land, so B − A > 0 in every draw.
+    assert row["diff_b_p10"] > 0 and row["p_better_b"] == 1.0
+    same = t[(t.indicator == "gross_area_ha") & (t.year == 2030)].iloc[0]
+    assert same["diff_b"] == pytest.approx(1.0) and np.isnan(same["p_better_b"])
+
+
+def test_dask_equals_local() -> None:
+    pytest.importorskip("dask.distributed")
+    from dask.distributed import Client, LocalCluster
+
+    inputs = build_inputs(load_scenario(DATA / "mini.yaml").scenario, geo_for(2), draws=64)
+    local = model.simulate(inputs)
+    import simulator.model as m
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as lc, \
+            Client(lc) as client:
+        old = m._CHUNK_CELLS
+        try:
+            m._CHUNK_CELLS = 1  # one draw per chunk: many tasks on both workers
+            remote = model.simulate(inputs, client=client)
+        finally:
+            m._CHUNK_CELLS = old
+    for k in local.metrics:
+        np.testing.assert_array_equal(local.metrics[k], remote.metrics[k])
