@@ -6,7 +6,8 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from simulator.outputs import atomic_folder, map_view
+from simulator.outputs import atomic_folder
+from simulator.views import map_view
 import numpy as np
 
 from simulator.results import BETTER, milestone_years

@@ -24,22 +24,12 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-    from simulator.maps.view import MapView
     from simulator.run import Run
 
-__all__ = ["atomic_folder", "timeseries_frame", "summary", "map_view", "write_outputs",
-           "POPUP_METRICS"]
+__all__ = ["atomic_folder", "timeseries_frame", "summary", "targets", "cluster_table",
+           "write_outputs"]
 
 STATS = ("mean", "p10", "p50", "p90")
-POPUP_METRICS = ("gross_area_ha", "leased_area_ha", "occupancy_pct", "jobs", "firms",
-                 "in_commuters", "budget_revenue_bn_vnd", "npv_bn_vnd")
-_LABELS = {
-    "gross_area_ha": "Gross area", "leased_area_ha": "Leased area", "occupancy_pct": "Occupancy",
-    "jobs": "Jobs", "firms": "Firms", "in_commuters": "Workers from outside the district",
-    "budget_revenue_bn_vnd": "Budget revenue", "npv_bn_vnd": "Developer NPV",
-}
-
-
 @contextmanager
 def atomic_folder(final: Path, *, overwrite: bool) -> Iterator[Path]:
     """Yield a temporary sibling folder; rename it to `final` only if the block succeeds."""
@@ -153,7 +143,7 @@ def _rounded(stats: dict[str, float]) -> dict[str, float]:
     return {k: round(v, 4) for k, v in stats.items()}
 
 
-def _cluster_table(run: Run) -> gpd.GeoDataFrame:
+def cluster_table(run: Run) -> gpd.GeoDataFrame:
     """Clusters with their attributes and indicators (mean, p10, p90) at the horizon."""
     s, r = run.loaded.scenario, run.results
     g = run.geometries.frame.copy()
@@ -187,33 +177,13 @@ def _commune_table(run: Run, clusters: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return communes
 
 
-def map_view(run: Run, clusters: gpd.GeoDataFrame | None = None) -> MapView:
-    """What the scenario map shows: the bundled layers plus clusters at the horizon year."""
-    from simulator.geodata import load_layer
-    from simulator.maps.view import Indicator, MapView
-
-    s = run.loaded.scenario
-    clusters = _cluster_table(run) if clusters is None else clusters
-    return MapView(
-        scenario_id=s.id, title=s.title, description=s.description, year=s.horizon_year,
-        provenance={"version": __version__, "seed": run.seed, "draws": run.draws,
-                    "scenario_sha256": run.loaded.sha256},
-        clusters=clusters,
-        indicators=tuple(Indicator(m, _LABELS[m], METRICS[m], 1 if m.endswith("_ha") else 0)
-                         for m in POPUP_METRICS),
-        communes=load_layer("communes"), district=load_layer("district"),
-        roads=load_layer("roads"), water=load_layer("water"),
-        notes=("Geometry is approximate (schematic): positions from commune centroids and "
-               "name-derived guesses, see geodata/README.md.", *run.geometries.warnings),
-    )
-
-
 def write_outputs(run: Run, out_root: Path, *, overwrite: bool, maps_dir: Path | None = None) -> Path:
     """Write results/<id>/ atomically; also copy the map to `maps_dir/<id>.html` if given."""
     from simulator.maps import render_scenario_map
+    from simulator.views import map_view
 
     final = Path(out_root) / run.loaded.scenario.id
-    clusters = _cluster_table(run)
+    clusters = cluster_table(run)
     html = render_scenario_map(map_view(run, clusters))
     with atomic_folder(final, overwrite=overwrite) as tmp:
         timeseries_frame(run).to_csv(tmp / "timeseries.csv", index=False, float_format="%.6f",

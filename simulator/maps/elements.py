@@ -1,0 +1,184 @@
+"""folium/branca elements for the project's lean, offline maps.
+
+`LeanMap` is a folium `Map` with no CDN resources (its own empty `default_js`/`default_css`
+class lists; folium's own lists are never touched) and its own template. The other elements
+are small `MacroElement`s that call the project's JS (`templates/clustersim.js`).
+
+Elements only ever hold *slot tokens* for page content (see `encode.Slots`): branca compiles
+macro output as a template again, so real text must not pass through it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from importlib import resources
+
+import folium
+from branca.element import Element, Figure, MacroElement
+from folium.map import Layer
+from folium.template import Template
+
+__all__ = [
+    "GeoDataLayer",
+    "HeadBlock",
+    "HtmlBlock",
+    "HtmlControl",
+    "LeanMap",
+    "Page",
+    "PageScript",
+    "ZoomAndScale",
+    "renumber",
+]
+
+MAX_ZOOM = 18
+MIN_ZOOM = 8
+
+
+def _template(name: str) -> Template:
+    return Template(resources.files(__package__).joinpath("templates", name).read_text("utf-8"))
+
+
+class Page(Figure):
+    """The HTML document: a branca `Figure` with a valid, lean shell (`templates/page.html.j2`)."""
+
+    _template = _template("page.html.j2")
+
+    def __init__(self, title_token: str, body_class: str) -> None:
+        super().__init__(title=title_token)
+        self._name = "Page"
+        self.body_class = body_class
+        self.header._children.pop("meta_http", None)  # the shell has <meta charset>
+
+
+class LeanMap(folium.Map):
+    """A folium Map without tiles or CDN links; `heading` is a slot token shown above it."""
+
+    default_js: list[tuple[str, str]] = []
+    default_css: list[tuple[str, str]] = []
+    _template = _template("leanmap.j2")
+
+    def __init__(self, map_bounds: list[list[float]], heading: str | None = None) -> None:
+        (south, west), (north, east) = map_bounds
+        super().__init__(
+            location=[(south + north) / 2, (west + east) / 2],
+            tiles=None,
+            zoom_start=12,
+            zoom_control=False,  # added by ZoomAndScale, after the title box
+            prefer_canvas=False,  # SVG paths, so clusters are DOM elements with a class
+        )
+        self._name = "LeanMap"
+        self.heading = heading
+        self.options.pop("zoom", None)  # the view comes from fit_bounds alone (see leanmap.j2)
+        self.options.update(max_zoom=MAX_ZOOM, min_zoom=MIN_ZOOM, zoom_snap=0.25)
+        self.fit_bounds(map_bounds, padding=(12, 12))
+
+
+class GeoDataLayer(Layer):
+    """A GeoJSON layer drawn by `ClusterSim.geoLayer` from an inline JSON data block."""
+
+    _template = Template(
+        """
+{% macro html(this, kwargs) %}
+<script type="application/json" id="{{ this.data_id }}">{{ this.data_token }}</script>
+{% endmacro %}
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = ClusterSim.geoLayer({{ this.data_id|tojson }}, {{ this.kind|tojson }});
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, kind: str, name: str, data_token: str, control: bool = True) -> None:
+        super().__init__(name=name, overlay=True, control=control, show=True)
+        self._name = "GeoDataLayer"
+        self.kind = kind
+        self.data_token = data_token
+
+    @property
+    def data_id(self) -> str:
+        return f"ccn-data-{self.get_name()}"
+
+
+class HtmlControl(MacroElement):
+    """A map control whose content is server-rendered HTML in a `<template>`."""
+
+    _template = Template(
+        """
+{% macro html(this, kwargs) %}
+<template id="{{ this.template_id }}">{{ this.content_token }}</template>
+{% endmacro %}
+{% macro script(this, kwargs) %}
+ClusterSim.htmlControl({{ this._parent.get_name() }}, {{ this.template_id|tojson }},
+    {{ this.position|tojson }}, {{ this.css_class|tojson }});
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, content_token: str, position: str, css_class: str) -> None:
+        super().__init__()
+        self._name = "HtmlControl"
+        self.content_token = content_token
+        self.position = position
+        self.css_class = css_class
+
+    @property
+    def template_id(self) -> str:
+        return f"ccn-tpl-{self.get_name()}"
+
+
+class ZoomAndScale(MacroElement):
+    """Leaflet's zoom buttons and a metric scale bar."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "ClusterSim.zoomAndScale({{ this._parent.get_name() }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "ZoomAndScale"
+
+
+class HtmlBlock(MacroElement):
+    """A piece of page body (a slot token) placed between the maps, in the order added."""
+
+    _template = Template("{% macro html(this, kwargs) %}{{ this.token }}{% endmacro %}")
+
+    def __init__(self, token: str, name: str = "HtmlBlock") -> None:
+        super().__init__()
+        self._name = name
+        self.token = token
+
+
+class HeadBlock(MacroElement):
+    """Inline assets in `<head>` (a slot token)."""
+
+    _template = Template("{% macro header(this, kwargs) %}{{ this.token }}{% endmacro %}")
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self._name = "HeadBlock"
+        self.token = token
+
+
+class PageScript(MacroElement):
+    """A fixed statement of the project's JS run after every map is drawn (sync, ready flag)."""
+
+    _template = Template("{% macro script(this, kwargs) %}{{ this.code }}{% endmacro %}")
+
+    def __init__(self, code: str) -> None:
+        super().__init__()
+        self._name = "PageScript"
+        self.code = code
+
+
+def _walk(element: Element) -> Iterator[Element]:
+    yield element
+    for child in element._children.values():
+        yield from _walk(child)
+
+
+def renumber(root: Element) -> None:
+    """Replace branca's random element ids by a counter, so the same view gives the same page."""
+    for number, element in enumerate(_walk(root)):
+        element._id = f"{number}"

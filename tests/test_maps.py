@@ -1,0 +1,228 @@
+"""String-level tests of the offline map pages (fast; no browser)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import folium
+import pytest
+from maps_fixtures import XSS_NAMES, make_comparison_view, make_map_view
+
+from simulator.maps import (
+    STATUS_COLORS,
+    OfflineViolation,
+    check_offline,
+    render_comparison,
+    render_scenario_map,
+)
+from simulator.maps.elements import LeanMap
+from simulator.maps.encode import json_for_script
+from simulator.maps.formatting import fmt_number, fmt_signed
+
+LEAFLET_MARK = 'version="1.9.3"'
+TEMPLATE_NAME = "{{ 7*7 }} {% if 1 %}x{% endif %}"
+DATA_BLOCK = re.compile(r'<script type="application/json" id="([^"]+)">(.*?)</script>', re.S)
+
+
+@pytest.fixture(scope="module")
+def page() -> str:
+    return render_scenario_map(make_map_view())
+
+
+@pytest.fixture(scope="module")
+def xss_page() -> str:
+    view = make_map_view((*XSS_NAMES, TEMPLATE_NAME), title="<b>bold</b> & </script>")
+    return render_scenario_map(view)
+
+
+@pytest.fixture(scope="module")
+def comparison() -> str:
+    return render_comparison(make_comparison_view())
+
+
+def _data_blocks(html: str) -> list[dict]:
+    return [json.loads(body) for _, body in DATA_BLOCK.findall(html)]
+
+
+def _clusters(html: str) -> list[dict]:
+    return [f for fc in _data_blocks(html) for f in fc["features"]
+            if "ccn-cluster" in f["properties"]["style"].get("className", "")]
+
+
+def test_no_external_resources(page: str, comparison: str) -> None:
+    for html in (page, comparison):
+        assert check_offline(html) is html
+        assert not re.search(r"<script[^>]*\ssrc=", html, re.I)
+        assert not re.search(r"<link\b", html, re.I)
+        assert not re.search(r"url\(\s*['\"]?\s*(https?:)?//", html, re.I)
+        assert "sourceMappingURL" not in html
+        for cdn in ("cdn.jsdelivr", "cdnjs", "code.jquery", "bootstrapcdn", "unpkg", "jquery"):
+            assert cdn not in html.lower()
+
+
+def test_leaflet_is_inlined_once(page: str, comparison: str) -> None:
+    assert page.count(LEAFLET_MARK) == 1
+    assert comparison.count(LEAFLET_MARK) == 1
+    assert comparison.count("window.ClusterSim") == 1 or comparison.count("global.ClusterSim") == 1
+    assert "data:image/png;base64," in page  # leaflet.css images
+
+
+def test_folium_class_lists_untouched(page: str) -> None:
+    assert LeanMap.default_js == [] and LeanMap.default_css == []
+    assert any(name == "jquery" for name, _ in folium.Map.default_js)
+    assert "tile" not in " ".join(re.findall(r"L\.(\w+)\(", page.split("ClusterSim.register")[1]))
+
+
+def test_cluster_count_and_status_colours(page: str) -> None:
+    view = make_map_view()
+    clusters = _clusters(page)
+    assert len(clusters) == len(view.clusters) == 3
+    assert [f["properties"]["id"] for f in clusters] == list(view.clusters["id"])
+    for status, colour in STATUS_COLORS.items():
+        assert colour in page, status
+    fills = {f["properties"]["style"]["fillColor"] for f in clusters}
+    assert fills == {STATUS_COLORS[s] for s in view.clusters["status"]}
+
+
+def test_schematic_cluster_is_dashed(page: str) -> None:
+    styles = {f["properties"]["id"]: f["properties"]["style"] for f in _clusters(page)}
+    assert "dashArray" in styles["cl2"] and "ccn-schematic" in styles["cl2"]["className"]
+    assert "dashArray" not in styles["cl0"]
+    assert "approximate position" in _clusters(page)[2]["properties"]["popup"]
+    assert "dashed = approximate position" in page
+
+
+def test_popup_has_indicators_with_units(page: str) -> None:
+    popup = _clusters(page)[1]["properties"]["popup"]
+    for expected in ("CCN Liên Phương", "Indicators, 2030", "2,734", "workers", "32.5 ha",
+                     "bn VND / year", "Craft-village cluster", "Approved"):
+        assert expected in popup
+
+
+def test_names_are_escaped(xss_page: str) -> None:
+    for name in XSS_NAMES:
+        assert name not in xss_page
+    assert "<b>bold</b>" not in xss_page
+    assert "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;/script&gt;" in xss_page  # <title> and title box
+    assert xss_page.lower().count("</script") == xss_page.lower().count("<script")
+    popups = [f["properties"]["popup"] for f in _clusters(xss_page)]
+    assert "&lt;img src=x onerror=alert(1)&gt;" in popups[0]
+    assert "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in popups[1]
+
+
+def test_text_is_not_evaluated_as_a_template(xss_page: str) -> None:
+    # branca re-compiles element output as jinja; names must reach the page verbatim
+    assert "{{ 7*7 }} {% if 1 %}x{% endif %}" in _clusters(xss_page)[2]["properties"]["popup"]
+
+
+def test_coordinates_rounded_to_six_decimals(page: str) -> None:
+    for _, body in DATA_BLOCK.findall(page):
+        assert not re.search(r"\d\.\d{7,}", body)
+
+
+def test_title_box_has_provenance_and_notes(page: str) -> None:
+    for expected in ("Baseline: operating clusters", "Year 2030", "seed 20231", "1,000 draws",
+                     "sha256 0123456789ab", "Communes: synthetic test squares."):
+        assert expected in page
+    assert "0123456789abcdef0123" not in page  # short hash only
+
+
+def test_strict_check_raises_on_injected_resources(page: str) -> None:
+    injections = [
+        '<script src="https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"></script>',
+        '<link rel="stylesheet" href="https://unpkg.com/leaflet@1.9.3/dist/leaflet.css">',
+        '<style>.x { background: url("https://example.org/a.png") }</style>',
+        "<style>@import 'https://example.org/a.css';</style>",
+        '<script src="leaflet.js"></script>',  # relative: not self-contained either
+        '<img src="//example.org/pixel.gif">',
+        '<div style="background:url(http://example.org/a.png)"></div>',
+    ]
+    for snippet in injections:
+        with pytest.raises(OfflineViolation):
+            check_offline(page.replace("</head>", snippet + "</head>"))
+
+
+def test_renderer_fails_when_a_cdn_link_slips_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    # e.g. a folium upgrade that adds a resource to the class list we inherit from
+    monkeypatch.setattr(LeanMap, "default_js", list(folium.Map.default_js))
+    with pytest.raises(OfflineViolation, match="cdn"):
+        render_scenario_map(make_map_view())
+
+
+def test_text_urls_are_not_resources(page: str) -> None:
+    assert "Source: https://example.org" in page  # a note, shown as text, fetches nothing
+
+
+def test_output_is_deterministic_and_lean(page: str) -> None:
+    assert render_scenario_map(make_map_view()) == page
+    assert len(page.encode("utf-8")) < 230 * 1024
+
+
+def test_comparison_page(comparison: str) -> None:
+    assert comparison.count('class="folium-map ccn-map"') == 2
+    assert comparison.count("ClusterSim.sync(") == 1
+    assert len(_clusters(comparison)) == 6
+    assert "Baseline: operating clusters" in comparison and "Expansion: +3 clusters" in comparison
+    assert "relative to the first scenario" in comparison
+    assert "Δ Expansion: +3 clusters" in comparison
+    assert re.search(r'ccn-diff">\+\d{1,3}(,\d{3})+<', comparison)  # signed, separated
+
+
+def test_comparison_escapes_table_and_titles() -> None:
+    cv = make_comparison_view()
+    cv.table.loc[0, "indicator"] = XSS_NAMES[0]
+    html = render_comparison(cv)
+    assert XSS_NAMES[0] not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_comparison_needs_two_views() -> None:
+    cv = make_comparison_view()
+    with pytest.raises(ValueError, match="2 or more"):
+        render_comparison(type(cv)(views=cv.views[:1], table=cv.table))
+
+
+def test_number_formats() -> None:
+    assert fmt_number(1234567.891, 1) == "1,234,567.9"
+    assert fmt_signed(1234) == "+1,234" and fmt_signed(-1234.5, 1) == "-1,234.5"
+    assert fmt_signed(0) == "0" and fmt_number(-0.0001, 1) == "0.0"
+    assert fmt_number(float("nan")) == "n/a" and fmt_signed(None) == "n/a"
+
+
+def test_json_for_script_cannot_close_the_element() -> None:
+    text = json_for_script({"a": "</script><!-- & \u2028"})
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text) == {"a": "</script><!-- & \u2028"}
+
+
+def test_cluster_without_geometry_is_an_error() -> None:
+    view = make_map_view()
+    view.clusters.loc[0, "geometry"] = None
+    with pytest.raises(ValueError, match="cl0"):
+        render_scenario_map(view)
+
+
+def test_projected_input_is_refused() -> None:
+    view = make_map_view()
+    bad = type(view)(**{**view.__dict__, "clusters": view.clusters.to_crs(5897)})
+    with pytest.raises(ValueError, match="EPSG:4326"):
+        render_scenario_map(bad)
+
+
+def test_optional_layers_and_unusual_rows() -> None:
+    view = make_map_view()
+    clusters = view.clusters.copy()
+    clusters.loc[0, "geometry"] = clusters.geometry[0].centroid  # a point: drawn as a circle
+    clusters.loc[1, "status"] = "cancelled"  # unknown status: grey, "Other status" in legend
+    communes = view.communes.drop(columns="population_2019")
+    bare = type(view)(**{**view.__dict__, "roads": None, "water": None, "clusters": clusters,
+                         "communes": communes, "notes": ()})
+    html = render_scenario_map(bare)
+    assert len(_clusters(html)) == 3 and "Other status" in html
+    assert "Population 2019: n/a" in html and "<h2>Roads</h2>" not in html
+
+
+def test_no_clusters() -> None:
+    view = make_map_view()
+    empty = type(view)(**{**view.__dict__, "clusters": view.clusters.iloc[0:0]})
+    assert _clusters(render_scenario_map(empty)) == []
