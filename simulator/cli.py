@@ -18,6 +18,8 @@ EXAMPLES = """examples:
   clustersim validate scenarios/*.yaml
   clustersim run scenarios/expansion.yaml --draws 2000 --overwrite
   clustersim compare scenarios/baseline.yaml scenarios/expansion.yaml --overwrite
+  clustersim check scenarios/expansion.yaml
+  clustersim sites scenarios/expansion.yaml --area 74 --count 5
 """
 
 
@@ -130,6 +132,69 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Check scenarios against Decree 32/2024/NĐ-CP, QCVN 01 and TCVN 4449 (exit 3 when a rule
+    fails). Example: clustersim check scenarios/expansion.yaml --draws 500 --json results"""
+    import json
+
+    from simulator.rules import check_all
+    from simulator.rules_gates import gate_openings
+    from simulator.rules_report import checks_json, exit_code, render_check_table
+
+    worst = 0
+    for run in _runs(args):
+        findings = check_all(run)
+        sid = run.loaded.scenario.id
+        _say(args, f"{sid}:\n" + render_check_table(findings, args.lang, include_passing=args.all))
+        if args.json is not None:
+            folder = Path(args.json) / sid
+            folder.mkdir(parents=True, exist_ok=True)
+            doc = checks_json(findings, gate_openings(run))
+            (folder / "checks.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1),
+                                                encoding="utf-8")
+        worst = max(worst, exit_code(findings))
+    return worst
+
+
+def _weights(pairs: list[str]) -> dict[str, float] | None:
+    """--weight NAME=W options → a weights mapping (None: the defaults)."""
+    from simulator.errors import InputError, Problem
+
+    out = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise InputError([Problem("--weight", None, "", "NAME=number", pair)]) from None
+    return out or None
+
+
+def cmd_sites(args: argparse.Namespace) -> int:
+    """Propose sites for a new cluster that pass every spatial rule, ranked by suitability.
+    Example: clustersim sites scenarios/expansion.yaml --area 74 --count 5"""
+    from simulator.errors import InputError, Problem
+    from simulator.sites import find_sites
+
+    weights = _weights(args.weight)
+    for run in _runs(args, draws=1):
+        try:
+            sites = find_sites(run, args.area, args.count, weights, kind=args.kind)
+        except ValueError as e:
+            raise InputError([Problem("clustersim sites", None, "", *str(e).split("; found "))])
+        sid = run.loaded.scenario.id
+        _say(args, f"{sid}: {len(sites)} of {args.count} sites of {args.area:g} ha")
+        centres = sites.to_crs("EPSG:5897").centroid.to_crs("EPSG:4326")
+        for row, c in zip(sites.itertuples(), centres, strict=True):
+            _say(args, f"  {row.rank}. score {row.score:.3f}  {row.area_ha:.1f} ha {row.shape:<16}"
+                       f" at {c.y:.5f}, {c.x:.5f}  interchange {row.interchange_m:.0f} m, national "
+                       f"road {row.national_road_m:.0f} m, housing {row.residential_m:.0f} m")
+        if args.out is not None:
+            Path(args.out).mkdir(parents=True, exist_ok=True)
+            sites.to_file(Path(args.out) / f"{sid}_sites.gpkg", layer="sites", driver="GPKG")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     from simulator import __version__
 
@@ -162,6 +227,19 @@ def _parser() -> argparse.ArgumentParser:
         "--out", default="results", help="results folder (default: results)")
     add("compare", cmd_compare, [common, sim], "+").add_argument(
         "--out", default=None, help="output folder (default: results/<a>-vs-<b>)")
+    chk = add("check", cmd_check, [common, sim], "+")
+    chk.add_argument("--lang", choices=("en", "vi"), default="en", help="language of the table")
+    chk.add_argument("--all", action="store_true", help="also list passing and n/a checks")
+    chk.add_argument("--json", type=Path, metavar="DIR", help="write DIR/<scenario id>/checks.json")
+    st = add("sites", cmd_sites, [common], "+")
+    st.set_defaults(draws=1, seed=None, workers=0, scheduler=None)
+    st.add_argument("--area", type=float, required=True, help="area of the new cluster in ha")
+    st.add_argument("--count", type=int, default=5, help="number of candidate sites (default 5)")
+    st.add_argument("--kind", choices=("general", "craft_village"), default="general",
+                    help="sets the hazard class and so the sanitation buffer")
+    st.add_argument("--weight", action="append", default=[], metavar="NAME=W",
+                    help="suitability weight of interchange, national_road or residential")
+    st.add_argument("--out", type=Path, help="write <scenario id>_sites.gpkg into this folder")
     return p
 
 

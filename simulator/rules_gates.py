@@ -37,7 +37,8 @@ def new_cluster_state(r: Results, ci: int, t: dict[str, float]) -> tuple[np.ndar
     used = np.where(open_, leased, 0.0).sum(axis=1)
     occ = np.divide(100.0 * used, total, out=np.zeros_like(total), where=total > 0)
     unleased = total - used
-    ok = (total <= 0) | (occ > t["min_average_occupancy_pct"]) | (unleased <= t["max_unleased_ha"] + EPS)
+    ok = ((total <= 0) | (occ > t["min_average_occupancy_pct"])
+          | (unleased <= t["max_unleased_ha"] + EPS))
     return ok, occ, unleased
 
 
@@ -47,11 +48,16 @@ def built_share(r: Results, ci: int) -> np.ndarray:
     Uses a `built_ha` metric when the model provides one; otherwise infers it from
     leasable / gross reaching its highest value (all approved phases open)."""
     gross = r.metrics["gross_area_ha"][:, ci]
+
+    def share(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        out = np.zeros(np.broadcast_shapes(a.shape, b.shape))
+        return np.asarray(np.divide(a, b, out=out, where=b > 0))
+
     if "built_ha" in r.metrics:
-        return np.divide(r.metrics["built_ha"][:, ci], gross, out=np.zeros_like(gross), where=gross > 0)
-    ratio = np.divide(r.metrics["leasable_area_ha"][:, ci], gross, out=np.zeros_like(gross), where=gross > 0)
+        return share(r.metrics["built_ha"][:, ci], gross)
+    ratio = share(r.metrics["leasable_area_ha"][:, ci], gross)
     top = ratio.max(axis=1, keepdims=True)
-    return np.where((top > 0) & (ratio >= top - EPS), 1.0, np.divide(ratio, top, out=np.zeros_like(ratio), where=top > 0))
+    return np.where((top > 0) & (ratio >= top - EPS), 1.0, share(ratio, top))
 
 
 def _first_ok(ok: np.ndarray, years: np.ndarray, start: int) -> np.ndarray:
@@ -80,9 +86,10 @@ def check_new_cluster_gate(ctx: Context) -> list[Finding]:
         a = approval_year(c)
         i = r.year_index(a)
         ok, occ, unleased = new_cluster_state(r, ci, t)
-        msg = (f"at approval in {a} the other open clusters are {fmt_q(occ[:, i])} % occupied with "
-               f"{fmt_q(unleased[:, i])} ha unleased (needs > {t['min_average_occupancy_pct']:g} % or "
-               f"≤ {t['max_unleased_ha']:g} ha); {_opening_text(_first_ok(ok, r.years, i))}")
+        msg = (f"at approval in {a} the other open clusters are {fmt_q(occ[:, i])} % occupied "
+               f"with {fmt_q(unleased[:, i])} ha unleased (needs > "
+               f"{t['min_average_occupancy_pct']:g} % or ≤ {t['max_unleased_ha']:g} ha); "
+               f"{_opening_text(_first_ok(ok, r.years, i))}")
         out.append(judge(ctx, "new_cluster_gate", c.id, ~ok[:, i], msg, year=a))
     return out
 
@@ -104,7 +111,7 @@ def check_expansion_occupancy(ctx: Context) -> list[Finding]:
     out, r, t = [], ctx.results, ctx.t("expansion_occupancy")
     for c, pi, skip in _expansions(ctx, "expansion_occupancy"):
         if skip or pi is None:
-            out.append(skip)  # type: ignore[arg-type]
+            out += [skip] if skip else []
             continue
         a, occ = approval_year(c), r.metrics["occupancy_pct"][:, pi]
         ok = occ >= t["min_occupancy_pct"] - EPS
@@ -119,13 +126,14 @@ def check_expansion_infrastructure(ctx: Context) -> list[Finding]:
     out, r, t = [], ctx.results, ctx.t("expansion_infrastructure")
     for c, pi, skip in _expansions(ctx, "expansion_infrastructure"):
         if skip or pi is None:
-            out.append(skip)  # type: ignore[arg-type]
+            out += [skip] if skip else []
             continue
         a, built = approval_year(c), built_share(r, pi)
         ok = built >= t["min_built_share"] - EPS
         i = r.year_index(a)
-        msg = (f"{c.expands} has {fmt_q(100 * built[:, i])} % of its area built at approval in {a} "
-               f"(needs {100 * t['min_built_share']:g} %); {_opening_text(_first_ok(ok, r.years, i))}")
+        msg = (f"{c.expands} has {fmt_q(100 * built[:, i])} % of its area built at approval in "
+               f"{a} (needs {100 * t['min_built_share']:g} %); "
+               f"{_opening_text(_first_ok(ok, r.years, i))}")
         out.append(judge(ctx, "expansion_infrastructure", c.id, ~ok[:, i], msg, year=a))
     return out
 

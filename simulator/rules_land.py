@@ -115,8 +115,9 @@ def _attribute_rule(ctx: Context, rid: str, attr: str, ok: Any, unit: str) -> li
 
 def check_green_strip(ctx: Context) -> list[Finding]:
     t = ctx.t("green_strip")
+    unit = f" m (min {t['min_width_m']:g} m)"
     return _attribute_rule(ctx, "green_strip", "green_strip_m",
-                           lambda v: v >= t["min_width_m"] - EPS, f" m (min {t['min_width_m']:g} m)")
+                           lambda v: v >= t["min_width_m"] - EPS, unit)
 
 
 def check_plot_coverage(ctx: Context) -> list[Finding]:

@@ -14,17 +14,24 @@ __all__ = ["render_check_table", "checks_json", "exit_code", "EXIT_FAIL"]
 
 EXIT_FAIL = 3
 _ORDER = {"fail": 0, "warn": 1, "off": 2, "n/a": 3, "pass": 4}
-_WORDS = {
-    "en": {"fail": "FAIL", "warn": "WARN", "pass": "pass", "off": "OFF", "n/a": "n/a",
-           "head": ("", "RULE", "CITATION", "CLUSTER", "YEAR", "P(FAIL)", "WHAT WAS FOUND"),
-           "fix": "fix:", "title": "Rule checks", "rules": "Rules in this table",
-           "off_rules": "Switched off by the scenario", "changed": "Thresholds changed by the scenario",
-           "hidden": "not shown: {n} passing and {m} not checkable (n/a)", "none": "no rule fails or warns"},
-    "vi": {"fail": "KHÔNG ĐẠT", "warn": "CẢNH BÁO", "pass": "đạt", "off": "TẮT", "n/a": "chưa xét",
-           "head": ("", "QUY TẮC", "CĂN CỨ", "CỤM", "NĂM", "P(VI PHẠM)", "KẾT QUẢ KIỂM TRA"),
-           "fix": "cách xử lý:", "title": "Kiểm tra quy định", "rules": "Các quy tắc trong bảng",
-           "off_rules": "Kịch bản đã tắt", "changed": "Ngưỡng kịch bản đã thay đổi",
-           "hidden": "không hiển thị: {n} đạt và {m} chưa xét được (n/a)", "none": "không có quy tắc nào vi phạm hoặc cảnh báo"},
+_WORDS: dict[str, dict[str, Any]] = {
+    "en": {
+        "fail": "FAIL", "warn": "WARN", "pass": "pass", "off": "OFF", "n/a": "n/a",
+        "head": ("", "RULE", "CITATION", "CLUSTER", "YEAR", "P(FAIL)", "WHAT WAS FOUND"),
+        "fix": "fix:", "title": "Rule checks", "rules": "Rules in this table",
+        "off_rules": "Switched off by the scenario",
+        "changed": "Thresholds changed by the scenario",
+        "hidden": "not shown: {n} passing and {m} not checkable (n/a)",
+        "none": "no rule fails or warns",
+    },
+    "vi": {
+        "fail": "KHÔNG ĐẠT", "warn": "CẢNH BÁO", "pass": "đạt", "off": "TẮT", "n/a": "chưa xét",
+        "head": ("", "QUY TẮC", "CĂN CỨ", "CỤM", "NĂM", "P(VI PHẠM)", "KẾT QUẢ KIỂM TRA"),
+        "fix": "cách xử lý:", "title": "Kiểm tra quy định", "rules": "Các quy tắc trong bảng",
+        "off_rules": "Kịch bản đã tắt", "changed": "Ngưỡng kịch bản đã thay đổi",
+        "hidden": "không hiển thị: {n} đạt và {m} chưa xét được (n/a)",
+        "none": "không có quy tắc nào vi phạm hoặc cảnh báo",
+    },
 }
 
 
@@ -51,20 +58,25 @@ def _rows(shown: list[Finding], w: dict[str, Any]) -> list[tuple[str, ...]]:
 
 def _table(rows: list[tuple[str, ...]], fixes: list[str], w: dict[str, Any]) -> list[str]:
     widths = [max(len(r[i]) for r in [w["head"], *rows]) for i in range(6)]
-    line = lambda r: "  ".join(c.ljust(widths[i]) for i, c in enumerate(r[:6])) + "  " + r[6]  # noqa: E731
+
+    def line(r: tuple[str, ...]) -> str:
+        return "  ".join(c.ljust(widths[i]) for i, c in enumerate(r[:6])) + "  " + r[6]
+
     indent = " " * (sum(widths) + 12)
     out = [line(w["head"]).rstrip()]
-    for r, fix in zip(rows, fixes):
+    for r, fix in zip(rows, fixes, strict=True):
         out += [line(r)] + ([f"{indent}{w['fix']} {fix}"] if fix else [])
     return out
 
 
-def _footer(findings: list[Finding], shown: list[Finding], lang: str, w: dict[str, Any]) -> list[str]:
+def _footer(findings: list[Finding], shown: list[Finding], lang: str,
+            w: dict[str, Any]) -> list[str]:
     rules = rule_table()
     out = ["", f"{w['rules']}:"]
     for rid in dict.fromkeys(f.rule for f in shown):
         r = rules[rid]
-        out += [f"  {rid} — {r.title.get(lang, r.title['en'])}", f"    {' '.join(r.citation.split())}"]
+        out += [f"  {rid} — {r.title.get(lang, r.title['en'])}",
+                f"    {' '.join(r.citation.split())}"]
     off = [f.rule for f in findings if f.severity == "off"]
     changed = sorted({f"{f.rule}.{n}" for f in findings for n in f.overridden})
     if off:

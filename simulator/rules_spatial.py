@@ -40,7 +40,8 @@ def check_overlap(ctx: Context) -> list[Finding]:
     for i, c in enumerate(ctx.scenario.clusters):
         others = [(ids[j], g) for j, g in enumerate(geoms) if j != i]
         msg = sc.overlapping(geoms[i], others, t)
-        hit = [j for j, g in enumerate(geoms) if j != i and geoms[i].intersection(g).area / 1e4 > t["tolerance_ha"]]
+        hit = [j for j, g in enumerate(geoms)
+               if j != i and geoms[i].intersection(g).area / 1e4 > t["tolerance_ha"]]
         soft = any(_schematic(ctx, j) for j in [i, *hit])
         out.append(judge(ctx, "overlap", c.id, msg is not None, msg or "overlaps no other cluster",
                          year=approval_year(c), soften=soft))
@@ -49,7 +50,9 @@ def check_overlap(ctx: Context) -> list[Finding]:
 
 def _has_layer(ctx: Context, attr: str) -> bool:
     value = getattr(ctx.constraints, attr)
-    return any(v is not None for v in value.values()) if isinstance(value, dict) else value is not None
+    if isinstance(value, dict):
+        return any(v is not None for v in value.values())
+    return value is not None
 
 
 def _layer_rule(ctx: Context, rid: str) -> list[Finding]:

@@ -49,12 +49,26 @@ def _check_references(loaded: LoadedScenario, inputs: Inputs, results_metrics: s
         raise ScenarioError(problems)
 
 
+def _with_commune_warnings(loaded: LoadedScenario, g: ClusterGeometries, communes: Any,
+                           home: Any) -> ClusterGeometries:
+    """Warn where a cluster's outline lies in another commune than the scenario says."""
+    names = list(communes["name"])
+    extra = []
+    for c, k in zip(loaded.scenario.clusters, home):
+        where = names[k] if k >= 0 else "no commune of the district"
+        if where.casefold() != c.commune.casefold():
+            extra.append(f"{c.id}: the scenario says commune {c.commune!r}, its outline lies in {where!r}")
+    return ClusterGeometries(g.frame, (*g.warnings, *extra))
+
+
 def run_file(path: str | Path, *, draws: int | None = None, seed: int | None = None,
              on_chunk: Callable[[int, int], None] | None = None, client: Any = None) -> Run:
     """Load, validate and simulate one scenario file (raises InputError on bad input)."""
     loaded = load_scenario(path)
     geometries = resolve_cluster_geometries(loaded)
-    geo = geo_arrays(geometries.frame, load_layer("communes"), access_features())
+    communes = load_layer("communes")
+    geo = geo_arrays(geometries.frame, communes, access_features())
+    geometries = _with_commune_warnings(loaded, geometries, communes, geo.cluster_commune)
     inputs = build_inputs(loaded.scenario, geo, draws=draws, seed=seed)
     names = {*METRICS, *DISTRICT_METRICS, *(f"jobs_{s}" for s in inputs.sectors)}
     _check_references(loaded, inputs, names)

@@ -6,8 +6,9 @@ Method (docs/rules.md §Site finder):
 2. Distance surfaces by exact Euclidean distance transforms (scipy.ndimage): to expressway
    interchanges and national roads (attractors), from residential land (repeller; residential
    land is approximated around commune centres, see `constraints`).
-3. Suitability = Σ w_k · f_k with f = exp(−d / λ) for attractors and 1 − exp(−d / λ) for the
-   repeller; weights are normalised to sum to 1 and a term whose layer is missing is dropped.
+3. Suitability = Σ w_k · f_k with f = exp(−d / λ) for attractors and 1 − exp(−d / λ)
+   for the repeller; weights are normalised to sum to 1; a term whose layer is missing is
+   dropped.
 4. Excluded cells: outside the district, on the river or floodplain, the dike corridor, the
    sanitation buffer of the cluster's hazard class around residential land, transport
    corridors, and existing and planned clusters — each widened by one cell.
@@ -56,7 +57,7 @@ class _Grid:
             return np.zeros((self.ny, self.nx), bool)
         shapely.prepare(geom)
         xx, yy = np.meshgrid(self.xs, self.ys)
-        return shapely.contains_xy(geom, xx, yy) | shapely.intersects_xy(geom, xx, yy)
+        return np.asarray(shapely.intersects_xy(geom, xx, yy))
 
     def vertices(self, geom: Any) -> np.ndarray:
         import shapely
@@ -74,7 +75,7 @@ class _Grid:
     def burn(self, geom: Any) -> np.ndarray:
         """Cells a geometry touches: polygons by their centres (plus their outline)."""
         if _has_polygons(geom):
-            return self.polygons(geom) | self.vertices(geom.boundary)
+            return np.asarray(self.polygons(geom) | self.vertices(geom.boundary))
         return self.vertices(geom)
 
     def distance(self, mask: np.ndarray) -> np.ndarray:
@@ -83,13 +84,15 @@ class _Grid:
 
         if not mask.any():
             return np.full(mask.shape, np.inf)
-        return ndimage.distance_transform_edt(~mask, sampling=self.cell)  # type: ignore[no-any-return]
+        out: np.ndarray = ndimage.distance_transform_edt(~mask, sampling=self.cell)
+        return out
 
 
 def _has_polygons(geom: Any) -> bool:
     import shapely
 
-    return geom is not None and any(p.geom_type.endswith("Polygon") for p in shapely.get_parts(geom))
+    parts = [] if geom is None else shapely.get_parts(geom)
+    return any(p.geom_type.endswith("Polygon") for p in parts)
 
 
 def _weights(weights: dict[str, float] | None) -> dict[str, float]:
@@ -101,7 +104,8 @@ def _weights(weights: dict[str, float] | None) -> dict[str, float]:
     return given
 
 
-def suitability(cons: sc.Constraints, grid: _Grid, weights: dict[str, float]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def suitability(cons: sc.Constraints, grid: _Grid, weights: dict[str, float],
+                ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """(score in 0–1, distance surfaces in m) on the grid."""
     d = {"interchange": grid.distance(grid.vertices(cons.interchanges)),
          "national_road": grid.distance(grid.vertices(cons.national)),
@@ -137,8 +141,8 @@ def _box_sum(a: np.ndarray, ky: int, kx: int) -> np.ndarray:
 def _shapes(area_m2: float, cell: float) -> list[tuple[str, float, float, int, int]]:
     """(name, width m, height m, width cells, height cells) of the candidate rectangles."""
     s, r = math.sqrt(area_m2), math.sqrt(area_m2 / 2)
-    return [(n, w, h, math.ceil(w / cell), math.ceil(h / cell))
-            for n, w, h in (("square", s, s), ("2:1 east-west", 2 * r, r), ("2:1 north-south", r, 2 * r))]
+    sizes = (("square", s, s), ("2:1 east-west", 2 * r, r), ("2:1 north-south", r, 2 * r))
+    return [(n, w, h, math.ceil(w / cell), math.ceil(h / cell)) for n, w, h in sizes]
 
 
 def _verify(g: Any, cons: sc.Constraints, t: dict[str, dict[str, float]], kind: str,
@@ -234,7 +238,7 @@ def find_sites(run_or_layers: Any, area_ha: float, count: int = 5,
     others = [("existing and planned clusters", clusters)] if clusters is not None else []
 
     def breaks(g: Any, names: list[str], earlier: list[Any]) -> bool:
-        return bool(_verify(g, cons, t, kind, others + list(zip(names, earlier))))
+        return bool(_verify(g, cons, t, kind, others + list(zip(names, earlier, strict=True))))
 
     placed = _place(grid, score, busy, _shapes(area_ha * 1e4, cell_m), breaks, count, separation_m)
     frame = gpd.GeoDataFrame(

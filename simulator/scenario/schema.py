@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, model_validator
 
 from simulator.scenario.distributions import Distribution, Param, param
+from simulator.scenario.rules_config import RulesConfig
 
 __all__ = [
     "Base", "Scenario", "District", "Cluster", "Phase", "GeometryRef", "ClusterParams",
@@ -372,6 +373,8 @@ class Scenario(Base):
     """Targets whose probability of being met is reported."""
     uncertainty: UncertaintySettings = Field(default_factory=UncertaintySettings)
     """Sampling method and rank correlations."""
+    rules: RulesConfig = Field(default_factory=RulesConfig)
+    """Rule checks: `off`, `thresholds`, `gating` (docs/rules.md)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:

@@ -1,0 +1,201 @@
+"""Spatial constraints shared by the rule engine and the site finder, in the metric CRS.
+
+`Layers` holds the district layers in EPSG:4326 (the bundled GeoPackage or synthetic ones in
+tests); `build_constraints` turns them into shapely geometries in EPSG:5897 with the widths of
+rules.yaml applied; one small function per spatial rule returns a message when a polygon
+breaks it, None when it passes. The rule engine and the site finder call the same functions,
+so a proposed site passes exactly the checks `clustersim check` runs.
+
+There is no residential layer: residential land is approximated by a disc around each commune
+centre whose area is the commune's 2019 population times `residential_m2_per_person`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from simulator.geodata import METRIC_CRS
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+__all__ = [
+    "Layers", "Constraints", "load_layers", "build_constraints", "residential_areas",
+    "SPATIAL_CHECKS", "hazard_buffer_m", "outside_district", "on_river", "in_dike_corridor",
+    "near_residential", "in_transport_corridor", "overlapping",
+]
+
+TRANSPORT_KINDS = ("expressway", "national", "railway")
+
+
+@dataclass(frozen=True)
+class Layers:
+    """District layers in EPSG:4326; every one but `district` may be missing (None)."""
+
+    district: gpd.GeoDataFrame
+    communes: gpd.GeoDataFrame | None = None  # id, population_2019 (centroid_lat/lon optional)
+    roads: gpd.GeoDataFrame | None = None  # kind: expressway/national/railway/…/interchange
+    water: gpd.GeoDataFrame | None = None  # kind: river/floodplain (polygons or a centreline)/dike
+    clusters: gpd.GeoDataFrame | None = None  # other existing and planned outlines (site finder)
+
+
+def load_layers() -> Layers:
+    """The bundled layers (raises GeodataError when the GeoPackage is missing); the `points`
+    layer (interchanges) is added to `roads`."""
+    import pandas as pd
+
+    from simulator.geodata import LAYERS, load_layer
+
+    roads = load_layer("roads")
+    if "points" in LAYERS:
+        roads = pd.concat([roads, load_layer("points")], ignore_index=True)
+    return Layers(load_layer("district"), load_layer("communes"), roads, load_layer("water"),
+                  load_layer("clusters"))
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """Geometries in EPSG:5897 (metres); None when the layer is missing."""
+
+    district: Any
+    river: Any
+    dike: Any
+    residential: Any
+    transport: dict[str, Any]
+    interchanges: Any
+    national: Any
+
+
+def _of_kind(frame: gpd.GeoDataFrame | None, kinds: tuple[str, ...]) -> Any:
+    import shapely
+
+    if frame is None or "kind" not in frame.columns:
+        return None
+    rows = frame[frame["kind"].isin(kinds)]
+    if rows.empty:
+        return None
+    return shapely.union_all(rows.geometry.to_crs(METRIC_CRS).values)
+
+
+def residential_areas(communes: gpd.GeoDataFrame, m2_per_person: float) -> gpd.GeoSeries:
+    """A disc of area population × m2_per_person at each commune centre (EPSG:5897)."""
+    import geopandas as gpd
+    import numpy as np
+
+    if {"centroid_lat", "centroid_lon"} <= set(communes.columns):
+        points = gpd.points_from_xy(communes["centroid_lon"], communes["centroid_lat"])
+        centres = gpd.GeoSeries(points, crs="EPSG:4326").to_crs(METRIC_CRS)
+    else:
+        centres = communes.geometry.to_crs(METRIC_CRS).centroid
+    people = communes["population_2019"].to_numpy(float)
+    radius = np.sqrt(np.nan_to_num(people) * m2_per_person / math.pi)
+    return centres.buffer(radius, quad_segs=16)
+
+
+def _river(water: gpd.GeoDataFrame | None, half_width_m: float) -> Any:
+    import shapely
+
+    river = _of_kind(water, ("river", "floodplain"))
+    if river is None:
+        return None
+    parts = shapely.get_parts(river)
+    areal = [p for p in parts if p.geom_type.endswith("Polygon")]
+    linear = [p.buffer(half_width_m) for p in parts if not p.geom_type.endswith("Polygon")]
+    return shapely.union_all(areal + linear)
+
+
+def build_constraints(layers: Layers, thresholds: dict[str, dict[str, float]]) -> Constraints:
+    """Metric geometries for the spatial rules, with rules.yaml (or overridden) widths."""
+    import shapely
+
+    res = None
+    if layers.communes is not None and "population_2019" in layers.communes.columns:
+        m2 = thresholds["sanitation_buffer"]["residential_m2_per_person"]
+        res = shapely.union_all(residential_areas(layers.communes, m2).values)
+    return Constraints(
+        district=shapely.union_all(layers.district.geometry.to_crs(METRIC_CRS).values),
+        river=_river(layers.water, thresholds["river"]["river_half_width_m"]),
+        dike=_of_kind(layers.water, ("dike",)),
+        residential=res,
+        transport={k: _of_kind(layers.roads, (k,)) for k in TRANSPORT_KINDS},
+        interchanges=_of_kind(layers.roads, ("interchange",)),
+        national=_of_kind(layers.roads, ("national",)),
+    )
+
+
+def hazard_buffer_m(kind: str, hazard_class: int | None, t: dict[str, float]) -> tuple[int, float]:
+    """(class, buffer in m) for a cluster: its own class if given, else the default of its kind."""
+    cls = int(hazard_class if hazard_class is not None else t[f"class_{kind}"])
+    return cls, float(t[f"buffer_class_{cls}_m"])
+
+
+# Each check: (polygon in EPSG:5897, Constraints, thresholds of its rule, **extra)
+# → a message when the polygon breaks the rule, None when it passes.
+
+def outside_district(g: Any, c: Constraints, t: dict[str, float]) -> str | None:
+    out = g.difference(c.district).area / 1e4
+    if out > t["tolerance_ha"]:
+        return f"{out:.1f} ha of the outline lies outside the district"
+    return None
+
+
+def on_river(g: Any, c: Constraints, t: dict[str, float]) -> str | None:
+    if c.river is None:
+        return None
+    wet = g.intersection(c.river).area / 1e4
+    if wet > 0.01:
+        return f"{wet:.1f} ha of the outline lies on the river or its floodplain"
+    return None
+
+
+def in_dike_corridor(g: Any, c: Constraints, t: dict[str, float]) -> str | None:
+    if c.dike is None:
+        return None
+    need = t["corridor_m"] + t["half_base_m"]
+    d = g.distance(c.dike)
+    if d < need:
+        return (f"{d:.0f} m from the dike centreline; the protection corridor reaches "
+                f"{need:.0f} m ({t['corridor_m']:g} m from a toe assumed "
+                f"{t['half_base_m']:g} m out)")
+    return None
+
+
+def near_residential(g: Any, c: Constraints, t: dict[str, float], *, kind: str = "general",
+                     hazard_class: int | None = None) -> str | None:
+    if c.residential is None:
+        return None
+    cls, need = hazard_buffer_m(kind, hazard_class, t)
+    d = g.distance(c.residential)
+    if d < need:
+        where = "overlaps" if d <= 0 else f"{d:.0f} m from"
+        return (f"{where} residential land (approximated around commune centres); "
+                f"hazard class {cls} needs {need:.0f} m")
+    return None
+
+
+def in_transport_corridor(g: Any, c: Constraints, t: dict[str, float]) -> str | None:
+    hits = []
+    for kind, lines in c.transport.items():
+        if lines is not None and g.distance(lines) < t[f"{kind}_m"]:
+            hits.append(f"{kind} ({g.distance(lines):.0f} m < {t[f'{kind}_m']:g} m)")
+    return "within the corridor of " + ", ".join(hits) if hits else None
+
+
+def overlapping(g: Any, others: list[tuple[str, Any]], t: dict[str, float]) -> str | None:
+    hits = [(name, g.intersection(o).area / 1e4) for name, o in others]
+    hits = [(n, a) for n, a in hits if a > t["tolerance_ha"]]
+    if hits:
+        return "overlaps " + ", ".join(f"{n} by {a:.2f} ha" for n, a in hits)
+    return None
+
+
+# rule id → check, for the layer-based rules (overlap needs the other outlines instead)
+SPATIAL_CHECKS = {
+    "inside_district": outside_district,
+    "river": on_river,
+    "dike_corridor": in_dike_corridor,
+    "sanitation_buffer": near_residential,
+    "transport_corridor": in_transport_corridor,
+}
