@@ -112,7 +112,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from simulator.outputs import write_outputs
 
     for run in _runs(args):
-        folder = write_outputs(run, Path(args.out), overwrite=args.overwrite, maps_dir=args.maps)
+        folder = write_outputs(run, Path(args.out), overwrite=args.overwrite, maps_dir=args.maps,
+                               lang=args.lang)
         _say(args, f"{run.loaded.scenario.id}: {run.draws} draws → {folder}/")
     return 0
 
@@ -127,7 +128,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     runs = _runs(args, seed=args.seed if args.seed is not None else first.seed,
                  draws=args.draws or first.draws)
     out = Path(args.out) if args.out else Path("results") / comparison_name(runs)
-    write_comparison(runs, out, overwrite=args.overwrite, maps_dir=args.maps)
+    write_comparison(runs, out, overwrite=args.overwrite, maps_dir=args.maps, lang=args.lang)
     _say(args, f"comparison of {', '.join(r.results.scenario_id for r in runs)} → {out}/")
     return 0
 
@@ -223,10 +224,13 @@ def _parser() -> argparse.ArgumentParser:
         return sp
 
     add("validate", cmd_validate, [common], "+")
-    add("run", cmd_run, [common, sim], "+").add_argument(
-        "--out", default="results", help="results folder (default: results)")
-    add("compare", cmd_compare, [common, sim], "+").add_argument(
-        "--out", default=None, help="output folder (default: results/<a>-vs-<b>)")
+    run = add("run", cmd_run, [common, sim], "+")
+    run.add_argument("--out", default="results", help="results folder (default: results)")
+    cmp_ = add("compare", cmd_compare, [common, sim], "+")
+    cmp_.add_argument("--out", default=None, help="output folder (default: results/<a>-vs-<b>)")
+    for sp in (run, cmp_):
+        sp.add_argument("--lang", choices=("vi", "en"), default="vi",
+                        help="language of maps and reports (default: vi)")
     chk = add("check", cmd_check, [common, sim], "+")
     chk.add_argument("--lang", choices=("en", "vi"), default="en", help="language of the table")
     chk.add_argument("--all", action="store_true", help="also list passing and n/a checks")

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from simulator.outputs import atomic_folder
-from simulator.views import map_view
 import numpy as np
 
 from simulator.results import BETTER, milestone_years
@@ -66,13 +65,12 @@ def comparison_name(runs: list[Run]) -> str:
 
 
 def write_comparison(runs: list[Run], out: Path, *, overwrite: bool,
-                     maps_dir: Path | None = None) -> Path:
+                     maps_dir: Path | None = None, lang: str = "vi") -> Path:
     """comparison.csv and comparison.html into `out`, atomically."""
-    from simulator.maps import render_comparison
-    from simulator.maps.view import ComparisonView
+    from simulator.views import render_comparison_page
 
     table = comparison_table(runs)
-    html = render_comparison(ComparisonView(tuple(map_view(r) for r in runs), table))
+    html = render_comparison_page(runs, table, lang=lang)
     with atomic_folder(out, overwrite=overwrite) as tmp:
         table.to_csv(tmp / "comparison.csv", index=False, float_format="%.6f", lineterminator="\n")
         (tmp / "comparison.html").write_text(html, encoding="utf-8")

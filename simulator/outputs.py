@@ -177,22 +177,30 @@ def _commune_table(run: Run, clusters: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return communes
 
 
-def write_outputs(run: Run, out_root: Path, *, overwrite: bool, maps_dir: Path | None = None) -> Path:
-    """Write results/<id>/ atomically; also copy the map to `maps_dir/<id>.html` if given."""
-    from simulator.maps import render_scenario_map
-    from simulator.views import map_view
+def write_outputs(run: Run, out_root: Path, *, overwrite: bool, maps_dir: Path | None = None,
+                  lang: str = "vi") -> Path:
+    """Write results/<id>/ atomically: summary.json, timeseries.csv, clusters.gpkg,
+    checks.json, map.html, report.html; also copy the map to `maps_dir/<id>.html` if given."""
+    from simulator.rules import check_all
+    from simulator.rules_gates import gate_openings
+    from simulator.rules_report import checks_json
+    from simulator.views import render_pages
 
     final = Path(out_root) / run.loaded.scenario.id
     clusters = cluster_table(run)
-    html = render_scenario_map(map_view(run, clusters))
+    findings, gates = check_all(run), gate_openings(run)
+    pages = render_pages(run, clusters, findings=findings, gates=gates, lang=lang)
     with atomic_folder(final, overwrite=overwrite) as tmp:
         timeseries_frame(run).to_csv(tmp / "timeseries.csv", index=False, float_format="%.6f",
                                      lineterminator="\n")
         (tmp / "summary.json").write_text(json.dumps(summary(run), indent=2, ensure_ascii=False)
                                           + "\n", encoding="utf-8")
+        (tmp / "checks.json").write_text(json.dumps(checks_json(findings, gates), indent=1,
+                                                    ensure_ascii=False) + "\n", encoding="utf-8")
         clusters.to_file(tmp / "clusters.gpkg", layer="clusters", driver="GPKG")
         _commune_table(run, clusters).to_file(tmp / "clusters.gpkg", layer="communes", driver="GPKG")
-        (tmp / "map.html").write_text(html, encoding="utf-8")
+        for name, html in pages.items():
+            (tmp / name).write_text(html, encoding="utf-8")
     if maps_dir is not None:
         Path(maps_dir).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(final / "map.html", Path(maps_dir) / f"{run.loaded.scenario.id}.html")

@@ -3,18 +3,19 @@ nothing; this module picks and labels the numbers."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from simulator import __version__
 from simulator.results import METRICS
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import pandas as pd
 
     from simulator.maps.view import MapView
     from simulator.run import Run
 
-__all__ = ["map_view", "POPUP_METRICS"]
+__all__ = ["map_view", "render_pages", "render_comparison_page", "POPUP_METRICS"]
 
 POPUP_METRICS = ("gross_area_ha", "leased_area_ha", "occupancy_pct", "jobs", "firms",
                  "in_commuters", "budget_revenue_bn_vnd", "npv_bn_vnd")
@@ -47,3 +48,19 @@ def map_view(run: Run, clusters: gpd.GeoDataFrame | None = None) -> MapView:
     )
 
 
+
+
+def render_pages(run: Run, clusters: gpd.GeoDataFrame, *, findings: list[Any] | None = None,
+                 gates: Any = None, lang: str = "vi") -> dict[str, str]:
+    """The scenario's HTML pages by file name (map.html, report.html)."""
+    from simulator.maps import render_scenario_map
+
+    return {"map.html": render_scenario_map(map_view(run, clusters))}
+
+
+def render_comparison_page(runs: list[Run], table: pd.DataFrame, *, lang: str = "vi") -> str:
+    """comparison.html for scenarios run with common random numbers."""
+    from simulator.maps import render_comparison
+    from simulator.maps.view import ComparisonView
+
+    return render_comparison(ComparisonView(tuple(map_view(r) for r in runs), table))
