@@ -196,6 +196,34 @@ def cmd_sites(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_geodata(args: argparse.Namespace) -> int:
+    """`info`: each bundled layer with its feature count, CRS and accuracy mix;
+    `build`: rebuild geodata/thuong_tin.gpkg from the sourced tables in geodata/."""
+    import runpy
+
+    from simulator import geodata
+
+    if args.action == "build":
+        script = geodata.geodata_dir() / "build.py"
+        out = geodata.geodata_dir() / geodata.BUNDLE
+        runpy.run_path(str(script), run_name="clustersim_geodata")["build"](out)
+        _say(args, f"wrote {out}")
+        return 0
+    import pyogrio
+
+    path = geodata.geodata_dir() / geodata.BUNDLE
+    print(f"{path}")
+    for name, geom_type in pyogrio.list_layers(path):
+        info = pyogrio.read_info(path, layer=name)
+        line = f"  {name:<14} {info['features']:>4} features  {geom_type or 'table':<16} {info['crs'] or '-'}"
+        if geom_type:
+            acc = pyogrio.read_dataframe(path, layer=name, columns=["accuracy"], read_geometry=False)
+            mix = acc["accuracy"].value_counts().to_dict()
+            line += "  " + ", ".join(f"{k} {v}" for k, v in sorted(mix.items()))
+        print(line)
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     from simulator import __version__
 
@@ -235,6 +263,10 @@ def _parser() -> argparse.ArgumentParser:
     chk.add_argument("--lang", choices=("en", "vi"), default="en", help="language of the table")
     chk.add_argument("--all", action="store_true", help="also list passing and n/a checks")
     chk.add_argument("--json", type=Path, metavar="DIR", help="write DIR/<scenario id>/checks.json")
+    geo = sub.add_parser("geodata", help=cmd_geodata.__doc__.splitlines()[0],
+                         description=cmd_geodata.__doc__, parents=[common])
+    geo.add_argument("action", choices=("info", "build"))
+    geo.set_defaults(func=cmd_geodata)
     st = add("sites", cmd_sites, [common], "+")
     st.set_defaults(draws=1, seed=None, workers=0, scheduler=None)
     st.add_argument("--area", type=float, required=True, help="area of the new cluster in ha")

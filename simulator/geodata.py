@@ -144,7 +144,7 @@ def _checked(loaded: LoadedScenario, i: int, geom: Any, warnings: list[str]) -> 
                                      "lon 100–112, lat 6–25); wrong CRS or hemisphere?",
                                      f"centre at lon {x:.4f}, lat {y:.4f}")])
     if not geom.is_valid:
-        fixed = shapely.make_valid(geom)
+        fixed = shapely.make_valid(geom, method="structure", keep_collapsed=False)
         before, after = area_ha(gpd.GeoSeries([geom, fixed], crs=STORAGE_CRS)).tolist()
         if fixed.geom_type not in ("Polygon", "MultiPolygon") or abs(after - before) > REPAIR_MAX * before:
             raise GeodataError([_problem(loaded, i, key, "a valid polygon (repair would change "
