@@ -40,7 +40,8 @@ def draw_parameters(inputs: Inputs, n: int | None = None) -> dict[str, dict[str,
 def _timeline(inputs: Inputs, phase: dict[str, np.ndarray], cp: dict[str, np.ndarray],
               years: np.ndarray) -> dict[str, np.ndarray]:
     area = phase["size"] * inputs.phase_size_factor
-    phases = land.simulate_land(years, area_ha=area, approval_year=inputs.phase_approval,
+    approval = inputs.phase_approval + phase.get("delay", 0.0)  # delay: gating: enforce
+    phases = land.simulate_land(years, area_ha=area, approval_year=approval,
                                 clearance_years=phase["clearance_years"],
                                 construction_years=phase["construction_years"],
                                 fill_years=cp["fill_years"])
@@ -138,12 +139,16 @@ def chunk_slices(inputs: Inputs) -> list[slice]:
 
 
 def simulate(inputs: Inputs, *, client: Any = None,
-             on_chunk: Callable[[int, int], None] | None = None) -> Results:
+             on_chunk: Callable[[int, int], None] | None = None,
+             approval_delay: np.ndarray | None = None) -> Results:
     """Draw every parameter, run the stages chunk by chunk, and collect Results.
 
     With a `dask.distributed.Client` the chunks run on its workers; every chunk gets the same
-    parameter draws as locally, so the results are identical."""
+    parameter draws as locally, so the results are identical. `approval_delay` (draw, phase)
+    postpones approvals (years), as occupancy gates do under `gating: enforce`."""
     p = draw_parameters(inputs)
+    if approval_delay is not None:
+        p["phase"]["delay"] = approval_delay
     slices = chunk_slices(inputs)
     if client is not None:
         futures = [client.submit(simulate_draws, inputs, _take(p, sl), pure=False) for sl in slices]

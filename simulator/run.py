@@ -72,4 +72,36 @@ def run_file(path: str | Path, *, draws: int | None = None, seed: int | None = N
     inputs = build_inputs(loaded.scenario, geo, draws=draws, seed=seed)
     names = {*METRICS, *DISTRICT_METRICS, *(f"jobs_{s}" for s in inputs.sectors)}
     _check_references(loaded, inputs, names)
-    return Run(loaded, geometries, simulate(inputs, on_chunk=on_chunk, client=client), inputs.seed, inputs.draws)
+    results = simulate(inputs, on_chunk=on_chunk, client=client)
+    run = Run(loaded, geometries, results, inputs.seed, inputs.draws)
+    if loaded.scenario.rules.gating == "enforce":
+        run = _enforce_gates(run, inputs, client)
+    return run
+
+
+_GATING_ROUNDS = 6
+
+
+def _enforce_gates(run: Run, inputs: Inputs, client: Any) -> Run:
+    """`gating: enforce`: a gated cluster is approved, in each draw, the first year its
+    occupancy gates hold (Decree 32/2024), all its phases shifted alike; a cluster whose gates
+    never hold within the horizon is not approved. Delaying one cluster changes the others'
+    occupancy, so this repeats until the approval years stop changing (a fixed point)."""
+    import numpy as np
+
+    from simulator.rules_gates import gate_openings
+
+    horizon = float(inputs.years[-1])
+    delay = np.zeros((inputs.draws, len(inputs.phase_cluster)))
+    for _ in range(_GATING_ROUNDS):
+        new = np.zeros_like(delay)
+        for g in gate_openings(run):
+            opening = np.where(np.isnan(g.opening_year), horizon + 1, g.opening_year)
+            phases = inputs.phase_cluster == inputs.cluster_ids.index(g.cluster)
+            new[:, phases] = (opening - g.planned_year)[:, None]
+        if np.array_equal(new, delay):
+            break
+        delay = new
+        run = Run(run.loaded, run.geometries, simulate(inputs, client=client, approval_delay=delay),
+                  run.seed, run.draws)
+    return run

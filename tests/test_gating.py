@@ -1,0 +1,33 @@
+"""gating: enforce — a gated cluster is approved the first year its gates hold."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulator.run import run_file
+
+from conftest import DATA
+
+
+def _gated(write, gating: str):
+    text = (DATA / "mini.yaml").read_text(encoding="utf-8")
+    text = text.replace("    status: proposed\n", "    status: proposed\n    expands: alpha\n", 1)
+    text = text.replace("{area_ha: 4, approval_year: 2024,", "{area_ha: 4, approval_year: 2021,")
+    assert "expands: alpha" in text and "approval_year: 2021," in text
+    return run_file(write(f"{gating}.yaml", text + f"rules: {{gating: {gating}}}\n"))
+
+
+def test_enforced_expansion_waits_for_its_parent(write) -> None:
+    """alpha opens in 2023 and is 50 % leased, 100 % in 2024: the ≥ 60 % expansion gate first
+    holds in 2024, so beta's phases (planned 2021 and 2026) move three years, to 2024 and 2029."""
+    report = _gated(write, "report").results
+    enforce = _gated(write, "enforce").results
+    b = report.cluster_ids.index("beta")
+    years = report.years.tolist()
+    gross_report = dict(zip(years, report.metrics["gross_area_ha"][0, b]))
+    gross_enforce = dict(zip(years, enforce.metrics["gross_area_ha"][0, b]))
+    assert gross_report[2021] == 4 and gross_report[2026] == 10
+    assert [gross_enforce[y] for y in (2023, 2024, 2028, 2029)] == [0, 4, 4, 10]
+    a = report.cluster_ids.index("alpha")
+    np.testing.assert_array_equal(report.metrics["leased_area_ha"][:, a],
+                                  enforce.metrics["leased_area_ha"][:, a])
