@@ -76,11 +76,15 @@ def irr(flows: np.ndarray) -> np.ndarray:
     (no investment, or never paid back)."""
     from scipy.optimize.elementwise import find_root
 
-    t = np.arange(flows.shape[-1])
     flat = flows.reshape(-1, flows.shape[-1])
 
     def f(r: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        return (flat[rows] * (1.0 + r[..., None]) ** -t).sum(-1)
+        """NPV(r) by Horner's rule in x = 1 / (1 + r): one pass over the years."""
+        x, series = 1.0 / (1.0 + r), flat[rows]
+        acc = series[..., -1].copy()
+        for k in range(series.shape[-1] - 2, -1, -1):
+            acc = acc * x + series[..., k]
+        return acc
 
     lo, hi = np.full(len(flat), -0.9), np.full(len(flat), 1.0)
     rows = np.arange(len(flat))

@@ -17,7 +17,7 @@ from simulator.uncertainty import draw_keys, draw_matrix
 
 __all__ = ["simulate", "simulate_draws", "draw_parameters", "chunk_slices"]
 
-_CHUNK_CELLS = 4_000_000  # draws × (phases + communes) × clusters × years: bounds working memory
+_CHUNK_CELLS = 20_000_000  # draws × (phases + communes) × clusters × years: bounds working memory
 _INDUSTRIAL = LAND_USES.index("industrial")
 
 
@@ -150,14 +150,21 @@ def simulate(inputs: Inputs, *, client: Any = None,
     if approval_delay is not None:
         p["phase"]["delay"] = approval_delay
     slices = chunk_slices(inputs)
+    metrics: dict[str, np.ndarray] = {}
+
+    def store(sl: slice, part: dict[str, np.ndarray]) -> None:
+        for name, values in part.items():  # chunks land in place: no second copy of everything
+            if name not in metrics:
+                metrics[name] = np.empty((inputs.draws, *values.shape[1:]))
+            metrics[name][sl] = values
+
     if client is not None:
         futures = [client.submit(simulate_draws, inputs, _take(p, sl), pure=False) for sl in slices]
-        parts = client.gather(futures)
+        for sl, part in zip(slices, client.gather(futures)):
+            store(sl, part)
     else:
-        parts = []
         for k, sl in enumerate(slices):
-            parts.append(simulate_draws(inputs, _take(p, sl)))
+            store(sl, simulate_draws(inputs, _take(p, sl)))
             if on_chunk is not None:
                 on_chunk(k + 1, len(slices))
-    metrics = {m: np.concatenate([part[m] for part in parts]) for m in parts[0]}
     return Results.from_metrics(inputs, metrics, p["district"]["discount_rate"])
