@@ -7,6 +7,10 @@ from pathlib import Path
 
 import pytest
 
+# The browser fixtures (one Chromium for the whole session) are shared by every test module;
+# modules must not import them again, or pytest would start a second Playwright.
+pytest_plugins = ["maps_fixtures"]
+
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parent.parent
 

@@ -6,13 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from maps_fixtures import (  # noqa: F401  (browser, map_page are pytest fixtures)
+from maps_fixtures import (  # the browser and map_page fixtures come from conftest.py
     XSS_NAMES,
     assert_offline_clean,
-    browser,
     make_comparison_view,
     make_map_view,
-    map_page,
     open_offline,
     screenshot,
 )

@@ -10,7 +10,7 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from maps_fixtures import assert_offline_clean, browser, map_page, open_offline, screenshot  # noqa: F401
+from maps_fixtures import assert_offline_clean, open_offline, screenshot
 
 from conftest import ROOT
 
