@@ -204,4 +204,5 @@ def write_outputs(run: Run, out_root: Path, *, overwrite: bool, maps_dir: Path |
     if maps_dir is not None:
         Path(maps_dir).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(final / "map.html", Path(maps_dir) / f"{run.loaded.scenario.id}.html")
+        shutil.copyfile(final / "report.html", Path(maps_dir) / f"{run.loaded.scenario.id}-report.html")
     return final

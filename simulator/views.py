@@ -1,66 +1,323 @@
-"""Results → what the renderers show (MapView, ComparisonView, report data). Renderers compute
-nothing; this module picks and labels the numbers."""
+"""Results → what the renderers show (MapView, ComparisonView; the report's in report.py).
+Renderers compute nothing; this module picks, summarises and labels the numbers.
+
+Summaries over draws are taken per feature and year (mean, P10, P50, P90); differences
+between scenarios are paired draw by draw (the runs share seed and draws: common random
+numbers). Geometry is simplified in EPSG:5897 with topology kept before it reaches a page.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from simulator import __version__
-from simulator.results import METRICS
+from simulator.uncertainty import quantiles
 
 if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-    from simulator.maps.view import MapView
+    from simulator.maps.view import Badge, Band, ComparisonView, MapView, Timeline, Variable
     from simulator.run import Run
 
-__all__ = ["map_view", "render_pages", "render_comparison_page", "POPUP_METRICS"]
+__all__ = ["map_view", "comparison_view", "difference_view", "render_pages",
+           "render_comparison_page", "POPUP_METRICS", "FAN_METRICS", "COMMUNE_CHOICES", "bands",
+           "simplified", "common_years"]
 
 POPUP_METRICS = ("gross_area_ha", "leased_area_ha", "occupancy_pct", "jobs", "firms",
                  "in_commuters", "budget_revenue_bn_vnd", "npv_bn_vnd")
-_LABELS = {
-    "gross_area_ha": "Gross area", "leased_area_ha": "Leased area", "occupancy_pct": "Occupancy",
-    "jobs": "Jobs", "firms": "Firms", "in_commuters": "Workers from outside the district",
-    "budget_revenue_bn_vnd": "Budget revenue", "npv_bn_vnd": "Developer NPV",
-}
+FAN_METRICS = ("jobs", "occupancy_pct")
+DIFF_METRICS = ("gross_area_ha", "leased_area_ha", "jobs", "firms", "farmland_converted_ha",
+                "budget_revenue_bn_vnd")
+# commune choropleth choices: key → ColorBrewer scheme (the first is shown at first)
+COMMUNE_CHOICES = {"workers_supplied": "Greens", "jobs_reachable": "Blues",
+                   "labour_balance": "Oranges", "farmland_in_commune": "YlOrBr"}
+SIMPLIFY_M = {"communes": 10.0, "water": 15.0, "roads": 10.0, "clusters": 2.0}
+_METRIC_CRS = "EPSG:5897"  # VN-2000 / TM-3 zone 482 (105°00′), as geodata.py
 
 
-def map_view(run: Run, clusters: gpd.GeoDataFrame | None = None) -> MapView:
-    """What the scenario map shows: the bundled layers plus clusters at the horizon year."""
+def _digits(metric: str) -> int:
+    return 1 if metric.endswith("_ha") else 0
+
+
+def bands(draws: np.ndarray, ids: tuple[str, ...]) -> dict[str, Band]:
+    """(draw, row, year) → row id → Band over the years."""
+    from simulator.maps.view import Band
+
+    q = quantiles(draws)
+    return {i: Band(*(tuple(float(x) for x in q[s][k]) for s in ("mean", "p10", "p50", "p90")))
+            for k, i in enumerate(ids)}
+
+
+def simplified(gdf: gpd.GeoDataFrame | None, tolerance_m: float, *, coverage: bool = False,
+               ) -> gpd.GeoDataFrame | None:
+    """`gdf` simplified in EPSG:5897 and returned in EPSG:4326. A coverage (communes) keeps
+    its shared edges identical (shapely.coverage_simplify); other layers keep each feature
+    valid (Douglas–Peucker with preserve_topology)."""
+    import shapely
+
+    if gdf is None or len(gdf) == 0:
+        return gdf
+    projected = gdf.to_crs(_METRIC_CRS)
+    geoms = np.asarray(projected.geometry.values)
+    if coverage:
+        new = shapely.coverage_simplify(geoms, tolerance_m)
+    else:
+        new = shapely.simplify(geoms, tolerance_m, preserve_topology=True)
+    return projected.set_geometry(list(new), crs=_METRIC_CRS).to_crs("EPSG:4326")
+
+
+def _basemap() -> dict[str, gpd.GeoDataFrame | None]:
+    """The bundled layers, simplified; the district outline is the union of its communes
+    when they cover it, so outline and communes match exactly."""
+    import shapely
+
     from simulator.geodata import load_layer
-    from simulator.maps.view import Indicator, MapView
+
+    communes = simplified(load_layer("communes"), SIMPLIFY_M["communes"], coverage=True)
+    district = load_layer("district")
+    union = shapely.coverage_union_all(np.asarray(communes.to_crs(_METRIC_CRS).geometry.values))
+    outline = district.to_crs(_METRIC_CRS).geometry.iloc[0]
+    if union.symmetric_difference(outline).area < 1e-4 * outline.area:
+        district = district.set_geometry([union], crs=_METRIC_CRS).to_crs(district.crs)
+    return {"communes": communes, "district": district,
+            "roads": simplified(load_layer("roads"), SIMPLIFY_M["roads"]),
+            "water": simplified(load_layer("water"), SIMPLIFY_M["water"])}
+
+
+def _indicators(run: Run, metrics: tuple[str, ...], lang: str, prefix: str = "") -> tuple:
+    from simulator.maps.i18n import metric_label, unit_label
+    from simulator.maps.view import Indicator
+
+    units = run.results.units
+    return tuple(Indicator(m, prefix + metric_label(m, lang), unit_label(units[m], lang),
+                           _digits(m)) for m in metrics)
+
+
+def _cluster_communes(clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
+                      commune_ids: tuple[str, ...]) -> np.ndarray:
+    """(cluster, commune) 0/1: the commune containing each cluster's representative point."""
+    points = clusters.set_geometry(clusters.geometry.representative_point())
+    joined = points.sjoin(communes[["id", "geometry"]], how="left", predicate="within",
+                          rsuffix="commune")
+    joined = joined[~joined.index.duplicated()]
+    out = np.zeros((len(clusters), len(commune_ids)))
+    where = {c: k for k, c in enumerate(commune_ids)}
+    for row, cid in enumerate(joined["id_commune"]):
+        if cid in where:
+            out[row, where[cid]] = 1.0
+    return out
+
+
+def _commune_draws(run: Run, clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
+                   ) -> dict[str, np.ndarray]:
+    """Per commune (draw, commune, year): the labour results and the farmland converted by
+    the clusters whose representative point lies in the commune."""
+    r = run.results
+    out = {k: v for k, v in r.communes.items() if k in COMMUNE_CHOICES}
+    inside = _cluster_communes(clusters, communes, r.commune_ids)
+    out["farmland_in_commune"] = np.einsum("dcy,ci->diy", r.metrics["farmland_converted_ha"],
+                                           inside)
+    return out
+
+
+def _choices(draws: dict[str, np.ndarray], ids: tuple[str, ...], lang: str, *,
+             diverging: bool = False) -> tuple[Variable, ...]:
+    from simulator.maps.i18n import metric_label, unit_label
+    from simulator.maps.view import Variable
+
+    prefix = "Δ " if diverging else ""
+    return tuple(Variable(
+        key, prefix + metric_label(key, lang), unit_label("ha" if key.startswith("farmland")
+                                                          else "workers", lang),
+        bands(draws[key], ids), 1 if key.startswith("farmland") else 0,
+        "BrBG" if diverging else scheme, diverging) for key, scheme in COMMUNE_CHOICES.items())
+
+
+def _timeline(run: Run, clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
+              lang: str) -> Timeline:
+    from simulator.maps.i18n import words
+    from simulator.maps.view import Timeline, Variable
+
+    r = run.results
+    gross = r.metrics["gross_area_ha"].mean(axis=0)
+    per_metric = {m: bands(r.metrics[m], r.cluster_ids) for m in POPUP_METRICS}
+    fill = Variable("occupancy_pct", words(lang)["cluster_occupancy"], "%",
+                    per_metric["occupancy_pct"], 0, "RdPu")
+    return Timeline(
+        years=tuple(int(y) for y in r.years),
+        visible={c: tuple(bool(v > 0) for v in gross[k]) for k, c in enumerate(r.cluster_ids)},
+        fill=fill,
+        indicators={c: {m: per_metric[m][c] for m in POPUP_METRICS} for c in r.cluster_ids},
+        choropleths=_choices(_commune_draws(run, clusters, communes), r.commune_ids, lang),
+        default_choropleth=next(iter(COMMUNE_CHOICES)), fans=FAN_METRICS)
+
+
+def _badges(findings: list[Any] | None, ids: tuple[str, ...], lang: str) -> tuple[Badge, ...]:
+    """One badge per cluster with a failing or warning rule check."""
+    from simulator.maps.i18n import words
+    from simulator.maps.view import Badge
+    from simulator.rules import rule_table
+
+    w, rules, by_cluster = words(lang), rule_table(), {}
+    for f in findings or []:
+        if f.severity in ("fail", "warn") and f.cluster in ids:
+            by_cluster.setdefault(f.cluster, []).append(f)
+    out = []
+    for cid in ids:
+        fs = by_cluster.get(cid, [])
+        if fs:
+            years = [f.year for f in fs if f.year is not None]
+            lines = tuple((f.severity, f"{w[f.severity]}: {rules[f.rule].title.get(lang, f.rule)}"
+                                       f" ({rules[f.rule].short}) — {f.message}") for f in fs)
+            severity = "fail" if any(f.severity == "fail" for f in fs) else "warn"
+            out.append(Badge(cid, severity, min(years) if years else None, lines))
+    return tuple(out)
+
+
+def map_view(run: Run, clusters: gpd.GeoDataFrame | None = None, *,
+             findings: list[Any] | None = None, lang: str = "vi") -> MapView:
+    """What the scenario map shows: the bundled layers, the clusters with their per-year
+    indicators for the year slider (starting at the horizon), commune choropleths, badges."""
+    from simulator.maps.i18n import check_lang, words
+    from simulator.maps.view import MapView
     from simulator.outputs import cluster_table
 
-    s = run.loaded.scenario
+    s, w = run.loaded.scenario, words(check_lang(lang))
     clusters = cluster_table(run) if clusters is None else clusters
+    clusters = simplified(clusters, SIMPLIFY_M["clusters"])
+    layers = _basemap()
     return MapView(
         scenario_id=s.id, title=s.title, description=s.description, year=s.horizon_year,
         provenance={"version": __version__, "seed": run.seed, "draws": run.draws,
                     "scenario_sha256": run.loaded.sha256},
-        clusters=clusters,
-        indicators=tuple(Indicator(m, _LABELS[m], METRICS[m], 1 if m.endswith("_ha") else 0)
-                         for m in POPUP_METRICS),
-        communes=load_layer("communes"), district=load_layer("district"),
-        roads=load_layer("roads"), water=load_layer("water"),
-        notes=("Geometry is approximate (schematic): positions from commune centroids and "
-               "name-derived guesses, see geodata/README.md.", *run.geometries.warnings),
+        clusters=clusters, indicators=_indicators(run, POPUP_METRICS, lang), **layers,
+        notes=(w["note_schematic"], *run.geometries.warnings), lang=lang,
+        timeline=_timeline(run, clusters, layers["communes"], lang),
+        badges=_badges(findings, run.results.cluster_ids, lang),
     )
 
 
-
-
 def render_pages(run: Run, clusters: gpd.GeoDataFrame, *, findings: list[Any] | None = None,
-                 gates: Any = None, lang: str = "vi") -> dict[str, str]:
-    """The scenario's HTML pages by file name (map.html, report.html)."""
+                 gates: Any = None, lang: str = "vi", sensitivity: Any = None,
+                 ) -> dict[str, str]:
+    """The scenario's HTML pages by file name (map.html, report.html). `sensitivity` is an
+    optional `report.Sensitivity` (tornado SVG, plain sentence, ranking)."""
     from simulator.maps import render_scenario_map
+    from simulator.report import render_report, report_view
 
-    return {"map.html": render_scenario_map(map_view(run, clusters))}
+    view = map_view(run, clusters, findings=findings, lang=lang)
+    report = report_view(run, findings=findings, gates=gates, lang=lang, sensitivity=sensitivity)
+    return {"map.html": render_scenario_map(view), "report.html": render_report(report)}
 
 
 def render_comparison_page(runs: list[Run], table: pd.DataFrame, *, lang: str = "vi") -> str:
     """comparison.html for scenarios run with common random numbers."""
     from simulator.maps import render_comparison
-    from simulator.maps.view import ComparisonView
 
-    return render_comparison(ComparisonView(tuple(map_view(r) for r in runs), table))
+    return render_comparison(comparison_view(runs, table, lang=lang))
+
+
+def comparison_view(runs: list[Run], table: pd.DataFrame, *, lang: str = "vi",
+                    ) -> ComparisonView:
+    """Maps of every scenario, maps of each B − A, district jobs bands, labelled table."""
+    from simulator.maps.i18n import metric_label, unit_label
+    from simulator.maps.view import ComparisonView, Indicator
+    views = tuple(map_view(r, lang=lang) for r in runs)
+    years = common_years(runs)
+    fans = {}
+    for r, v in zip(runs, views, strict=True):
+        k = np.searchsorted(r.results.years, years)
+        fans[v.title] = bands(r.results.district["jobs"][:, None, k], ("ALL",))["ALL"]
+    units = runs[0].results.units
+    labels = {m: Indicator(m, metric_label(m, lang), unit_label(u, lang), _digits(m))
+              for m, u in units.items()}
+    diffs = tuple(difference_view(runs[0], r, views[0], v, lang=lang)
+                  for r, v in zip(runs[1:], views[1:], strict=True))
+    return ComparisonView(views, _key_rows_first(table), lang, diffs, tuple(years), fans, labels)
+
+
+def _key_rows_first(table: pd.DataFrame) -> pd.DataFrame:
+    """The comparison table with the report's key indicators first (then the others)."""
+    from simulator.report import REPORT_METRICS
+
+    if "indicator" not in table.columns:
+        return table
+    rank = {m: k for k, m in enumerate(REPORT_METRICS)}
+    order = table["indicator"].map(lambda m: rank.get(m, len(rank)))
+    return table.iloc[np.argsort(order.to_numpy(), kind="stable")].reset_index(drop=True)
+
+
+def common_years(runs: list[Run]) -> list[int]:
+    """The simulated years every run has."""
+    years = set(int(y) for y in runs[0].results.years)
+    for r in runs[1:]:
+        years &= {int(y) for y in r.results.years}
+    return sorted(years)
+
+
+def _per_cluster(run: Run, metric: str, ids: tuple[str, ...], k: np.ndarray) -> np.ndarray:
+    """(draw, len(ids), len(k)) values of `metric` in years k; zero for a cluster the run
+    does not have."""
+    r = run.results
+    out = np.zeros((r.draws, len(ids), len(k)))
+    for j, cid in enumerate(ids):
+        if cid in r.cluster_ids:
+            out[:, j] = r.metrics[metric][:, r.cluster_ids.index(cid)][:, k]
+    return out
+
+
+def _paired(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """B − A draw by draw (common random numbers); the difference of the means when the
+    runs have different numbers of draws."""
+    return b - a if a.shape[0] == b.shape[0] else (b.mean(axis=0) - a.mean(axis=0))[None]
+
+
+def _union_clusters(a: MapView, b: MapView) -> gpd.GeoDataFrame:
+    """B's clusters, then A's clusters that B does not have."""
+    import geopandas as gpd
+    import pandas as pd
+
+    cols = ["id", "name", "status", "kind", "commune", "accuracy", "declared_area_ha",
+            "geometry"]
+    keep_b = b.clusters[[c for c in cols if c in b.clusters.columns]]
+    only_a = a.clusters[~a.clusters["id"].isin(keep_b["id"])][list(keep_b.columns)]
+    return gpd.GeoDataFrame(pd.concat([keep_b, only_a], ignore_index=True), geometry="geometry",
+                            crs=keep_b.crs)
+
+
+def difference_view(run_a: Run, run_b: Run, view_a: MapView, view_b: MapView, *,
+                    lang: str = "vi") -> MapView:
+    """A slider map of B − A: clusters of either scenario filled by Δ jobs, communes shaded
+    by the Δ of each choice; popups and tooltips give the mean and P10–P90 of the paired
+    differences."""
+    from simulator.maps.i18n import unit_label, words
+    from simulator.maps.view import MapView, Timeline, Variable
+
+    w, years = words(lang), common_years([run_a, run_b])
+    clusters = _union_clusters(view_a, view_b)
+    ids = tuple(clusters["id"])
+    ka, kb = (np.searchsorted(r.results.years, years) for r in (run_a, run_b))
+    per_metric = {m: bands(_paired(_per_cluster(run_a, m, ids, ka),
+                                   _per_cluster(run_b, m, ids, kb)), ids) for m in DIFF_METRICS}
+    built = (_per_cluster(run_a, "gross_area_ha", ids, ka).mean(axis=0) > 0) | (
+        _per_cluster(run_b, "gross_area_ha", ids, kb).mean(axis=0) > 0)
+    da = _commune_draws(run_a, view_a.clusters, view_a.communes)
+    db = _commune_draws(run_b, view_b.clusters, view_b.communes)
+    choices = _choices({k: _paired(da[k][:, :, ka], db[k][:, :, kb]) for k in da},
+                       run_b.results.commune_ids, lang, diverging=True)
+    timeline = Timeline(
+        years=tuple(years), visible={c: tuple(map(bool, built[j])) for j, c in enumerate(ids)},
+        fill=Variable("jobs", w["cluster_delta_jobs"], unit_label("workers", lang),
+                      per_metric["jobs"], 0, "PuOr", True),
+        indicators={c: {m: per_metric[m][c] for m in DIFF_METRICS} for c in ids},
+        choropleths=choices, default_choropleth=next(iter(COMMUNE_CHOICES)), fans=("jobs",))
+    a_id, b_id = run_a.results.scenario_id, run_b.results.scenario_id
+    return MapView(
+        scenario_id=f"{b_id} − {a_id}", title=w["difference"].format(a=a_id, b=b_id),
+        description="", year=min(view_b.year, years[-1]), provenance={}, clusters=clusters,
+        indicators=_indicators(run_b, DIFF_METRICS, lang, "Δ "), communes=view_b.communes,
+        district=view_b.district, roads=view_b.roads, water=view_b.water, lang=lang,
+        timeline=timeline, role="difference")

@@ -1,12 +1,14 @@
 """Synthetic map views and offline-browser helpers, shared by the map tests (and reusable
 for end-to-end tests on real outputs: `open_offline`, `assert_offline_clean`, `screenshot`).
 
-Import with ``from maps_fixtures import ...``; the `browser` and `map_page` fixtures must be
-imported into the test module that uses them.
+Import helpers with ``from maps_fixtures import ...``. The fixtures (`browser`, `map_page`,
+`mini_runs`) are registered once for the session by conftest.py (`pytest_plugins`): do not
+import them into a test module.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -17,7 +19,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, Polygon, box
 
-from simulator.maps.view import ComparisonView, Indicator, MapView
+from simulator.maps.view import Badge, Band, ComparisonView, Indicator, MapView, Timeline, Variable
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = [
@@ -87,41 +89,127 @@ def _water() -> gpd.GeoDataFrame:
     ])
 
 
+YEARS = (2025, 2026, 2027, 2028, 2029, 2030)
+FIRST_YEAR = {"cl0": 2025, "cl1": 2027, "cl2": 2029}  # the slider shows 1, 2, 3 clusters
+
+
+def _band(values: Sequence[float], spread: float = 0.2) -> Band:
+    return Band(tuple(values), tuple(v * (1 - spread) for v in values), tuple(values),
+                tuple(v * (1 + spread) for v in values))
+
+
+def _ramp(start: int, top: float) -> list[float]:
+    """0 before `start`, then rising to `top` in three years."""
+    return [max(0.0, min(1.0, (y - start + 1) / 3)) * top for y in YEARS]
+
+
+def make_timeline(jobs_scale: float = 1.0) -> Timeline:
+    """Per-year data for the synthetic clusters and communes: cl0 from 2025, cl1 from 2027,
+    cl2 from 2029; occupancy and jobs ramp up; communes have two choropleth choices."""
+    occupancy = {c: _band(_ramp(y, 90.0), 0.1) for c, y in FIRST_YEAR.items()}
+    jobs = {c: _band(_ramp(y, 1500 * (i + 1) * jobs_scale)) for i, (c, y) in
+            enumerate(FIRST_YEAR.items())}
+    reach = Variable("jobs_reachable", "Jobs within commuting reach", "workers",
+                     {f"c{i}": _band(_ramp(2025 + i, 1000 * (i + 1))) for i in range(3)})
+    balance = Variable("labour_balance", "Spare labour", "workers",
+                       {f"c{i}": _band([5000 - 400 * k * (i + 1) for k in range(6)])
+                        for i in range(3)}, scheme="Oranges")
+    return Timeline(
+        years=YEARS, visible={c: tuple(v > y - 1 for v in YEARS) for c, y in FIRST_YEAR.items()},
+        fill=Variable("occupancy", "Cluster occupancy", "%", occupancy, scheme="RdPu"),
+        indicators={c: {"jobs": jobs[c], "rent": _band([3.25] * 6), "occupancy": occupancy[c]}
+                    for c in FIRST_YEAR},
+        choropleths=(reach, balance), default_choropleth="jobs_reachable",
+        fans=("jobs", "occupancy"))
+
+
+BADGES = (Badge("cl1", "fail", 2028, (("fail", "Cluster size — 8.9 ha; needs 10–75 ha"),)),
+          Badge("cl2", "warn", None, (("warn", "Sanitation buffer — overlaps housing"),)))
+
+
 def make_map_view(
     names: Sequence[str] = DEFAULT_NAMES,
     *,
     scenario_id: str = "baseline",
     title: str = "Baseline: operating clusters",
-    year: int = 2030,
     jobs_scale: float = 1.0,
     notes: Sequence[str] = ("Communes: synthetic test squares.", "Source: https://example.org"),
+    timeline: bool = False,
+    lang: str = "en",
+    badges: Sequence[Badge] = (),
 ) -> MapView:
-    """A small synthetic MapView: 3 communes, 3 clusters (one schematic), 3 roads, water."""
+    """A small synthetic MapView: 3 communes, 3 clusters (one schematic), 3 roads, water;
+    with `timeline`, per-year data for the year slider (2025–2030) and commune choices."""
     return MapView(
         scenario_id=scenario_id, title=title, description="Synthetic view for the map tests.",
-        year=year,
+        year=YEARS[-1],
         provenance={"version": "0.1.0", "seed": 20231, "draws": 1000,
                     "scenario_sha256": "0123456789abcdef" * 4,
                     "created_utc": "2025-01-01T00:00:00Z"},
         clusters=_clusters(names, jobs_scale), indicators=INDICATORS, communes=_communes(),
         district=_frame([{"id": "thuong_tin", "name": "Thường Tín",
                           "geometry": box(_W, _S, _E, _N)}]),
-        roads=_roads(), water=_water(), notes=tuple(notes),
+        roads=_roads(), water=_water(), notes=tuple(notes), lang=lang,
+        timeline=make_timeline(jobs_scale) if timeline else None, badges=tuple(badges),
     )
 
 
-def make_comparison_view(names: Sequence[str] = DEFAULT_NAMES) -> ComparisonView:
+def make_comparison_view(names: Sequence[str] = DEFAULT_NAMES, *,
+                         timeline: bool = False) -> ComparisonView:
     """Two scenarios (baseline, expansion) and their indicator table with signed diffs."""
-    a = make_map_view(names)
+    a = make_map_view(names, timeline=timeline)
     b = make_map_view(names, scenario_id="expansion", title="Expansion: +3 clusters",
-                      jobs_scale=1.8)
+                      jobs_scale=1.8, timeline=timeline)
     rows = []
     for ind in INDICATORS:
         how = "mean" if ind.unit == "%" else "sum"
         va, vb = (float(v.clusters[ind.column].agg(how)) for v in (a, b))
         rows.append({"indicator": ind.label, "unit": ind.unit, "year": a.year,
                      "baseline": va, "expansion": vb, "diff_expansion": vb - va})
+        if timeline:  # the paired statistics compare.comparison_table adds
+            rows[-1].update(diff_expansion_p10=0.5 * (vb - va), diff_expansion_p50=vb - va,
+                            diff_expansion_p90=1.5 * (vb - va), p_better_expansion=0.875)
     return ComparisonView(views=(a, b), table=pd.DataFrame(rows))
+
+
+# ---------------------------------------------------------------- the real pipeline
+
+XSS_TITLE = "</script><script>alert(3)</script> & {{ 7*7 }}"
+XSS_DESCRIPTION = "<img src=y onerror=alert(4)>"
+XSS_TARGET = "<b>jobs</b> ≥ 1,600"
+MINI = Path(__file__).parent / "data" / "mini.yaml"
+
+
+def _variant(text: str, *, xss: bool, scenario_id: str, demand: float) -> str:
+    text = text.replace("id: mini", f"id: {scenario_id}", 1)
+    text = text.replace("demand_ha_per_year: 3", f"demand_ha_per_year: {demand}")
+    if xss:
+        text = text.replace("name: CCN Alpha", f"name: {json.dumps(XSS_NAMES[0])}")
+        text = text.replace("name: CCN Beta", f"name: {json.dumps(XSS_NAMES[1])}")
+        text = text.replace('title: "Mini <b>test</b> scenario"',
+                            f"title: {json.dumps(XSS_TITLE)}\n"
+                            f"description: {json.dumps(XSS_DESCRIPTION)}")
+        text += ("targets:\n  - {metric: jobs, year: 2030, at_least: 1600, label: "
+                 f"{json.dumps(XSS_TARGET)}}}\n")
+    return text
+
+
+@pytest.fixture(scope="session")
+def mini_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Any]:
+    """tests/data/mini.yaml run twice with 40 draws and common random numbers: A has
+    script-like cluster names, title, description and target label; B (`mini_b`) has more
+    demand, so its clusters fill faster."""
+    from simulator.run import run_file
+
+    folder = tmp_path_factory.mktemp("mini")
+    text = MINI.read_text(encoding="utf-8")
+    runs = []
+    for name, xss, demand in (("mini", True, 3), ("mini_b", False, 5)):
+        path = folder / f"{name}.yaml"
+        path.write_text(_variant(text, xss=xss, scenario_id=name, demand=demand),
+                        encoding="utf-8")
+        runs.append(run_file(path, draws=40))
+    return runs[0], runs[1]
 
 
 # ---------------------------------------------------------------- browser helpers
@@ -148,8 +236,10 @@ def map_page(browser: Any) -> Iterator[Any]:
     context.close()
 
 
-def open_offline(page: Any, path: Path, timeout_ms: float = 10_000) -> dict[str, list[str]]:
-    """Open `path` via file:// with every other request aborted; wait for CLUSTERSIM.ready.
+def open_offline(page: Any, path: Path, timeout_ms: float = 10_000,
+                 wait_ready: bool = True) -> dict[str, list[str]]:
+    """Open `path` via file:// with every other request aborted; wait for CLUSTERSIM.ready
+    (unless `wait_ready` is false: a page without script, such as report.html).
 
     Returns live lists (they keep filling after the call): requests that were not file:/data:,
     page errors, console errors, and dialogs (alert/confirm/prompt, dismissed).
@@ -170,8 +260,9 @@ def open_offline(page: Any, path: Path, timeout_ms: float = 10_000) -> dict[str,
     page.on("console", lambda m: m.type == "error" and errors["console"].append(m.text))
     page.on("dialog", lambda d: (errors["dialogs"].append(f"{d.type}: {d.message}"), d.dismiss()))
     page.goto(Path(path).resolve().as_uri())
-    page.wait_for_function("window.CLUSTERSIM && window.CLUSTERSIM.ready === true",
-                           timeout=timeout_ms)
+    if wait_ready:
+        page.wait_for_function("window.CLUSTERSIM && window.CLUSTERSIM.ready === true",
+                               timeout=timeout_ms)
     return errors
 
 

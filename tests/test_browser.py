@@ -6,8 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from maps_fixtures import (  # the browser and map_page fixtures come from conftest.py
+from maps_fixtures import (  # the browser, map_page, mini_runs fixtures come from conftest.py
+    BADGES,
     XSS_NAMES,
+    XSS_TARGET,
+    XSS_TITLE,
     assert_offline_clean,
     make_comparison_view,
     make_map_view,
@@ -204,4 +207,167 @@ def test_point_cluster_and_unknown_status_are_drawn(map_page: Any, tmp_path: Pat
     assert map_page.locator(".ccn-cluster.ccn-status-unknown").count() == 1
     assert map_page.locator('[data-ccn-id="cl0"]').count() == 1
     assert view.clusters["name"][0] in _click_cluster(map_page, 0)
+    assert_offline_clean(errors)
+
+
+# ------------------------------------------------------------ year slider, shading, controls
+
+
+SLIDER = ".ccn-slider input[type=range]"
+
+
+def _open_slider_map(page: Any, tmp_path: Path, **kwargs: Any) -> dict[str, list[str]]:
+    view = make_map_view(timeline=True, badges=BADGES, **kwargs)
+    return open_offline(page, _write(tmp_path, "slider.html", render_scenario_map(view)))
+
+
+def _fill(page: Any, cluster_id: str) -> str:
+    return page.locator(f'path[data-ccn-id="{cluster_id}"]').get_attribute("fill")
+
+
+def test_slider_replays_build_out(map_page: Any, tmp_path: Path) -> None:
+    errors = _open_slider_map(map_page, tmp_path)
+    assert map_page.locator("path.ccn-cluster").count() == 3  # 2030: all built
+    full = _fill(map_page, "cl0")
+    screenshot(map_page, "slider-2030")
+    slider = map_page.locator(SLIDER)
+    slider.focus()
+    map_page.keyboard.press("Home")  # the keyboard moves the slider
+    assert map_page.evaluate("ClusterSim.years()") == [2025]
+    assert map_page.locator("path.ccn-cluster").count() == 1
+    assert _fill(map_page, "cl0") != full  # less occupied in 2025: another class colour
+    assert slider.get_attribute("aria-valuetext") == "2025"
+    assert map_page.locator(".ccn-slider output").inner_text() == "2025"
+    assert map_page.locator(".ccn-titlebox [data-ccn-year]").inner_text() == "2025"
+    screenshot(map_page, "slider-2025")
+    map_page.keyboard.press("ArrowRight")
+    map_page.keyboard.press("ArrowRight")
+    assert map_page.evaluate("ClusterSim.years()") == [2027]
+    assert map_page.locator("path.ccn-cluster").count() == 2
+    badges = map_page.locator(".leaflet-marker-pane .ccn-badge-fail")
+    assert badges.count() == 0  # cl1's rule breaks from 2028
+    map_page.keyboard.press("ArrowRight")
+    assert badges.count() == 1
+    assert_offline_clean(errors)
+
+
+def test_popup_shows_the_chosen_year(map_page: Any, tmp_path: Path) -> None:
+    view = make_map_view(timeline=True)
+    errors = _open_slider_map(map_page, tmp_path)
+    text = _click_cluster(map_page, 2)
+    assert view.clusters["name"][2] in text and "Indicators, 2030" in text
+    assert "Jobs\t3,000 (2,400 – 3,600) workers" in text
+    assert map_page.locator(".leaflet-popup svg.ccn-spark").count() == 2  # jobs, occupancy
+    marker = map_page.locator(".leaflet-popup .ccn-fan-now").first
+    x_2030 = marker.get_attribute("x1")
+    map_page.locator(SLIDER).fill("4")  # 2029, with the popup open
+    popup = map_page.locator(".leaflet-popup-content").last.inner_text()
+    assert "Indicators, 2029" in popup and "Jobs\t1,500 (1,200 – 1,800) workers" in popup
+    assert marker.get_attribute("x1") != x_2030  # the fan chart's year marker moved
+    screenshot(map_page, "slider-popup")
+    map_page.locator(SLIDER).fill("3")  # 2028: the cluster is not built, its popup closes
+    map_page.locator(".leaflet-popup").wait_for(state="detached")  # after a 200 ms fade
+    assert_offline_clean(errors)
+
+
+def test_choropleth_switch_changes_legend(map_page: Any, tmp_path: Path) -> None:
+    errors = _open_slider_map(map_page, tmp_path)
+    legend = map_page.locator(".ccn-choropleth-key:visible h2")
+    assert legend.inner_text() == "Jobs within commuting reach (workers)"
+    before = map_page.locator("path.ccn-commune").first.get_attribute("fill")
+    radio = map_page.locator(".ccn-choice input[value=jobs_reachable]")
+    radio.focus()
+    map_page.keyboard.press("ArrowDown")  # to "Spare labour", by keyboard
+    assert map_page.locator(".ccn-choice input[value=labour_balance]").is_checked()
+    assert legend.inner_text() == "Spare labour (workers)"
+    assert map_page.locator("path.ccn-commune").first.get_attribute("fill") != before
+    map_page.locator(".ccn-choice input[value='']").check()  # outlines only: no key shown
+    assert map_page.locator(".ccn-choropleth-key:visible").count() == 0
+    box = map_page.locator("path.ccn-commune").nth(0).bounding_box()
+    map_page.locator(".ccn-choice input[value=jobs_reachable]").check()
+    map_page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.9)
+    tooltip = map_page.locator(".ccn-tooltip").last
+    tooltip.wait_for(state="visible")
+    assert "Jobs within commuting reach: 1,000 (800 – 1,200) workers" in tooltip.inner_text()
+    screenshot(map_page, "choropleth-labour")
+    assert_offline_clean(errors)
+
+
+def test_layer_control_and_fullscreen_by_keyboard(map_page: Any, tmp_path: Path) -> None:
+    errors = _open_slider_map(map_page, tmp_path)
+    box = map_page.locator(".leaflet-control-layers-overlays label").filter(has_text="Clusters")
+    box.locator("input").focus()
+    map_page.keyboard.press("Space")
+    assert map_page.locator("path.ccn-cluster").count() == 0
+    map_page.keyboard.press("Space")
+    assert map_page.locator("path.ccn-cluster").count() == 3
+    button = map_page.locator("button.ccn-fullscreen")
+    button.focus()
+    map_page.keyboard.press("Enter")
+    assert button.get_attribute("aria-pressed") == "true"
+    assert map_page.locator(".ccn-map.ccn-fs").count() == 1
+    map_page.keyboard.press("Enter")
+    assert map_page.locator(".ccn-map.ccn-fs").count() == 0
+    assert map_page.locator(".ccn-minimap path").count() >= 2  # district outline + view box
+    assert_offline_clean(errors)
+
+
+def test_real_scenario_pages(map_page: Any, tmp_path: Path, mini_runs: Any) -> None:
+    from simulator.outputs import cluster_table
+    from simulator.rules import check_all
+    from simulator.rules_gates import gate_openings
+    from simulator.views import render_pages
+
+    run = mini_runs[0]
+    pages = render_pages(run, cluster_table(run), findings=check_all(run),
+                         gates=gate_openings(run), lang="vi")
+    errors = open_offline(map_page, _write(tmp_path, "map.html", pages["map.html"]))
+    assert map_page.locator("path.ccn-cluster").count() == 2  # 2030
+    map_page.locator(SLIDER).fill("0")
+    assert map_page.evaluate("ClusterSim.years()") == [2020]
+    assert map_page.locator("path.ccn-cluster").count() == 1  # beta is approved in 2024
+    map_page.locator(SLIDER).fill("10")
+    text = _click_cluster(map_page, 1)
+    assert XSS_NAMES[1] in text and "Việc làm" in text and "lao động" in text
+    assert map_page.title().startswith(XSS_TITLE)
+    screenshot(map_page, "mini-map-vi")
+    assert errors["dialogs"] == [] and map_page.locator("img[src=x], img[src=y]").count() == 0
+    assert_offline_clean(errors)
+    report = map_page.context.new_page()
+    report_errors = open_offline(report, _write(tmp_path, "report.html", pages["report.html"]),
+                                 wait_ready=False)
+    assert report.locator("h1").inner_text() == XSS_TITLE
+    assert XSS_TARGET in report.locator("#targets").inner_text()
+    assert report.locator("#charts svg").count() == 4 and report.locator("script").count() == 0
+    screenshot(report, "report-vi")
+    assert_offline_clean(report_errors)
+
+
+def test_real_comparison_page(map_page: Any, tmp_path: Path, mini_runs: Any) -> None:
+    from simulator.compare import comparison_table
+    from simulator.views import render_comparison_page
+
+    runs = list(mini_runs)
+    html = render_comparison_page(runs, comparison_table(runs), lang="en")
+    errors = open_offline(map_page, _write(tmp_path, "comparison.html", html))
+    assert map_page.locator(".ccn-map").count() == 3  # A, B, B − A
+    assert map_page.evaluate("window.CLUSTERSIM.clustersPerMap") == [2, 2]
+    assert map_page.locator("path.ccn-dcluster").count() == 2
+    slider = map_page.locator(".ccn-shared " + SLIDER)
+    slider.focus()
+    map_page.keyboard.press("Home")  # one slider moves every map
+    assert map_page.evaluate("ClusterSim.years()") == [2020, 2020, 2020]
+    assert map_page.locator("path.ccn-cluster").count() == 2  # alpha in A and in B
+    map_page.keyboard.press("End")
+    legend = map_page.locator(".ccn-cell").nth(2).locator(".ccn-choropleth-key:visible h2")
+    assert legend.inner_text().startswith("Δ Residents working in clusters")
+    map_page.locator(".ccn-shared .ccn-choice input[value=jobs_reachable]").check()
+    assert legend.inner_text().startswith("Δ Jobs within commuting reach")
+    assert map_page.locator(".ccn-fan-box svg path").count() == 4  # two bands, two medians
+    table = map_page.locator("table.ccn-table")
+    assert "P(Mini <b>test</b> scenario better)" in table.locator("thead").inner_text()
+    assert XSS_TITLE not in html
+    assert XSS_TITLE in map_page.locator(".ccn-cell h2").first.inner_text()
+    screenshot(map_page, "comparison-mini")
+    assert errors["dialogs"] == []
     assert_offline_clean(errors)

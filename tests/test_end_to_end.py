@@ -32,7 +32,8 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_output_contract(outputs: Path) -> None:
     folder = outputs / "results/expansion"
-    assert {"summary.json", "timeseries.csv", "clusters.gpkg", "map.html", "checks.json"} <= {
+    assert {"summary.json", "timeseries.csv", "clusters.gpkg", "map.html", "report.html",
+            "checks.json"} <= {
         p.name for p in folder.iterdir()}
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     assert summary["seed"] == 20231 and summary["draws"] == 60 and len(summary["scenario_sha256"]) == 64

@@ -6,8 +6,9 @@ import json
 import re
 
 import folium
+import numpy as np
 import pytest
-from maps_fixtures import XSS_NAMES, make_comparison_view, make_map_view
+from maps_fixtures import BADGES, XSS_NAMES, YEARS, make_comparison_view, make_map_view
 
 from simulator.maps import (
     STATUS_COLORS,
@@ -16,9 +17,13 @@ from simulator.maps import (
     render_comparison,
     render_scenario_map,
 )
+from simulator.maps.charts import Series, fan_svg, nice_ticks
+from simulator.maps.classes import classes_for
 from simulator.maps.elements import LeanMap
 from simulator.maps.encode import json_for_script
 from simulator.maps.formatting import fmt_number, fmt_signed
+from simulator.maps.i18n import LANGS, metric_label, unit_label, words
+from simulator.maps.view import Band, Variable
 
 LEAFLET_MARK = 'version="1.9.3"'
 TEMPLATE_NAME = "{{ 7*7 }} {% if 1 %}x{% endif %}"
@@ -46,8 +51,8 @@ def _data_blocks(html: str) -> list[dict]:
 
 
 def _clusters(html: str) -> list[dict]:
-    return [f for fc in _data_blocks(html) for f in fc["features"]
-            if "ccn-cluster" in f["properties"]["style"].get("className", "")]
+    return [f for fc in _data_blocks(html) for f in fc.get("features", [])
+            if "ccn-cluster" in f["properties"].get("style", {}).get("className", "")]
 
 
 def test_no_external_resources(page: str, comparison: str) -> None:
@@ -226,3 +231,164 @@ def test_no_clusters() -> None:
     view = make_map_view()
     empty = type(view)(**{**view.__dict__, "clusters": view.clusters.iloc[0:0]})
     assert _clusters(render_scenario_map(empty)) == []
+
+
+# ------------------------------------------------------------ slider maps, language, classes
+
+
+CONFIG_BLOCK = re.compile(r'<script type="application/json" id="ccn-cfg-[^"]+">(.*?)</script>',
+                          re.S)
+
+
+@pytest.fixture(scope="module")
+def slider_page() -> str:
+    return render_scenario_map(make_map_view(timeline=True, badges=BADGES))
+
+
+def _communes(html: str) -> list[dict]:
+    return [f for fc in _data_blocks(html) for f in fc.get("features", [])
+            if f["properties"].get("style", {}).get("className") == "ccn-commune"]
+
+
+def test_words_exist_in_every_language() -> None:
+    keys = {lang: set(words(lang)) for lang in LANGS}
+    assert keys["vi"] == keys["en"]
+    vi, en = words("vi"), words("en")
+    same = [k for k in vi if vi[k] == en[k] and len(en[k]) > 4]
+    assert same == ["delta_of"]  # every longer phrase is translated, "Δ {b}" needs not be
+    assert "Tỷ lệ lấp đầy" in metric_label("occupancy_pct", "vi")
+    assert metric_label("jobs_craft", "en") == "Jobs – craft"
+    assert unit_label("bn VND/yr", "vi") == "tỷ đồng/năm"
+    assert unit_label("bn VND/yr", "en") == "bn VND/yr"
+
+
+def test_every_model_metric_has_a_name() -> None:
+    from simulator.results import COMMUNE_METRICS, DISTRICT_METRICS, METRICS
+
+    for metric in (*METRICS, *DISTRICT_METRICS, *COMMUNE_METRICS, "farmland_in_commune"):
+        for lang in LANGS:
+            assert metric_label(metric, lang) != metric, (metric, lang)
+
+
+def test_vietnamese_number_format() -> None:
+    assert fmt_number(1234567.891, 1, "vi") == "1.234.567,9"
+    assert fmt_signed(-1234.5, 1, "vi") == "-1.234,5"
+    assert fmt_number(0.5, 0, "vi") == "0"
+
+
+def test_sequential_and_diverging_classes() -> None:
+    ones = (1.0,) * 2
+    seq = Variable("x", "X", "workers", {"a": Band((0.0, 1234.5), ones, ones, ones)})
+    c = classes_for(seq, "vi")
+    assert c.labels == ("0", "> 0 – 250", "250 – 500", "500 – 750", "750 – 1.000", "1.000 – 1.250")
+    assert [c.index(v) for v in (0, 0.4, 5, 250, 1234.5)] == [0, 0, 1, 2, 5]
+    div = Variable("d", "D", "workers", {"a": Band((-130.0, 40.0), ones, ones, ones)},
+                   scheme="BrBG", diverging=True)
+    d = classes_for(div)
+    assert d.labels[3] == "0" and d.labels[0] == "-150 … -100" and d.labels[-1] == "+100 … +150"
+    assert [d.index(v) for v in (-130, -1, 0, 1, 60, 149)] == [0, 2, 3, 4, 5, 6]
+    assert len(d.colors) == len(d.labels) == 7
+
+
+def test_nice_ticks_and_escaped_chart_text() -> None:
+    assert nice_ticks(0, 37_000) == [0, 10_000, 20_000, 30_000, 40_000]
+    assert nice_ticks(-310, 20) == [-400, -300, -200, -100, 0, 100]
+    svg = fan_svg((2020, 2021), [Series("<b>A</b>", Band((1, 2), (0, 1), (1, 2), (2, 3))),
+                                 Series("B", Band((1, 2), (0, 1), (1, 2), (2, 3)))],
+                  title="</svg><script>", unit="ha")
+    assert "<script" not in svg and "&lt;/svg&gt;&lt;script&gt;" in svg
+    assert "&lt;b&gt;A&lt;/b&gt;" in svg and svg.count("<path") == 4
+
+
+def test_slider_map_carries_per_year_data(slider_page: str) -> None:
+    clusters = {f["properties"]["id"]: f["properties"] for f in _clusters(slider_page)}
+    assert clusters["cl1"]["t"]["vis"] == [0, 0, 1, 1, 1, 1]  # appears in 2027
+    assert clusters["cl2"]["t"]["vis"] == [0, 0, 0, 0, 1, 1]
+    assert clusters["cl0"]["t"]["fill"][0] < clusters["cl0"]["t"]["fill"][-1]  # fills up
+    mean, p10, p90 = clusters["cl2"]["t"]["ind"]["jobs"]
+    assert mean[-1] == 3000 and p10[-1] == 2400 and p90[-1] == 3600
+    assert "data-k=\"jobs\"" in clusters["cl2"]["popup"] and "ccn-spark" in clusters["cl2"]["popup"]
+    assert "Indicators, <span data-ccn-year>2030</span>" in clusters["cl2"]["popup"]
+    communes = _communes(slider_page)
+    assert set(communes[0]["properties"]["t"]) == {"jobs_reachable", "labour_balance"}
+    config = json.loads(CONFIG_BLOCK.search(slider_page).group(1))
+    assert config["timeline"]["years"] == list(YEARS) and config["timeline"]["index"] == 5
+    assert config["timeline"]["colors"]["fill"][0] == "#ffffff"  # the zero class
+    assert config["sep"] == {"thousands": ",", "decimal": "."}
+
+
+def test_slider_controls_and_legends(slider_page: str) -> None:
+    assert re.search(r'<input type="range" id="ccn-year-m1" min="0" max="5" step="1" value="5" '
+                     r'aria-valuetext="2030">', slider_page)
+    assert slider_page.count('type="radio" name="ccn-ch-m1"') == 3  # none + two choices
+    assert re.search(r'value="jobs_reachable" checked', slider_page)
+    keys = re.findall(r'<section class="ccn-choropleth-key" data-ccn-choice="(\w+)"( hidden)?>',
+                      slider_page)
+    assert keys == [("jobs_reachable", ""), ("labour_balance", " hidden")]
+    assert "Jobs within commuting reach (workers)" in slider_page
+    assert "Cluster occupancy (%), <span data-ccn-year>2030</span>" in slider_page
+    assert "a rule fails" in slider_page and "Rule warnings (2)" in slider_page
+
+
+def test_badges_start_in_their_year(slider_page: str) -> None:
+    badges = [f for fc in _data_blocks(slider_page) for f in fc.get("features", [])
+              if "severity" in f["properties"]]
+    assert [(b["properties"]["id"], b["properties"]["severity"], b["properties"]["start"])
+            for b in badges] == [("cl1", "fail", 3), ("cl2", "warn", 0)]
+    assert "needs 10–75 ha" in badges[0]["properties"]["tooltip"]
+
+
+def test_vietnamese_page() -> None:
+    html = render_scenario_map(make_map_view(timeline=True, lang="vi"))
+    assert '<html lang="vi">' in html
+    for phrase in ("Năm hiển thị", "Tô màu xã theo", "Bấm vào một cụm", "Chỉ tiêu năm", "Xã",
+                   "Đường giao thông", "Đã phê duyệt", "CCN làng nghề"):
+        assert phrase in html, phrase
+    assert json.dumps("Cụm công nghiệp (3)") in html  # the layer control's name (folium JSON)
+    assert "Indicators," not in html and "Shade communes" not in html
+
+
+def test_slider_map_escapes_names_and_badges() -> None:
+    badge = (BADGES[0].__class__("cl0", "warn", None, (("warn", XSS_NAMES[1]),)),)
+    html = render_scenario_map(make_map_view(XSS_NAMES + (TEMPLATE_NAME,), timeline=True,
+                                             badges=badge))
+    for name in XSS_NAMES:
+        assert name not in html
+    assert html.lower().count("</script") == html.lower().count("<script")
+    assert "{{ 7*7 }}" in html
+
+
+def test_comparison_with_paired_statistics() -> None:
+    html = render_comparison(make_comparison_view(timeline=True))
+    assert "Δ Expansion: +3 clusters, P10 to P90" in html
+    assert "P(Expansion: +3 clusters better)" in html and ">88 %<" in html
+    assert re.search(r'ccn-range">\+\d[\d,]* – \+\d[\d,]*<', html)
+    assert "ClusterSim.linkYears();" in html and 'class="ccn-shared' in html
+    assert html.count('class="ccn-footer ccn-legend"') == 2  # legends below the maps
+
+
+def test_simplified_communes_keep_their_shared_edges() -> None:
+    import shapely
+
+    from simulator.geodata import load_layer
+    from simulator.views import simplified
+
+    communes = load_layer("communes")
+    out = simplified(communes, 60.0, coverage=True)
+    assert out.crs.to_epsg() == 4326 and len(out) == len(communes)
+    geoms = np.asarray(out.to_crs(5897).geometry.values)
+    assert shapely.coverage_is_valid(geoms)
+    assert shapely.get_num_coordinates(geoms).sum() < shapely.get_num_coordinates(
+        np.asarray(communes.geometry.values)).sum()
+    area = communes.to_crs(5897).area.sum()
+    assert abs(out.to_crs(5897).area.sum() - area) < 0.01 * area
+
+
+def test_expansion_map_is_well_under_budget() -> None:
+    from simulator import views
+    from simulator.run import run_file
+
+    run = run_file("scenarios/expansion.yaml", draws=20)
+    html = render_scenario_map(views.map_view(run))
+    assert len(html.encode("utf-8")) < 1.5 * 1024 * 1024  # budget 3 MB
+    assert _clusters(html)[0]["properties"]["t"]["vis"]  # the slider data is there

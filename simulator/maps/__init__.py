@@ -1,23 +1,32 @@
-"""Offline HTML maps: one page per scenario and a side-by-side comparison page.
+"""Offline HTML pages: a map per scenario (with a year slider), the scenario report, and a
+comparison page.
 
-Both renderers return a complete, self-contained HTML document as a string (no network
-needed: Leaflet and the project's JS/CSS are inlined). Write it as UTF-8.
+Every renderer returns a complete, self-contained HTML document as a string (no network
+needed: Leaflet and the project's JS/CSS are inlined; the report needs no script). Write it as
+UTF-8. Words come from `i18n` (Vietnamese and English).
 """
 
 from .assets import OfflineViolation, check_offline
 from .comparison import render_comparison
+from .report import render_report_page
 from .scenario_map import render_scenario_map
 from .styles import STATUS_COLORS, STATUS_LABELS
-from .view import ComparisonView, Indicator, MapView
+from .view import Badge, Band, ComparisonView, Indicator, MapView, ReportView, Timeline, Variable
 
 __all__ = [
+    "Badge",
+    "Band",
     "ComparisonView",
     "Indicator",
     "MapView",
+    "ReportView",
+    "Timeline",
+    "Variable",
     "OfflineViolation",
     "STATUS_COLORS",
     "STATUS_LABELS",
     "check_offline",
     "render_comparison",
+    "render_report_page",
     "render_scenario_map",
 ]

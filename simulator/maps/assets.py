@@ -83,8 +83,9 @@ def _project_text(name: str) -> str:
 
 @lru_cache(maxsize=1)
 def project_js() -> str:
-    """The project's own map code (layers, legend, title box, map sync)."""
-    return _project_text("clustersim.js")
+    """The project's own map code: layers, legend, title box, map sync (clustersim.js); year
+    slider, commune shading, badges, fullscreen, mini-map (controls.js)."""
+    return _project_text("clustersim.js") + "\n" + _project_text("controls.js")
 
 
 @lru_cache(maxsize=1)

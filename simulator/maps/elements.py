@@ -24,6 +24,7 @@ __all__ = [
     "HtmlBlock",
     "HtmlControl",
     "LeanMap",
+    "MapSetup",
     "Page",
     "PageScript",
     "ZoomAndScale",
@@ -43,21 +44,24 @@ class Page(Figure):
 
     _template = _template("page.html.j2")
 
-    def __init__(self, title_token: str, body_class: str) -> None:
+    def __init__(self, title_token: str, body_class: str, lang: str = "en") -> None:
         super().__init__(title=title_token)
         self._name = "Page"
         self.body_class = body_class
+        self.lang = lang
         self.header._children.pop("meta_http", None)  # the shell has <meta charset>
 
 
 class LeanMap(folium.Map):
-    """A folium Map without tiles or CDN links; `heading` is a slot token shown above it."""
+    """A folium Map without tiles or CDN links; `heading` and `footer` are slot tokens shown
+    above and below it (in one `section.ccn-cell`)."""
 
     default_js: list[tuple[str, str]] = []
     default_css: list[tuple[str, str]] = []
     _template = _template("leanmap.j2")
 
-    def __init__(self, map_bounds: list[list[float]], heading: str | None = None) -> None:
+    def __init__(self, map_bounds: list[list[float]], heading: str | None = None,
+                 footer: str | None = None) -> None:
         (south, west), (north, east) = map_bounds
         super().__init__(
             location=[(south + north) / 2, (west + east) / 2],
@@ -68,6 +72,7 @@ class LeanMap(folium.Map):
         )
         self._name = "LeanMap"
         self.heading = heading
+        self.footer = footer
         self.options.pop("zoom", None)  # the view comes from fit_bounds alone (see leanmap.j2)
         self.options.update(max_zoom=MAX_ZOOM, min_zoom=MIN_ZOOM, zoom_snap=0.25)
         self.fit_bounds(map_bounds, padding=(12, 12))
@@ -159,6 +164,37 @@ class HeadBlock(MacroElement):
         super().__init__()
         self._name = "HeadBlock"
         self.token = token
+
+
+class MapSetup(MacroElement):
+    """Wires a map's own controls once its layers exist: year slider, commune shading,
+    badges, fullscreen, mini-map (`ClusterSim.setup`). `config_token` is a slot token for
+    the map's JSON config (texts, colours, years); `layers` are the map's GeoDataLayers."""
+
+    _template = Template(
+        """
+{% macro html(this, kwargs) %}
+<script type="application/json" id="{{ this.config_id }}">{{ this.config_token }}</script>
+{% endmacro %}
+{% macro script(this, kwargs) %}
+ClusterSim.setup({{ this._parent.get_name() }}, {{ this.config_id|tojson }}, {
+{%- for kind, layer in this.layers.items() %}
+    {{ kind|tojson }}: {{ layer.get_name() }}{{ "," if not loop.last }}
+{%- endfor %}
+});
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, config_token: str, layers: dict[str, Element]) -> None:
+        super().__init__()
+        self._name = "MapSetup"
+        self.config_token = config_token
+        self.layers = layers
+
+    @property
+    def config_id(self) -> str:
+        return f"ccn-cfg-{self.get_name()}"
 
 
 class PageScript(MacroElement):

@@ -1,23 +1,28 @@
 """GeoDataFrames → GeoJSON FeatureCollections whose properties carry style and escaped HTML.
 
-Coordinates are rounded to 6 decimals (~0.1 m), Z is dropped. Nothing is computed about the
+Coordinates are rounded to 5 decimals (~1 m), Z is dropped. Nothing is computed about the
 scenario; this only changes representation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import math
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 import shapely
+import shapely.geometry
+from markupsafe import Markup
 from shapely.geometry import mapping
 
 from . import fragments
+from .classes import Classes
 from .styles import cluster_style, commune_style, district_style, road_styles, water_style
-from .view import Indicator
+from .view import Band, MapView
 
-__all__ = ["bounds", "clusters_fc", "communes_fc", "district_fc", "roads_fc", "water_fc"]
+__all__ = ["badges_fc", "bounds", "clusters_fc", "communes_fc", "district_fc", "roads_fc",
+           "water_fc"]
 
 _LINES = {"LineString", "MultiLineString"}
 
@@ -30,7 +35,7 @@ def _check_crs(gdf: Any, what: str) -> None:
 def _geometries(gdf: Any, what: str) -> list[dict[str, Any] | None]:
     _check_crs(gdf, what)
     geoms = shapely.force_2d(np.asarray(gdf.geometry.values, dtype=object))
-    geoms = shapely.transform(geoms, lambda xy: np.round(xy, 6))
+    geoms = shapely.transform(geoms, lambda xy: np.round(xy, 5))
     return [None if g is None or g.is_empty else mapping(g) for g in geoms]
 
 
@@ -62,13 +67,6 @@ def district_fc(gdf: Any) -> dict[str, Any]:
     return _simple(gdf, "district", lambda row, g: [_feature(g, style=district_style())])
 
 
-def communes_fc(gdf: Any) -> dict[str, Any]:
-    def make(row: dict, g: dict) -> list[dict]:
-        return [_feature(g, style=commune_style(), tooltip=fragments.commune_tooltip(row))]
-
-    return _simple(gdf, "communes", make)
-
-
 def roads_fc(gdf: Any) -> dict[str, Any]:
     def make(row: dict, g: dict) -> list[dict]:
         return [_feature(g, style=s) for s in road_styles(fragments.text(row.get("kind")))]
@@ -84,20 +82,90 @@ def water_fc(gdf: Any) -> dict[str, Any]:
     return _simple(gdf, "water", make)
 
 
-def clusters_fc(gdf: Any, indicators: Sequence[Indicator], year: int) -> dict[str, Any]:
-    """One feature per cluster; a cluster without geometry is an error, not a silent gap."""
+def _rounded(values: tuple[float, ...], digits: int) -> list[float | int | None]:
+    """Compact JSON numbers: whole numbers without a decimal point, NaN as null."""
+    return [None if not math.isfinite(v) else (round(v, digits) if digits else int(round(v)))
+            for v in values]
+
+
+def _bands(band: Band, digits: int) -> list[list[float | int | None]]:
+    return [_rounded(band.mean, digits), _rounded(band.p10, digits), _rounded(band.p90, digits)]
+
+
+def _cluster_series(view: MapView, cid: str, fill: Classes) -> dict[str, Any]:
+    """Per-year data of one cluster for the slider: visible, fill class, popup indicators."""
+    tl = view.timeline
+    assert tl is not None
+    if cid not in tl.visible or cid not in tl.indicators:
+        raise ValueError(f"clusters: {cid!r} has no per-year data in the timeline")
+    bands = tl.indicators[cid]
+    return {"vis": [int(bool(v)) for v in tl.visible[cid]],
+            "fill": [fill.index(v) for v in tl.fill.values[cid].mean],
+            "ind": {i.column: _bands(bands[i.column], i.digits) for i in view.indicators}}
+
+
+def clusters_fc(view: MapView, fill: Classes | None = None) -> dict[str, Any]:
+    """One feature per cluster; a cluster without geometry is an error, not a silent gap.
+    On a slider map each carries `t` (per-year data) and is filled by `fill` classes."""
+    tl, lang = view.timeline, view.lang
+    badges = {b.cluster: b for b in view.badges}
+    css = "ccn-dcluster" if view.role == "difference" else "ccn-cluster"
+    k = fragments.year_index(tl.years, view.year) if tl else 0
     features = []
-    for row, geom in _rows(gdf, "clusters"):
+    for row, geom in _rows(view.clusters, "clusters"):
+        cid = fragments.text(row.get("id"))
         if geom is None:
             raise ValueError(f"clusters: {row.get('id')!r} has no geometry to draw")
-        style = cluster_style(fragments.text(row.get("status")), row.get("accuracy") == "schematic")
-        features.append(_feature(
-            geom,
-            id=fragments.text(row.get("id")),
-            style=style,
-            tooltip=fragments.cluster_tooltip(row),
-            popup=fragments.cluster_popup(row, indicators, year),
-        ))
+        props: dict[str, Any] = {
+            "id": cid, "tooltip": fragments.cluster_tooltip(row, lang),
+            "popup": fragments.cluster_popup(row, view, badges.get(cid))}
+        colour = None
+        if tl is not None and fill is not None:
+            props["t"] = _cluster_series(view, cid, fill)
+            colour = fill.colors[props["t"]["fill"][k]]
+        status = fragments.text(row.get("status"))
+        props["style"] = cluster_style(status, row.get("accuracy") == "schematic", colour, css)
+        features.append(_feature(geom, **props))
+    return _collection(features)
+
+
+def communes_fc(view: MapView, classes: Mapping[str, Classes] | None = None) -> dict[str, Any]:
+    """Commune outlines with a tooltip; on a slider map each carries, per choropleth choice,
+    its class and values (mean, P10, P90) in every year."""
+    tl, classes = view.timeline, classes or {}
+    choices = tl.choropleths if tl is not None and classes else ()
+
+    def make(row: dict, g: dict) -> list[dict]:
+        props: dict[str, Any] = {"style": commune_style(),
+                                 "tooltip": fragments.commune_tooltip(row, view.lang)}
+        cid = fragments.text(row.get("id"))
+        series = {v.key: {"c": [classes[v.key].index(x) for x in v.values[cid].mean],
+                          "v": _bands(v.values[cid], v.digits)}
+                  for v in choices if cid in v.values}
+        if series:
+            props["t"] = series
+        return [_feature(g, **props)]
+
+    return _simple(view.communes, "communes", make)
+
+
+def badges_fc(view: MapView) -> dict[str, Any]:
+    """A mark at the north-east corner of each cluster with a rule warning or failure."""
+    tl = view.timeline
+    rows = {fragments.text(r.get("id")): (r, g) for r, g in _rows(view.clusters, "clusters")}
+    features = []
+    for b in view.badges:
+        if b.cluster not in rows or rows[b.cluster][1] is None:
+            continue
+        row, geom = rows[b.cluster]
+        west, south, east, north = shapely.bounds(shapely.geometry.shape(geom))
+        start = 0 if tl is None or b.year is None else sum(y < b.year for y in tl.years)
+        tip = Markup("<strong>{}</strong>").format(fragments.text(row.get("name")))
+        tip += Markup("").join(Markup("<br>{}").format(line) for _, line in b.lines)
+        features.append(_feature({"type": "Point", "coordinates": [round(east, 5),
+                                                                    round(north, 5)]},
+                                 id=b.cluster, severity=b.severity, start=start,
+                                 tooltip=str(tip)))
     return _collection(features)
 
 

@@ -1,4 +1,4 @@
-"""HTML fragments (popups, tooltips, title box, legend, table) from autoescaping templates.
+"""HTML fragments (popups, tooltips, title box, legend, controls) from autoescaping templates.
 
 Every value from a scenario or a GIS file goes through jinja's autoescape here, so it is text,
 never markup. The results are final HTML that travels to the page via `encode.Slots`.
@@ -6,41 +6,25 @@ never markup. The results are final HTML that travels to the page via `encode.Sl
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
 import jinja2
 from markupsafe import Markup, escape
 
-from .formatting import MISSING, fmt_number, fmt_year
-from .styles import (
-    KIND_LABELS,
-    SCHEMATIC_DASH,
-    STATUS_COLORS,
-    STATUS_LABELS,
-    UNKNOWN_COLOR,
-    road_label,
-    road_styles,
-    status_color,
-    water_label,
-    water_style,
-)
-from .view import Indicator, MapView
+from . import charts
+from .classes import Classes
+from .formatting import MISSING, fmt_number, fmt_year, is_missing
+from .i18n import words
+from .styles import SCHEMATIC_DASH, STATUS_COLORS, UNKNOWN_COLOR, road_styles, status_color, \
+    water_style
+from .view import Badge, Band, MapView, Variable
 
 __all__ = [
-    "cluster_popup",
-    "cluster_tooltip",
-    "commune_tooltip",
-    "comparison_heading",
-    "escape_text",
-    "join_unique",
-    "legend",
-    "page_head",
-    "provenance_line",
-    "render",
-    "text",
-    "title_box",
+    "band_text", "choice", "cluster_popup", "cluster_tooltip", "commune_tooltip",
+    "comparison_heading", "escape_text", "join_unique", "legend", "page_head",
+    "provenance_line", "render", "slider", "text", "title_box", "with_year", "year_index",
 ]
 
 
@@ -76,15 +60,17 @@ def _is_nan(value: Any) -> bool:
         return True  # pandas NA
 
 
-def provenance_line(provenance: Mapping[str, Any]) -> str:
+def provenance_line(provenance: Mapping[str, Any], lang: str = "en") -> str:
     """``clustersim 0.1.0 · seed 1 · 1,000 draws · scenario sha256 1a2b3c4d5e6f`` (plain text)."""
+    w = words(lang)
     parts = []
     if provenance.get("version") is not None:
         parts.append(f"clustersim {provenance['version']}")
     if provenance.get("seed") is not None:
-        parts.append(f"seed {provenance['seed']}")
+        parts.append(f"{w['seed'].lower() if lang == 'vi' else 'seed'} {provenance['seed']}")
     if provenance.get("draws") is not None:
-        parts.append(f"{fmt_number(provenance['draws'])} draws")
+        draws = fmt_number(provenance["draws"], 0, lang)
+        parts.append(f"{w['draws'].lower()} {draws}" if lang == "vi" else f"{draws} draws")
     if provenance.get("scenario_sha256"):
         parts.append(f"scenario sha256 {str(provenance['scenario_sha256'])[:12]}")
     if provenance.get("created_utc"):
@@ -92,61 +78,133 @@ def provenance_line(provenance: Mapping[str, Any]) -> str:
     return " · ".join(parts)
 
 
-def cluster_tooltip(row: Mapping[str, Any]) -> str:
-    status = STATUS_LABELS.get(text(row.get("status")), text(row.get("status")))
-    return str(Markup("<strong>{}</strong><br>{}").format(text(row.get("name")), status))
+def year_index(years: tuple[int, ...], year: int) -> int:
+    """Index of `year` in `years`, or of the nearest year."""
+    return min(range(len(years)), key=lambda i: abs(years[i] - year))
 
 
-def commune_tooltip(row: Mapping[str, Any]) -> str:
-    population = fmt_number(row.get("population_2019"))
-    template = Markup("<strong>{}</strong><br>Population 2019: {}")
-    return str(template.format(text(row.get("name")), population))
+def with_year(template: str, year: int) -> Markup:
+    """Escaped `template` whose ``{year}`` is a span the page's JS keeps up to date."""
+    return escape(template).replace("{year}", Markup("<span data-ccn-year>%s</span>") % year)
 
 
-def cluster_popup(row: Mapping[str, Any], indicators: Sequence[Indicator], year: int) -> str:
+def band_text(band: Band, k: int, digits: int, lang: str) -> str:
+    """``1,234 (1,000 – 1,500)``: mean and P10–P90 in year k (the JS writes the same)."""
+    lo, hi = fmt_number(band.p10[k], digits, lang), fmt_number(band.p90[k], digits, lang)
+    return f"{fmt_number(band.mean[k], digits, lang)} ({lo} – {hi})"
+
+
+def cluster_tooltip(row: Mapping[str, Any], lang: str = "en") -> str:
     status = text(row.get("status"))
+    label = words(lang).get(f"status:{status}", status)
+    return str(Markup("<strong>{}</strong><br>{}").format(text(row.get("name")), label))
+
+
+def commune_tooltip(row: Mapping[str, Any], lang: str = "en") -> str:
+    population = fmt_number(row.get("population_2019"), 0, lang)
+    template = Markup("<strong>{}</strong><br>{}: {}")
+    return str(template.format(text(row.get("name")), words(lang)["population_2019"], population))
+
+
+def _still_indicators(view: MapView, row: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [{"label": ind.label, "unit": ind.unit, "key": "",
+             "value": fmt_number(row.get(ind.column), ind.digits, view.lang)}
+            for ind in view.indicators]
+
+
+def _timeline_parts(view: MapView, row: Mapping[str, Any]) -> dict[str, Any]:
+    """Popup parts of a slider map: banded indicators, median IRR and payback, fan charts."""
+    tl, lang, w = view.timeline, view.lang, words(view.lang)
+    assert tl is not None
+    bands = tl.indicators[text(row.get("id"))]
+    k = year_index(tl.years, view.year)
+    inds = [{"label": i.label, "unit": i.unit, "key": i.column, "digits": i.digits,
+             "value": band_text(bands[i.column], k, i.digits, lang)} for i in view.indicators]
+    extra = []
+    if not is_missing(row.get("developer_irr_p50")):
+        extra.append({"label": w["irr_p50"],
+                      "value": f"{fmt_number(100 * row['developer_irr_p50'], 1, lang)} %"})
+    if "payback_year_p50" in row:
+        extra.append({"label": w["payback_p50"], "value": fmt_year(row.get("payback_year_p50"))})
+    by_column = {i.column: i for i in view.indicators}
+    sparks = [{"label": f"{by_column[c].label} ({by_column[c].unit})",
+               "svg": charts.spark_svg(tl.years, bands[c], digits=by_column[c].digits,
+                                       title=w["fan_title"].format(label=by_column[c].label),
+                                       marker=k, lang=lang)}
+              for c in tl.fans if c in by_column]
+    return {"indicators": inds, "extra": extra, "sparks": sparks, "banded": True,
+            "heading": with_year(w["indicators_in"], view.year)}
+
+
+def cluster_popup(row: Mapping[str, Any], view: MapView, badge: Badge | None = None) -> str:
+    w, status, kind = words(view.lang), text(row.get("status")), text(row.get("kind"))
+    if view.timeline is not None:
+        parts = _timeline_parts(view, row)
+    else:
+        parts = {"indicators": _still_indicators(view, row), "extra": [], "sparks": [],
+                 "banded": False, "heading": w["indicators_in"].format(year=view.year)}
+    checks = [{"severity": sev, "text": line} for sev, line in badge.lines] if badge else []
     return render(
-        "popup.html",
-        id=text(row.get("id")),
-        name=text(row.get("name")),
-        commune=text(row.get("commune")),
-        status=STATUS_LABELS.get(status, status),
-        color=status_color(status),
-        kind=KIND_LABELS.get(text(row.get("kind")), text(row.get("kind"))),
-        area=fmt_number(row.get("declared_area_ha"), 1),
-        schematic=row.get("accuracy") == "schematic",
-        year=year,
-        indicators=[_indicator_row(ind, row.get(ind.column)) for ind in indicators],
-    )
-
-
-def _indicator_row(ind: Indicator, value: Any) -> dict[str, str]:
-    return {"label": ind.label, "value": fmt_number(value, ind.digits), "unit": ind.unit}
+        "popup.html", t=w, id=text(row.get("id")), name=text(row.get("name")),
+        commune=text(row.get("commune")), status=w.get(f"status:{status}", status),
+        color=None if view.timeline else status_color(status),  # the fill shows status only
+        kind=w.get(f"kind:{kind}", kind),  # on a still map
+        area=fmt_number(row.get("declared_area_ha"), 1, view.lang),
+        schematic=row.get("accuracy") == "schematic", checks=checks, **parts)
 
 
 def title_box(view: MapView) -> str:
     return render(
-        "titlebox.html",
-        title=view.title,
-        year=view.year,
-        scenario_id=view.scenario_id,
-        provenance=provenance_line(view.provenance),
-        description=view.description,
-        notes=list(view.notes),
+        "titlebox.html", t=words(view.lang), title=view.title, year=view.year,
+        scenario_id=view.scenario_id, provenance=provenance_line(view.provenance, view.lang),
+        description=view.description, notes=list(view.notes), open=view.timeline is None,
+        slider=view.timeline is not None,
     )
 
 
-def legend(view: MapView, compact: bool = False) -> str:
-    """Status colours and the schematic note; unless `compact`, also roads, water, units."""
-    statuses = [{"label": STATUS_LABELS[s], "color": c} for s, c in STATUS_COLORS.items()]
+def _key(var: Variable, classes: Classes, year: int | None) -> dict[str, Any]:
+    heading = escape(f"{var.label} ({var.unit})")
+    if year is not None:
+        heading = Markup("{}, <span data-ccn-year>{}</span>").format(heading, year)
+    return {"key": var.key, "heading": heading,
+            "classes": [{"color": c, "label": lab}
+                        for c, lab in zip(classes.colors, classes.labels, strict=True)]}
+
+
+def legend(view: MapView, classes: Mapping[str, Classes], compact: bool = False) -> str:
+    """Cluster fill (status, or the slider's classes), badges, the commune shading of each
+    choice (one shown at a time), and unless `compact` roads, water and a note on units."""
+    w, tl = words(view.lang), view.timeline
+    statuses = [{"label": w[f"status:{s}"], "color": c} for s, c in STATUS_COLORS.items()]
     if any(s not in STATUS_COLORS for s in _values(view.clusters, "status")):
-        statuses.append({"label": "Other status", "color": UNKNOWN_COLOR})
-    roads = _unique([{"label": road_label(k), "styles": road_styles(k)}
-                     for k in _kinds(view.roads)])
-    water = _unique([{"label": water_label(k), "styles": [_line_like(water_style(k, False))]}
-                     for k in _kinds(view.water)])
-    return render("legend.html", statuses=statuses, roads=roads, water=water,
-                  dash=SCHEMATIC_DASH, year=view.year, compact=compact)
+        statuses.append({"label": w["other_status"], "color": UNKNOWN_COLOR})
+    feature = (lambda k: w.get(f"feature:{k}", w["feature:road"]))
+    roads = _unique([{"label": feature(k), "styles": road_styles(k)} for k in _kinds(view.roads)])
+    water = _unique([{"label": w.get(f"feature:{k}", w["feature:water"]),
+                      "styles": [_line_like(water_style(k, False))]} for k in _kinds(view.water)])
+    fill = _key(tl.fill, classes["fill"], view.year) if tl else None
+    chosen = [_key(v, classes[v.key], None) for v in tl.choropleths] if tl else []
+    note = w["units_note_timeline"] if tl else w["units_note"].format(year=view.year)
+    return render("legend.html", t=w, statuses=statuses, roads=roads, water=water, fill=fill,
+                  choropleths=chosen, selected=tl.default_choropleth if tl else "",
+                  badges=bool(view.badges), dash=SCHEMATIC_DASH, note=note, compact=compact)
+
+
+def slider(view: MapView, input_id: str) -> str:
+    tl = view.timeline
+    assert tl is not None
+    k = year_index(tl.years, view.year)
+    return render("slider.html", t=words(view.lang), input_id=input_id, year=tl.years[k],
+                  index=k, last=len(tl.years) - 1, first_year=tl.years[0],
+                  last_year=tl.years[-1])
+
+
+def choice(view: MapView, name: str) -> str:
+    tl = view.timeline
+    assert tl is not None
+    choices = [{"key": v.key, "label": v.label} for v in tl.choropleths]
+    return render("choice.html", t=words(view.lang), name=name, choices=choices,
+                  selected=tl.default_choropleth)
 
 
 def _unique(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -173,8 +231,9 @@ def _kinds(gdf: Any) -> list[str]:
 
 
 def comparison_heading(view: MapView) -> str:
-    return render("heading.html", title=view.title, year=view.year,
-                  scenario_id=view.scenario_id, provenance=provenance_line(view.provenance))
+    return render("heading.html", t=words(view.lang), title=view.title, year=view.year,
+                  scenario_id=view.scenario_id, slider=view.timeline is not None,
+                  provenance=provenance_line(view.provenance, view.lang))
 
 
 def page_head(title: str, subtitle: str) -> str:

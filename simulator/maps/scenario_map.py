@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .i18n import check_lang
 from .page import PageBuilder
 from .view import MapView
 
@@ -10,7 +11,8 @@ __all__ = ["render_scenario_map"]
 
 def render_scenario_map(view: MapView) -> str:
     """A complete HTML document (write it as UTF-8). Works with no network at all."""
-    builder = PageBuilder(f"{view.title} — {view.year}", body_class="ccn-single")
+    builder = PageBuilder(f"{view.title} — {view.year}", body_class="ccn-single",
+                          lang=check_lang(view.lang))
     builder.add_map(view)
     builder.script("ClusterSim.ready();")
     return builder.finish()

@@ -16,6 +16,7 @@ __all__ = [
     "UNKNOWN_COLOR",
     "KIND_LABELS",
     "SCHEMATIC_DASH",
+    "SHADED_OPACITY",
     "cluster_style",
     "commune_style",
     "district_style",
@@ -70,12 +71,15 @@ def status_color(status: str) -> str:
     return STATUS_COLORS.get(status, UNKNOWN_COLOR)
 
 
-def cluster_style(status: str, schematic: bool) -> dict[str, Any]:
-    """Filled by status, dark outline; dashed when the position is approximate."""
+def cluster_style(status: str, schematic: bool, fill: str | None = None,
+                  css: str = "ccn-cluster") -> dict[str, Any]:
+    """Filled by status (or `fill`), dark outline; dashed when the position is approximate.
+    `css` is the shape's class: "ccn-cluster" on scenario maps, "ccn-dcluster" on a
+    difference map."""
     safe_status = status if status in STATUS_COLORS else "unknown"
-    classes = f"ccn-cluster ccn-status-{safe_status}" + (" ccn-schematic" if schematic else "")
+    classes = f"{css} ccn-status-{safe_status}" + (" ccn-schematic" if schematic else "")
     style = {"className": classes, "color": "#252525", "weight": 1.6, "opacity": 1,
-             "fillColor": status_color(status), "fillOpacity": 0.85}
+             "fillColor": fill or status_color(status), "fillOpacity": 0.9}
     if schematic:
         style.update(dashArray=SCHEMATIC_DASH, weight=2)
     return style
@@ -89,6 +93,9 @@ def district_style() -> dict[str, Any]:
 def commune_style() -> dict[str, Any]:
     return {"className": "ccn-commune", "color": "#8a8a8a", "weight": 1, "fill": True,
             "fillColor": "#ffffff", "fillOpacity": 0.01}
+
+
+SHADED_OPACITY = 0.75  # commune fill when a choropleth is shown
 
 
 def road_label(kind: str) -> str:

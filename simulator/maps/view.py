@@ -9,7 +9,8 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-__all__ = ["Indicator", "MapView", "ComparisonView"]
+__all__ = ["Badge", "Band", "ComparisonView", "Indicator", "MapView", "ReportView", "Timeline",
+           "Variable"]
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,59 @@ class Indicator:
     label: str  # e.g. "Jobs"
     unit: str  # e.g. "workers", "ha", "%", "bn VND"
     digits: int = 0
+
+
+@dataclass(frozen=True)
+class Band:
+    """One quantity over the years: the mean and the P10, P50, P90 over draws (same length)."""
+
+    mean: tuple[float, ...]
+    p10: tuple[float, ...]
+    p50: tuple[float, ...]
+    p90: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A mapped quantity over the years: a commune choropleth choice or the cluster fill.
+
+    values: feature id → Band (aligned with `Timeline.years`). `scheme` names a ColorBrewer
+    scheme; `diverging` centres the classes on zero (differences)."""
+
+    key: str
+    label: str
+    unit: str
+    values: dict[str, Band]
+    digits: int = 0
+    scheme: str = "Blues"
+    diverging: bool = False
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """What the year slider replays. A cluster is drawn in the years its `visible` is true.
+
+    indicators: cluster id → Indicator.column → Band, for the popups at the chosen year;
+    fans: Indicator.columns with a small fan chart in the popup."""
+
+    years: tuple[int, ...]
+    visible: dict[str, tuple[bool, ...]]
+    fill: Variable
+    indicators: dict[str, dict[str, Band]]
+    choropleths: tuple[Variable, ...] = ()
+    default_choropleth: str = ""
+    fans: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Badge:
+    """A rule-check mark on a cluster: its worst severity ("fail" | "warn"), the first year a
+    rule breaks (None: always), and (severity, text) for each finding."""
+
+    cluster: str
+    severity: str
+    year: int | None
+    lines: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -34,6 +88,9 @@ class MapView:
     communes: id, name, population_2019, accuracy, ... (polygons).
     district: the outline (one polygon).
     roads / water: lines or polygons with id, name, kind, accuracy (may be empty).
+    timeline: per-year data for the year slider (None: a still map of `year`).
+    role: "scenario", or "difference" for a map of B − A (its clusters are not counted as
+        scenario clusters by the page's ready flag).
     """
 
     scenario_id: str
@@ -48,15 +105,53 @@ class MapView:
     roads: gpd.GeoDataFrame | None = None
     water: gpd.GeoDataFrame | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)  # data-source / approximation notes
+    lang: str = "en"
+    timeline: Timeline | None = None
+    badges: tuple[Badge, ...] = ()
+    role: str = "scenario"
 
 
 @dataclass(frozen=True)
 class ComparisonView:
-    """Side-by-side maps plus the indicator table.
+    """Side-by-side maps, difference maps, overlaid fan charts, and the indicator table.
 
-    table: columns indicator, unit, year, then one column per scenario id, then
-    `diff_<id>` columns (difference to the first scenario).
+    table: columns indicator, unit, year, then one column per scenario id, then for each
+    other scenario B `diff_<B>` (difference to the first scenario) and optionally
+    `diff_<B>_p10`, `diff_<B>_p50`, `diff_<B>_p90`, `p_better_<B>`.
+    differences: maps of B − A (role "difference"), one per other scenario.
+    fans: scenario title → Band of district jobs over `fan_years`.
+    labels: a table `indicator` value (a metric name) → how to show it (label, unit, digits).
     """
 
     views: tuple[MapView, ...]
     table: pd.DataFrame
+    lang: str = "en"
+    differences: tuple[MapView, ...] = ()
+    fan_years: tuple[int, ...] = ()
+    fans: dict[str, Band] = field(default_factory=dict)
+    labels: dict[str, Indicator] = field(default_factory=dict)  # table indicator → its labels
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """Everything report.html shows, already picked and labelled (see simulator/report.py)."""
+
+    lang: str
+    title: str
+    scenario_id: str
+    description: str
+    provenance: dict[str, Any]  # version, seed, draws, scenario_sha256, files, years, takeup
+    milestones: tuple[int, ...]
+    indicators: tuple[dict[str, Any], ...]  # label, unit, digits, stats: year → {mean,p10,p90}
+    years: tuple[int, ...]
+    charts: tuple[tuple[str, str, Band], ...]  # (label, unit, band over `years`)
+    developer: tuple[dict[str, Any], ...]  # name, irr {mean,p10,p50,p90,share}, payback {...}
+    findings: tuple[dict[str, Any], ...]  # severity, rule, title, citation, cluster, year, ...
+    counts: dict[str, int]
+    gates: tuple[dict[str, Any], ...]
+    targets: tuple[dict[str, Any], ...]  # label, probability
+    assumptions: tuple[dict[str, Any], ...]  # key, value, unit, source, assumption, group
+    notes: tuple[str, ...] = ()
+    sensitivity_svg: str | None = None  # a trusted, pre-rendered <svg> (sensitivity.tornado_svg)
+    sensitivity_text: str | None = None
+    sensitivity_rows: tuple[dict[str, Any], ...] = ()

@@ -4,10 +4,11 @@
 (function (global) {
   "use strict";
   var maps = [];
-  var clusterLayers = [];
+  var clusterCounts = [];
   /* One pane per layer kind keeps the stacking fixed when layers are toggled: clusters stay
    * above the (interactive) communes whatever the layer control does. */
-  var PANES = { district: 401, communes: 402, water: 403, roads: 404, clusters: 450 };
+  var PANES = { district: 401, communes: 402, water: 403, roads: 404, clusters: 450,
+                dclusters: 450 };
 
   function readData(id) {
     return JSON.parse(document.getElementById(id).textContent);
@@ -15,11 +16,22 @@
 
   function onEachFeature(feature, layer) {
     var p = feature.properties;
+    /* on the one-map page, keep popups clear of the controls down the right-hand side */
+    var single = document.body.classList.contains("ccn-single");
     if (p.tooltip) {
       layer.bindTooltip(p.tooltip, { sticky: true, direction: "top", className: "ccn-tooltip" });
     }
     if (p.popup) {
-      layer.bindPopup(p.popup, { maxWidth: 340, className: "ccn-popup-wrap" });
+      /* One DOM node per popup, made on first opening: the year slider updates it in place. */
+      var node = null;
+      layer.bindPopup(function () {
+        if (!node) {
+          node = document.createElement("div");
+          node.innerHTML = p.popup;  /* server-escaped HTML */
+        }
+        return node;
+      }, { maxWidth: 420, minWidth: 240, className: "ccn-popup-wrap",
+           autoPanPaddingTopLeft: [50, 150], autoPanPaddingBottomRight: [single ? 290 : 20, 20] });
     }
     if (p.id !== undefined) {
       layer.on("add", function () {
@@ -29,17 +41,29 @@
     }
   }
 
+  /* A rule-check badge: a small marker with a fixed symbol (no data in its HTML). */
+  function badge(feature, latlng) {
+    var fail = feature.properties.severity === "fail";
+    return L.marker(latlng, {
+      keyboard: false,
+      /* anchored by its lower-left corner at the cluster's north-east corner: never on top */
+      icon: L.divIcon({ className: "ccn-badge ccn-badge-" + (fail ? "fail" : "warn"),
+                        html: fail ? "\u2716" : "!", iconSize: [15, 15], iconAnchor: [0, 15] })
+    });
+  }
+
   function geoLayer(dataId, kind) {
-    var pane = "ccn-" + kind;
+    var pane = kind === "badges" ? "markerPane" : "ccn-" + kind;
     var layer = L.geoJSON(readData(dataId), {
       pane: pane,
       style: function (feature) { return feature.properties.style; },
       pointToLayer: function (feature, latlng) {  /* a point is a small circle, never a marker */
+        if (kind === "badges") { return badge(feature, latlng); }
         return L.circleMarker(latlng, L.extend({ radius: 7, pane: pane }, feature.properties.style));
       },
       onEachFeature: onEachFeature
     });
-    if (kind === "clusters") { clusterLayers.push(layer); }
+    if (kind === "clusters") { clusterCounts.push(layer.getLayers().length); }
     return layer;
   }
 
@@ -90,18 +114,25 @@
     return map;
   }
 
+  /* Sets the flag the tests and the benchmark wait for: every map is drawn. */
   function ready() {
-    var perMap = clusterLayers.map(function (layer) { return layer.getLayers().length; });
     global.CLUSTERSIM = {
       ready: true,
-      clusters: perMap.reduce(function (a, b) { return a + b; }, 0),
-      clustersPerMap: perMap,
+      readyAt: global.performance ? global.performance.now() : null,  /* ms since navigation */
+      clusters: clusterCounts.reduce(function (a, b) { return a + b; }, 0),
+      clustersPerMap: clusterCounts.slice(),
       maps: maps.length
     };
+    if (global.requestAnimationFrame) {  /* two frames later the drawn maps are on screen */
+      global.requestAnimationFrame(function () {
+        global.requestAnimationFrame(function () { global.CLUSTERSIM.drawnAt = global.performance.now(); });
+      });
+    }
   }
 
   global.ClusterSim = {
     maps: maps,
+    readData: readData,
     geoLayer: geoLayer,
     htmlControl: htmlControl,
     zoomAndScale: zoomAndScale,

@@ -1,0 +1,244 @@
+"""Every word the pages show, in Vietnamese (default) and English: one dictionary, no library.
+
+`words(lang)` gives the page words; `metric_label`/`unit_label` name the model's metrics and
+units. Numbers follow the language too (`formatting.fmt_number(..., lang=)`): 1.234,5 in
+Vietnamese, 1,234.5 in English.
+"""
+
+from __future__ import annotations
+
+__all__ = ["LANGS", "check_lang", "metric_label", "unit_label", "words"]
+
+LANGS = ("vi", "en")
+
+_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        # map: title box, popups, tooltips
+        "year": "Year", "scenario": "scenario", "about": "About this map",
+        "commune": "Commune", "status": "Status", "kind": "Kind", "declared_area": "Declared area",
+        "position": "Position", "approx": "approximate position (schematic)",
+        "indicators_in": "Indicators, {year}", "population_2019": "Population 2019",
+        "irr_p50": "Developer IRR (median)", "payback_p50": "Payback year (median)",
+        "band_note": "mean (P10–P90 over draws)", "rule_checks": "Rule checks",
+        "fan_title": "{label}, P10–P90 band, median line",
+        # map: layers and controls
+        "district": "District", "communes": "Communes", "water": "Water", "roads": "Roads",
+        "clusters": "Clusters ({n})", "badges": "Rule warnings ({n})",
+        "slider": "Year shown", "play": "Play the years", "pause": "Pause",
+        "shade_by": "Shade communes by", "shade_none": "Nothing (outlines only)",
+        "fullscreen": "Full screen", "minimap": "Overview map",
+        # legend
+        "legend_status": "Cluster status", "cluster_occupancy": "Cluster occupancy",
+        "cluster_delta_jobs": "Δ jobs in the cluster",
+        "note_schematic": "Geometry is approximate (schematic): positions from commune "
+                          "centroids and name-derived guesses, see geodata/README.md.",
+        "legend_roads": "Roads", "legend_water": "Water", "legend_basemap": "Roads and water",
+        "other_status": "Other status",
+        "dashed": "dashed = approximate position (schematic)",
+        "badge_fail": "a rule fails", "badge_warn": "a rule warns",
+        "not_built": "clusters appear in the year their land is approved",
+        "units_note": "Declared area in ha; click a cluster for its {year} indicators (units "
+                      "shown).",
+        "units_note_timeline": "Click a cluster for its indicators in the year shown: mean and "
+                               "P10–P90 over the draws.",
+        # comparison
+        "comparison": "Scenario comparison", "vs": "vs", "difference": "Difference {b} − {a}",
+        "difference_note": "Paired over the same draws (common random numbers): colours show the "
+                           "mean of B − A; tooltips and popups add P10–P90.",
+        "fan_jobs_title": "District jobs by scenario (P10–P90 band, median line)",
+        "table_caption": "Indicators by scenario. Differences (Δ) are relative to the first "
+                         "scenario, {first} ({first_id}): positive values are higher than in "
+                         "the first scenario.",
+        "indicator": "Indicator", "unit": "Unit", "range": "P10 to P90", "p_better": "P(better)",
+        "p_better_of": "P({b} better)", "delta_of": "Δ {b}", "range_of": "Δ {b}, P10 to P90",
+        # report
+        "report": "Scenario report", "purpose": "Purpose", "provenance": "Provenance",
+        "version": "Tool version", "seed": "Seed", "draws": "Draws", "sha256": "Scenario sha256",
+        "files": "Scenario files", "years": "Years simulated", "takeup": "Take-up model",
+        "contents": "Contents", "key_indicators": "District indicators at milestone years",
+        "key_note": "Each cell: mean, with the P10–P90 range over the draws below it.",
+        "charts": "District trajectories", "developer": "Developer returns",
+        "irr": "IRR", "payback": "Payback year (median)",
+        "share_of_draws": "Share of draws with a value",
+        "district_total": "District (all clusters)", "cluster": "Cluster",
+        "checks": "Rule checks", "checks_counts": "{fail} fail, {warn} warn, {off} switched off, "
+                                                  "{na} not checkable, {pass_} pass",
+        "severity": "Result", "rule": "Rule", "citation": "Legal basis", "p_fail": "P(fail)",
+        "citations": "Legal basis of these rules",
+        "finding": "What was found", "fix": "How to fix", "no_problems": "No rule fails or warns.",
+        "gates": "Approval gates (Decree 32/2024)", "planned": "Planned approval",
+        "on_time": "P(on time)", "never": "P(never within horizon)",
+        "delay": "Delay, years (P10–P90)", "no_gates": "No cluster is subject to a gate.",
+        "targets": "Targets", "target": "Target", "probability": "Probability of meeting it",
+        "no_targets": "The scenario sets no targets.",
+        "sensitivity": "What drives the uncertainty", "no_sensitivity": "No sensitivity analysis "
+        "was passed to this report (run clustersim sensitivity).",
+        "assumptions": "Assumptions and sources", "key": "Parameter", "value": "Value or "
+        "distribution", "source": "Source", "assumption": "assumption",
+        "assumption_note": "{n} of {total} parameter values are assumptions (marked), not "
+                           "sourced figures.",
+        "phase_params": "Phase timing and size ({n} parameters)",
+        "notes": "Notes and warnings", "messages_en": "Findings are worded by the rule engine "
+                                                      "(English).",
+        "fail": "fail", "warn": "warn", "pass": "pass", "off": "off", "n/a": "n/a",
+        "fixed": "fixed",
+    },
+    "vi": {
+        "year": "Năm", "scenario": "kịch bản", "about": "Về bản đồ này",
+        "commune": "Xã", "status": "Tình trạng", "kind": "Loại", "declared_area": "Diện tích "
+        "công bố", "position": "Vị trí", "approx": "vị trí gần đúng (sơ đồ)",
+        "indicators_in": "Chỉ tiêu năm {year}", "population_2019": "Dân số 2019",
+        "irr_p50": "IRR chủ đầu tư (trung vị)", "payback_p50": "Năm hoàn vốn (trung vị)",
+        "band_note": "trung bình (P10–P90 theo các lần mô phỏng)", "rule_checks": "Kiểm tra "
+        "quy định", "fan_title": "{label}, dải P10–P90, đường trung vị",
+        "district": "Huyện", "communes": "Xã", "water": "Mặt nước", "roads": "Đường giao thông",
+        "clusters": "Cụm công nghiệp ({n})", "badges": "Cảnh báo quy định ({n})",
+        "slider": "Năm hiển thị", "play": "Chạy qua các năm", "pause": "Tạm dừng",
+        "shade_by": "Tô màu xã theo", "shade_none": "Không tô (chỉ ranh giới)",
+        "fullscreen": "Toàn màn hình", "minimap": "Bản đồ tổng quan",
+        "legend_status": "Tình trạng cụm", "cluster_occupancy": "Tỷ lệ lấp đầy của cụm",
+        "cluster_delta_jobs": "Δ việc làm tại cụm",
+        "note_schematic": "Hình học gần đúng (sơ đồ): vị trí lấy theo tâm xã và suy đoán từ "
+                          "tên cụm, xem geodata/README.md.",
+        "legend_roads": "Đường giao thông", "legend_water": "Mặt nước",
+        "legend_basemap": "Đường giao thông và mặt nước",
+        "other_status": "Tình trạng khác",
+        "dashed": "viền đứt = vị trí gần đúng (sơ đồ)",
+        "badge_fail": "vi phạm quy định", "badge_warn": "cảnh báo quy định",
+        "not_built": "cụm hiện ra từ năm đất được phê duyệt",
+        "units_note": "Diện tích công bố tính bằng ha; bấm vào một cụm để xem chỉ tiêu năm "
+                      "{year} (có đơn vị).",
+        "units_note_timeline": "Bấm vào một cụm để xem chỉ tiêu của năm đang hiển thị: trung "
+                               "bình và P10–P90 theo các lần mô phỏng.",
+        "comparison": "So sánh kịch bản", "vs": "và", "difference": "Chênh lệch {b} − {a}",
+        "difference_note": "So sánh từng cặp trên cùng các lần mô phỏng: màu là trung bình của "
+                           "B − A; chú thích và cửa sổ thông tin có thêm P10–P90.",
+        "fan_jobs_title": "Việc làm toàn huyện theo kịch bản (dải P10–P90, đường trung vị)",
+        "table_caption": "Chỉ tiêu theo kịch bản. Chênh lệch (Δ) so với kịch bản đầu tiên, "
+                         "{first} ({first_id}): số dương là cao hơn kịch bản đầu tiên.",
+        "indicator": "Chỉ tiêu", "unit": "Đơn vị", "range": "P10 đến P90",
+        "p_better": "P(tốt hơn)", "p_better_of": "P({b} tốt hơn)", "delta_of": "Δ {b}",
+        "range_of": "Δ {b}, P10 đến P90",
+        "report": "Báo cáo kịch bản", "purpose": "Mục đích", "provenance": "Nguồn gốc kết quả",
+        "version": "Phiên bản công cụ", "seed": "Hạt giống ngẫu nhiên", "draws": "Số lần mô "
+        "phỏng", "sha256": "sha256 của kịch bản", "files": "Tệp kịch bản",
+        "years": "Các năm mô phỏng", "takeup": "Mô hình lấp đầy", "contents": "Nội dung",
+        "key_indicators": "Chỉ tiêu toàn huyện ở các năm mốc",
+        "key_note": "Mỗi ô: trung bình, bên dưới là khoảng P10–P90 theo các lần mô phỏng.",
+        "charts": "Diễn biến toàn huyện", "developer": "Hiệu quả của chủ đầu tư",
+        "irr": "IRR", "payback": "Năm hoàn vốn (trung vị)",
+        "share_of_draws": "Tỷ lệ lần mô phỏng có giá trị",
+        "district_total": "Toàn huyện (mọi cụm)", "cluster": "Cụm",
+        "checks": "Kiểm tra quy định", "checks_counts": "{fail} không đạt, {warn} cảnh báo, "
+        "{off} đã tắt, {na} chưa xét được, {pass_} đạt",
+        "severity": "Kết quả", "rule": "Quy tắc", "citation": "Căn cứ pháp lý",
+        "citations": "Căn cứ pháp lý của các quy tắc trên",
+        "p_fail": "P(vi phạm)", "finding": "Kết quả kiểm tra", "fix": "Cách xử lý",
+        "no_problems": "Không có quy tắc nào vi phạm hoặc cảnh báo.",
+        "gates": "Điều kiện thành lập, mở rộng (NĐ 32/2024)", "planned": "Năm dự kiến phê duyệt",
+        "on_time": "P(đúng hạn)", "never": "P(không đạt trong kỳ)",
+        "delay": "Chậm, năm (P10–P90)", "no_gates": "Không cụm nào phải qua điều kiện này.",
+        "targets": "Mục tiêu", "target": "Mục tiêu", "probability": "Xác suất đạt",
+        "no_targets": "Kịch bản không đặt mục tiêu.",
+        "sensitivity": "Yếu tố quyết định độ bất định", "no_sensitivity": "Báo cáo này không "
+        "kèm phân tích độ nhạy (chạy clustersim sensitivity).",
+        "assumptions": "Giả định và nguồn số liệu", "key": "Tham số", "value": "Giá trị hoặc "
+        "phân phối", "source": "Nguồn", "assumption": "giả định",
+        "assumption_note": "{n} trong {total} giá trị tham số là giả định (có đánh dấu), không "
+                           "phải số liệu có nguồn.",
+        "phase_params": "Tiến độ và quy mô các giai đoạn ({n} tham số)",
+        "notes": "Ghi chú và cảnh báo", "messages_en": "Nội dung kết quả kiểm tra do bộ quy tắc "
+                                                       "tạo ra (tiếng Anh).",
+        "fail": "không đạt", "warn": "cảnh báo", "pass": "đạt", "off": "đã tắt",
+        "n/a": "chưa xét", "fixed": "cố định",
+    },
+}
+
+_STATUS = {
+    "en": {"operating": "Operating", "under_construction": "Under construction",
+           "approved": "Approved", "proposed": "Proposed"},
+    "vi": {"operating": "Đang hoạt động", "under_construction": "Đang xây dựng",
+           "approved": "Đã phê duyệt", "proposed": "Đề xuất"},
+}
+_KIND = {
+    "en": {"craft_village": "Craft-village cluster", "general": "General cluster"},
+    "vi": {"craft_village": "CCN làng nghề", "general": "CCN đa ngành"},
+}
+_FEATURES = {  # road and water kinds
+    "en": {"expressway": "Expressway", "national": "National road", "ring": "Ring road",
+           "provincial": "Provincial road", "railway": "Railway", "road": "Other road",
+           "river": "River", "lake": "Lake / pond", "floodplain": "Floodplain",
+           "river_centerline": "River centre line", "canal": "Canal", "dike": "Dike",
+           "water": "Water"},
+    "vi": {"expressway": "Đường cao tốc", "national": "Quốc lộ", "ring": "Đường vành đai",
+           "provincial": "Đường tỉnh", "railway": "Đường sắt", "road": "Đường khác",
+           "river": "Sông", "lake": "Hồ, ao", "floodplain": "Bãi sông",
+           "river_centerline": "Tim sông", "canal": "Kênh", "dike": "Đê", "water": "Mặt nước"},
+}
+_METRICS = {  # metric → (en, vi)
+    "gross_area_ha": ("Approved land (gross)", "Đất được duyệt (tổng)"),
+    "leasable_area_ha": ("Leasable area", "Đất công nghiệp cho thuê được"),
+    "leased_area_ha": ("Leased area", "Diện tích đã cho thuê"),
+    "occupancy_pct": ("Occupancy", "Tỷ lệ lấp đầy"),
+    "farmland_converted_ha": ("Farmland converted", "Đất nông nghiệp chuyển đổi"),
+    "rice_land_converted_ha": ("Rice land converted", "Đất lúa chuyển đổi"),
+    "jobs": ("Jobs", "Việc làm"),
+    "firms": ("Firms", "Doanh nghiệp, hộ sản xuất"),
+    "in_commuters": ("Workers from outside the district", "Lao động từ ngoài huyện"),
+    "firm_revenue_bn_vnd": ("Firm revenue", "Doanh thu doanh nghiệp"),
+    "wages_bn_vnd": ("Wages", "Tiền lương"),
+    "budget_revenue_bn_vnd": ("Budget revenue", "Thu ngân sách"),
+    "capex_bn_vnd": ("Infrastructure investment", "Vốn đầu tư hạ tầng"),
+    "clearance_cost_bn_vnd": ("Land clearance cost", "Chi phí bồi thường, GPMB"),
+    "opex_bn_vnd": ("Operating cost", "Chi phí vận hành"),
+    "land_lease_revenue_bn_vnd": ("Developer lease revenue", "Thu cho thuê đất của chủ đầu tư"),
+    "net_cash_bn_vnd": ("Developer net cash flow", "Dòng tiền ròng của chủ đầu tư"),
+    "cumulative_net_cash_bn_vnd": ("Developer cumulative cash", "Dòng tiền lũy kế của chủ đầu tư"),
+    "npv_bn_vnd": ("Developer NPV", "NPV của chủ đầu tư"),
+    "public_net_cash_bn_vnd": ("Public net cash flow", "Dòng tiền ròng ngân sách"),
+    "public_npv_bn_vnd": ("Public NPV", "NPV ngân sách"),
+    "unmet_demand_ha": ("Unmet land demand", "Nhu cầu thuê đất chưa đáp ứng"),
+    "workers_in_commuting": ("Workers commuting in", "Lao động từ nơi khác đến"),
+    "worker_housing_demand": ("Workers needing housing", "Công nhân cần nhà ở"),
+    "labour_available": ("Labour available", "Lao động sẵn có"),
+    "workers_supplied": ("Residents working in clusters", "Người dân làm việc tại các cụm"),
+    "jobs_reachable": ("Jobs within commuting reach", "Việc làm trong tầm đi lại"),
+    "labour_balance": ("Spare labour", "Lao động còn dư"),
+    "farmland_in_commune": ("Farmland converted for clusters in the commune",
+                            "Đất nông nghiệp chuyển đổi cho cụm trong xã"),
+}
+_UNITS = {
+    "ha": "ha", "%": "%", "workers": "lao động", "firms": "doanh nghiệp",
+    "bn VND/yr": "tỷ đồng/năm", "bn VND": "tỷ đồng", "ha/yr": "ha/năm", "year": "năm",
+}
+
+
+def check_lang(lang: str) -> str:
+    """`lang` itself, or ValueError naming the languages there are."""
+    if lang not in LANGS:
+        raise ValueError(f"lang: expected one of {', '.join(LANGS)}; found {lang!r}")
+    return lang
+
+
+def words(lang: str) -> dict[str, str]:
+    """The page words of a language, plus `status:<s>`, `kind:<k>` and `feature:<kind>`."""
+    check_lang(lang)
+    out = dict(_WORDS[lang])
+    for prefix, table in (("status", _STATUS), ("kind", _KIND), ("feature", _FEATURES)):
+        out.update({f"{prefix}:{k}": v for k, v in table[lang].items()})
+    return out
+
+
+def metric_label(metric: str, lang: str) -> str:
+    """A metric's name for people; `jobs_<sector>` becomes "Jobs – <sector>"; unknown → key."""
+    i = 1 if check_lang(lang) == "vi" else 0
+    if metric in _METRICS:
+        return _METRICS[metric][i]
+    if metric.startswith("jobs_"):
+        return f"{_METRICS['jobs'][i]} – {metric[5:].replace('_', ' ')}"
+    return metric
+
+
+def unit_label(unit: str, lang: str) -> str:
+    """A unit in the language (unknown units are shown as given)."""
+    return _UNITS.get(unit, unit) if check_lang(lang) == "vi" else unit

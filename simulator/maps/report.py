@@ -1,0 +1,106 @@
+"""report.html from a `ReportView`: one autoescaped template, inline CSS, inline SVG charts.
+
+No JavaScript: the page reads and prints as it is. Like the maps, it passes `check_offline`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from markupsafe import Markup
+
+from . import charts, fragments
+from .assets import check_offline, style_tag
+from .formatting import fmt_number, fmt_pct, fmt_range, fmt_year, is_missing
+from .i18n import check_lang, words
+from .view import ReportView
+
+__all__ = ["render_report_page"]
+
+
+def _css() -> str:
+    from importlib import resources
+
+    return resources.files(__package__).joinpath("templates", "report.css").read_text("utf-8")
+
+
+def _cell(stats: dict[str, float], digits: int, lang: str) -> dict[str, str]:
+    return {"mean": fmt_number(stats.get("mean"), digits, lang),
+            "range": fmt_range(stats.get("p10"), stats.get("p90"), digits, lang)}
+
+
+def _developer_rows(view: ReportView) -> list[dict[str, Any]]:
+    lang = view.lang
+
+    def irr(s: dict[str, float]) -> dict[str, str]:
+        pct = {k: 100 * v for k, v in s.items() if k != "share"}
+        return {**_cell(pct, 1, lang), "share": fmt_pct(s.get("share"), lang)}
+
+    def payback(s: dict[str, float]) -> dict[str, str]:
+        return {"mean": fmt_year(s.get("p50")), "range": "–".join(
+            fmt_year(s.get(k)) for k in ("p10", "p90")) if not is_missing(s.get("p10")) else "",
+            "share": fmt_pct(s.get("share"), lang)}
+
+    return [{"name": d["name"], "irr": irr(d["irr"]), "payback": payback(d["payback"])}
+            for d in view.developer]
+
+
+def _checks(view: ReportView) -> list[dict[str, Any]]:
+    return [{**f, "year": fmt_year(f["year"]) if f["year"] is not None else "–",
+             "p_fail": fmt_pct(f["p_fail"], view.lang)} for f in view.findings]
+
+
+def _cited(view: ReportView) -> list[dict[str, Any]]:
+    """Each rule of the checks table once, with its full citation."""
+    return list({f["rule"]: {"rule": f["rule"], "title": f["title"], "short": f["short"],
+                             "citation": f["citation"]} for f in view.findings}.values())
+
+
+def _gates(view: ReportView) -> list[dict[str, Any]]:
+    out = []
+    for g in view.gates:
+        delay = g.get("delay_years")
+        out.append({"name": g["name"], "rules": ", ".join(g["rules"]),
+                    "planned": fmt_year(g["planned_year"]),
+                    "on_time": fmt_pct(g["p_on_time"], view.lang),
+                    "never": fmt_pct(g["p_never"], view.lang),
+                    "delay": fmt_range(delay["p10"], delay["p90"], 0, view.lang) if delay
+                    else "–"})
+    return out
+
+
+def _charts(view: ReportView) -> list[Markup]:
+    return [charts.fan_svg(view.years, [charts.Series(label, band)], title=label, unit=unit,
+                           lang=view.lang, width=520, height=230)
+            for label, unit, band in view.charts]
+
+
+def render_report_page(view: ReportView) -> str:
+    """A complete HTML document (write it as UTF-8)."""
+    w = words(check_lang(view.lang))
+    assumed = sum(a["assumption"] for a in view.assumptions)
+    c = view.counts
+    html = fragments.render(
+        "report.html.j2", t=w, v=view, css=Markup(style_tag(_css())),
+        provenance=view.provenance, sha=str(view.provenance.get("scenario_sha256", "")),
+        draws=fmt_number(view.provenance.get("draws"), 0, view.lang),
+        indicators=[{"label": i["label"], "unit": i["unit"],
+                     "cells": [_cell(i["stats"][y], i["digits"], view.lang)
+                               for y in view.milestones]} for i in view.indicators],
+        charts=_charts(view), developer=_developer_rows(view), checks=_checks(view),
+        cited=_cited(view),
+        counts=w["checks_counts"].format(fail=c.get("fail", 0), warn=c.get("warn", 0),
+                                         off=c.get("off", 0), na=c.get("n/a", 0),
+                                         pass_=c.get("pass", 0)),
+        gates=_gates(view), targets=[{"label": t["label"],
+                                      "p": fmt_pct(t["probability"], view.lang)}
+                                     for t in view.targets],
+        params=[a for a in view.assumptions if a["group"] != "phases"],
+        phases=[a for a in view.assumptions if a["group"] == "phases"],
+        assumed=w["assumption_note"].format(n=assumed, total=len(view.assumptions)),
+        svg=Markup(view.sensitivity_svg) if view.sensitivity_svg else None,
+        sens_rows=[{"label": r["label"], "value": fmt_number(r["value"], 3, view.lang),
+                    "share": fmt_pct(r["share"], view.lang) if not is_missing(r["share"])
+                    else ""} for r in view.sensitivity_rows],
+    )
+    return check_offline("<!DOCTYPE html>\n" + html)

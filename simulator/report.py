@@ -1,0 +1,216 @@
+"""Run + rule findings → the report's content (`ReportView`) and report.html.
+
+Picks and labels: the scenario's purpose and provenance, the district indicators at the
+milestone years, district trajectories for fan charts, developer IRR and payback, the rule
+checks with their legal basis, gate openings, targets with probabilities, every parameter the
+run used with its source, and the sensitivity ranking when one is passed in.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from simulator import __version__
+from simulator.results import milestone_years
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from simulator.maps.view import ReportView
+    from simulator.run import Run
+
+__all__ = ["REPORT_METRICS", "CHART_METRICS", "Sensitivity", "report_view", "render_report",
+           "assumption_rows"]
+
+REPORT_METRICS = (
+    "gross_area_ha", "leased_area_ha", "occupancy_pct", "jobs", "firms", "farmland_converted_ha",
+    "rice_land_converted_ha", "workers_in_commuting", "worker_housing_demand", "unmet_demand_ha",
+    "budget_revenue_bn_vnd", "firm_revenue_bn_vnd", "capex_bn_vnd", "cumulative_net_cash_bn_vnd",
+    "npv_bn_vnd", "public_npv_bn_vnd")
+CHART_METRICS = ("jobs", "leased_area_ha", "budget_revenue_bn_vnd", "cumulative_net_cash_bn_vnd")
+_SEVERITY_ORDER = {"fail": 0, "warn": 1, "off": 2, "n/a": 3, "pass": 4}
+_UNSAFE_SVG = re.compile(r"<\s*(script|foreignObject|iframe|image|use)\b|\son\w+\s*=|javascript:|"
+                         r"\shref\s*=", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """A sensitivity analysis to show: the ranking (sensitivity.csv as a DataFrame), the
+    tornado chart from `sensitivity.tornado_svg` and its plain-language sentence."""
+
+    ranking: pd.DataFrame | None = None
+    svg: str | None = None
+    sentence: str | None = None
+
+
+def _digits(metric: str) -> int:
+    return 1 if metric.endswith(("_ha", "_bn_vnd")) else 0
+
+
+def _stats(values: np.ndarray) -> dict[str, float]:
+    """mean, p10, p50, p90 over the draws with a value, and the share of such draws."""
+    ok = values[~np.isnan(values)]
+    if ok.size == 0:
+        return {"share": 0.0}
+    q = np.quantile(ok, (0.1, 0.5, 0.9))
+    return {"mean": float(ok.mean()), "p10": float(q[0]), "p50": float(q[1]),
+            "p90": float(q[2]), "share": ok.size / values.size}
+
+
+def _indicators(run: Run, years: list[int], lang: str) -> tuple[dict[str, Any], ...]:
+    from simulator.maps.i18n import metric_label, unit_label
+
+    r = run.results
+    return tuple({"label": metric_label(m, lang), "unit": unit_label(r.units[m], lang),
+                  "digits": _digits(m), "stats": {y: r.district_at(m, y) for y in years}}
+                 for m in REPORT_METRICS if m in r.district)
+
+
+def _developer(run: Run, lang: str) -> tuple[dict[str, Any], ...]:
+    from simulator.maps.i18n import words
+
+    s, r = run.loaded.scenario, run.results
+    names = [c.name for c in s.clusters] + [words(lang)["district_total"]]
+    order = [len(names) - 1, *range(len(names) - 1)]
+    return tuple({"name": names[k], "irr": _stats(r.irr[:, k]),
+                  "payback": _stats(r.payback[:, k])} for k in order)
+
+
+def _findings(findings: list[Any] | None, run: Run, lang: str) -> tuple[dict[str, Any], ...]:
+    """Failing, warning and switched-off checks, worst first; `short` is the rule's short
+    legal reference, `citation` its full citation."""
+    from simulator.maps.i18n import words
+    from simulator.rules import rule_table
+
+    rules, w = rule_table(), words(lang)
+    names = {c.id: c.name for c in run.loaded.scenario.clusters}
+    names.update({"district": w["district"], "all": w["district_total"]})
+    shown = sorted((f for f in findings or [] if f.severity in ("fail", "warn", "off")),
+                   key=lambda f: (_SEVERITY_ORDER[f.severity], f.rule, f.cluster))
+    return tuple({
+        "severity": f.severity, "rule": f.rule,
+        "title": rules[f.rule].title.get(lang, rules[f.rule].title["en"]) if f.rule in rules
+        else f.rule,
+        "citation": " ".join((rules[f.rule].citation if f.rule in rules else f.citation).split()),
+        "short": rules[f.rule].short if f.rule in rules else f.rule,
+        "cluster": names.get(f.cluster, f.cluster), "year": f.year, "p_fail": f.p_fail,
+        "message": f.message, "fix": f.fix if f.severity in ("fail", "warn") else "",
+    } for f in shown)
+
+
+def _gates(gates: Any, run: Run) -> tuple[dict[str, Any], ...]:
+    names = {c.id: c.name for c in run.loaded.scenario.clusters}
+    return tuple({**g.summary(), "name": names.get(g.cluster, g.cluster)} for g in gates or [])
+
+
+def _param_unit(key: str) -> str:
+    """The unit of a parameter key such as `district.params.fill_years`."""
+    from simulator.scenario.schema import parameter_table
+
+    table, last = parameter_table(), key.rsplit(".", 1)[-1]
+    if ".sectors." in key:
+        sector = key.split(".sectors.", 1)[1]
+        return table.get(sector, {}).get("unit", "")
+    phase_units = {"area_ha": "ha", "share": "share of cluster area",
+                   "clearance_years": "years", "construction_years": "years"}
+    if ".phases[" in key:
+        return phase_units.get(last, "")
+    return table.get(last, {}).get("unit", "")
+
+
+def _number(value: float, lang: str) -> str:
+    from simulator.maps.formatting import fmt_number
+
+    if float(value).is_integer():
+        return fmt_number(value, 0, lang)
+    text = f"{float(value):.4g}"
+    return text.replace(".", ",") if lang == "vi" else text
+
+
+def _dist_text(dist: Any, lang: str) -> str:
+    """``triangular (low 2, mode 3, high 4)``; a fixed value is just the number."""
+    spec = dist.model_dump(exclude={"source"})
+    kind = spec.pop("dist", "")
+    if kind == "fixed":
+        return _number(spec["value"], lang)
+    args = ", ".join(f"{k} {_number(v, lang)}" for k, v in spec.items()
+                     if isinstance(v, (int, float)))
+    return f"{kind} ({args})"
+
+
+def assumption_rows(run: Run, lang: str = "en") -> tuple[dict[str, Any], ...]:
+    """Every distinct parameter the run used: key, value or distribution, unit, source, and
+    whether it is an assumption (no source, or a source that says `assumption`)."""
+    from simulator.inputs import build_inputs
+
+    specs = build_inputs(run.loaded.scenario, None,  # type: ignore[arg-type]  # geo unused
+                         draws=run.draws, seed=run.seed).all_specs()
+    rows = []
+    for key in sorted(specs, key=lambda k: (".phases[" in k, k)):
+        source = (specs[key].dist.source or "").strip()
+        rows.append({"key": key, "value": _dist_text(specs[key].dist, lang),
+                     "unit": _param_unit(key), "source": source,
+                     "assumption": not source or source.lower().startswith("assumption"),
+                     "group": "phases" if ".phases[" in key else "parameters"})
+    return tuple(rows)
+
+
+def _sensitivity(s: Sensitivity | None) -> dict[str, Any]:
+    if s is None:
+        return {}
+    svg = s.svg
+    if svg is None and s.ranking is not None and len(s.ranking):
+        from simulator.sensitivity import tornado_svg
+
+        attrs = s.ranking.attrs
+        svg = tornado_svg(s.ranking, title=f"{attrs.get('metric', '')} {attrs.get('year', '')}")
+    if svg is not None and (not svg.lstrip().startswith("<svg") or _UNSAFE_SVG.search(svg)):
+        raise ValueError("sensitivity.svg: expected a plain <svg> chart (no script, event "
+                         "handler, link or embedded content)")
+    key = "ST" if s.ranking is not None and "ST" in s.ranking else "mu_star"
+    rows = () if s.ranking is None else tuple(
+        {"label": rec.get("label", rec.get("input")), "value": rec.get(key),
+         "share": rec.get("ST_share")} for rec in s.ranking.head(12).to_dict("records"))
+    return {"sensitivity_svg": svg, "sensitivity_text": s.sentence, "sensitivity_rows": rows}
+
+
+def report_view(run: Run, *, findings: list[Any] | None = None, gates: Any = None,
+                lang: str = "vi", sensitivity: Sensitivity | None = None) -> ReportView:
+    """Everything report.html shows, picked from the run, labelled in `lang`."""
+    from simulator.maps.i18n import check_lang, metric_label, unit_label
+    from simulator.maps.view import ReportView
+    from simulator.outputs import targets
+    from simulator.views import bands
+
+    s, r = run.loaded.scenario, run.results
+    check_lang(lang)
+    years = milestone_years(s.base_year, s.horizon_year)
+    counts = {k: sum(f.severity == k for f in findings or []) for k in _SEVERITY_ORDER}
+    return ReportView(
+        lang=lang, title=s.title, scenario_id=s.id, description=s.description,
+        provenance={"version": __version__, "seed": run.seed, "draws": run.draws,
+                    "scenario_sha256": run.loaded.sha256,
+                    "files": [Path(p).name for p in run.loaded.chain],
+                    "years": f"{s.base_year}–{s.horizon_year}", "takeup": s.district.takeup},
+        milestones=tuple(years), indicators=_indicators(run, years, lang),
+        years=tuple(int(y) for y in r.years),
+        charts=tuple((metric_label(m, lang), unit_label(r.units[m], lang),
+                      bands(r.district[m][:, None, :], ("ALL",))["ALL"]) for m in CHART_METRICS),
+        developer=_developer(run, lang), findings=_findings(findings, run, lang), counts=counts,
+        gates=_gates(gates, run),
+        targets=tuple({"label": t["label"], "probability": t["probability"]}
+                      for t in targets(run)),
+        assumptions=assumption_rows(run, lang), notes=tuple(run.geometries.warnings),
+        **_sensitivity(sensitivity))
+
+
+def render_report(view: ReportView) -> str:
+    """report.html: one self-contained page, readable without JavaScript."""
+    from simulator.maps.report import render_report_page
+
+    return render_report_page(view)

@@ -1,0 +1,205 @@
+"""report.html from the real pipeline (tests/data/mini.yaml, 40 draws): content, language,
+escaping, offline (string-level; the browser test opens it too)."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from typing import Any
+
+import pandas as pd
+import pytest
+from maps_fixtures import (  # the mini_runs fixture comes from conftest.py
+    XSS_DESCRIPTION,
+    XSS_NAMES,
+    XSS_TARGET,
+    XSS_TITLE,
+)
+
+from simulator.maps import check_offline
+from simulator.report import Sensitivity, assumption_rows, render_report, report_view
+from simulator.rules import check_all
+from simulator.rules_gates import gate_openings
+
+
+@pytest.fixture(scope="module")
+def checked(mini_runs: tuple[Any, Any]) -> tuple[Any, list, list]:
+    run = mini_runs[0]
+    return run, check_all(run), gate_openings(run)
+
+
+@pytest.fixture(scope="module")
+def report_en(checked: tuple[Any, list, list]) -> str:
+    run, findings, gates = checked
+    return render_report(report_view(run, findings=findings, gates=gates, lang="en"))
+
+
+@pytest.fixture(scope="module")
+def report_vi(checked: tuple[Any, list, list]) -> str:
+    run, findings, gates = checked
+    return render_report(report_view(run, findings=findings, gates=gates, lang="vi"))
+
+
+class _Text(HTMLParser):
+    """The text a reader sees (scripts and styles left out)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = False
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        self._skip = tag in ("style", "script")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._skip = False
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def _text(html: str) -> str:
+    parser = _Text()
+    parser.feed(html)
+    return " ".join(" ".join(parser.parts).split())
+
+
+def _section(html: str, section_id: str) -> str:
+    match = re.search(rf'<section id="{section_id}">(.*?)</section>', html, re.S)
+    assert match, section_id
+    return match.group(1)
+
+
+def test_offline_and_without_javascript(report_en: str, report_vi: str) -> None:
+    for html in (report_en, report_vi):
+        assert check_offline(html) is html
+        assert "<script" not in html.lower()
+        assert html.startswith("<!DOCTYPE html>")
+    assert '<html lang="vi">' in report_vi and '<html lang="en">' in report_en
+
+
+def test_headings_in_both_languages(report_en: str, report_vi: str) -> None:
+    for heading in ("Purpose", "District indicators at milestone years", "Developer returns",
+                    "Rule checks", "Targets", "Assumptions and sources",
+                    "What drives the uncertainty"):
+        assert f">{heading}</h2>" in report_en
+    for heading in ("Mục đích", "Chỉ tiêu toàn huyện ở các năm mốc", "Hiệu quả của chủ đầu tư",
+                    "Kiểm tra quy định", "Mục tiêu", "Giả định và nguồn số liệu"):
+        assert f">{heading}</h2>" in report_vi
+    assert "Việc làm" in report_vi and "lao động" in report_vi  # metric and unit names
+
+
+def test_provenance(report_en: str, checked: tuple[Any, list, list]) -> None:
+    run = checked[0]
+    text = _text(_section(report_en, "purpose"))
+    assert run.loaded.sha256 in text and "mini.yaml" in text
+    assert "Seed 7" in text and "Draws 40" in text and "2020–2030" in text
+    assert XSS_DESCRIPTION in text  # shown as text
+
+
+def test_indicators_at_milestone_years(report_en: str, report_vi: str,
+                                       checked: tuple[Any, list, list]) -> None:
+    run = checked[0]
+    section = _section(report_en, "indicators")
+    for year in (2020, 2025, 2030):
+        assert f'<th scope="col" class="num">{year}</th>' in section
+    jobs = run.results.district_at("jobs", 2030)
+    row = re.search(r"<th scope=\"row\">Jobs</th>(.*?)</tr>", section, re.S).group(1)
+    assert f"{jobs['mean']:,.0f}" in row
+    assert f"{jobs['p10']:,.0f} – {jobs['p90']:,.0f}" in row
+    vi_row = re.search(r"<th scope=\"row\">Việc làm</th>(.*?)</tr>", report_vi, re.S).group(1)
+    assert f"{jobs['mean']:,.0f}".replace(",", ".") in vi_row  # 1.234 in Vietnamese
+
+
+def test_fan_charts(report_en: str) -> None:
+    section = _section(report_en, "charts")
+    assert section.count("<svg") == 4
+    for label in ("Jobs", "Leased area", "Budget revenue", "Developer cumulative cash"):
+        assert f"<title>{label}</title>" in section
+    assert section.count('fill-opacity="0.22"') == 4  # one P10–P90 band each
+
+
+def test_developer_returns(report_en: str) -> None:
+    text = _text(_section(report_en, "developer"))
+    assert "District (all clusters)" in text and "IRR (%)" in text
+    assert XSS_NAMES[0] in text and XSS_NAMES[1] in text
+
+
+def test_rule_checks_with_citations(report_en: str, checked: tuple[Any, list, list]) -> None:
+    findings = checked[1]
+    shown = [f for f in findings if f.severity in ("fail", "warn", "off")]
+    section = _section(report_en, "checks")
+    assert section.count("<tr class=\"ccn-sev-") == len(shown) > 0
+    assert "TCVN 4449:1987" in section  # a citation, in full
+    counts = f"{sum(f.severity == 'fail' for f in findings)} fail"
+    assert counts in _text(section)
+    assert "Approval gates" in section
+
+
+def test_targets_and_their_probability(report_en: str, checked: tuple[Any, list, list]) -> None:
+    run = checked[0]
+    p = run.results.probability("jobs", 2030, at_least=1600)
+    assert 0.05 < p < 0.95  # a target that is uncertain, so the percentage says something
+    section = _section(report_en, "targets")
+    assert XSS_TARGET in _text(section) and "<b>jobs</b>" not in section
+    assert f"{100 * p:.0f} %" in section
+
+
+def test_assumptions_table(report_en: str, checked: tuple[Any, list, list]) -> None:
+    rows = assumption_rows(checked[0])
+    keys = {r["key"] for r in rows}
+    assert {"district.params.fill_years", "district.params.access_scale_km",
+            "clusters[beta].phases[1].clearance_years"} <= keys
+    by_key = {r["key"]: r for r in rows}
+    assert by_key["district.params.fill_years"]["value"] == "2"  # fixed in mini.yaml
+    assert by_key["district.params.fill_years"]["assumption"]  # ... and without a source
+    access = by_key["district.params.access_scale_km"]  # a default from parameters.csv
+    assert access["value"] == "triangular (low 3, mode 5, high 10)" and access["unit"] == "km"
+    assert access["assumption"] and access["source"].startswith("assumption")
+    sourced = [r for r in rows if not r["assumption"]]
+    assert sourced and all(r["source"] for r in sourced)
+    section = _section(report_en, "assumptions")
+    assert section.count('class="ccn-assumed"') == sum(r["assumption"] for r in rows)
+    assert f"of {len(rows)} parameter values are assumptions" in section
+    assert "<details>" in section  # phase timing, collapsed
+
+
+def test_script_like_text_is_escaped(report_en: str) -> None:
+    for raw in (*XSS_NAMES, XSS_TITLE, XSS_DESCRIPTION):
+        assert raw not in report_en
+    assert "&lt;img src=x onerror=alert(1)&gt;" in report_en
+    assert XSS_TITLE in _text(report_en)  # the title reads as written, {{ }} included
+
+
+def test_sensitivity_section(checked: tuple[Any, list, list]) -> None:
+    run = checked[0]
+    ranking = pd.DataFrame({"input": ["a", "b"], "label": ["Demand <b>x</b>", "Fill years"],
+                            "ST": [0.6, 0.2], "ST_share": [0.75, 0.25]})
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect/></svg>'
+    sens = Sensitivity(ranking=ranking, svg=svg, sentence="Jobs 2030 is driven 75 % by demand.")
+    html = render_report(report_view(run, lang="en", sensitivity=sens))
+    section = _section(html, "sensitivity")
+    assert svg in section and "Jobs 2030 is driven 75 % by demand." in section
+    assert "Demand &lt;b&gt;x&lt;/b&gt;" in section and "75 %" in section
+    assert "No sensitivity analysis" not in section
+    for bad in ('<svg onload="alert(1)"></svg>', "<svg><script>alert(1)</script></svg>",
+                "<img src=x>"):
+        with pytest.raises(ValueError, match="plain <svg>"):
+            report_view(run, lang="en", sensitivity=Sensitivity(svg=bad))
+
+
+def test_no_sensitivity_says_so(report_en: str) -> None:
+    assert "No sensitivity analysis was passed" in _section(report_en, "sensitivity")
+
+
+def test_deterministic(checked: tuple[Any, list, list], report_vi: str) -> None:
+    run, findings, gates = checked
+    assert render_report(report_view(run, findings=findings, gates=gates)) == report_vi
+
+
+def test_unknown_language() -> None:
+    from simulator.maps.i18n import words
+
+    with pytest.raises(ValueError, match="vi, en"):
+        words("fr")
