@@ -146,10 +146,7 @@ def _dist_text(dist: Any, lang: str) -> str:
 def assumption_rows(run: Run, lang: str = "en") -> tuple[dict[str, Any], ...]:
     """Every distinct parameter the run used: key, value or distribution, unit, source, and
     whether it is an assumption (no source, or a source that says `assumption`)."""
-    from simulator.inputs import build_inputs
-
-    specs = build_inputs(run.loaded.scenario, None,  # type: ignore[arg-type]  # geo unused
-                         draws=run.draws, seed=run.seed).all_specs()
+    specs = run.inputs.all_specs()
     rows = []
     for key in sorted(specs, key=lambda k: (".phases[" in k, k)):
         source = (specs[key].dist.source or "").strip()

@@ -26,6 +26,7 @@ class Run:
     results: Results
     seed: int
     draws: int
+    inputs: Inputs
 
 
 def _check_references(loaded: LoadedScenario, inputs: Inputs, results_metrics: set[str]) -> None:
@@ -73,7 +74,7 @@ def run_file(path: str | Path, *, draws: int | None = None, seed: int | None = N
     names = {*METRICS, *DISTRICT_METRICS, *(f"jobs_{s}" for s in inputs.sectors)}
     _check_references(loaded, inputs, names)
     results = simulate(inputs, on_chunk=on_chunk, client=client)
-    run = Run(loaded, geometries, results, inputs.seed, inputs.draws)
+    run = Run(loaded, geometries, results, inputs.seed, inputs.draws, inputs)
     if loaded.scenario.rules.gating == "enforce":
         run = _enforce_gates(run, inputs, client)
     return run
@@ -103,5 +104,5 @@ def _enforce_gates(run: Run, inputs: Inputs, client: Any) -> Run:
             break
         delay = new
         run = Run(run.loaded, run.geometries, simulate(inputs, client=client, approval_delay=delay),
-                  run.seed, run.draws)
+                  run.seed, run.draws, inputs)
     return run
