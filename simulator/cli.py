@@ -20,6 +20,7 @@ EXAMPLES = """examples:
   clustersim compare scenarios/baseline.yaml scenarios/expansion.yaml --overwrite
   clustersim check scenarios/expansion.yaml
   clustersim sites scenarios/expansion.yaml --area 74 --count 5
+  clustersim sensitivity scenarios/expansion.yaml --metric npv_bn_vnd --method morris
 """
 
 
@@ -224,6 +225,60 @@ def cmd_geodata(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sensitivity_one(args: argparse.Namespace, path: str) -> Path:
+    from simulator.errors import InputError, Problem
+    from simulator.geodata import (
+        access_features, geo_arrays, load_layer, resolve_cluster_geometries,
+    )
+    from simulator.inputs import build_inputs
+    from simulator.outputs import atomic_folder
+    from simulator.scenario.load import load_scenario
+    from simulator.sensitivity import (
+        plain_summary, sensitivity, tornado_svg, write_sensitivity_csv,
+    )
+
+    loaded = load_scenario(path)
+    geometries = resolve_cluster_geometries(loaded)
+    s = loaded.scenario
+    geo = geo_arrays(geometries.frame, load_layer("communes"), access_features())
+    inputs = build_inputs(s, geo, seed=args.seed)
+    year = s.horizon_year if args.year is None else args.year
+    try:
+        df = sensitivity(inputs, metric=args.metric, year=year, method=args.method, n=args.n,
+                         seed=inputs.seed, names={c.id: c.name for c in s.clusters})
+    except ValueError as e:  # "metric: expected …; found …" → one located problem, exit 2
+        what, _, rest = str(e).partition(": expected ")
+        expected, _, found = rest.partition("; found ")
+        flag = "-n" if what == "n" else f"--{what}"
+        raise InputError([Problem(path, None, flag, expected, found)]) from None
+    out = Path(args.out) / f"{s.id}-sensitivity-{args.metric}-{year}"
+    with atomic_folder(out, overwrite=args.overwrite) as tmp:
+        write_sensitivity_csv(df, tmp / "sensitivity.csv")
+        svg = tornado_svg(df, title=f"{s.title}: {args.metric} {year}", lang=args.lang)
+        (tmp / "tornado.svg").write_text(svg, encoding="utf-8")
+    _say(args, plain_summary(df, args.metric, year))
+    return out
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    """Rank the uncertain inputs by their influence on one district metric in one year (SALib:
+    Sobol indices, or Morris screening); write sensitivity.csv and tornado.svg to
+    results/<id>-sensitivity-<metric>-<year>/. Example:
+    clustersim sensitivity scenarios/expansion.yaml --metric jobs --year 2030"""
+    from simulator.errors import InputError
+
+    problems = []
+    for f in args.files:
+        try:
+            out = _sensitivity_one(args, str(f))
+            _say(args, f"{f}: {args.method} → {out}/")
+        except InputError as e:
+            problems.extend(e.problems)
+    if problems:
+        raise InputError(problems)
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     from simulator import __version__
 
@@ -263,6 +318,22 @@ def _parser() -> argparse.ArgumentParser:
     chk.add_argument("--lang", choices=("en", "vi"), default="en", help="language of the table")
     chk.add_argument("--all", action="store_true", help="also list passing and n/a checks")
     chk.add_argument("--json", type=Path, metavar="DIR", help="write DIR/<scenario id>/checks.json")
+    sen = add("sensitivity", cmd_sensitivity, [common], "+")
+    sen.add_argument("--metric", required=True,
+                     help="district metric, e.g. jobs, npv_bn_vnd, occupancy_pct, leased_area_ha")
+    sen.add_argument("--year", type=int, default=None, help="year (default: the horizon year)")
+    sen.add_argument("--method", choices=("sobol", "morris"), default="sobol",
+                     help="sobol: variance shares S1 and ST (default); morris: quick screening")
+    sen.add_argument("-n", type=int, default=None, dest="n",
+                     help="Sobol base samples, a power of 2 (default 128; n·(inputs + 2) model "
+                          "runs), or Morris trajectories (default 20)")
+    sen.add_argument("--seed", type=int, default=None,
+                     help="seed of the design (default: the scenario's)")
+    sen.add_argument("--out", default="results", help="results folder (default: results)")
+    sen.add_argument("--overwrite", action="store_true",
+                     help="replace an existing sensitivity folder")
+    sen.add_argument("--lang", choices=("en", "vi"), default="en",
+                     help="language of the chart's captions (default: en; labels are English)")
     geo = sub.add_parser("geodata", help=cmd_geodata.__doc__.splitlines()[0],
                          description=cmd_geodata.__doc__, parents=[common])
     geo.add_argument("action", choices=("info", "build"))

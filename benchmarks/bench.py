@@ -1,0 +1,402 @@
+"""Benchmark (issue 5, item 9): a script, not a test.  Run:  .venv/bin/python benchmarks/bench.py
+
+(a) `clustersim run scenarios/expansion.yaml --draws 10000` end to end in a subprocess (map
+    included; output to a temporary folder), plus the model kernel of the same run in process.
+(b) a synthetic national-scale case, 2,000 clusters × 30 years × 10,000 draws, built in memory.
+    `model.simulate` keeps every metric for every draw, cluster and year (Results), which at
+    this size cannot fit in memory, so the case runs `model.simulate_draws` chunk by chunk and
+    keeps only per-draw district totals; the table says which path ran.
+
+For each: wall time, throughput (cluster-year-draws per second of wall time), peak RSS, the
+kernel's time (the time inside `model.simulate_draws`) over a streaming bound measured in the
+same run (numpy allocating and writing as many float64 values as the kernel returns, once, in
+the same chunks), and the speed-up of the kernel over benchmarks/loop_reference.py (the same
+equations in plain Python loops, one draw at a time), timed on a few draws and extrapolated.
+Targets: (a) < 3 s; (b) peak RSS < 2 GiB, kernel ≤ 10× streaming bound, ≥ 50× the loop.
+
+Case (b) runs in a child process so that its peak RSS is its own; (a)'s peak RSS is the CLI
+child's (os.wait4). Options: --draws, --clusters, --years, --communes, --skip-a, --skip-b,
+--loop-draws, --profile (cProfile tops of (a) in process and of (b)'s kernel).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import dataclasses
+import io
+import json
+import os
+import pstats
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from loop_reference import simulate_one  # noqa: E402
+
+from simulator import model  # noqa: E402
+from simulator.inputs import Inputs  # noqa: E402
+
+GIB = 1024**3
+_CHUNK_VALUES = 12_000_000  # (b): float64 values the kernel returns per chunk (~100 MB)
+
+
+@dataclass
+class Row:
+    case: str
+    path: str
+    cells: int  # cluster × year × draw
+    wall_s: float
+    peak_rss: float  # bytes
+    kernel_s: float
+    stream_s: float
+    loop_s: float  # extrapolated to every draw
+    loop_note: str
+    values: int  # float64 values the kernel returned
+
+
+def _rss_self() -> float:
+    """Peak RSS of this process image: VmHWM (Linux), which, unlike ru_maxrss, does not carry
+    over the parent's peak through fork and exec."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            return next(float(line.split()[1]) * 1024.0 for line in f if line.startswith("VmHWM"))
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024.0
+
+
+def _streaming_bound(values_per_chunk: list[int]) -> float:
+    """Seconds for numpy to allocate and write the same float64 count once, chunk by chunk."""
+    t = time.perf_counter()
+    for n in values_per_chunk:
+        a = np.empty(n)
+        a.fill(1.0)
+        del a
+    return time.perf_counter() - t
+
+
+def _loop_time(inputs: Inputs, p: dict, raw: dict, draws: int) -> tuple[float, str]:
+    """Seconds per draw of the loop reference over the first `draws` rows of p, after checking
+    it against the vectorised outputs `raw` of the same rows."""
+    worst, t = 0.0, time.perf_counter()
+    for d in range(draws):
+        one = simulate_one(inputs, p, d)
+        for k, v in one.items():
+            b = raw[k][d]
+            err = np.abs(np.asarray(v) - b) / np.maximum(1.0, np.abs(b))
+            worst = max(worst, float(np.max(err)))
+    per = (time.perf_counter() - t) / draws
+    if worst > 1e-9:
+        raise AssertionError(f"loop reference differs from the model: {worst:.3g}")
+    return per, f"{draws} draws timed, ×{{n}} extrapolated; agrees to {worst:.1e}"
+
+
+def _simulate_timed(inputs: Inputs) -> tuple[float, list[int]]:
+    """Run the real `model.simulate`, timing the kernel (every `simulate_draws` call) and
+    counting the float64 values each call returns."""
+    original, kernel, sizes = model.simulate_draws, [0.0], []
+
+    def timed(inp: Inputs, p: dict) -> dict:
+        t0 = time.perf_counter()
+        raw = original(inp, p)
+        kernel[0] += time.perf_counter() - t0
+        sizes.append(sum(v.size for v in raw.values()))
+        return raw
+
+    model.simulate_draws = timed  # type: ignore[assignment]  # a benchmark probe, restored below
+    try:
+        model.simulate(inputs)
+    finally:
+        model.simulate_draws = original  # type: ignore[assignment]
+    return kernel[0], sizes
+
+
+# (a) ----------------------------------------------------------------------------------------
+
+def _expansion_inputs(draws: int) -> Inputs:
+    from simulator.geodata import (
+        access_features, geo_arrays, load_layer, resolve_cluster_geometries,
+    )
+    from simulator.inputs import build_inputs
+    from simulator.scenario.load import load_scenario
+
+    loaded = load_scenario(ROOT / "scenarios" / "expansion.yaml")
+    g = resolve_cluster_geometries(loaded)
+    geo = geo_arrays(g.frame, load_layer("communes"), access_features())
+    return build_inputs(loaded.scenario, geo, draws=draws)
+
+
+def _cli_in_process(draws: int) -> None:
+    from simulator.cli import main
+
+    with tempfile.TemporaryDirectory(prefix="bench-a-") as out:
+        main(["run", str(ROOT / "scenarios" / "expansion.yaml"), "--draws", str(draws),
+              "--out", out, "--quiet"])
+
+
+def case_a(draws: int, loop_draws: int, profile: bool) -> tuple[Row, str]:
+    exe = ROOT / ".venv" / "bin" / "clustersim"
+    with tempfile.TemporaryDirectory(prefix="bench-a-") as out:
+        cmd = [str(exe), "run", str(ROOT / "scenarios" / "expansion.yaml"), "--draws", str(draws),
+               "--out", out, "--quiet"]
+        t = time.perf_counter()
+        child = subprocess.Popen(cmd, cwd=ROOT)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - t
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode != 0 or not (Path(out) / "expansion" / "map.html").exists():
+            raise RuntimeError(f"clustersim run failed (exit {child.returncode})")
+    rss = usage.ru_maxrss * 1024.0
+    inputs = _expansion_inputs(draws)
+    kernel, sizes = _simulate_timed(inputs)
+    p = model.draw_parameters(inputs, loop_draws)
+    per, note = _loop_time(inputs, p, model.simulate_draws(inputs, p), loop_draws)
+    cells = len(inputs.cluster_ids) * len(inputs.years) * draws
+    _, stats = _profiled(_cli_in_process, draws, profile=profile)
+    row = Row("(a) expansion.yaml, CLI end to end",
+              f"clustersim run (model.simulate, {len(sizes)} chunks)", cells, wall, rss, kernel,
+              _streaming_bound(sizes), per * draws, note.replace("{n}", f"{draws // loop_draws}"),
+              sum(sizes))
+    return row, stats
+
+
+# (b) ----------------------------------------------------------------------------------------
+
+def national_scenario(clusters: int, years: int, draws: int, seed: int = 1):
+    """A synthetic national scenario: `clusters` clusters over `years` years from 2016. About
+    40 % are proposed, with uncertain clearance and construction; the rest have fixed dates.
+    Demand is scaled to the number of clusters."""
+    from simulator.scenario.schema import Scenario
+
+    rng = np.random.default_rng(seed)
+    square = "POLYGON ((105.87 20.84, 105.873 20.84, 105.873 20.843, 105.87 20.843, 105.87 20.84))"
+    tri = {"dist": "triangular", "low": 1, "mode": 2, "high": 5}
+    build = {"dist": "triangular", "low": 1, "mode": 2, "high": 3}
+
+    def cluster(k: int) -> dict:
+        proposed = rng.random() < 0.4
+        approval = int(rng.integers(2020, 2040)) if proposed else int(rng.integers(2000, 2020))
+        n_phases = 2 if rng.random() < 0.5 else 1
+        phases = [{"share": 1.0 / n_phases, "approval_year": min(approval + 4 * i, 2045),
+                   "clearance_years": tri if proposed else 1,
+                   "construction_years": build if proposed else 2} for i in range(n_phases)]
+        return {"id": f"c{k:05d}", "name": f"CCN {k}", "commune": "x",
+                "status": "proposed" if proposed else "operating",
+                "kind": "craft_village" if rng.random() < 0.15 else "general",
+                "geometry": {"inline": square}, "area_ha": float(rng.uniform(10, 75)),
+                "source": "synthetic", "phases": phases}
+
+    scale = clusters / 21  # Thường Tín has 21 clusters in expansion.yaml
+    def tri_scaled(low: float, mode: float, high: float) -> dict:  # the schema caps at 1,000
+        return {"dist": "triangular", "low": min(low * scale, 500), "mode": min(mode * scale, 800),
+                "high": min(high * scale, 1000)}
+
+    demand, craft = tri_scaled(6, 10, 16), tri_scaled(1, 2, 4)
+    return Scenario.model_validate({
+        "id": "national", "title": "synthetic national case", "base_year": 2016,
+        "horizon_year": 2016 + years - 1, "seed": seed, "draws": draws,
+        "district": {"params": {"demand_ha_per_year": demand, "craft_demand_ha_per_year": craft}},
+        "clusters": [cluster(k) for k in range(clusters)]})
+
+
+def national_geo(clusters: int, communes: int, seed: int = 0):
+    """Synthetic GeoArrays as tests/conftest.py's geo_for, with `communes` communes."""
+    from simulator.geodata import GeoArrays
+
+    rng = np.random.default_rng(seed)
+    return GeoArrays(access_km=np.linspace(1.0, 6.0, clusters),
+                     commune_ids=tuple(f"k{i}" for i in range(communes)),
+                     commune_population=rng.uniform(5_000, 15_000, communes),
+                     distance_km=rng.uniform(0.5, 8.0, (clusters, communes)),
+                     cluster_commune=np.arange(clusters) % communes)
+
+
+class KeyedDraws:
+    """Every draw of every uncertain parameter, held once per identity key (not once per
+    column as `model.draw_parameters` does), and the `p` dict of any chunk of draws built from
+    it. Values are those of `model.draw_parameters(inputs)` (checked in `check`)."""
+
+    def __init__(self, inputs: Inputs) -> None:
+        from simulator.uncertainty import draw_keys
+
+        specs = {k: v for k, v in inputs.all_specs().items() if not v.dist.is_fixed()}
+        drawn = draw_keys(specs, seed=inputs.seed, n=inputs.draws, sampling=inputs.sampling)
+        rows = {k: j for j, k in enumerate(drawn)}
+        self.values = np.array(list(drawn.values())) if drawn else np.zeros((0, inputs.draws))
+        groups = {"phase": inputs.phase_specs, "cluster": inputs.cluster_specs,
+                  "sector": inputs.sector_specs,
+                  "district": {k: (v,) for k, v in inputs.district_specs.items()}}
+        self.layout = {g: {f: (np.array([rows.get(s.key, -1) for s in specs_]),
+                               np.array([s.dist.central() for s in specs_]))
+                           for f, specs_ in fields.items()} for g, fields in groups.items()}
+
+    def take(self, sl: slice) -> dict[str, dict[str, np.ndarray]]:
+        out: dict[str, dict[str, np.ndarray]] = {}
+        for g, fields in self.layout.items():
+            out[g] = {}
+            for f, (idx, fixed) in fields.items():
+                block = np.where(idx >= 0, self.values[np.maximum(idx, 0), sl].T if len(self.values)
+                                 else 0.0, fixed)
+                out[g][f] = block[:, 0] if g == "district" else block
+        return out
+
+    def check(self, few: Inputs) -> None:
+        """The first `few.draws` draws equal `model.draw_parameters(few)`."""
+        want = model.draw_parameters(few)
+        got = self.take(slice(0, few.draws))
+        for g in want:
+            for f in want[g]:
+                np.testing.assert_array_equal(got[g][f], want[g][f], err_msg=f"{g}.{f}")
+
+
+def _district_totals(raw: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per-draw district totals (draw, year) of every cluster and district metric."""
+    out = {k.split(":")[-1]: (v if k.startswith("district:") else v.sum(axis=1))
+           for k, v in raw.items() if not k.startswith("commune:")}
+    out["occupancy_pct"] = np.divide(100.0 * out["leased_area_ha"], out["leasable_area_ha"],
+                                     out=np.zeros_like(out["leased_area_ha"]),
+                                     where=out["leasable_area_ha"] > 0)
+    return out
+
+
+def run_chunked(inputs: Inputs, keyed: KeyedDraws, chunk: int) -> tuple[dict, float, list[int]]:
+    """simulate_draws chunk by chunk; returns district totals, kernel seconds, values per chunk."""
+    totals: dict[str, np.ndarray] = {}
+    kernel, sizes = 0.0, []
+    for start in range(0, inputs.draws, chunk):
+        sl = slice(start, min(start + chunk, inputs.draws))
+        p = keyed.take(sl)
+        t = time.perf_counter()
+        raw = model.simulate_draws(inputs, p)
+        kernel += time.perf_counter() - t
+        sizes.append(sum(v.size for v in raw.values()))
+        for k, v in _district_totals(raw).items():
+            totals.setdefault(k, np.empty((inputs.draws, v.shape[1])))[sl] = v
+        del raw
+    return totals, kernel, sizes
+
+
+def _profiled(fn, *args, profile: bool):  # type: ignore[no-untyped-def]
+    """fn(*args), and the top of its cProfile (by own time) when `profile`."""
+    if not profile:
+        return fn(*args), ""
+    prof = cProfile.Profile()
+    prof.enable()
+    try:
+        out = fn(*args)
+    finally:
+        prof.disable()
+    buf = io.StringIO()
+    pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(16)
+    return out, buf.getvalue()
+
+
+def case_b(clusters: int, years: int, draws: int, communes: int, loop_draws: int,
+           profile: bool) -> tuple[Row, str]:
+    from simulator.inputs import build_inputs
+
+    t0 = time.perf_counter()
+    inputs = build_inputs(national_scenario(clusters, years, draws),
+                          national_geo(clusters, communes))
+    results_bytes = 40 * clusters * years * draws * 8  # ~40 (draw, cluster, year) metrics
+    if results_bytes < 2 * GIB:
+        (kernel, sizes), stats = _profiled(_simulate_timed, inputs, profile=profile)
+        path = f"model.simulate ({len(sizes)} chunks)"
+    else:
+        keyed = KeyedDraws(inputs)
+        probe = model.simulate_draws(inputs, keyed.take(slice(0, 1)))
+        chunk = max(1, _CHUNK_VALUES // sum(v.size for v in probe.values()))
+        (_, kernel, sizes), stats = _profiled(run_chunked, inputs, keyed, chunk, profile=profile)
+        path = (f"simulate_draws, {chunk} draws a chunk, district totals kept (Results would "
+                f"need {results_bytes / GIB:.0f} GiB)")
+        if inputs.sampling.method == "random":
+            keyed.check(dataclasses.replace(inputs, draws=max(loop_draws, 2)))
+    wall, rss = time.perf_counter() - t0, _rss_self()
+    p = model.draw_parameters(dataclasses.replace(inputs, draws=loop_draws))
+    per, note = _loop_time(inputs, p, model.simulate_draws(inputs, p), loop_draws)
+    row = Row(f"(b) national {clusters} clusters × {years} y, {communes} communes", path,
+              clusters * years * draws, wall, rss, kernel, _streaming_bound(sizes), per * draws,
+              note.replace("{n}", f"{draws // loop_draws}"), sum(sizes))
+    return row, stats
+
+
+# table ----------------------------------------------------------------------------------------
+
+def _fmt(row: Row) -> list[str]:
+    return [row.case, row.path, f"{row.wall_s:.1f} s", f"{row.cells / row.wall_s:.3g}",
+            f"{row.peak_rss / GIB:.2f} GiB", f"{row.kernel_s:.1f} s",
+            f"{row.stream_s:.2f} s ({row.values * 8 / row.stream_s / 1e9:.0f} GB/s)",
+            f"{row.kernel_s / row.stream_s:.0f}×",
+            f"{row.loop_s:.0f} s", f"{row.loop_s / row.kernel_s:.0f}×", row.loop_note]
+
+
+def print_table(rows: list[Row]) -> None:
+    head = ["case", "path", "wall", "cell-draws/s", "peak RSS", "kernel", "stream bound",
+            "kernel/stream", "loop (extrap.)", "speed-up", "loop reference"]
+    body = [head] + [_fmt(r) for r in rows]
+    widths = [max(len(r[i]) for r in body) for i in range(len(head))]
+    for k, r in enumerate(body):
+        print(" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
+        if k == 0:
+            print("-+-".join("-" * w for w in widths))
+
+
+def _case_b_in_child(a: argparse.Namespace) -> tuple[Row, str]:
+    """Case (b) in a fresh process, so that its peak RSS is its own."""
+    cmd = [sys.executable, __file__, "--worker-b", "--draws", str(a.draws), "--clusters",
+           str(a.clusters), "--years", str(a.years), "--communes", str(a.communes),
+           "--loop-draws", str(a.loop_draws), *(["--profile"] if a.profile else [])]
+    done = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT)
+    doc = json.loads(done.stdout.splitlines()[-1])
+    return Row(**doc["row"]), doc["profile"]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--draws", type=int, default=10_000)
+    ap.add_argument("--clusters", type=int, default=2_000)
+    ap.add_argument("--years", type=int, default=30)
+    ap.add_argument("--communes", type=int, default=3, help="(b): communes (geo_for has 3)")
+    ap.add_argument("--loop-draws", type=int, default=3, help="draws timed in the loop reference")
+    ap.add_argument("--skip-a", action="store_true")
+    ap.add_argument("--skip-b", action="store_true")
+    ap.add_argument("--profile", action="store_true", help="print cProfile tops of (a) and (b)")
+    ap.add_argument("--worker-b", action="store_true", help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.worker_b:
+        row, prof = case_b(a.clusters, a.years, a.draws, a.communes, a.loop_draws, a.profile)
+        print(json.dumps({"row": dataclasses.asdict(row), "profile": prof}))
+        return 0
+    load = os.getloadavg()
+    print(f"{os.cpu_count()} cores, load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}, "
+          f"numpy {np.__version__}, python {sys.version.split()[0]}", flush=True)
+    rows, stats = [], []
+    if not a.skip_a:
+        row, prof = case_a(a.draws, max(a.loop_draws, 10), a.profile)
+        rows.append(row)
+        stats.append(("(a) clustersim run, in process", prof))
+    if not a.skip_b:
+        row, prof = _case_b_in_child(a)
+        rows.append(row)
+        stats.append(("(b) kernel", prof))
+    print_table(rows)
+    for name, text in stats:
+        if text:
+            print(f"\n## profile {name}\n{text}")
+    load = os.getloadavg()
+    print(f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
