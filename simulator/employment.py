@@ -32,11 +32,6 @@ def labour_supply(population: np.ndarray, years_since_census: np.ndarray, *, gro
     return (grown * rate[:, None])[:, None, :] * population[None, :, None]
 
 
-def _inverse(x: np.ndarray) -> np.ndarray:
-    """1 / x, with an empty row or column (x = 0, whose flows are all 0) kept finite."""
-    return np.reciprocal(np.maximum(x, 1e-300))
-
-
 def gravity(workers: np.ndarray, jobs: np.ndarray, road_km: np.ndarray, *, decay: np.ndarray,
             outside_km: np.ndarray) -> dict[str, np.ndarray]:
     """Doubly-constrained gravity: T_ic = A_i O_i B_c D_c exp(−β d_ic), with
@@ -59,10 +54,16 @@ def gravity(workers: np.ndarray, jobs: np.ndarray, road_km: np.ndarray, *, decay
     f[:, :i, c] = 1.0  # staying out of cluster work; the outside pool never does
     ft = np.ascontiguousarray(np.swapaxes(f, 1, 2))
     # One small matrix product per draw: each draw's numbers do not depend on the chunk size.
-    b = np.ones_like(dests)
-    for _ in range(_IPF_ITERATIONS):
-        a = _inverse(f @ (b * dests))
-        b = _inverse(ft @ (a * origins))
+    # 1 / max(x, 1e-300) keeps an empty row or column (x = 0, all its flows 0) finite.
+    b, a = np.ones_like(dests), np.empty_like(origins)
+    bd, ao = np.empty_like(dests), np.empty_like(origins)
+    for _ in range(_IPF_ITERATIONS):  # in place: no temporaries per iteration
+        np.multiply(b, dests, out=bd)
+        np.matmul(f, bd, out=a)
+        np.reciprocal(np.maximum(a, 1e-300, out=a), out=a)
+        np.multiply(a, origins, out=ao)
+        np.matmul(ft, ao, out=b)
+        np.reciprocal(np.maximum(b, 1e-300, out=b), out=b)
     flows_from = a * origins  # A_i O_i  (D,I+1,Y)
     to_clusters = b[:, :c] * dests[:, :c]  # B_c D_c  (D,C,Y)
     supplied = flows_from[:, :i] * (np.ascontiguousarray(f[:, :i, :c]) @ to_clusters)

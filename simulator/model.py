@@ -17,7 +17,7 @@ from simulator.uncertainty import draw_keys, draw_matrix
 
 __all__ = ["simulate", "simulate_draws", "draw_parameters", "chunk_slices"]
 
-_CHUNK_CELLS = 20_000_000  # draws × (phases + communes) × clusters × years: bounds working memory
+_CHUNK_CELLS = 20_000_000  # float64 cells in flight per chunk (~160 MB): bounds working memory
 _INDUSTRIAL = LAND_USES.index("industrial")
 
 
@@ -133,8 +133,9 @@ def _take(p: dict[str, dict[str, np.ndarray]], sl: slice) -> dict[str, dict[str,
 
 def chunk_slices(inputs: Inputs) -> list[slice]:
     """Draw chunks small enough to bound the working memory of one `simulate_draws` call."""
-    per_draw = (len(inputs.phase_cluster) + len(inputs.geo.commune_ids) + 2) * \
-        (len(inputs.cluster_ids) + 2) * len(inputs.years)
+    c, p, i, y = (len(inputs.cluster_ids), len(inputs.phase_cluster),
+                  len(inputs.geo.commune_ids), len(inputs.years))
+    per_draw = (64 * c + 12 * p + 8 * i) * y + 4 * (i + 1) * (c + 1)  # ~ float64 cells in flight
     return _chunks(inputs.draws, max(1, _CHUNK_CELLS // per_draw))
 
 

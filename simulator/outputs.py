@@ -18,7 +18,6 @@ import numpy as np
 from simulator import __version__
 from simulator.errors import OutputExistsError, Problem
 from simulator.results import DISTRICT_METRICS, METRICS, milestone_years
-from simulator.uncertainty import quantiles
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -55,11 +54,10 @@ def atomic_folder(final: Path, *, overwrite: bool) -> Iterator[Path]:
 
 
 def _long(scenario: str, ids: list[str], years: np.ndarray, metric: str, unit: str,
-          draws: np.ndarray) -> pd.DataFrame:
-    """Rows of one metric: `draws` is (draw, row, year)."""
+          q: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Rows of one metric: `q` holds (row, year) arrays of mean, p10, p50, p90."""
     import pandas as pd
 
-    q = quantiles(draws)
     return pd.DataFrame({
         "scenario": scenario, "cluster": np.repeat(ids, len(years)),
         "year": np.tile(years, len(ids)), "metric": metric, "unit": unit,
@@ -76,16 +74,17 @@ def timeseries_frame(run: Run) -> pd.DataFrame:
 
     r = run.results
     frames = []
-    for metric, draws in r.metrics.items():
-        stacked = np.concatenate([draws, r.district[metric][:, None, :]], axis=1)
+    for metric in r.metrics:
+        both = {s: np.vstack([r.stats("metrics", metric)[s], r.stats("district", metric)[s]])
+                for s in STATS}
         frames.append(_long(r.scenario_id, [*r.cluster_ids, "ALL"], r.years, metric,
-                            r.units[metric], stacked))
+                            r.units[metric], both))
     for metric in DISTRICT_METRICS:
         frames.append(_long(r.scenario_id, ["ALL"], r.years, metric, r.units[metric],
-                            r.district[metric][:, None, :]))
-    for metric, draws in r.communes.items():
+                            {s: v[None, :] for s, v in r.stats("district", metric).items()}))
+    for metric in r.communes:
         frames.append(_long(r.scenario_id, [f"commune:{c}" for c in r.commune_ids], r.years,
-                            metric, r.units[metric], draws))
+                            metric, r.units[metric], r.stats("communes", metric)))
     return pd.concat(frames, ignore_index=True)
 
 

@@ -8,7 +8,7 @@ Three kinds of metric arrays:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -92,6 +92,16 @@ class Results:
     communes: dict[str, np.ndarray]  # (draw, commune, year)
     irr: np.ndarray  # (draw, cluster + 1): developer IRR per cluster, last column the district
     payback: np.ndarray  # (draw, cluster + 1): payback year, NaN when none
+    _stats: dict[tuple[str, str], dict[str, np.ndarray]] = field(
+        default_factory=dict, compare=False, repr=False)
+
+    def stats(self, kind: str, metric: str) -> dict[str, np.ndarray]:
+        """mean, p10, p50, p90 over draws of a `metrics`, `district` or `communes` array,
+        computed once and kept (every output reads the same bands)."""
+        key = (kind, metric)
+        if key not in self._stats:
+            self._stats[key] = quantiles(getattr(self, kind)[metric])
+        return self._stats[key]
 
     @classmethod
     def from_metrics(cls, inputs: Inputs, raw: dict[str, np.ndarray], discount_rate: np.ndarray,
@@ -124,12 +134,12 @@ class Results:
 
     def district_at(self, metric: str, year: int) -> dict[str, float]:
         """mean, p10, p50, p90 of the district value in `year` (totals taken per draw)."""
-        q = quantiles(self.district[metric][:, self.year_index(year)])
-        return {k: float(v) for k, v in q.items()}
+        t = self.year_index(year)
+        return {k: float(v[t]) for k, v in self.stats("district", metric).items()}
 
     def clusters_at(self, metric: str, year: int, stat: str = "mean") -> np.ndarray:
         """One statistic per cluster in `year`."""
-        return quantiles(self.metrics[metric][:, :, self.year_index(year)])[stat]
+        return self.stats("metrics", metric)[stat][:, self.year_index(year)]
 
     def values(self, metric: str, year: int, cluster: str | None = None) -> np.ndarray:
         """Per-draw values of a district total, or of one cluster, in `year`."""
@@ -146,4 +156,4 @@ class Results:
         return float(met.mean())
 
     def communes_at(self, metric: str, year: int, stat: str = "mean") -> np.ndarray:
-        return quantiles(self.communes[metric][:, :, self.year_index(year)])[stat]
+        return self.stats("communes", metric)[stat][:, self.year_index(year)]

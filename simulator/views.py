@@ -42,11 +42,11 @@ def _digits(metric: str) -> int:
     return 1 if metric.endswith("_ha") else 0
 
 
-def bands(draws: np.ndarray, ids: tuple[str, ...]) -> dict[str, Band]:
-    """(draw, row, year) → row id → Band over the years."""
+def bands(draws: np.ndarray | dict[str, np.ndarray], ids: tuple[str, ...]) -> dict[str, Band]:
+    """(draw, row, year) draws, or their (row, year) quantiles → row id → Band over the years."""
     from simulator.maps.view import Band
 
-    q = quantiles(draws)
+    q = draws if isinstance(draws, dict) else quantiles(draws)
     return {i: Band(*(tuple(float(x) for x in q[s][k]) for s in ("mean", "p10", "p50", "p90")))
             for k, i in enumerate(ids)}
 
@@ -143,7 +143,7 @@ def _timeline(run: Run, clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
 
     r = run.results
     gross = r.metrics["gross_area_ha"].mean(axis=0)
-    per_metric = {m: bands(r.metrics[m], r.cluster_ids) for m in POPUP_METRICS}
+    per_metric = {m: bands(r.stats("metrics", m), r.cluster_ids) for m in POPUP_METRICS}
     fill = Variable("occupancy_pct", words(lang)["cluster_occupancy"], "%",
                     per_metric["occupancy_pct"], 0, "RdPu")
     return Timeline(
