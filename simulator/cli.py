@@ -228,7 +228,7 @@ def cmd_geodata(args: argparse.Namespace) -> int:
 def _sensitivity_one(args: argparse.Namespace, path: str) -> Path:
     from simulator.errors import InputError, Problem
     from simulator.geodata import (
-        access_features, geo_arrays, load_layer, resolve_cluster_geometries,
+        access_features, geo_arrays, resolve_cluster_geometries, scenario_layers,
     )
     from simulator.inputs import build_inputs
     from simulator.outputs import atomic_folder
@@ -240,7 +240,8 @@ def _sensitivity_one(args: argparse.Namespace, path: str) -> Path:
     loaded = load_scenario(path)
     geometries = resolve_cluster_geometries(loaded)
     s = loaded.scenario
-    geo = geo_arrays(geometries.frame, load_layer("communes"), access_features())
+    layers = scenario_layers(loaded)
+    geo = geo_arrays(geometries.frame, layers["communes"], access_features(layers))
     inputs = build_inputs(s, geo, seed=args.seed)
     year = s.horizon_year if args.year is None else args.year
     try:

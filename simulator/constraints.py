@@ -41,18 +41,19 @@ class Layers:
     clusters: gpd.GeoDataFrame | None = None  # other existing and planned outlines (site finder)
 
 
-def load_layers() -> Layers:
-    """The bundled layers (raises GeodataError when the GeoPackage is missing); the `points`
-    layer (interchanges) is added to `roads`."""
+def load_layers(source: dict[str, gpd.GeoDataFrame] | None = None) -> Layers:
+    """The district layers — a run's (`run.layers`, which may hold the planner's files) or the
+    bundled ones (raises GeodataError when the GeoPackage is missing); the `points` layer
+    (interchanges) is added to `roads`."""
     import pandas as pd
 
     from simulator.geodata import LAYERS, load_layer
 
-    roads = load_layer("roads")
+    get = source.__getitem__ if source else load_layer
+    roads = get("roads")
     if "points" in LAYERS:
-        roads = pd.concat([roads, load_layer("points")], ignore_index=True)
-    return Layers(load_layer("district"), load_layer("communes"), roads, load_layer("water"),
-                  load_layer("clusters"))
+        roads = pd.concat([roads, get("points")], ignore_index=True)
+    return Layers(get("district"), get("communes"), roads, get("water"), get("clusters"))
 
 
 @dataclass(frozen=True)

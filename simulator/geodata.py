@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "STORAGE_CRS", "METRIC_CRS", "BUNDLE", "LAYERS", "geodata_dir", "load_layer",
-    "ClusterGeometries", "resolve_cluster_geometries", "area_ha",
+    "ClusterGeometries", "resolve_cluster_geometries", "area_ha", "scenario_layers",
+    "GeoArrays", "geo_arrays", "access_features",
 ]
 
 STORAGE_CRS = "EPSG:4326"
@@ -201,11 +202,12 @@ def _attractors(roads: gpd.GeoDataFrame) -> gpd.GeoSeries:
     return hits.geometry.to_crs(METRIC_CRS)
 
 
-def access_features() -> gpd.GeoDataFrame:
-    """The bundled roads and points (interchanges) layers together."""
+def access_features(layers: dict[str, gpd.GeoDataFrame] | None = None) -> gpd.GeoDataFrame:
+    """The roads and points (interchanges) layers together (bundled unless given)."""
     import pandas as pd
 
-    return pd.concat([load_layer("roads"), load_layer("points")], ignore_index=True)
+    layers = layers or {n: load_layer(n) for n in ("roads", "points")}
+    return pd.concat([layers["roads"], layers["points"]], ignore_index=True)
 
 
 def geo_arrays(clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
@@ -228,3 +230,58 @@ def geo_arrays(clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
     home = np.where(inside.any(axis=1), inside.argmax(axis=1), -1)
     return GeoArrays(access, tuple(communes["id"]), communes["population_2019"].to_numpy(float),
                      dist, home)
+
+
+_OVERRIDABLE = ("district", "communes", "roads", "water")
+
+
+def _read_layer_file(loaded: LoadedScenario, name: str, ref: Any) -> gpd.GeoDataFrame:
+    """A planner's layer file in the bundled layer's schema (id, name, kind, population_2019,
+    accuracy, source), in EPSG:4326; every problem located in the scenario."""
+    import pyogrio
+
+    def problem(key: str, expected: str, found: str) -> GeodataError:
+        file, line, path = loaded.sources.locate(("geodata", name, key))
+        return GeodataError([Problem(file, line, path, expected, found)])
+
+    path = (loaded.sources.file_of(("geodata", name, "file")).parent / ref.file).resolve()
+    if not path.exists():
+        raise problem("file", "an existing GIS file", str(path))
+    try:
+        df = pyogrio.read_dataframe(path, layer=ref.layer)
+    except Exception as e:  # pyogrio raises several error types for unreadable files
+        raise problem("file", "a GIS file GDAL can read", f"{path.name}: {e}")
+    if df.crs is None and ref.crs is None:
+        raise problem("crs", "a file with a CRS, or `crs:` (e.g. EPSG:5897)", f"{path.name} has no CRS")
+    if ref.crs is not None:
+        df = df.set_crs(ref.crs, allow_override=True)
+    wanted = {"id": ref.id_field, "name": ref.name_field}
+    if name == "communes":
+        if ref.population_field is None:
+            raise problem("population_field", "the attribute with each commune's population "
+                          "(the labour catchment needs it)", "none")
+        wanted["population_2019"] = ref.population_field
+    if name in ("roads", "water"):
+        wanted["kind"] = ref.kind_field
+    missing = [f for f in wanted.values() if f not in df.columns]
+    if missing:
+        key = next(k for k, v in (("id_field", ref.id_field), ("name_field", ref.name_field),
+                                  ("population_field", ref.population_field),
+                                  ("kind_field", ref.kind_field)) if v == missing[0])
+        fields = ", ".join(map(str, df.columns.drop(df.geometry.name)))
+        raise problem(key, f"a field of {path.name} ({fields})", repr(missing[0]))
+    out = df.rename(columns={v: k for k, v in wanted.items()})[[*wanted, df.geometry.name]]
+    out["id"] = out["id"].astype(str)
+    out["accuracy"], out["source"] = ref.accuracy, f"planner file {path.name}"
+    return out.set_geometry(df.geometry.name).to_crs(STORAGE_CRS)
+
+
+def scenario_layers(loaded: LoadedScenario) -> dict[str, gpd.GeoDataFrame]:
+    """The layers a scenario uses: the bundled ones, with those named under `geodata:`
+    replaced by the planner's files."""
+    layers = {name: load_layer(name) for name in LAYERS}
+    for name in _OVERRIDABLE:
+        ref = getattr(loaded.scenario.geodata, name)
+        if ref is not None:
+            layers[name] = _read_layer_file(loaded, name, ref)
+    return layers

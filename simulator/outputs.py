@@ -160,10 +160,8 @@ def cluster_table(run: Run) -> gpd.GeoDataFrame:
 
 def _commune_table(run: Run, clusters: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Bundled communes with the horizon totals of the clusters whose centre lies in them."""
-    from simulator.geodata import load_layer
-
     r, year = run.results, run.loaded.scenario.horizon_year
-    communes = load_layer("communes").copy()
+    communes = run.layers["communes"].copy()
     by_id = {c: k for k, c in enumerate(r.commune_ids)}
     rows = communes["id"].map(by_id).to_numpy()
     for m in r.communes:

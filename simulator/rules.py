@@ -147,6 +147,8 @@ def build_context(run: Run, config: RulesConfig | None = None, *,
     scenario = run.loaded.scenario
     cfg = config or getattr(scenario, "rules", None) or RulesConfig()
     thresholds, overridden = _merged(cfg)
+    if layers is None and getattr(run, "layers", None):
+        layers = sc.load_layers(run.layers)  # the scenario's own layers, planner files included
     cons, problem = _constraints(layers, thresholds) if spatial else (None, "not built")
     outlines = run.geometries.frame.to_crs(METRIC_CRS)
     return Context(scenario, run.results, outlines, cons, problem, thresholds, overridden,

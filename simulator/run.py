@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from simulator.geodata import (
-    ClusterGeometries, access_features, geo_arrays, load_layer, resolve_cluster_geometries,
+    ClusterGeometries, access_features, geo_arrays, resolve_cluster_geometries, scenario_layers,
 )
 from simulator.errors import Problem, ScenarioError
 from simulator.inputs import Inputs, build_inputs
@@ -27,6 +27,7 @@ class Run:
     seed: int
     draws: int
     inputs: Inputs
+    layers: dict[str, Any]  # the district layers this scenario uses (bundled or the planner's)
 
 
 def _check_references(loaded: LoadedScenario, inputs: Inputs, results_metrics: set[str]) -> None:
@@ -67,14 +68,15 @@ def run_file(path: str | Path, *, draws: int | None = None, seed: int | None = N
     """Load, validate and simulate one scenario file (raises InputError on bad input)."""
     loaded = load_scenario(path)
     geometries = resolve_cluster_geometries(loaded)
-    communes = load_layer("communes")
-    geo = geo_arrays(geometries.frame, communes, access_features())
+    layers = scenario_layers(loaded)
+    communes = layers["communes"]
+    geo = geo_arrays(geometries.frame, communes, access_features(layers))
     geometries = _with_commune_warnings(loaded, geometries, communes, geo.cluster_commune)
     inputs = build_inputs(loaded.scenario, geo, draws=draws, seed=seed)
     names = {*METRICS, *DISTRICT_METRICS, *(f"jobs_{s}" for s in inputs.sectors)}
     _check_references(loaded, inputs, names)
     results = simulate(inputs, on_chunk=on_chunk, client=client)
-    run = Run(loaded, geometries, results, inputs.seed, inputs.draws, inputs)
+    run = Run(loaded, geometries, results, inputs.seed, inputs.draws, inputs, layers)
     if loaded.scenario.rules.gating == "enforce":
         run = _enforce_gates(run, inputs, client)
     return run
@@ -104,5 +106,5 @@ def _enforce_gates(run: Run, inputs: Inputs, client: Any) -> Run:
             break
         delay = new
         run = Run(run.loaded, run.geometries, simulate(inputs, client=client, approval_delay=delay),
-                  run.seed, run.draws, inputs)
+                  run.seed, run.draws, inputs, run.layers)
     return run

@@ -204,7 +204,7 @@ def _sources(run_or_layers: Any) -> tuple[sc.Layers, Any, RulesConfig | None]:
     if isinstance(run_or_layers, sc.Layers):
         layers, frames, config = run_or_layers, [], None
     else:
-        layers = sc.load_layers()
+        layers = sc.load_layers(getattr(run_or_layers, "layers", None))
         frames = [run_or_layers.geometries.frame]
         config = getattr(run_or_layers.loaded.scenario, "rules", None)
     if layers.clusters is not None:

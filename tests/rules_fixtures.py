@@ -102,7 +102,7 @@ def fake_run(s: Any, res: Any = None, *, accuracy: str = "digitised") -> Any:
 
     res = res if res is not None else results(s, 1)
     return Run(SimpleNamespace(scenario=s), ClusterGeometries(frame(s, accuracy), ()), res, 0,
-               res.draws, None)  # type: ignore[arg-type]  # the rules never read the inputs
+               res.draws, None, {})  # type: ignore[arg-type]  # the rules never read the inputs
 
 
 def layers() -> Any:

@@ -92,3 +92,54 @@ def test_tiny_invalidity_is_repaired_with_a_warning(tmp_path, cli) -> None:
     g = resolve_cluster_geometries(load_scenario(s))
     assert any("invalid geometry repaired" in w for w in g.warnings)
     assert g.frame.geometry.iloc[0].is_valid
+
+
+def _communes_file(tmp_path: Path, crs: str = "EPSG:5897") -> Path:
+    """The bundled communes as a planner would hand them over: VN-2000, Vietnamese fields."""
+    from simulator.geodata import load_layer
+
+    src = load_layer("communes")[["id", "name", "population_2019", "geometry"]]
+    mine = src.rename(columns={"id": "ma_xa", "name": "ten_xa", "population_2019": "dan_so"})
+    mine["dan_so"] = mine["dan_so"] * 2  # twice the people: the labour supply must follow
+    path = tmp_path / "xa.gpkg"
+    mine.to_crs(crs).to_file(path, layer="xa")
+    return path
+
+
+def test_a_whole_layer_from_the_planners_file(tmp_path, cli) -> None:
+    """`geodata: communes:` swaps the bundled communes for a VN-2000 file; the labour
+    catchment, the GeoPackage and the map use it."""
+    import pyogrio
+
+    from simulator.run import run_file
+
+    _communes_file(tmp_path)
+    extra = ("geodata:\n  communes: {file: xa.gpkg, layer: xa, id_field: ma_xa, name_field: ten_xa,"
+             " population_field: dan_so}\n")
+    text = (DATA / "mini.yaml").read_text(encoding="utf-8") + extra
+    path = tmp_path / "m.yaml"
+    path.write_text(text, encoding="utf-8")
+    plain = run_file(DATA / "mini.yaml").results
+    mine = run_file(path)
+    assert mine.layers["communes"]["source"].iloc[0] == "planner file xa.gpkg"
+    assert mine.layers["communes"]["accuracy"].iloc[0] == "surveyed"
+    ratio = mine.results.communes["labour_available"] / plain.communes["labour_available"]
+    assert ratio == pytest.approx(2.0)
+    assert cli("run", path, "--out", tmp_path / "out", "--quiet")[0] == 0
+    communes = pyogrio.read_dataframe(tmp_path / "out/mini/clusters.gpkg", layer="communes")
+    assert communes["population_2019"].sum() == 2 * 254_702
+
+
+def test_a_layer_file_without_population_is_a_located_error(tmp_path, cli) -> None:
+    _communes_file(tmp_path)
+    text = (DATA / "mini.yaml").read_text(encoding="utf-8") + (
+        "geodata:\n  communes: {file: xa.gpkg, id_field: ma_xa, name_field: ten}\n")
+    path = tmp_path / "m.yaml"
+    path.write_text(text, encoding="utf-8")
+    code, _, err = cli("validate", path)
+    assert code == 2 and err.startswith(f"{path}:")
+    assert "geodata.communes.population_field: expected the attribute with each commune's population" in err
+    path.write_text(text.replace("name_field: ten}", "name_field: ten, population_field: dan_so}"))
+    code, _, err = cli("validate", path)
+    assert code == 2 and "geodata.communes.name_field: expected a field of xa.gpkg (ma_xa, ten_xa, dan_so)" in err
+    assert "found 'ten'" in err

@@ -20,7 +20,7 @@ __all__ = [
     "Base", "Scenario", "District", "Cluster", "Phase", "GeometryRef", "ClusterParams",
     "DistrictParams", "SectorParams", "LandUse", "PARAMETER_NAMES", "DISTRICT_PARAMETER_NAMES",
     "SECTOR_FIELDS", "parameter_table", "default_param", "bounds", "default_sector_mix", "Target",
-    "Correlation", "UncertaintySettings",
+    "Correlation", "UncertaintySettings", "LayerRef", "GeodataLayers",
 ]
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
@@ -303,6 +303,41 @@ class Cluster(Base):
         return self
 
 
+class LayerRef(Base):
+    """A planner's GIS file replacing a bundled layer (e.g. the district's cadastral communes)."""
+
+    file: str
+    """Any file GDAL reads, relative to the scenario file that names it."""
+    layer: str | None = None
+    """Layer of `file` (default: its first layer)."""
+    crs: str | None = None
+    """CRS when the file has none (e.g. EPSG:5897 = VN-2000 / TM-3 105°00′)."""
+    id_field: str = "id"
+    """Attribute holding the feature ids."""
+    name_field: str = "name"
+    """Attribute holding the names."""
+    population_field: str | None = None
+    """communes only: attribute with the population (required for the labour catchment)."""
+    kind_field: str = "kind"
+    """roads / water only: attribute with the kind (expressway, national, ring, provincial,
+    railway, interchange / river, floodplain, dike)."""
+    accuracy: Literal["surveyed", "digitised", "schematic"] = "surveyed"
+    """How good the file's geometry is (shown on the map)."""
+
+
+class GeodataLayers(Base):
+    """Bundled layers to replace with the planner's own files."""
+
+    district: LayerRef | None = None
+    """The district outline."""
+    communes: LayerRef | None = None
+    """The (pre-2025) communes, with their population."""
+    roads: LayerRef | None = None
+    """Roads, railway and interchanges."""
+    water: LayerRef | None = None
+    """River, floodplain and dike."""
+
+
 class Target(Base):
     """A planning target; the summary and report give the probability of meeting it."""
 
@@ -375,6 +410,8 @@ class Scenario(Base):
     """Sampling method and rank correlations."""
     rules: RulesConfig = Field(default_factory=RulesConfig)
     """Rule checks: `off`, `thresholds`, `gating` (docs/rules.md)."""
+    geodata: GeodataLayers = Field(default_factory=GeodataLayers)
+    """Bundled layers replaced by the planner's own GIS files."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
