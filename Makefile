@@ -20,7 +20,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed
-	$(BIN)/clustersim run $(SCENARIOS) --out results --maps maps --overwrite
+	$(BIN)/clustersim run $(SCENARIOS) --out results --maps maps --overwrite --sensitivity jobs:2030
 	$(BIN)/clustersim compare scenarios/baseline.yaml scenarios/expansion.yaml --out results/comparison --maps maps --overwrite
 
 test: $(VENV)/.installed-test

@@ -110,13 +110,31 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Simulate scenario files and write results/<id>/ (summary, timeseries, GeoPackage, map)."""
-    from simulator.outputs import write_outputs
+    from simulator.outputs import sensitivity_for_report, write_outputs
 
     for run in _runs(args):
+        sens = None
+        if args.sensitivity:
+            metric, _, year = args.sensitivity.partition(":")
+            sens = _located_sensitivity(run, metric, year, args.lang)
         folder = write_outputs(run, Path(args.out), overwrite=args.overwrite, maps_dir=args.maps,
-                               lang=args.lang)
+                               lang=args.lang, sensitivity=sens)
         _say(args, f"{run.loaded.scenario.id}: {run.draws} draws → {folder}/")
     return 0
+
+
+def _located_sensitivity(run, metric: str, year: str, lang: str):  # type: ignore[no-untyped-def]
+    """Morris screening for the report; a bad metric or year is an input error (exit 2)."""
+    from simulator.errors import InputError, Problem
+    from simulator.outputs import sensitivity_for_report
+
+    try:
+        return sensitivity_for_report(run, metric, int(year) if year else None, lang=lang)
+    except ValueError as e:
+        what, _, rest = str(e).partition(": expected ")
+        expected, _, found = rest.partition("; found ")
+        raise InputError([Problem("--sensitivity", None, what, expected or "METRIC[:YEAR]",
+                                  found or str(e))]) from None
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -310,6 +328,9 @@ def _parser() -> argparse.ArgumentParser:
     add("validate", cmd_validate, [common], "+")
     run = add("run", cmd_run, [common, sim], "+")
     run.add_argument("--out", default="results", help="results folder (default: results)")
+    run.add_argument("--sensitivity", metavar="METRIC[:YEAR]", default=None,
+                     help="add a Morris sensitivity ranking of METRIC (in YEAR, default the "
+                          "horizon) to report.html, e.g. jobs:2030")
     cmp_ = add("compare", cmd_compare, [common, sim], "+")
     cmp_.add_argument("--out", default=None, help="output folder (default: results/<a>-vs-<b>)")
     for sp in (run, cmp_):

@@ -174,10 +174,25 @@ def _commune_table(run: Run, clusters: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return communes
 
 
+def sensitivity_for_report(run: Run, metric: str, year: int | None, *, method: str = "morris",
+                           lang: str = "vi") -> Any:
+    """A sensitivity ranking of `metric` in `year` (default: the horizon) for the report."""
+    from simulator.report import Sensitivity
+    from simulator.sensitivity import plain_summary, sensitivity, tornado_svg
+
+    s = run.loaded.scenario
+    year = s.horizon_year if year is None else year
+    df = sensitivity(run.inputs, metric=metric, year=year, method=method, seed=run.seed,
+                     names={c.id: c.name for c in s.clusters})
+    return Sensitivity(ranking=df, svg=tornado_svg(df, title=f"{metric} {year}", lang=lang),
+                       sentence=plain_summary(df, metric, year))
+
+
 def write_outputs(run: Run, out_root: Path, *, overwrite: bool, maps_dir: Path | None = None,
-                  lang: str = "vi") -> Path:
+                  lang: str = "vi", sensitivity: Any = None) -> Path:
     """Write results/<id>/ atomically: summary.json, timeseries.csv, clusters.gpkg,
-    checks.json, map.html, report.html; also copy the map to `maps_dir/<id>.html` if given."""
+    checks.json, map.html, report.html (with `sensitivity`, a `report.Sensitivity`, and then
+    sensitivity.csv); also copy the map and report to `maps_dir` if given."""
     from simulator.rules import check_all
     from simulator.rules_gates import gate_openings
     from simulator.rules_report import checks_json
@@ -186,7 +201,8 @@ def write_outputs(run: Run, out_root: Path, *, overwrite: bool, maps_dir: Path |
     final = Path(out_root) / run.loaded.scenario.id
     clusters = cluster_table(run)
     findings, gates = check_all(run), gate_openings(run)
-    pages = render_pages(run, clusters, findings=findings, gates=gates, lang=lang)
+    pages = render_pages(run, clusters, findings=findings, gates=gates, lang=lang,
+                         sensitivity=sensitivity)
     with atomic_folder(final, overwrite=overwrite) as tmp:
         timeseries_frame(run).to_csv(tmp / "timeseries.csv", index=False, float_format="%.6f",
                                      lineterminator="\n")
@@ -198,6 +214,10 @@ def write_outputs(run: Run, out_root: Path, *, overwrite: bool, maps_dir: Path |
         _commune_table(run, clusters).to_file(tmp / "clusters.gpkg", layer="communes", driver="GPKG")
         for name, html in pages.items():
             (tmp / name).write_text(html, encoding="utf-8")
+        if sensitivity is not None:
+            from simulator.sensitivity import write_sensitivity_csv
+
+            write_sensitivity_csv(sensitivity.ranking, tmp / "sensitivity.csv")
     if maps_dir is not None:
         Path(maps_dir).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(final / "map.html", Path(maps_dir) / f"{run.loaded.scenario.id}.html")

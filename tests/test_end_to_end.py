@@ -76,3 +76,15 @@ def test_comparison_renders_offline(outputs, map_page) -> None:
     assert map_page.locator("path.ccn-cluster").count() == 11 + 21
     screenshot(map_page, "e2e-comparison")
     assert_offline_clean(errors)
+
+
+def test_run_with_sensitivity_puts_the_ranking_in_the_report(tmp_path) -> None:
+    from simulator.cli import main
+
+    mini = ROOT / "tests/data/mini.yaml"
+    assert main(["run", str(mini), "--draws", "20", "--out", str(tmp_path), "--quiet",
+                 "--sensitivity", "jobs:2030", "--lang", "en"]) == 0
+    ranking = pd.read_csv(tmp_path / "mini/sensitivity.csv")
+    assert ranking["input"].iloc[0] == "clusters[beta].phases[1].clearance_years"  # the only uncertain input
+    report = (tmp_path / "mini/report.html").read_text(encoding="utf-8")
+    assert "<svg" in report and "clearance" in report
