@@ -192,9 +192,12 @@ def _weights(pairs: list[str]) -> dict[str, float] | None:
 
 def cmd_sites(args: argparse.Namespace) -> int:
     """Propose sites for a new cluster that pass every spatial rule, ranked by suitability.
+    With --out, writes <scenario id>_sites.gpkg and a map of them, <scenario id>_sites.html.
     Example: clustersim sites scenarios/expansion.yaml --area 74 --count 5"""
     from simulator.errors import InputError, Problem
+    from simulator.maps import render_scenario_map
     from simulator.sites import find_sites
+    from simulator.views import map_view
 
     weights = _weights(args.weight)
     for run in _runs(args, draws=1):
@@ -212,6 +215,9 @@ def cmd_sites(args: argparse.Namespace) -> int:
         if args.out is not None:
             Path(args.out).mkdir(parents=True, exist_ok=True)
             sites.to_file(Path(args.out) / f"{sid}_sites.gpkg", layer="sites", driver="GPKG")
+            html = render_scenario_map(map_view(run, sites=sites,
+                                                lang=getattr(args, "lang", "vi")))
+            (Path(args.out) / f"{sid}_sites.html").write_text(html, encoding="utf-8")
     return 0
 
 
@@ -368,7 +374,10 @@ def _parser() -> argparse.ArgumentParser:
                     help="sets the hazard class and so the sanitation buffer")
     st.add_argument("--weight", action="append", default=[], metavar="NAME=W",
                     help="suitability weight of interchange, national_road or residential")
-    st.add_argument("--out", type=Path, help="write <scenario id>_sites.gpkg into this folder")
+    st.add_argument("--out", type=Path,
+                    help="write <scenario id>_sites.gpkg and <scenario id>_sites.html (the map "
+                         "with the candidate sites) into this folder")
+    st.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the map")
     return p
 
 

@@ -69,13 +69,14 @@ def simplified(gdf: gpd.GeoDataFrame | None, tolerance_m: float, *, coverage: bo
     return projected.set_geometry(list(new), crs=_METRIC_CRS).to_crs("EPSG:4326")
 
 
-def _basemap() -> dict[str, gpd.GeoDataFrame | None]:
-    """The bundled layers, simplified; the district outline is the union of its communes
-    when they cover it, so outline and communes match exactly."""
+def _basemap(source: dict[str, gpd.GeoDataFrame] | None = None) -> dict[str, gpd.GeoDataFrame | None]:
+    """The run's layers (bundled, or the planner's files) simplified; the district outline is
+    the union of its communes when they cover it, so outline and communes match exactly."""
     import shapely
 
-    from simulator.geodata import load_layer
+    from simulator.geodata import load_layer as bundled
 
+    load_layer = source.__getitem__ if source else bundled
     communes = simplified(load_layer("communes"), SIMPLIFY_M["communes"], coverage=True)
     district = load_layer("district")
     union = shapely.coverage_union_all(np.asarray(communes.to_crs(_METRIC_CRS).geometry.values))
@@ -178,9 +179,11 @@ def _badges(findings: list[Any] | None, ids: tuple[str, ...], lang: str) -> tupl
 
 
 def map_view(run: Run, clusters: gpd.GeoDataFrame | None = None, *,
-             findings: list[Any] | None = None, lang: str = "vi") -> MapView:
+             findings: list[Any] | None = None, lang: str = "vi",
+             sites: gpd.GeoDataFrame | None = None) -> MapView:
     """What the scenario map shows: the bundled layers, the clusters with their per-year
-    indicators for the year slider (starting at the horizon), commune choropleths, badges."""
+    indicators for the year slider (starting at the horizon), commune choropleths, badges;
+    and `sites` (`simulator.sites.find_sites`), when given, as a layer of candidate sites."""
     from simulator.maps.i18n import check_lang, words
     from simulator.maps.view import MapView
     from simulator.outputs import cluster_table
@@ -188,7 +191,7 @@ def map_view(run: Run, clusters: gpd.GeoDataFrame | None = None, *,
     s, w = run.loaded.scenario, words(check_lang(lang))
     clusters = cluster_table(run) if clusters is None else clusters
     clusters = simplified(clusters, SIMPLIFY_M["clusters"])
-    layers = _basemap()
+    layers = _basemap(getattr(run, "layers", None))
     return MapView(
         scenario_id=s.id, title=s.title, description=s.description, year=s.horizon_year,
         provenance={"version": __version__, "seed": run.seed, "draws": run.draws,
@@ -197,6 +200,7 @@ def map_view(run: Run, clusters: gpd.GeoDataFrame | None = None, *,
         notes=(w["note_schematic"], *run.geometries.warnings), lang=lang,
         timeline=_timeline(run, clusters, layers["communes"], lang),
         badges=_badges(findings, run.results.cluster_ids, lang),
+        sites=None if sites is None else sites.to_crs("EPSG:4326"),
     )
 
 

@@ -101,6 +101,7 @@ def _communes_file(tmp_path: Path, crs: str = "EPSG:5897") -> Path:
     src = load_layer("communes")[["id", "name", "population_2019", "geometry"]]
     mine = src.rename(columns={"id": "ma_xa", "name": "ten_xa", "population_2019": "dan_so"})
     mine["dan_so"] = mine["dan_so"] * 2  # twice the people: the labour supply must follow
+    mine.loc[0, "ten_xa"] = "Xã Thử Nghiệm"  # a name only the planner's file has
     path = tmp_path / "xa.gpkg"
     mine.to_crs(crs).to_file(path, layer="xa")
     return path
@@ -128,6 +129,7 @@ def test_a_whole_layer_from_the_planners_file(tmp_path, cli) -> None:
     assert cli("run", path, "--out", tmp_path / "out", "--quiet")[0] == 0
     communes = pyogrio.read_dataframe(tmp_path / "out/mini/clusters.gpkg", layer="communes")
     assert communes["population_2019"].sum() == 2 * 254_702
+    assert "Xã Thử Nghiệm" in (tmp_path / "out/mini/map.html").read_text(encoding="utf-8")
 
 
 def test_a_layer_file_without_population_is_a_located_error(tmp_path, cli) -> None:

@@ -18,11 +18,13 @@ from shapely.geometry import mapping
 
 from . import fragments
 from .classes import Classes
-from .styles import cluster_style, commune_style, district_style, road_styles, water_style
+from .formatting import fmt_year
+from .styles import cluster_style, commune_style, district_style, road_styles, site_style, \
+    water_style
 from .view import Band, MapView
 
 __all__ = ["badges_fc", "bounds", "clusters_fc", "communes_fc", "district_fc", "roads_fc",
-           "water_fc"]
+           "sites_fc", "water_fc"]
 
 _LINES = {"LineString", "MultiLineString"}
 
@@ -166,6 +168,26 @@ def badges_fc(view: MapView) -> dict[str, Any]:
                                                                     round(north, 5)]},
                                  id=b.cluster, severity=b.severity, start=start,
                                  tooltip=str(tip)))
+    return _collection(features)
+
+
+def sites_fc(view: MapView) -> dict[str, Any]:
+    """Each candidate site twice: its shape (class "ccn-site") and a numbered mark with its
+    rank at its north-east corner (outside, so the small shape stays visible); both carry
+    the same tooltip and popup."""
+    lang, features = view.lang, []
+    for row, geom in _rows(view.sites, "sites"):
+        if geom is None:
+            continue
+        rank = fmt_year(row.get("rank"))
+        props = {"id": f"site-{rank}", "rank": rank,
+                 "tooltip": fragments.site_tooltip(row, lang),
+                 "popup": fragments.site_popup(row, lang)}
+        _, _, east, north = shapely.bounds(shapely.geometry.shape(geom))
+        features.append(_feature(geom, style=site_style(), **props))
+        features.append(_feature({"type": "Point", "coordinates": [round(east, 5),
+                                                                    round(north, 5)]},
+                                 label=True, **props))
     return _collection(features)
 
 

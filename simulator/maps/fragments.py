@@ -17,14 +17,15 @@ from . import charts
 from .classes import Classes
 from .formatting import MISSING, fmt_number, fmt_year, is_missing
 from .i18n import words
-from .styles import SCHEMATIC_DASH, STATUS_COLORS, UNKNOWN_COLOR, road_styles, status_color, \
-    water_style
+from .styles import SCHEMATIC_DASH, SITE_COLOR, SITE_DASH, SITE_OPACITY, STATUS_COLORS, \
+    UNKNOWN_COLOR, road_styles, status_color, water_style
 from .view import Badge, Band, MapView, Variable
 
 __all__ = [
     "band_text", "choice", "cluster_popup", "cluster_tooltip", "commune_tooltip",
     "comparison_heading", "escape_text", "join_unique", "legend", "page_head",
-    "provenance_line", "render", "slider", "text", "title_box", "with_year", "year_index",
+    "provenance_line", "render", "site_popup", "site_tooltip", "slider", "text", "title_box",
+    "with_year", "year_index",
 ]
 
 
@@ -153,6 +154,31 @@ def cluster_popup(row: Mapping[str, Any], view: MapView, badge: Badge | None = N
         schematic=row.get("accuracy") == "schematic", checks=checks, **parts)
 
 
+SITE_DISTANCES = ("interchange_m", "national_road_m", "residential_m")
+
+
+def _site_rank(row: Mapping[str, Any]) -> str:
+    return fmt_year(row.get("rank"))  # a whole number without separators
+
+
+def site_tooltip(row: Mapping[str, Any], lang: str = "en") -> str:
+    """``Candidate site 1`` and its area (escaped HTML)."""
+    heading = words(lang)["site"].format(rank=_site_rank(row))
+    area = fmt_number(row.get("area_ha"), 1, lang)
+    return str(Markup("<strong>{}</strong><br>{} ha").format(heading, area))
+
+
+def site_popup(row: Mapping[str, Any], lang: str = "en") -> str:
+    """Rank, suitability score, area, shape and the three distances of a candidate site."""
+    w, shape = words(lang), text(row.get("shape"))
+    return render(
+        "site_popup.html", t=w, heading=w["site"].format(rank=_site_rank(row)),
+        rank=_site_rank(row), score=fmt_number(row.get("score"), 3, lang),
+        area=fmt_number(row.get("area_ha"), 1, lang), shape=w.get(f"shape:{shape}", shape),
+        distances=[{"label": w[k], "value": fmt_number(row.get(k), 0, lang)}
+                   for k in SITE_DISTANCES])
+
+
 def title_box(view: MapView) -> str:
     return render(
         "titlebox.html", t=words(view.lang), title=view.title, year=view.year,
@@ -185,9 +211,12 @@ def legend(view: MapView, classes: Mapping[str, Classes], compact: bool = False)
     fill = _key(tl.fill, classes["fill"], view.year) if tl else None
     chosen = [_key(v, classes[v.key], None) for v in tl.choropleths] if tl else []
     note = w["units_note_timeline"] if tl else w["units_note"].format(year=view.year)
+    sites = ({"color": SITE_COLOR, "dash": SITE_DASH, "opacity": SITE_OPACITY}
+             if view.sites is not None else None)
     return render("legend.html", t=w, statuses=statuses, roads=roads, water=water, fill=fill,
                   choropleths=chosen, selected=tl.default_choropleth if tl else "",
-                  badges=bool(view.badges), dash=SCHEMATIC_DASH, note=note, compact=compact)
+                  badges=bool(view.badges), dash=SCHEMATIC_DASH, note=note, compact=compact,
+                  sites=sites)
 
 
 def slider(view: MapView, input_id: str) -> str:

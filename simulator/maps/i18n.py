@@ -27,6 +27,13 @@ _WORDS: dict[str, dict[str, str]] = {
         "slider": "Year shown", "play": "Play the years", "pause": "Pause",
         "shade_by": "Shade communes by", "shade_none": "Nothing (outlines only)",
         "fullscreen": "Full screen", "minimap": "Overview map",
+        # candidate sites (clustersim sites)
+        "sites": "Candidate sites ({n})", "site": "Candidate site {rank}",
+        "site_rank": "Rank", "site_score": "Suitability score (0–1)", "site_area": "Area",
+        "site_shape": "Shape", "interchange_m": "Distance to an expressway interchange",
+        "national_road_m": "Distance to a national road",
+        "residential_m": "Distance to housing",
+        "legend_sites": "candidate site for a new cluster (number = rank)",
         # legend
         "legend_status": "Cluster status", "cluster_occupancy": "Cluster occupancy",
         "cluster_delta_jobs": "Δ jobs in the cluster",
@@ -96,6 +103,12 @@ _WORDS: dict[str, dict[str, str]] = {
         "slider": "Năm hiển thị", "play": "Chạy qua các năm", "pause": "Tạm dừng",
         "shade_by": "Tô màu xã theo", "shade_none": "Không tô (chỉ ranh giới)",
         "fullscreen": "Toàn màn hình", "minimap": "Bản đồ tổng quan",
+        "sites": "Vị trí đề xuất ({n})", "site": "Vị trí đề xuất số {rank}",
+        "site_rank": "Thứ hạng", "site_score": "Điểm phù hợp (0–1)", "site_area": "Diện tích",
+        "site_shape": "Hình dạng", "interchange_m": "Khoảng cách đến nút giao cao tốc",
+        "national_road_m": "Khoảng cách đến quốc lộ",
+        "residential_m": "Khoảng cách đến khu dân cư",
+        "legend_sites": "vị trí đề xuất cho cụm mới (số = thứ hạng)",
         "legend_status": "Tình trạng cụm", "cluster_occupancy": "Tỷ lệ lấp đầy của cụm",
         "cluster_delta_jobs": "Δ việc làm tại cụm",
         "note_schematic": "Hình học gần đúng (sơ đồ): vị trí lấy theo tâm xã và suy đoán từ "
@@ -164,6 +177,12 @@ _KIND = {
     "en": {"craft_village": "Craft-village cluster", "general": "General cluster"},
     "vi": {"craft_village": "CCN làng nghề", "general": "CCN đa ngành"},
 }
+_SHAPES = {  # candidate-site shapes (simulator/sites.py)
+    "en": {"square": "Square", "2:1 east-west": "2:1 east–west",
+           "2:1 north-south": "2:1 north–south"},
+    "vi": {"square": "Hình vuông", "2:1 east-west": "Chữ nhật 2:1 đông–tây",
+           "2:1 north-south": "Chữ nhật 2:1 bắc–nam"},
+}
 _FEATURES = {  # road and water kinds
     "en": {"expressway": "Expressway", "national": "National road", "ring": "Ring road",
            "provincial": "Provincial road", "railway": "Railway", "road": "Other road",
@@ -221,10 +240,12 @@ def check_lang(lang: str) -> str:
 
 
 def words(lang: str) -> dict[str, str]:
-    """The page words of a language, plus `status:<s>`, `kind:<k>` and `feature:<kind>`."""
+    """The page words of a language, plus `status:<s>`, `kind:<k>`, `feature:<kind>` and
+    `shape:<candidate-site shape>`."""
     check_lang(lang)
     out = dict(_WORDS[lang])
-    for prefix, table in (("status", _STATUS), ("kind", _KIND), ("feature", _FEATURES)):
+    for prefix, table in (("status", _STATUS), ("kind", _KIND), ("feature", _FEATURES),
+                          ("shape", _SHAPES)):
         out.update({f"{prefix}:{k}": v for k, v in table[lang].items()})
     return out
 

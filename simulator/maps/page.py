@@ -163,6 +163,9 @@ class PageBuilder:
         if view.badges:
             specs.append(("badges", w["badges"].format(n=len(view.badges)),
                           features.badges_fc(view), True))
+        if view.sites is not None:
+            specs.append(("sites", w["sites"].format(n=len(view.sites)),
+                          features.sites_fc(view), True))
         return {k: GeoDataLayer(k, name, self.slots.put(json_for_script(fc)), control)
                 for k, name, fc, control in specs}
 

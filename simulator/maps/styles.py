@@ -4,6 +4,8 @@ Cluster status uses ColorBrewer "Paired" (4 classes), the only ColorBrewer quali
 rated colour-blind safe at four classes: green = built (dark: operating, light: under
 construction), blue = planned (dark: approved, light: proposed). The basemap stays grey and
 brown so it never competes with the statuses; water is a pale slate, not a fifth blue.
+Candidate sites (`clustersim sites`) are a dashed violet outline, ColorBrewer "Dark2" #7570b3:
+no status, fill scheme, road or badge uses it.
 """
 
 from __future__ import annotations
@@ -17,10 +19,14 @@ __all__ = [
     "KIND_LABELS",
     "SCHEMATIC_DASH",
     "SHADED_OPACITY",
+    "SITE_COLOR",
+    "SITE_DASH",
+    "SITE_OPACITY",
     "cluster_style",
     "commune_style",
     "district_style",
     "road_styles",
+    "site_style",
     "water_style",
     "road_label",
     "status_color",
@@ -42,6 +48,9 @@ STATUS_LABELS: dict[str, str] = {
 UNKNOWN_COLOR = "#bdbdbd"
 KIND_LABELS = {"craft_village": "Craft-village cluster", "general": "General cluster"}
 SCHEMATIC_DASH = "5 4"
+SITE_COLOR = "#7570b3"  # ColorBrewer Dark2
+SITE_DASH = "8 5"
+SITE_OPACITY = 0.3
 
 _ROADS: dict[str, tuple[str, dict[str, Any]]] = {
     "expressway": ("Expressway", {"color": "#7f2704", "weight": 4.5}),
@@ -83,6 +92,13 @@ def cluster_style(status: str, schematic: bool, fill: str | None = None,
     if schematic:
         style.update(dashArray=SCHEMATIC_DASH, weight=2)
     return style
+
+
+def site_style() -> dict[str, Any]:
+    """A candidate site: a thick dashed outline over a faint fill, so what lies below shows."""
+    return {"className": "ccn-site", "color": SITE_COLOR, "weight": 3.5, "opacity": 1,
+            "dashArray": SITE_DASH, "fill": True, "fillColor": SITE_COLOR,
+            "fillOpacity": SITE_OPACITY}
 
 
 def district_style() -> dict[str, Any]:

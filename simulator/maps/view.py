@@ -91,6 +91,9 @@ class MapView:
     timeline: per-year data for the year slider (None: a still map of `year`).
     role: "scenario", or "difference" for a map of B − A (its clusters are not counted as
         scenario clusters by the page's ready flag).
+    sites: candidate sites for a new cluster (`simulator.sites.find_sites`): rank, score,
+        area_ha, shape, interchange_m, national_road_m, residential_m (polygons); drawn as
+        their own layer only when given.
     """
 
     scenario_id: str
@@ -109,6 +112,7 @@ class MapView:
     timeline: Timeline | None = None
     badges: tuple[Badge, ...] = ()
     role: str = "scenario"
+    sites: gpd.GeoDataFrame | None = None
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@
   /* One pane per layer kind keeps the stacking fixed when layers are toggled: clusters stay
    * above the (interactive) communes whatever the layer control does. */
   var PANES = { district: 401, communes: 402, water: 403, roads: 404, clusters: 450,
-                dclusters: 450 };
+                dclusters: 450, sites: 460 };
 
   function readData(id) {
     return JSON.parse(document.getElementById(id).textContent);
@@ -52,6 +52,18 @@
     });
   }
 
+  /* A candidate site's rank: a small numbered marker (the number is set as text), anchored
+   * by its lower-left corner at the site's north-east corner, as the badges. */
+  function siteRank(feature, latlng) {
+    var span = document.createElement("span");
+    span.textContent = String(feature.properties.rank);
+    return L.marker(latlng, {
+      keyboard: false,
+      icon: L.divIcon({ className: "ccn-site-rank", html: span, iconSize: [20, 20],
+                        iconAnchor: [2, 18] })
+    });
+  }
+
   function geoLayer(dataId, kind) {
     var pane = kind === "badges" ? "markerPane" : "ccn-" + kind;
     var layer = L.geoJSON(readData(dataId), {
@@ -59,6 +71,7 @@
       style: function (feature) { return feature.properties.style; },
       pointToLayer: function (feature, latlng) {  /* a point is a small circle, never a marker */
         if (kind === "badges") { return badge(feature, latlng); }
+        if (kind === "sites") { return siteRank(feature, latlng); }
         return L.circleMarker(latlng, L.extend({ radius: 7, pane: pane }, feature.properties.style));
       },
       onEachFeature: onEachFeature
