@@ -229,7 +229,9 @@ def comparison_view(runs: list[Run], table: pd.DataFrame, *, lang: str = "vi",
     """Maps of every scenario, maps of each B − A, district jobs bands, labelled table."""
     from simulator.maps.i18n import metric_label, unit_label
     from simulator.maps.view import ComparisonView, Indicator
-    views = tuple(map_view(r, lang=lang) for r in runs)
+    from simulator.rules import check_all
+
+    views = tuple(map_view(r, lang=lang, findings=check_all(r)) for r in runs)
     years = common_years(runs)
     fans = {}
     for r, v in zip(runs, views, strict=True):

@@ -74,6 +74,8 @@ def test_comparison_renders_offline(outputs, map_page) -> None:
     errors = open_offline(map_page, outputs / "maps/baseline-vs-expansion.html")
     assert map_page.evaluate("L.version") == "1.9.3"
     assert map_page.locator("path.ccn-cluster").count() == 11 + 21
+    # rule badges on the scenario maps: Thắng Lợi (8.9 ha, general) fails the 10 ha minimum
+    assert map_page.locator(".ccn-badge-fail").count() >= 1
     screenshot(map_page, "e2e-comparison")
     assert_offline_clean(errors)
 
