@@ -74,23 +74,35 @@ def _problem(loaded: LoadedScenario, i: int, key: str, expected: str, found: str
     return Problem(file, line, path, expected, found)
 
 
-def _read_file(loaded: LoadedScenario, i: int, c: Cluster) -> tuple[Any, str]:
+def _read_gis(loaded: LoadedScenario, loc: tuple[Any, ...], ref: Any) -> gpd.GeoDataFrame:
+    """A GIS file named at `loc` in the scenario (`ref.file`, `ref.layer`, `ref.crs`), relative
+    to the scenario file that names it, with its CRS set; every problem located at `loc`."""
     import pyogrio
 
-    g = c.geometry
-    path = (loaded.sources.file_of(("clusters", i, "geometry", "file")).parent / g.file).resolve()  # type: ignore[operator]
+    def problem(key: str, expected: str, found: str) -> GeodataError:
+        file, line, path = loaded.sources.locate((*loc, key))
+        return GeodataError([Problem(file, line, path, expected, found)])
+
+    path = (loaded.sources.file_of((*loc, "file")).parent / ref.file).resolve()
     if not path.exists():
-        raise GeodataError([_problem(loaded, i, "file", "an existing GIS file", str(path))])
+        raise problem("file", "an existing GIS file", str(path))
     try:
-        df = pyogrio.read_dataframe(path, layer=g.layer)
+        df = pyogrio.read_dataframe(path, layer=ref.layer)
     except Exception as e:  # pyogrio raises several error types for unreadable files
-        raise GeodataError([_problem(loaded, i, "file", "a GIS file GDAL can read", f"{path.name}: {e}")])
-    if df.crs is None and g.crs is None:
-        raise GeodataError([_problem(loaded, i, "file", "a file with a CRS, or `crs:` in the "
-                                     "scenario (e.g. EPSG:5897 for VN-2000 / TM-3 105°00′)",
-                                     f"{path.name} has no CRS")])
-    if g.crs is not None:
-        df = df.set_crs(g.crs, allow_override=True)
+        raise problem("file", "a GIS file GDAL can read", f"{path.name}: {e}")
+    if df.crs is None and ref.crs is None:
+        raise problem("file", "a file with a CRS, or `crs:` in the scenario (e.g. EPSG:5897 "
+                      "for VN-2000 / TM-3 105°00′)", f"{path.name} has no CRS")
+    if ref.crs is not None:
+        df = df.set_crs(ref.crs, allow_override=True)
+    df.attrs["file_name"] = path.name
+    return df
+
+
+def _read_file(loaded: LoadedScenario, i: int, c: Cluster) -> tuple[Any, str]:
+    g = c.geometry
+    df = _read_gis(loaded, ("clusters", i, "geometry"), g)
+    path = Path(df.attrs["file_name"])
     if g.feature is not None:
         field = g.id_field or "id"
         if field not in df.columns:
@@ -238,23 +250,13 @@ _OVERRIDABLE = ("district", "communes", "roads", "water")
 def _read_layer_file(loaded: LoadedScenario, name: str, ref: Any) -> gpd.GeoDataFrame:
     """A planner's layer file in the bundled layer's schema (id, name, kind, population_2019,
     accuracy, source), in EPSG:4326; every problem located in the scenario."""
-    import pyogrio
 
     def problem(key: str, expected: str, found: str) -> GeodataError:
-        file, line, path = loaded.sources.locate(("geodata", name, key))
-        return GeodataError([Problem(file, line, path, expected, found)])
+        file, line, where = loaded.sources.locate(("geodata", name, key))
+        return GeodataError([Problem(file, line, where, expected, found)])
 
-    path = (loaded.sources.file_of(("geodata", name, "file")).parent / ref.file).resolve()
-    if not path.exists():
-        raise problem("file", "an existing GIS file", str(path))
-    try:
-        df = pyogrio.read_dataframe(path, layer=ref.layer)
-    except Exception as e:  # pyogrio raises several error types for unreadable files
-        raise problem("file", "a GIS file GDAL can read", f"{path.name}: {e}")
-    if df.crs is None and ref.crs is None:
-        raise problem("crs", "a file with a CRS, or `crs:` (e.g. EPSG:5897)", f"{path.name} has no CRS")
-    if ref.crs is not None:
-        df = df.set_crs(ref.crs, allow_override=True)
+    df = _read_gis(loaded, ("geodata", name), ref)
+    path = Path(df.attrs["file_name"])
     wanted = {"id": ref.id_field, "name": ref.name_field}
     if name == "communes":
         if ref.population_field is None:

@@ -252,7 +252,7 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "…"
 
 
-def _known_fields(model: Any, loc: tuple[Any, ...]) -> list[str]:
+def _known_fields(loc: tuple[Any, ...]) -> list[str]:
     """Field names valid at the parent of `loc`, for a 'did you mean' hint."""
     from simulator.scenario import schema
 
@@ -280,7 +280,7 @@ def _validation_problems(exc: Any, sources: SourceMap) -> list[Problem]:
         file, line, path = sources.locate(loc)
         expected, found = _expected_found(err)
         if err["type"] == "extra_forbidden":
-            known = _known_fields(None, loc)
+            known = _known_fields(loc)
             close = difflib.get_close_matches(str(loc[-1]), known, n=1)
             expected = f"one of {', '.join(known)}" if known else expected
             if close:
