@@ -116,24 +116,29 @@ def cmd_run(args: argparse.Namespace) -> int:
         sens = None
         if args.sensitivity:
             metric, _, year = args.sensitivity.partition(":")
-            sens = _located_sensitivity(run, metric, year, args.lang)
+            sens = _sensitivity(run, metric, int(year) if year.isdigit() else None,
+                                where=str(args.files[0]) if len(args.files) == 1 else "clustersim run",
+                                flag="--sensitivity", lang=args.lang)
         folder = write_outputs(run, Path(args.out), overwrite=args.overwrite, maps_dir=args.maps,
                                lang=args.lang, sensitivity=sens)
         _say(args, f"{run.loaded.scenario.id}: {run.draws} draws → {folder}/")
     return 0
 
 
-def _located_sensitivity(run, metric: str, year: str, lang: str):  # type: ignore[no-untyped-def]
-    """Morris screening for the report; a bad metric or year is an input error (exit 2)."""
+def _sensitivity(run, metric: str, year: int | None, *, where: str, flag: str = "",
+                 **options):  # type: ignore[no-untyped-def]
+    """`outputs.sensitivity_for_report`, with a bad metric, year or sample size turned into one
+    located input problem (exit 2): the analysis says `what: expected …; found …`."""
     from simulator.errors import InputError, Problem
     from simulator.outputs import sensitivity_for_report
 
     try:
-        return sensitivity_for_report(run, metric, int(year) if year else None, lang=lang)
+        return sensitivity_for_report(run, metric, year, **options)
     except ValueError as e:
         what, _, rest = str(e).partition(": expected ")
         expected, _, found = rest.partition("; found ")
-        raise InputError([Problem("--sensitivity", None, what, expected or "METRIC[:YEAR]",
+        option = flag or ("-n" if what == "n" else f"--{what}")
+        raise InputError([Problem(where, None, option, expected or "METRIC[:YEAR]",
                                   found or str(e))]) from None
 
 
@@ -250,38 +255,20 @@ def cmd_geodata(args: argparse.Namespace) -> int:
 
 
 def _sensitivity_one(args: argparse.Namespace, path: str) -> Path:
-    from simulator.errors import InputError, Problem
-    from simulator.geodata import (
-        access_features, geo_arrays, resolve_cluster_geometries, scenario_layers,
-    )
-    from simulator.inputs import build_inputs
     from simulator.outputs import atomic_folder
-    from simulator.scenario.load import load_scenario
-    from simulator.sensitivity import (
-        plain_summary, sensitivity, tornado_svg, write_sensitivity_csv,
-    )
+    from simulator.run import run_file
+    from simulator.sensitivity import write_sensitivity_csv
 
-    loaded = load_scenario(path)
-    geometries = resolve_cluster_geometries(loaded)
-    s = loaded.scenario
-    layers = scenario_layers(loaded)
-    geo = geo_arrays(geometries.frame, layers["communes"], access_features(layers))
-    inputs = build_inputs(s, geo, seed=args.seed)
+    run = run_file(path, draws=1, seed=args.seed)
+    s = run.loaded.scenario
     year = s.horizon_year if args.year is None else args.year
-    try:
-        df = sensitivity(inputs, metric=args.metric, year=year, method=args.method, n=args.n,
-                         seed=inputs.seed, names={c.id: c.name for c in s.clusters})
-    except ValueError as e:  # "metric: expected …; found …" → one located problem, exit 2
-        what, _, rest = str(e).partition(": expected ")
-        expected, _, found = rest.partition("; found ")
-        flag = "-n" if what == "n" else f"--{what}"
-        raise InputError([Problem(path, None, flag, expected, found)]) from None
+    sens = _sensitivity(run, args.metric, year, where=path, method=args.method, n=args.n,
+                        lang=args.lang)
     out = Path(args.out) / f"{s.id}-sensitivity-{args.metric}-{year}"
     with atomic_folder(out, overwrite=args.overwrite) as tmp:
-        write_sensitivity_csv(df, tmp / "sensitivity.csv")
-        svg = tornado_svg(df, title=f"{s.title}: {args.metric} {year}", lang=args.lang)
-        (tmp / "tornado.svg").write_text(svg, encoding="utf-8")
-    _say(args, plain_summary(df, args.metric, year))
+        write_sensitivity_csv(sens.ranking, tmp / "sensitivity.csv")
+        (tmp / "tornado.svg").write_text(sens.svg, encoding="utf-8")
+    _say(args, sens.sentence)
     return out
 
 

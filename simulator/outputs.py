@@ -175,16 +175,18 @@ def _commune_table(run: Run, clusters: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def sensitivity_for_report(run: Run, metric: str, year: int | None, *, method: str = "morris",
-                           lang: str = "vi") -> Any:
-    """A sensitivity ranking of `metric` in `year` (default: the horizon) for the report."""
+                           n: int | None = None, lang: str = "vi") -> Any:
+    """A sensitivity ranking of `metric` in `year` (default: the horizon) with its tornado
+    chart and sentence (a `report.Sensitivity`)."""
     from simulator.report import Sensitivity
     from simulator.sensitivity import plain_summary, sensitivity, tornado_svg
 
     s = run.loaded.scenario
     year = s.horizon_year if year is None else year
-    df = sensitivity(run.inputs, metric=metric, year=year, method=method, seed=run.seed,
+    df = sensitivity(run.inputs, metric=metric, year=year, method=method, n=n, seed=run.seed,
                      names={c.id: c.name for c in s.clusters})
-    return Sensitivity(ranking=df, svg=tornado_svg(df, title=f"{metric} {year}", lang=lang),
+    title = f"{s.title}: {metric} {year}"
+    return Sensitivity(ranking=df, svg=tornado_svg(df, title=title, lang=lang),
                        sentence=plain_summary(df, metric, year))
 
 
