@@ -110,3 +110,9 @@ def test_duplicate_cluster_id_from_child_is_an_error(write) -> None:
     child = write("child.yaml", "extends: parent.yaml\nid: c\ntitle: C\nclusters:\n  - {id: alpha}\n")
     (msg,) = problems(child)
     assert msg.startswith(f"{child}:5: clusters[0].id: expected a new cluster id (use modify_clusters")
+
+
+def test_empty_cluster_list(write) -> None:
+    path = write("e.yaml", "id: e\ntitle: E\nbase_year: 2023\nhorizon_year: 2030\nseed: 1\n"
+                           "draws: 1\nclusters: []\n")
+    assert problems(path) == [f"{path}:7: clusters: expected at least 1 item, found []"]

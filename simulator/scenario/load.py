@@ -239,6 +239,9 @@ def _expected_found(err: dict[str, Any]) -> tuple[str, str]:
         text = msg.removeprefix("Value error, ")
         exp, _, fnd = text.partition("; found ")
         return exp, fnd or shown
+    if kind == "too_short":
+        n = err.get("ctx", {}).get("min_length", 1)
+        return f"at least {n} item{'s' if n != 1 else ''}", shown
     if kind == "union_tag_invalid" or kind == "union_tag_not_found":
         return "a number or {dist: fixed|uniform|triangular|pert|normal|lognormal, …}", shown
     text = msg.removeprefix("Input should be ").removeprefix("Value error, ")
