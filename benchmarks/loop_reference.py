@@ -64,23 +64,25 @@ def _timeline(inp: Any, ph: dict[str, list[float]], cl: dict[str, list[float]],
 
 
 def _allocate(demand: float, score: list[float], room: list[float]) -> tuple[list[float], float]:
-    """Water filling: share demand by score × room, never more than the room."""
-    room = list(room)
-    take = [0.0] * len(room)
-    rest = demand
-    for _ in range(len(room)):
-        weight = [s * r for s, r in zip(score, room, strict=True)]
-        total = sum(weight)
-        if not (rest > 1e-12 and total > 0):
-            break
-        given = 0.0
-        for c, w in enumerate(weight):
-            give = min(rest * w / total, room[c])
-            take[c] += give
-            room[c] -= give
-            given += give
-        rest -= given
-    return take, max(rest, 0.0)
+    """Water filling: take_c = room_c · min(1, θ · score_c) with Σ take = demand, found by
+    walking the clusters from the highest score down (those before the level are full)."""
+    order = sorted(range(len(room)), key=lambda c: -score[c])
+    full, rest_weight = 0.0, sum(score[c] * room[c] for c in order)
+    level = None
+    for c in order:
+        if rest_weight > 0:
+            theta = (demand - full) / rest_weight
+            if theta * score[c] < 1.0:
+                level = theta
+                break
+        full += room[c]
+        rest_weight -= score[c] * room[c]
+    if level is None:  # every cluster with room is full
+        live = [score[c] for c in order if room[c] > 0]
+        level = 2.0 / min(live) if live else 0.0
+    level = max(level, 0.0) if demand > 0 else 0.0
+    take = [r * min(level * s, 1.0) for s, r in zip(score, room, strict=True)]
+    return take, max(demand - sum(room), 0.0)
 
 
 def _leased(inp: Any, now: dict[str, list[list[float]]], before: dict[str, list[list[float]]],
@@ -195,7 +197,7 @@ def _labour(inp: Any, jobs: list[list[float]], di: dict[str, float]) -> dict[str
                  for i in range(n_i)]
     in_district = [sum(incoming[c][y] for c in range(n_c)) for y in range(n_y)]
     return {"commune:labour_available": workers, "commune:workers_supplied": supplied,
-            "commune:jobs_reachable": reachable, "cluster:in_commuters": incoming,
+            "commune:jobs_reachable": reachable, "in_commuters": incoming,
             "district:workers_in_commuting": in_district,
             "district:worker_housing_demand": [x * di["housing_share"] for x in in_district]}
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["per_cluster", "by_sector", "labour_supply", "gravity"]
+__all__ = ["per_cluster", "by_sector", "labour_supply", "deterrence", "balanced_jobs",
+           "in_commuters", "gravity"]
 
 _IPF_ITERATIONS = 25  # the marginals agree to ~1e-12 after 20 on the bundled scenarios
 
@@ -32,40 +33,71 @@ def labour_supply(population: np.ndarray, years_since_census: np.ndarray, *, gro
     return (grown * rate[:, None])[:, None, :] * population[None, :, None]
 
 
-def gravity(workers: np.ndarray, jobs: np.ndarray, road_km: np.ndarray, *, decay: np.ndarray,
-            outside_km: np.ndarray) -> dict[str, np.ndarray]:
-    """Doubly-constrained gravity: T_ic = A_i O_i B_c D_c exp(−β d_ic), with
+def deterrence(road_km: np.ndarray, decay: np.ndarray, outside_km: np.ndarray) -> np.ndarray:
+    """f_ci = exp(−β d_ci) from each commune, and exp(−β d_out) from the outside origin as the
+    last column. road_km (D,C,I), decay and outside_km (D,) → (D,C,I+1)."""
+    d, c, i = road_km.shape
+    f = np.empty((d, c, i + 1))
+    np.exp(-decay[:, None, None] * road_km, out=f[:, :, :i])
+    f[:, :, i] = np.exp(-decay * outside_km)[:, None]
+    return f
+
+
+def balanced_jobs(f: np.ndarray, origin_weights: np.ndarray, jobs: np.ndarray) -> np.ndarray:
+    """B_c J_c with the cluster's balancing factor B_c = 1 / Σ_i f_ci A_i O_i, from the balanced
+    origin weights A_i O_i (D,I+1,Y) of `gravity`. f (D,C,I+1), jobs (D,C,Y) → (D,C,Y).
+
+    The sum runs origin by origin, elementwise over clusters, so a block of clusters gets
+    exactly the numbers of the whole district (the model recomputes blocks; docs/model.md)."""
+    total = f[:, :, :1] * origin_weights[:, None, 0, :]
+    for i in range(1, f.shape[2]):
+        total += f[:, :, i, None] * origin_weights[:, None, i, :]
+    return np.reciprocal(np.maximum(total, 1e-300, out=total), out=total) * jobs
+
+
+def in_commuters(f: np.ndarray, origin_weights: np.ndarray, jobs: np.ndarray) -> np.ndarray:
+    """Workers from outside the district in each cluster, T_out,c = A_out O_out · B_c J_c · f_out,c.
+    Shapes as `balanced_jobs`."""
+    return _from_outside(f, origin_weights, balanced_jobs(f, origin_weights, jobs))
+
+
+def _from_outside(f: np.ndarray, origin_weights: np.ndarray, to_clusters: np.ndarray) -> np.ndarray:
+    return to_clusters * origin_weights[:, None, -1, :] * f[:, :, -1:]
+
+
+def gravity(workers: np.ndarray, jobs: np.ndarray, f: np.ndarray) -> dict[str, np.ndarray]:
+    """Doubly-constrained gravity: T_ic = A_i O_i B_c D_c f_ci, f_ci = exp(−β d_ic), with
     Σ_c T_ic = O_i and Σ_i T_ic = D_c, balanced by iterative proportional fitting.
 
     Origins are the communes' workers W_i plus an *outside* origin holding the jobs the district
     cannot fill, O_out = max(0, ΣJ − ΣW), at `outside_km`. Destinations are the clusters' jobs
     J_c plus a *not in a cluster* destination taking the workers left over,
     max(0, ΣW − ΣJ), equally easy to reach from every commune. Shapes: workers (D,I,Y),
-    jobs (D,C,Y), road_km (D,C,I), decay and outside_km (D,). Returns workers_supplied (D,I,Y)
-    and in_commuters (D,C,Y) — together they fill every job exactly.
+    jobs (D,C,Y), f (D,C,I+1) from `deterrence`. Returns workers_supplied (D,I,Y), the balanced
+    origin weights A_i O_i (D,I+1,Y) and in_commuters (D,C,Y) — workers supplied and
+    in-commuters together fill every job.
     """
     total_w, total_j = workers.sum(1), jobs.sum(1)
     origins = np.concatenate([workers, np.maximum(total_j - total_w, 0)[:, None]], axis=1)
     dests = np.concatenate([jobs, np.maximum(total_w - total_j, 0)[:, None]], axis=1)
-    d, c, i = road_km.shape
-    f = np.zeros((d, i + 1, c + 1))
-    f[:, :i, :c] = np.exp(-decay[:, None, None] * np.swapaxes(road_km, 1, 2))
-    f[:, i, :c] = np.exp(-decay * outside_km)[:, None]
-    f[:, :i, c] = 1.0  # staying out of cluster work; the outside pool never does
-    ft = np.ascontiguousarray(np.swapaxes(f, 1, 2))
+    d, c, i = f.shape[0], f.shape[1], f.shape[2] - 1
+    full = np.zeros((d, i + 1, c + 1))  # origins × destinations
+    full[:, :, :c] = np.swapaxes(f, 1, 2)
+    full[:, :i, c] = 1.0  # staying out of cluster work; the outside pool never does
+    ft = np.ascontiguousarray(np.swapaxes(full, 1, 2))
     # One small matrix product per draw: each draw's numbers do not depend on the chunk size.
     # 1 / max(x, 1e-300) keeps an empty row or column (x = 0, all its flows 0) finite.
     b, a = np.ones_like(dests), np.empty_like(origins)
     bd, ao = np.empty_like(dests), np.empty_like(origins)
-    for _ in range(_IPF_ITERATIONS):  # in place: no temporaries per iteration
+    for k in range(_IPF_ITERATIONS):  # in place: no temporaries per iteration
         np.multiply(b, dests, out=bd)
-        np.matmul(f, bd, out=a)
+        np.matmul(full, bd, out=a)
         np.reciprocal(np.maximum(a, 1e-300, out=a), out=a)
         np.multiply(a, origins, out=ao)
-        np.matmul(ft, ao, out=b)
-        np.reciprocal(np.maximum(b, 1e-300, out=b), out=b)
-    flows_from = a * origins  # A_i O_i  (D,I+1,Y)
-    to_clusters = b[:, :c] * dests[:, :c]  # B_c D_c  (D,C,Y)
-    supplied = flows_from[:, :i] * (np.ascontiguousarray(f[:, :i, :c]) @ to_clusters)
-    incoming = to_clusters * flows_from[:, i:] * f[:, i, :c, None]
-    return {"workers_supplied": supplied, "in_commuters": incoming}
+        if k < _IPF_ITERATIONS - 1:
+            np.matmul(ft, ao, out=b)
+            np.reciprocal(np.maximum(b, 1e-300, out=b), out=b)
+    to_clusters = balanced_jobs(f, ao, jobs)  # B_c J_c (D,C,Y)
+    supplied = ao[:, :i] * (np.ascontiguousarray(full[:, :i, :c]) @ to_clusters)
+    return {"workers_supplied": supplied, "origin_weights": ao,
+            "in_commuters": _from_outside(f, ao, to_clusters)}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -59,6 +59,27 @@ class Inputs:
     def phase_starts(self) -> np.ndarray:
         """Index of each cluster's first phase (for np.add.reduceat over phases)."""
         return np.flatnonzero(np.r_[True, np.diff(self.phase_cluster) != 0])
+
+    def phase_range(self, clusters: slice) -> slice:
+        """The phases of a block of clusters (phases are grouped by cluster, in order)."""
+        lo, hi, _ = clusters.indices(len(self.cluster_ids))
+        first, last = np.searchsorted(self.phase_cluster, (lo, hi))
+        return slice(int(first), int(last))
+
+    def block(self, clusters: slice) -> Inputs:
+        """The same inputs restricted to a block of clusters (their phases, parameters and
+        geometry); communes, years and district parameters are unchanged."""
+        ph, g = self.phase_range(clusters), self.geo
+        return replace(
+            self, cluster_ids=self.cluster_ids[clusters],
+            phase_cluster=self.phase_cluster[ph] - (clusters.start or 0),
+            phase_approval=self.phase_approval[ph], phase_size_factor=self.phase_size_factor[ph],
+            phase_specs={f: v[ph] for f, v in self.phase_specs.items()},
+            cluster_specs={f: v[clusters] for f, v in self.cluster_specs.items()},
+            sector_mix=self.sector_mix[clusters], land_use=self.land_use[clusters],
+            craft=self.craft[clusters],
+            geo=replace(g, access_km=g.access_km[clusters], distance_km=g.distance_km[clusters],
+                        cluster_commune=g.cluster_commune[clusters]))
 
 
 def _cluster_spec(s: Scenario, c: Cluster, name: str) -> ParamSpec:

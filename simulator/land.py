@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ramp", "logistic_ramp", "simulate_land", "attractiveness", "allocate",
+__all__ = ["ramp", "logistic_ramp", "simulate_land", "attractiveness", "fill", "water_level", "allocate",
            "competitive_takeup"]
 
 _INSTANT = 1e-6  # years: a shorter step (about 30 s) is done at once
@@ -75,54 +75,89 @@ def logistic_ramp(years: np.ndarray, start: np.ndarray, duration: np.ndarray) ->
     return np.where(tau > 0, np.clip(share, 0.0, 1.0), 0.0)
 
 
-def attractiveness(access_km: np.ndarray, access_scale_km: np.ndarray,
-                   lease_price: np.ndarray, rent_elasticity: np.ndarray) -> np.ndarray:
+def attractiveness(access_km: np.ndarray, access_scale_km: np.ndarray, lease_price: np.ndarray,
+                   mean_price: np.ndarray, rent_elasticity: np.ndarray) -> np.ndarray:
     """a_c = exp(−d_c / λ) · (p_c / p̄)^(−ε): nearer an interchange or Ring Road 4 and cheaper
-    than the district average (p̄, the mean over clusters) is more attractive. Dims (draw, cluster)."""
-    relative = lease_price / lease_price.mean(axis=1, keepdims=True)
+    than the district average p̄ (`mean_price`, (draw,), the mean over every cluster of the
+    scenario) is more attractive. Dims (draw, cluster)."""
+    relative = lease_price / mean_price[:, None]
     return np.exp(-access_km[None, :] / access_scale_km[:, None]) * relative ** -rent_elasticity[:, None]
 
 
+def fill(room: np.ndarray, level: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """take_c = V_c · min(1, θ · a_c): a cluster's share of a pool's demand at water level θ
+    (`level`, (draw,)), never more than its vacant room V_c. Elementwise over clusters, so a
+    block of clusters gets exactly the numbers the whole district gets."""
+    return room * np.minimum(level[:, None] * score, 1.0)
+
+
+def water_level(demand: np.ndarray, score: np.ndarray, room: np.ndarray,
+                order: np.ndarray | None = None) -> np.ndarray:
+    """θ (draw,) with Σ_c V_c · min(1, θ a_c) = D: demand shared in proportion to score ×
+    vacant room, a full cluster's excess re-shared among the others (water filling). When the
+    demand exceeds all the room, θ = 2 / min a over clusters with room (everyone full, with a
+    margin against rounding).
+
+    With clusters sorted by falling score, the first k are full at level θ_k =
+    (D − Σ_{j<k} V_j) / Σ_{j≥k} a_j V_j, and the answer is the first k with θ_k · a_k < 1.
+    `order` is argsort(−score, axis=1), which can be computed once for every year."""
+    if order is None:
+        order = np.argsort(-score, axis=1, kind="stable")
+    a = np.take_along_axis(score, order, axis=1)
+    v = np.take_along_axis(room, order, axis=1)
+    w = a * v
+    full_room = np.cumsum(v, axis=1) - v  # Σ_{j<k} V_j
+    rest_weight = w[:, ::-1].cumsum(axis=1)[:, ::-1]  # Σ_{j≥k} a_j V_j
+    live = rest_weight > 0
+    theta = np.divide(demand[:, None] - full_room, rest_weight, out=np.zeros_like(w), where=live)
+    ok = live & (theta * a < 1.0)
+    first = ok.argmax(axis=1)
+    rows = np.arange(len(demand))
+    some_room = (v > 0).any(axis=1)
+    smallest = np.where(v > 0, a, np.inf).min(axis=1)
+    everyone_full = np.divide(2.0, smallest, out=np.zeros_like(smallest), where=some_room)
+    level = np.where(ok.any(axis=1), theta[rows, first], everyone_full)
+    return np.where(demand > 0, np.maximum(level, 0.0), 0.0)
+
+
 def allocate(demand: np.ndarray, score: np.ndarray, room: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Share `demand` (draw,) among clusters in proportion to score × vacant room, never more
-    than a cluster's room; demand a full cluster cannot take is re-shared among the others
-    (water filling, at most one pass per cluster). Returns (take (draw, cluster), unmet (draw,))."""
-    room = room.copy()
-    take = np.zeros_like(room)
-    rest = demand.astype(float).copy()
-    for _ in range(room.shape[1]):
-        weight = score * room
-        total = weight.sum(axis=1)
-        live = (rest > 1e-12) & (total > 0)
-        if not live.any():
-            break
-        share = np.divide(rest[:, None] * weight, total[:, None], out=np.zeros_like(weight),
-                          where=live[:, None])
-        give = np.minimum(share, room)
-        take += give
-        room -= give
-        rest -= give.sum(axis=1)
-    return take, np.maximum(rest, 0.0)
+    """Share `demand` (draw,) among clusters by water filling (`water_level`). Returns
+    (take (draw, cluster), unmet (draw,)): unmet = max(0, D − Σ V), the demand no room takes."""
+    take = fill(room, water_level(demand, score, room), score)
+    return take, np.maximum(demand - room.sum(axis=1), 0.0)
 
 
 def competitive_takeup(capacity: np.ndarray, leased_before: np.ndarray, score: np.ndarray,
-                       pools: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+                       pools: list[tuple[np.ndarray, np.ndarray]],
+                       levels: np.ndarray | None = None,
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Year by year, each demand pool (mask of clusters (cluster,), demand (draw, year)) is
-    allocated among its clusters' vacant land V = capacity − leased:
+    allocated among its clusters' vacant land V = capacity − leased by water filling:
 
-        leased[t] = leased[t−1] + allocate(demand[t], score, V[t])
+        leased[t] = leased[t−1] + V[t] · min(1, θ[t] · a)
 
     `capacity` (draw, cluster, year) is the leasable area times the maximum occupancy;
     `leased_before` (draw, cluster) is the leased area at the end of the year before the base
-    year. Returns leased (draw, cluster, year) and unmet demand (draw, year)."""
+    year. The water levels θ (draw, year, pool) couple the clusters; given `levels` (from a
+    run over every cluster) the recurrence runs for any block of clusters on its own, exactly.
+    Returns leased (draw, cluster, year), unmet demand (draw, year) and the levels."""
     leased = np.empty_like(capacity)
-    unmet = np.zeros((capacity.shape[0], capacity.shape[2]))
+    n, _, years = capacity.shape
+    unmet = np.zeros((n, years))
+    solve = levels is None
+    if solve:
+        levels = np.zeros((n, years, len(pools)))
+        orders = [np.argsort(-(score * mask), axis=1, kind="stable") for mask, _ in pools]
     current = leased_before.copy()
-    for t in range(capacity.shape[2]):
+    for t in range(years):
         vacant = np.maximum(capacity[:, :, t] - current, 0.0)
-        for mask, demand in pools:
-            take, rest = allocate(demand[:, t], score * mask, vacant * mask)
-            current = current + take
-            unmet[:, t] += rest
+        take = np.zeros_like(current)
+        for k, (mask, demand) in enumerate(pools):
+            room = vacant * mask
+            if solve:
+                levels[:, t, k] = water_level(demand[:, t], score * mask, room, orders[k])
+                unmet[:, t] += np.maximum(demand[:, t] - room.sum(axis=1), 0.0)
+            take += fill(room, levels[:, t, k], score)
+        current = current + take
         leased[:, :, t] = current
-    return leased, unmet
+    return leased, unmet, levels

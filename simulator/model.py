@@ -6,35 +6,68 @@ labour catchment (employment.py) → money (finance.py).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Callable
 
 import numpy as np
 
 from simulator import employment, finance, land
 from simulator.inputs import LAND_USES, PHASE_FIELDS, Inputs
-from simulator.results import Results
-from simulator.uncertainty import draw_keys, draw_matrix
+from simulator.results import METRICS, RATIOS, ClusterDraws, HeldDraws, Results, pct
+from simulator.uncertainty import draw_keys
 
-__all__ = ["simulate", "simulate_draws", "draw_parameters", "chunk_slices"]
+__all__ = ["simulate", "simulate_draws", "cluster_block", "draw_parameters", "ParameterDraws",
+           "RecomputedDraws", "chunk_slices", "held_bytes", "HOLD_BYTES"]
 
 _CHUNK_CELLS = 20_000_000  # float64 cells in flight per chunk (~160 MB): bounds working memory
+HOLD_BYTES = 1 << 30  # per-cluster draws held in memory up to this; above it they are recomputed
 _INDUSTRIAL = LAND_USES.index("industrial")
+_GROUPS = ("phase", "cluster", "district", "sector")
+
+
+class ParameterDraws:
+    """Every draw of every uncertain parameter, held once per identity key (a value shared by
+    many clusters is held once), and the `p` dict of any block of draws and clusters:
+    phase (D,P), cluster (D,C), district (D,), sector (D,S). `approval_delay` (draw, phase)
+    postpones approvals (years), as occupancy gates do under `gating: enforce`."""
+
+    def __init__(self, inputs: Inputs, approval_delay: np.ndarray | None = None) -> None:
+        self.inputs = inputs
+        specs = {k: v for k, v in inputs.all_specs().items() if not v.dist.is_fixed()}
+        drawn = draw_keys(specs, seed=inputs.seed, n=inputs.draws, sampling=inputs.sampling)
+        rows = {k: j for j, k in enumerate(drawn)}
+        self.values = np.array(list(drawn.values())) if drawn else np.zeros((0, inputs.draws))
+        groups = {"phase": inputs.phase_specs, "cluster": inputs.cluster_specs,
+                  "sector": inputs.sector_specs,
+                  "district": {k: (v,) for k, v in inputs.district_specs.items()}}
+        self.layout = {g: {f: (np.array([rows.get(s.key, -1) for s in specs_], dtype=np.intp),
+                               np.array([s.dist.central() for s in specs_]))
+                           for f, specs_ in fields.items()} for g, fields in groups.items()}
+        self.delay = approval_delay
+
+    def take(self, draws: slice = slice(None), clusters: slice | None = None,
+             ) -> dict[str, dict[str, np.ndarray]]:
+        cols = {"phase": self.inputs.phase_range(clusters), "cluster": clusters} if clusters else {}
+        out: dict[str, dict[str, np.ndarray]] = {}
+        for g, fields in self.layout.items():
+            out[g] = {}
+            for f, (idx, fixed) in fields.items():
+                sl = cols.get(g, slice(None))
+                idx, fixed = idx[sl], fixed[sl]
+                n = len(range(*draws.indices(self.values.shape[1])))
+                block = np.broadcast_to(fixed, (n, len(fixed))).copy()
+                drawn = idx >= 0
+                if drawn.any():
+                    block[:, drawn] = self.values[idx[drawn], draws].T
+                out[g][f] = block[:, 0] if g == "district" else block
+        if self.delay is not None:
+            out["phase"]["delay"] = self.delay[draws, cols.get("phase", slice(None))]
+        return out
 
 
 def draw_parameters(inputs: Inputs, n: int | None = None) -> dict[str, dict[str, np.ndarray]]:
     """Every parameter's draws: phase (D,P), cluster (D,C), district (D,), sector (D,S)."""
-    n = inputs.draws if n is None else n
-    values = draw_keys(inputs.all_specs(), seed=inputs.seed, n=n, sampling=inputs.sampling)
-
-    def matrix(specs: tuple) -> np.ndarray:  # type: ignore[type-arg]
-        return draw_matrix(specs, seed=inputs.seed, n=n, values=values)
-
-    return {
-        "phase": {f: matrix(inputs.phase_specs[f]) for f in PHASE_FIELDS},
-        "cluster": {k: matrix(v) for k, v in inputs.cluster_specs.items()},
-        "district": {k: values[v.key] for k, v in inputs.district_specs.items()},
-        "sector": {k: matrix(v) for k, v in inputs.sector_specs.items()},
-    }
+    return ParameterDraws(inputs if n is None else replace(inputs, draws=n)).take()
 
 
 def _timeline(inputs: Inputs, phase: dict[str, np.ndarray], cp: dict[str, np.ndarray],
@@ -52,120 +85,217 @@ def _timeline(inputs: Inputs, phase: dict[str, np.ndarray], cp: dict[str, np.nda
     return out
 
 
-def _leased(inputs: Inputs, now: dict[str, np.ndarray], before: dict[str, np.ndarray],
-            c: dict[str, np.ndarray], d: dict[str, np.ndarray]) -> tuple[np.ndarray, ...]:
-    """Leased area (D,C,Y), unmet demand (D,Y) and the leased area the year before the base
-    year (D,C), which follows the independent fill curve (history)."""
-    plots = (inputs.land_use[:, _INDUSTRIAL] * c["max_occupancy"])[..., None]  # (D,C,1)
+def _land(inputs: Inputs, p: dict[str, dict[str, np.ndarray]],
+          coupling: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """Timelines and leased area. Without `coupling` the take-up is solved over every cluster
+    (water levels and the mean lease price are returned); with it, any block of clusters
+    follows the same recurrence on its own. Keys: the timeline now and the year before the
+    base year (`before_*`), leased (D,C,Y), leased_before (D,C), and when solved unmet (D,Y),
+    levels (D,Y,pools), mean_price (D,)."""
+    cl, d = p["cluster"], p["district"]
+    c = {k: v[:, inputs.phase_cluster] for k, v in cl.items()}  # per phase
+    now = _timeline(inputs, p["phase"], c, inputs.years)
+    before = _timeline(inputs, p["phase"], c, inputs.years[:1] - 1.0)
+    plots = (inputs.land_use[:, _INDUSTRIAL] * cl["max_occupancy"])[..., None]  # (D,C,1)
     history = (plots * before["filled_ha"])[..., 0]
+    out = {**now, **{f"before_{k}": v[..., 0] for k, v in before.items()}, "leased_before": history,
+           "leasable_area_ha": inputs.land_use[:, _INDUSTRIAL][None, :, None] * now["open_ha"]}
     if inputs.takeup == "independent":
-        return plots * now["filled_ha"], np.zeros((plots.shape[0], len(inputs.years))), history
+        return {**out, "leased": plots * now["filled_ha"],
+                "unmet": np.zeros((plots.shape[0], len(inputs.years)))}
+    price = cl["lease_price_bn_vnd_per_ha"]
+    mean_price = price.mean(axis=1) if coupling is None else coupling["mean_price"]
+    score = land.attractiveness(inputs.geo.access_km, d["access_scale_km"], price, mean_price,
+                                d["rent_elasticity"])
     growth = (1.0 + d["demand_growth"][:, None]) ** (inputs.years - inputs.years[0])[None, :]
-    score = land.attractiveness(inputs.geo.access_km, d["access_scale_km"],
-                                c["lease_price_bn_vnd_per_ha"], d["rent_elasticity"])
     pools = [(~inputs.craft, d["demand_ha_per_year"][:, None] * growth),
              (inputs.craft, d["craft_demand_ha_per_year"][:, None] * growth)]
-    leased, unmet = land.competitive_takeup(plots * now["open_ha"], history, score, pools)
-    return leased, unmet, history
+    leased, unmet, levels = land.competitive_takeup(
+        plots * now["open_ha"], history, score, pools,
+        levels=None if coupling is None else coupling["levels"])
+    return {**out, "leased": leased, "unmet": unmet, "levels": levels, "mean_price": mean_price}
+
+
+def _deterrence(inputs: Inputs, d: dict[str, np.ndarray]) -> np.ndarray:
+    road_km = inputs.geo.distance_km[None] * d["detour_factor"][:, None, None]
+    return employment.deterrence(road_km, d["commute_decay_per_km"], d["outside_distance_km"])
+
+
+def _jobs(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], leased: np.ndarray) -> np.ndarray:
+    return employment.per_cluster(inputs.sector_mix, p["sector"]["jobs_per_leased_ha"])[..., None] * leased
+
+
+def _clusters(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], ld: dict[str, np.ndarray],
+              origin_weights: np.ndarray) -> dict[str, np.ndarray]:
+    """Every cluster metric (D,C,Y) from the land results and the labour catchment's balanced
+    origin weights. Elementwise over clusters: a block gives exactly the whole run's numbers."""
+    cl, d, s = p["cluster"], p["district"], p["sector"]
+    leased = ld["leased"]
+    per_ha = {f: employment.per_cluster(inputs.sector_mix, s[f]) for f in s}
+    jobs = _jobs(inputs, p, leased)
+    revenue = per_ha["revenue_bn_vnd_per_leased_ha"][..., None] * leased
+    out = {
+        "gross_area_ha": ld["gross_area_ha"], "leasable_area_ha": ld["leasable_area_ha"],
+        "leased_area_ha": leased, "occupancy_pct": pct(leased, ld["leasable_area_ha"]),
+        "farmland_converted_ha": ld["farmland_converted_ha"],
+        "rice_land_converted_ha": cl["rice_share"][..., None] * ld["farmland_converted_ha"],
+        "jobs": jobs, "firms": per_ha["firms_per_leased_ha"][..., None] * leased,
+        "in_commuters": employment.in_commuters(_deterrence(inputs, d), origin_weights, jobs),
+        "firm_revenue_bn_vnd": revenue,
+    }
+    sector_jobs = employment.by_sector(leased, inputs.sector_mix, s["jobs_per_leased_ha"])
+    out.update({f"jobs_{name}": sector_jobs[:, :, k] for k, name in enumerate(inputs.sectors)})
+    out.update(finance.simulate_money(
+        leased_ha=leased, newly_leased_ha=finance.yearly_change(leased, ld["leased_before"]),
+        built_ha=ld["built_ha"], newly_built_ha=finance.yearly_change(ld["built_ha"], ld["before_built_ha"]),
+        newly_cleared_farmland_ha=finance.yearly_change(ld["farmland_converted_ha"],
+                                                        ld["before_farmland_converted_ha"]),
+        firm_revenue=revenue, jobs=jobs, p={**cl, **d}))
+    out["npv_bn_vnd"] = finance.npv(out["net_cash_bn_vnd"], d["discount_rate"])
+    out["public_npv_bn_vnd"] = finance.npv(out["public_net_cash_bn_vnd"], d["discount_rate"])
+    return out
 
 
 def _labour(inputs: Inputs, jobs: np.ndarray, d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The labour catchment over every cluster: commune metrics and the origin weights."""
     g = inputs.geo
     workers = employment.labour_supply(
         g.commune_population, inputs.years_since_census, growth=d["population_growth"],
         working_age_share=d["working_age_share"], participation=d["participation"],
         cluster_share=d["cluster_labour_share"])
+    flows = employment.gravity(workers, jobs, _deterrence(inputs, d))
     road_km = g.distance_km[None] * d["detour_factor"][:, None, None]
-    flows = employment.gravity(workers, jobs, road_km, decay=d["commute_decay_per_km"],
-                               outside_km=d["outside_distance_km"])
-    incoming = flows["in_commuters"].sum(1)  # (D,Y)
     reach = road_km <= (1.0 / np.maximum(d["commute_decay_per_km"], 1e-9))[:, None, None]
     return {
         "commune:labour_available": workers,
         "commune:workers_supplied": flows["workers_supplied"],
+        "commune:labour_balance": workers - flows["workers_supplied"],
         "commune:jobs_reachable": np.einsum("dci,dcy->diy", reach.astype(float), jobs),
-        "cluster:in_commuters": flows["in_commuters"],
-        "district:workers_in_commuting": incoming,
-        "district:worker_housing_demand": incoming * d["housing_share"][:, None],
+        "coupling:origin_weights": flows["origin_weights"],
     }
 
 
-def simulate_draws(inputs: Inputs, p: dict[str, dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    """One chunk of draws → every metric. Keys: plain names are (D,C,Y) cluster metrics,
-    `district:` (D,Y), `commune:` (D,I,Y)."""
-    c = {k: v[:, inputs.phase_cluster] for k, v in p["cluster"].items()}  # per phase
-    now = _timeline(inputs, p["phase"], c, inputs.years)
-    before = _timeline(inputs, p["phase"], c, inputs.years[:1] - 1.0)
-    cl, d, s = p["cluster"], p["district"], p["sector"]
-    leased, unmet, leased_before = _leased(inputs, now, before, cl, d)
-    plots = inputs.land_use[:, _INDUSTRIAL][None, :, None]
-    per_ha = {f: employment.per_cluster(inputs.sector_mix, s[f]) for f in s}
-    jobs = per_ha["jobs_per_leased_ha"][..., None] * leased
-    revenue = per_ha["revenue_bn_vnd_per_leased_ha"][..., None] * leased
-    out = {
-        "gross_area_ha": now["gross_area_ha"], "leasable_area_ha": plots * now["open_ha"],
-        "leased_area_ha": leased, "farmland_converted_ha": now["farmland_converted_ha"],
-        "rice_land_converted_ha": cl["rice_share"][..., None] * now["farmland_converted_ha"],
-        "jobs": jobs, "firms": per_ha["firms_per_leased_ha"][..., None] * leased,
-        "firm_revenue_bn_vnd": revenue, "district:unmet_demand_ha": unmet,
-    }
-    sector_jobs = employment.by_sector(leased, inputs.sector_mix, s["jobs_per_leased_ha"])
-    out.update({f"jobs_{name}": sector_jobs[:, :, k] for k, name in enumerate(inputs.sectors)})
-    out.update(finance.simulate_money(
-        leased_ha=leased, newly_leased_ha=finance.yearly_change(leased, leased_before),
-        built_ha=now["built_ha"], newly_built_ha=finance.yearly_change(now["built_ha"], before["built_ha"][..., 0]),
-        newly_cleared_farmland_ha=finance.yearly_change(now["farmland_converted_ha"],
-                                                        before["farmland_converted_ha"][..., 0]),
-        firm_revenue=revenue, jobs=jobs, p={**cl, **d}))
-    out["npv_bn_vnd"] = finance.npv(out["net_cash_bn_vnd"], d["discount_rate"])
-    out["public_npv_bn_vnd"] = finance.npv(out["public_net_cash_bn_vnd"], d["discount_rate"])
-    out.update(_labour(inputs, jobs, d))
+def simulate_draws(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], *,
+                   keep_clusters: bool = True) -> dict[str, np.ndarray]:
+    """One chunk of draws over every cluster → every metric. Keys: plain names are (D,C,Y)
+    cluster metrics (left out unless `keep_clusters`), `district:` (D,Y) per-draw totals over
+    the clusters, ratios of totals and district-only metrics, `commune:` (D,I,Y), and
+    `coupling:` the per-draw numbers that let `cluster_block` recompute any block of clusters."""
+    ld = _land(inputs, p)
+    labour = _labour(inputs, _jobs(inputs, p, ld["leased"]), p["district"])
+    cm = _clusters(inputs, p, ld, labour["coupling:origin_weights"])
+    district = {k: v.sum(axis=1) for k, v in cm.items() if k not in RATIOS}
+    for name, (num, den) in RATIOS.items():
+        district[name] = pct(district[num], district[den])
+    district["unmet_demand_ha"] = ld["unmet"]
+    district["workers_in_commuting"] = district["in_commuters"]
+    district["worker_housing_demand"] = district["in_commuters"] * p["district"]["housing_share"][:, None]
+    out = {f"district:{k}": v for k, v in district.items()}
+    out.update(labour)
+    if inputs.takeup != "independent":
+        out["coupling:levels"] = ld["levels"]
+        out["coupling:mean_price"] = ld["mean_price"]
+    if keep_clusters:
+        out.update(cm)
     return out
+
+
+def cluster_block(inputs: Inputs, p: dict[str, dict[str, np.ndarray]],
+                  coupling: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Every cluster metric (D,C,Y) of a block of clusters (`inputs.block`, `p` taken for the
+    block) given the coupling numbers of a run over every cluster: bit for bit the numbers of
+    that run."""
+    ld = _land(inputs, p, coupling)
+    return _clusters(inputs, p, ld, coupling["origin_weights"])
 
 
 def _chunks(n: int, size: int) -> list[slice]:
     return [slice(i, min(i + size, n)) for i in range(0, n, size)]
 
 
-def _take(p: dict[str, dict[str, np.ndarray]], sl: slice) -> dict[str, dict[str, np.ndarray]]:
-    return {group: {k: v[sl] for k, v in values.items()} for group, values in p.items()}
+def _per_draw_cells(inputs: Inputs, clusters: int) -> int:
+    p, i, y = len(inputs.phase_cluster), len(inputs.geo.commune_ids), len(inputs.years)
+    return (64 * clusters + 12 * p + 8 * i) * y + 4 * (i + 1) * (clusters + 1)
 
 
 def chunk_slices(inputs: Inputs) -> list[slice]:
     """Draw chunks small enough to bound the working memory of one `simulate_draws` call."""
-    c, p, i, y = (len(inputs.cluster_ids), len(inputs.phase_cluster),
-                  len(inputs.geo.commune_ids), len(inputs.years))
-    per_draw = (64 * c + 12 * p + 8 * i) * y + 4 * (i + 1) * (c + 1)  # ~ float64 cells in flight
+    per_draw = _per_draw_cells(inputs, len(inputs.cluster_ids))  # ~ float64 cells in flight
     return _chunks(inputs.draws, max(1, _CHUNK_CELLS // per_draw))
+
+
+def cluster_metric_names(inputs: Inputs) -> tuple[str, ...]:
+    return (*METRICS, *(f"jobs_{s}" for s in inputs.sectors))
+
+
+def held_bytes(inputs: Inputs) -> int:
+    """Bytes to hold every cluster metric for every draw, cluster and year."""
+    n = len(cluster_metric_names(inputs))
+    return 8 * n * inputs.draws * len(inputs.cluster_ids) * len(inputs.years)
+
+
+class RecomputedDraws(ClusterDraws):
+    """Per-cluster draws too large to hold: each block of clusters is recomputed over every draw
+    from the parameter draws and the coupling numbers of the run (`cluster_block`), exactly.
+    Memory: one block, sized to `budget` bytes."""
+
+    def __init__(self, inputs: Inputs, params: ParameterDraws, coupling: dict[str, np.ndarray],
+                 budget: int, block_clusters: int | None = None) -> None:
+        per_cluster = 8 * inputs.draws * len(inputs.years) * (len(cluster_metric_names(inputs)) + 64)
+        size = block_clusters or max(1, budget // per_cluster)
+        n = len(inputs.cluster_ids)
+        super().__init__(cluster_metric_names(inputs), inputs.draws, n, len(inputs.years),
+                         _chunks(n, size))
+        self._inputs, self._params, self._coupling = inputs, params, coupling
+
+    def compute(self, block: slice) -> dict[str, np.ndarray]:
+        return cluster_block(self._inputs.block(block), self._params.take(clusters=block),
+                             self._coupling)
 
 
 def simulate(inputs: Inputs, *, client: Any = None,
              on_chunk: Callable[[int, int], None] | None = None,
-             approval_delay: np.ndarray | None = None) -> Results:
+             approval_delay: np.ndarray | None = None, hold_bytes: int | None = None,
+             block_clusters: int | None = None) -> Results:
     """Draw every parameter, run the stages chunk by chunk, and collect Results.
 
-    With a `dask.distributed.Client` the chunks run on its workers; every chunk gets the same
-    parameter draws as locally, so the results are identical. `approval_delay` (draw, phase)
-    postpones approvals (years), as occupancy gates do under `gating: enforce`."""
-    p = draw_parameters(inputs)
-    if approval_delay is not None:
-        p["phase"]["delay"] = approval_delay
+    Per-draw district totals, commune metrics and the coupling numbers are kept for every draw;
+    the per-cluster draws too while they fit in `hold_bytes` (default `HOLD_BYTES`), else they
+    are recomputed block by block when read (`RecomputedDraws`; `block_clusters` clusters a
+    block, by default as many as fit in the same budget), so memory stays bounded
+    whatever the size and the numbers are the same. With a `dask.distributed.Client` the chunks
+    run on its workers; every chunk gets the same parameter draws as locally, so the results are
+    identical. `approval_delay` (draw, phase) postpones approvals (years), as occupancy gates do
+    under `gating: enforce`."""
+    params = ParameterDraws(inputs, approval_delay)
+    budget = HOLD_BYTES if hold_bytes is None else hold_bytes
+    keep = held_bytes(inputs) <= budget
     slices = chunk_slices(inputs)
-    metrics: dict[str, np.ndarray] = {}
+    kept: dict[str, np.ndarray] = {}
 
     def store(sl: slice, part: dict[str, np.ndarray]) -> None:
         for name, values in part.items():  # chunks land in place: no second copy of everything
-            if name not in metrics:
-                metrics[name] = np.empty((inputs.draws, *values.shape[1:]))
-            metrics[name][sl] = values
+            if name not in kept:
+                kept[name] = np.empty((inputs.draws, *values.shape[1:]))
+            kept[name][sl] = values
 
     if client is not None:
-        futures = [client.submit(simulate_draws, inputs, _take(p, sl), pure=False) for sl in slices]
+        futures = [client.submit(simulate_draws, inputs, params.take(sl), keep_clusters=keep,
+                                 pure=False) for sl in slices]
         for sl, part in zip(slices, client.gather(futures)):
             store(sl, part)
     else:
         for k, sl in enumerate(slices):
-            store(sl, simulate_draws(inputs, _take(p, sl)))
+            store(sl, simulate_draws(inputs, params.take(sl), keep_clusters=keep))
             if on_chunk is not None:
                 on_chunk(k + 1, len(slices))
-    return Results.from_metrics(inputs, metrics, p["district"]["discount_rate"])
+    groups: dict[str, dict[str, np.ndarray]] = {"district": {}, "commune": {}, "coupling": {}}
+    for name, values in kept.items():
+        if ":" in name:
+            group, metric = name.split(":")
+            groups[group][metric] = values
+    if keep:
+        draws: ClusterDraws = HeldDraws({m: kept[m] for m in cluster_metric_names(inputs)})
+    else:
+        draws = RecomputedDraws(inputs, params, groups["coupling"], budget, block_clusters)
+    return Results.build(inputs, draws, groups["district"], groups["commune"])

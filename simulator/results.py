@@ -9,7 +9,7 @@ Three kinds of metric arrays:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 
@@ -19,7 +19,8 @@ from simulator.uncertainty import quantiles
 if TYPE_CHECKING:
     from simulator.inputs import Inputs
 
-__all__ = ["METRICS", "DISTRICT_METRICS", "COMMUNE_METRICS", "BETTER", "Results", "milestone_years"]
+__all__ = ["METRICS", "DISTRICT_METRICS", "COMMUNE_METRICS", "BETTER", "RATIOS", "ClusterDraws",
+           "HeldDraws", "Results", "milestone_years", "pct"]
 
 # name → unit. Every cluster metric is extensive (summed over clusters) except those in _RATIOS.
 METRICS: dict[str, str] = {
@@ -68,11 +69,80 @@ BETTER: dict[str, int] = {
 }
 
 # intensive metric → (numerator, denominator) summed over clusters before dividing, × 100
-_RATIOS = {"occupancy_pct": ("leased_area_ha", "leasable_area_ha")}
+RATIOS = {"occupancy_pct": ("leased_area_ha", "leasable_area_ha")}
 
 
-def _pct(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+def pct(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return np.divide(100.0 * num, den, out=np.zeros_like(num), where=den > 0)
+
+
+class ClusterDraws:
+    """The per-cluster metric arrays (draw, cluster, year), read block by block of clusters.
+
+    `HeldDraws` holds them in memory; `model.RecomputedDraws` recomputes each block when it is
+    read, for runs too large to hold. Everything that reads per-cluster draws goes through
+    `blocks`, `column` and `weighted_sum`, so both give the same numbers."""
+
+    def __init__(self, names: tuple[str, ...], draws: int, clusters: int, years: int,
+                 block_slices: list[slice]) -> None:
+        self.names, self.draws, self.clusters, self.years = names, draws, clusters, years
+        self.block_slices = block_slices
+        self._cached: tuple[slice, dict[str, np.ndarray]] | None = None
+
+    def compute(self, block: slice) -> dict[str, np.ndarray]:
+        raise NotImplementedError
+
+    def block(self, block: slice) -> dict[str, np.ndarray]:
+        if self._cached is None or self._cached[0] != block:
+            self._cached = (block, self.compute(block))
+        return self._cached[1]
+
+    def blocks(self) -> Iterator[tuple[slice, dict[str, np.ndarray]]]:
+        for sl in self.block_slices:
+            yield sl, self.block(sl)
+
+    def column(self, metric: str, ci: int) -> np.ndarray:
+        """One cluster's draws (draw, year)."""
+        sl = next(s for s in self.block_slices if s.start <= ci < s.stop)
+        return self.block(sl)[metric][:, ci - sl.start]
+
+    def weighted_sum(self, metric: str, weights: np.ndarray) -> np.ndarray:
+        """Σ_c w_ck · x_c per draw: (draw, K, year) for weights (cluster, K), added cluster by
+        cluster in order (the same numbers whatever the blocks)."""
+        out: np.ndarray | None = None
+        for sl, arrays in self.blocks():
+            x = arrays[metric]
+            for c in range(sl.start, sl.stop):
+                if not weights[c].any():
+                    continue
+                term = x[:, c - sl.start, None, :] * weights[c][None, :, None]
+                out = term if out is None else out + term
+        return np.zeros((self.draws, weights.shape[1], self.years)) if out is None else out
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.names
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+class HeldDraws(ClusterDraws):
+    """Every per-cluster array in memory; `draws["jobs"]` is the whole (draw, cluster, year) array."""
+
+    def __init__(self, arrays: dict[str, np.ndarray]) -> None:
+        first = next(iter(arrays.values()))
+        super().__init__(tuple(arrays), first.shape[0], first.shape[1], first.shape[2],
+                         [slice(0, first.shape[1])])
+        self.arrays = arrays
+
+    def compute(self, block: slice) -> dict[str, np.ndarray]:
+        return {k: v[:, block] for k, v in self.arrays.items()}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.arrays[name]
 
 
 def milestone_years(base: int, horizon: int) -> list[int]:
@@ -87,47 +157,69 @@ class Results:
     commune_ids: tuple[str, ...]
     years: np.ndarray  # (Y,) int
     units: dict[str, str]  # every metric name (cluster, district-only, commune) → unit
-    metrics: dict[str, np.ndarray]  # cluster metrics (draw, cluster, year)
+    metrics: ClusterDraws  # cluster metrics (draw, cluster, year), held or recomputed by block
     district: dict[str, np.ndarray]  # (draw, year): per-draw totals, ratios of totals, district-only
     communes: dict[str, np.ndarray]  # (draw, commune, year)
-    irr: np.ndarray  # (draw, cluster + 1): developer IRR per cluster, last column the district
-    payback: np.ndarray  # (draw, cluster + 1): payback year, NaN when none
     _stats: dict[tuple[str, str], dict[str, np.ndarray]] = field(
         default_factory=dict, compare=False, repr=False)
+    _finance: dict[str, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def build(cls, inputs: Inputs, metrics: ClusterDraws, district: dict[str, np.ndarray],
+              communes: dict[str, np.ndarray]) -> Results:
+        units = {**METRICS, **{k: "workers" for k in metrics if k.startswith("jobs_")},
+                 **DISTRICT_METRICS, **COMMUNE_METRICS}
+        return cls(inputs.scenario_id, inputs.cluster_ids, inputs.geo.commune_ids,
+                   inputs.years.astype(int), units, metrics,
+                   {k: district[k] for k in units if k in district},
+                   {k: communes[k] for k in COMMUNE_METRICS})
 
     def stats(self, kind: str, metric: str) -> dict[str, np.ndarray]:
         """mean, p10, p50, p90 over draws of a `metrics`, `district` or `communes` array,
-        computed once and kept (every output reads the same bands)."""
+        computed once and kept (every output reads the same bands). Cluster bands are computed
+        for every metric in one pass over the blocks of clusters."""
         key = (kind, metric)
         if key not in self._stats:
-            self._stats[key] = quantiles(getattr(self, kind)[metric])
+            if kind == "metrics":
+                self._sweep()
+            else:
+                self._stats[key] = quantiles(getattr(self, kind)[metric])
         return self._stats[key]
 
-    @classmethod
-    def from_metrics(cls, inputs: Inputs, raw: dict[str, np.ndarray], discount_rate: np.ndarray,
-                     ) -> Results:
-        m = {k: v for k, v in raw.items() if ":" not in k}
-        m["in_commuters"] = raw["cluster:in_commuters"]
-        for name, (num, den) in _RATIOS.items():
-            m[name] = _pct(m[num], m[den])
-        district = {k: v.sum(axis=1) for k, v in m.items() if k not in _RATIOS}
-        for name, (num, den) in _RATIOS.items():
-            district[name] = _pct(district[num], district[den])
-        district.update({k.split(":")[1]: v for k, v in raw.items() if k.startswith("district:")})
-        communes = {k.split(":")[1]: v for k, v in raw.items() if k.startswith("commune:")}
-        communes["labour_balance"] = communes["labour_available"] - communes["workers_supplied"]
-        units = {**METRICS, **{k: "workers" for k in m if k.startswith("jobs_")},
-                 **DISTRICT_METRICS, **COMMUNE_METRICS}
-        years = inputs.years.astype(int)
-        flows = np.concatenate([m["net_cash_bn_vnd"], district["net_cash_bn_vnd"][:, None]], axis=1)
-        return cls(
-            inputs.scenario_id, inputs.cluster_ids, inputs.geo.commune_ids, years, units,
-            {k: m[k] for k in units if k in m}, {k: district[k] for k in units if k in district},
-            communes, finance.irr(flows), finance.payback_year(np.cumsum(flows, axis=-1), years))
+    def _sweep(self) -> None:
+        """One pass over the blocks of clusters: bands of every cluster metric, developer IRR
+        and payback year per cluster (the district's from its per-draw totals)."""
+        n, c, y = self.metrics.draws, self.metrics.clusters, len(self.years)
+        bands = {m: {s: np.empty((c, y)) for s in ("mean", "p10", "p50", "p90")} for m in self.metrics}
+        irr, payback = np.empty((n, c + 1)), np.empty((n, c + 1))
+        for sl, arrays in self.metrics.blocks():
+            for m, values in arrays.items():
+                for s, v in quantiles(values).items():
+                    bands[m][s][sl] = v
+            irr[:, sl] = finance.irr(arrays["net_cash_bn_vnd"])
+            payback[:, sl] = finance.payback_year(arrays["cumulative_net_cash_bn_vnd"], self.years)
+        irr[:, -1] = finance.irr(self.district["net_cash_bn_vnd"])
+        payback[:, -1] = finance.payback_year(self.district["cumulative_net_cash_bn_vnd"], self.years)
+        self._stats.update({("metrics", m): b for m, b in bands.items()})
+        self._finance.update(irr=irr, payback=payback)
+
+    @property
+    def irr(self) -> np.ndarray:
+        """(draw, cluster + 1): developer IRR per cluster, last column the district."""
+        if "irr" not in self._finance:
+            self._sweep()
+        return self._finance["irr"]
+
+    @property
+    def payback(self) -> np.ndarray:
+        """(draw, cluster + 1): payback year, NaN when none; last column the district."""
+        if "payback" not in self._finance:
+            self._sweep()
+        return self._finance["payback"]
 
     @property
     def draws(self) -> int:
-        return next(iter(self.metrics.values())).shape[0]
+        return self.metrics.draws
 
     def year_index(self, year: int) -> int:
         return int(np.searchsorted(self.years, year))
@@ -146,7 +238,7 @@ class Results:
         t = self.year_index(year)
         if cluster is None:
             return self.district[metric][:, t]
-        return self.metrics[metric][:, self.cluster_ids.index(cluster), t]
+        return self.metrics.column(metric, self.cluster_ids.index(cluster))[:, t]
 
     def probability(self, metric: str, year: int, *, at_least: float | None = None,
                     at_most: float | None = None, cluster: str | None = None) -> float:

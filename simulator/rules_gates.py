@@ -29,12 +29,10 @@ __all__ = [
 
 
 def new_cluster_state(r: Results, ci: int, t: dict[str, float]) -> tuple[np.ndarray, ...]:
-    """(ok, occupancy %, unleased ha), each (draw, year), of the open clusters other than ci."""
-    leasable, leased = r.metrics["leasable_area_ha"], r.metrics["leased_area_ha"]
-    others = np.arange(leasable.shape[1]) != ci
-    open_ = (leasable > 0) & others[None, :, None]
-    total = np.where(open_, leasable, 0.0).sum(axis=1)
-    used = np.where(open_, leased, 0.0).sum(axis=1)
+    """(ok, occupancy %, unleased ha), each (draw, year), of the open clusters other than ci:
+    the district's totals less the cluster's own (a cluster with no leasable land adds none)."""
+    total = r.district["leasable_area_ha"] - r.metrics.column("leasable_area_ha", ci)
+    used = r.district["leased_area_ha"] - r.metrics.column("leased_area_ha", ci)
     occ = np.divide(100.0 * used, total, out=np.zeros_like(total), where=total > 0)
     unleased = total - used
     ok = ((total <= 0) | (occ > t["min_average_occupancy_pct"])
@@ -47,15 +45,15 @@ def built_share(r: Results, ci: int) -> np.ndarray:
 
     Uses a `built_ha` metric when the model provides one; otherwise infers it from
     leasable / gross reaching its highest value (all approved phases open)."""
-    gross = r.metrics["gross_area_ha"][:, ci]
+    gross = r.metrics.column("gross_area_ha", ci)
 
     def share(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         out = np.zeros(np.broadcast_shapes(a.shape, b.shape))
         return np.asarray(np.divide(a, b, out=out, where=b > 0))
 
     if "built_ha" in r.metrics:
-        return share(r.metrics["built_ha"][:, ci], gross)
-    ratio = share(r.metrics["leasable_area_ha"][:, ci], gross)
+        return share(r.metrics.column("built_ha", ci), gross)
+    ratio = share(r.metrics.column("leasable_area_ha", ci), gross)
     top = ratio.max(axis=1, keepdims=True)
     return np.where((top > 0) & (ratio >= top - EPS), 1.0, share(ratio, top))
 
@@ -113,7 +111,7 @@ def check_expansion_occupancy(ctx: Context) -> list[Finding]:
         if skip or pi is None:
             out += [skip] if skip else []
             continue
-        a, occ = approval_year(c), r.metrics["occupancy_pct"][:, pi]
+        a, occ = approval_year(c), r.metrics.column("occupancy_pct", pi)
         ok = occ >= t["min_occupancy_pct"] - EPS
         i = r.year_index(a)
         msg = (f"{c.expands} is {fmt_q(occ[:, i])} % occupied at approval in {a} (needs ≥ "
@@ -166,7 +164,7 @@ class GateOpening:
 def _gates(ctx: Context, ci: int, c: Any) -> tuple[tuple[str, ...], np.ndarray]:
     """(gate rule ids, ok (draw, year)) of one cluster; rules switched off are left out."""
     r = ctx.results
-    ok = np.ones(r.metrics["leased_area_ha"][:, 0].shape, dtype=bool)
+    ok = np.ones((r.draws, len(r.years)), dtype=bool)
     rules: list[str] = []
     if c.expands is None:
         rules.append("new_cluster_gate")
@@ -176,7 +174,7 @@ def _gates(ctx: Context, ci: int, c: Any) -> tuple[tuple[str, ...], np.ndarray]:
         rules += ["expansion_occupancy", "expansion_infrastructure"]
         if "expansion_occupancy" not in ctx.off:
             occ_min = ctx.t("expansion_occupancy")["min_occupancy_pct"]
-            ok &= r.metrics["occupancy_pct"][:, pi] >= occ_min - EPS
+            ok &= r.metrics.column("occupancy_pct", pi) >= occ_min - EPS
         if "expansion_infrastructure" not in ctx.off:
             ok &= built_share(r, pi) >= ctx.t("expansion_infrastructure")["min_built_share"] - EPS
     active = tuple(x for x in rules if x not in ctx.off)

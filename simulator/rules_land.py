@@ -139,15 +139,15 @@ def rice_share_of(ctx: Context, c: Any) -> float:
 def check_rice_land(ctx: Context) -> list[Finding]:
     """District total, from the base year, of rice land converted by clusters approved then."""
     r, t = ctx.results, ctx.t("rice_land")
+    new = np.array([approval_year(c) >= r.years[0] for c in ctx.scenario.clusters], dtype=float)
     if "rice_land_converted_ha" in r.metrics:
-        rice = r.metrics["rice_land_converted_ha"]
+        metric, weights = "rice_land_converted_ha", new
     elif "farmland_converted_ha" in r.metrics:
-        share = np.array([rice_share_of(ctx, c) for c in ctx.scenario.clusters])
-        rice = r.metrics["farmland_converted_ha"] * share[None, :, None]
+        metric = "farmland_converted_ha"
+        weights = new * np.array([rice_share_of(ctx, c) for c in ctx.scenario.clusters])
     else:
         return [na(ctx, "rice_land", "district", "the results have no farmland conversion")]
-    new = np.array([approval_year(c) >= r.years[0] for c in ctx.scenario.clusters])
-    total = rice[:, new].sum(axis=1)  # (draw, year)
+    total = r.metrics.weighted_sum(metric, weights[:, None])[:, 0]  # (draw, year)
     msg = (f"{fmt_q(total[:, -1])} ha of rice land converted {r.years[0]}–{r.years[-1]} by "
            f"clusters approved in those years (cap {t['max_district_ha']:g} ha)")
     return [judge(ctx, "rice_land", "district", total > t["max_district_ha"] + EPS, msg)]

@@ -23,7 +23,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 
 from simulator import model
-from simulator.results import DISTRICT_METRICS, METRICS, Results
+from simulator.results import DISTRICT_METRICS, METRICS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -167,22 +167,19 @@ def district_values(inputs: Inputs, chosen: tuple[Input, ...], u: np.ndarray, *,
     """The district value of `metric` in `year` for every row of u (rows, inputs).
 
     The model is causal, so it runs only up to `year`; rows go through in chunks, and each
-    value is what `Results.from_metrics` gives for that draw (sum over clusters, or a ratio of
-    sums for occupancy)."""
+    value is the model's per-draw district value (sum over clusters, or a ratio of sums for
+    occupancy)."""
     yi = _check(inputs, metric, year)
     upto = dataclasses.replace(inputs, years=inputs.years[: yi + 1],
                                years_since_census=inputs.years_since_census[: yi + 1])
-    last = dataclasses.replace(upto, years=upto.years[-1:])
     base = model.draw_parameters(inputs, 1)
     rows = max(1, _ROW_CELLS // (len(inputs.cluster_ids) * (yi + 1)))
     out = np.empty(len(u))
     for start in range(0, len(u), rows):
         sl = slice(start, min(start + rows, len(u)))
         p = _parameters(base, chosen, u[sl])
-        raw = model.simulate_draws(upto, p)
-        at = {k: v[..., -1:] for k, v in raw.items()}
-        out[sl] = Results.from_metrics(last, at, p["district"]["discount_rate"]
-                                       ).district[metric][:, 0]
+        raw = model.simulate_draws(upto, p, keep_clusters=False)
+        out[sl] = raw[f"district:{metric}"][:, -1]
     return out
 
 

@@ -119,8 +119,7 @@ def _commune_draws(run: Run, clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFr
     r = run.results
     out = {k: v for k, v in r.communes.items() if k in COMMUNE_CHOICES}
     inside = _cluster_communes(clusters, communes, r.commune_ids)
-    out["farmland_in_commune"] = np.einsum("dcy,ci->diy", r.metrics["farmland_converted_ha"],
-                                           inside)
+    out["farmland_in_commune"] = r.metrics.weighted_sum("farmland_converted_ha", inside)
     return out
 
 
@@ -143,7 +142,7 @@ def _timeline(run: Run, clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
     from simulator.maps.view import Timeline, Variable
 
     r = run.results
-    gross = r.metrics["gross_area_ha"].mean(axis=0)
+    gross = r.stats("metrics", "gross_area_ha")["mean"]
     per_metric = {m: bands(r.stats("metrics", m), r.cluster_ids) for m in POPUP_METRICS}
     fill = Variable("occupancy_pct", words(lang)["cluster_occupancy"], "%",
                     per_metric["occupancy_pct"], 0, "RdPu")
@@ -271,7 +270,7 @@ def _per_cluster(run: Run, metric: str, ids: tuple[str, ...], k: np.ndarray) -> 
     out = np.zeros((r.draws, len(ids), len(k)))
     for j, cid in enumerate(ids):
         if cid in r.cluster_ids:
-            out[:, j] = r.metrics[metric][:, r.cluster_ids.index(cid)][:, k]
+            out[:, j] = r.metrics.column(metric, r.cluster_ids.index(cid))[:, k]
     return out
 
 

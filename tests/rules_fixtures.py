@@ -72,11 +72,12 @@ class FakeResults:
 
     cluster_ids: tuple[str, ...]
     years: np.ndarray
-    metrics: dict[str, np.ndarray]
+    metrics: Any  # simulator.results.HeldDraws
+    district: dict[str, np.ndarray]  # per-draw sums over the clusters
 
     @property
     def draws(self) -> int:
-        return next(iter(self.metrics.values())).shape[0]
+        return int(self.metrics.draws)
 
     def year_index(self, year: int) -> int:
         return int(np.searchsorted(self.years, year))
@@ -92,7 +93,10 @@ def results(s: Any, draws: int, **metrics: np.ndarray) -> FakeResults:
     m = {k: np.broadcast_to(metrics.get(k, 0.0), shape).astype(float) for k in names}
     m["occupancy_pct"] = np.divide(100 * m["leased_area_ha"], m["leasable_area_ha"],
                                    out=np.zeros(shape), where=m["leasable_area_ha"] > 0)
-    return FakeResults(tuple(c.id for c in s.clusters), years, m)
+    from simulator.results import HeldDraws
+
+    district = {k: v.sum(axis=1) for k, v in m.items()}
+    return FakeResults(tuple(c.id for c in s.clusters), years, HeldDraws(m), district)
 
 
 def fake_run(s: Any, res: Any = None, *, accuracy: str = "digitised") -> Any:

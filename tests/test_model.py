@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from simulator import land, model
 from simulator.inputs import build_inputs
+from simulator.results import HeldDraws
 from simulator.scenario.load import load_scenario
 
 from conftest import DATA, geo_for
@@ -136,6 +137,40 @@ def test_chunked_equals_unchunked(monkeypatch: pytest.MonkeyPatch) -> None:
     chunked = model.simulate(inputs)
     for k in whole.metrics:
         np.testing.assert_array_equal(whole.metrics[k], chunked.metrics[k])
+
+
+@pytest.mark.parametrize("takeup", ["competitive", "independent"])
+def test_recomputed_blocks_equal_held_draws(takeup: str) -> None:
+    """Past the memory budget the per-cluster draws are not held but recomputed block by block
+    of clusters from the run's coupling numbers (water levels, labour catchment): every array,
+    band, IRR and payback year is the same, bit for bit, and no block is larger than asked."""
+    s = _random_scenario(150, 8, 5, 2.0)
+    s = s.model_copy(update={"district": s.district.model_copy(update={"takeup": takeup})})
+    inputs = build_inputs(s, geo_for(5))
+    held = model.simulate(inputs)
+    recomputed = model.simulate(inputs, hold_bytes=0, block_clusters=2)
+    assert isinstance(held.metrics, HeldDraws)
+    assert isinstance(recomputed.metrics, model.RecomputedDraws)
+    assert [sl.stop - sl.start for sl in recomputed.metrics.block_slices] == [2, 2, 1]
+    for k in held.metrics:
+        got = np.concatenate([b[k] for _, b in recomputed.metrics.blocks()], axis=1)
+        np.testing.assert_array_equal(got, held.metrics[k], err_msg=k)
+        for stat, v in held.stats("metrics", k).items():
+            np.testing.assert_array_equal(recomputed.stats("metrics", k)[stat], v, err_msg=k)
+    for k in held.district:
+        np.testing.assert_array_equal(recomputed.district[k], held.district[k], err_msg=k)
+    np.testing.assert_array_equal(recomputed.irr, held.irr)
+    np.testing.assert_array_equal(recomputed.payback, held.payback)
+    weights = np.random.default_rng(0).random((5, 3))
+    np.testing.assert_array_equal(recomputed.metrics.weighted_sum("jobs", weights),
+                                  held.metrics.weighted_sum("jobs", weights))
+
+
+def test_district_totals_are_the_sums_over_clusters() -> None:
+    r = model.simulate(build_inputs(_random_scenario(50, 2, 4, 2.0), geo_for(4)))
+    for k in ("jobs", "leased_area_ha", "net_cash_bn_vnd", "in_commuters"):
+        np.testing.assert_allclose(r.district[k], r.metrics[k].sum(axis=1), rtol=1e-12)
+    np.testing.assert_allclose(r.district["workers_in_commuting"], r.district["in_commuters"])
 
 
 def test_adding_a_cluster_keeps_the_others_draws() -> None:

@@ -99,11 +99,11 @@ def test_district_values_match_results_for_every_metric(two) -> None:
     chosen = uncertain_inputs(two)
     u = np.random.default_rng(0).random((5, len(chosen)))
     p = _parameters(model.draw_parameters(two, 1), chosen, u)
-    full = Results.from_metrics(two, model.simulate_draws(two, p), p["district"]["discount_rate"])
+    full = model.simulate_draws(two, p)
     for metric in _metric_names(two):
         for year in (2024, 2030):
             got = district_values(two, chosen, u, metric=metric, year=year)
-            want = full.district[metric][:, full.year_index(year)]
+            want = full[f"district:{metric}"][:, int(np.searchsorted(two.years, year))]
             np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-9, err_msg=metric)
 
 

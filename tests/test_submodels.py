@@ -25,12 +25,39 @@ def test_allocation_by_hand() -> None:
     assert unmet[0] == pytest.approx(5.0)  # more demand than vacant land
 
 
+def test_water_filling_by_hand() -> None:
+    """Scores 10, 1, 1 and rooms 1, 10, 10 under demand 6: at level θ the first is full
+    (θ · 10 ≥ 1) and the others take 10 θ each, so 1 + 20 θ = 6, θ = 0.25: 1, 2.5, 2.5."""
+    score, room = np.array([[10.0, 1.0, 1.0]]), np.array([[1.0, 10.0, 10.0]])
+    level = land.water_level(np.array([6.0]), score, room)
+    assert level[0] == pytest.approx(0.25)
+    take, unmet = land.allocate(np.array([6.0]), score, room)
+    np.testing.assert_allclose(take, [[1.0, 2.5, 2.5]])
+    assert unmet[0] == 0.0
+
+
+def test_water_filling_of_a_block_equals_the_whole() -> None:
+    """Given the levels of a run over every cluster, a block of clusters alone gets the same
+    leased area bit for bit (what lets the model recompute blocks of clusters)."""
+    rng = np.random.default_rng(4)
+    cap = np.cumsum(rng.uniform(0, 5, (50, 7, 6)), axis=2)
+    score, before = rng.uniform(0.1, 2.0, (50, 7)), rng.uniform(0, 2, (50, 7))
+    pools = [(np.array([1, 1, 0, 1, 0, 1, 1], bool), rng.uniform(0, 9, (50, 6))),
+             (np.array([0, 0, 1, 0, 1, 0, 0], bool), rng.uniform(0, 3, (50, 6)))]
+    whole, unmet, levels = land.competitive_takeup(cap, before, score, pools)
+    assert (whole <= np.maximum(cap, before[..., None]) + 1e-9).all()
+    block = slice(2, 5)
+    part, _, _ = land.competitive_takeup(cap[:, block], before[:, block], score[:, block],
+                                         [(m[block], d) for m, d in pools], levels=levels)
+    np.testing.assert_array_equal(part, whole[:, block])
+
+
 def test_a_new_cluster_lowers_the_others_fill() -> None:
     """Two clusters under fixed demand fill more slowly than one alone."""
     cap = np.full((1, 2, 4), 20.0)
     pools = [(np.array([True, True]), np.full((1, 4), 6.0))]
-    both, _ = land.competitive_takeup(cap, np.zeros((1, 2)), np.ones((1, 2)), pools)
-    alone, _ = land.competitive_takeup(cap[:, :1], np.zeros((1, 1)), np.ones((1, 1)),
+    both, _, _ = land.competitive_takeup(cap, np.zeros((1, 2)), np.ones((1, 2)), pools)
+    alone, _, _ = land.competitive_takeup(cap[:, :1], np.zeros((1, 1)), np.ones((1, 1)),
                                        [(np.array([True]), np.full((1, 4), 6.0))])
     np.testing.assert_allclose(alone[0, 0], [6, 12, 18, 20])
     np.testing.assert_allclose(both[0, 0], [3, 6, 9, 12])
@@ -45,8 +72,8 @@ def test_gravity_three_communes_by_hand() -> None:
     beta = 0.5
     f = np.array([1.0, 0.5, 0.25])
     d = -np.log(f) / beta
-    g = employment.gravity(np.full((1, 3, 1), 100.0), np.array([[[100.0]]]), d[None, None, :],
-                           decay=np.array([beta]), outside_km=np.array([10.0]))
+    g = employment.gravity(np.full((1, 3, 1), 100.0), np.array([[[100.0]]]),
+                           employment.deterrence(d[None, None, :], np.array([beta]), np.array([10.0])))
     t = g["workers_supplied"][0, :, 0]
     assert t.sum() == pytest.approx(100.0)
     ratio = t / (100.0 - t) / f
@@ -55,9 +82,9 @@ def test_gravity_three_communes_by_hand() -> None:
 
 
 def test_gravity_shortage_brings_in_commuters() -> None:
-    g = employment.gravity(np.full((1, 3, 1), 10.0), np.array([[[60.0], [40.0]]]),
-                           np.array([[[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]]]),
-                           decay=np.array([0.3]), outside_km=np.array([12.0]))
+    f = employment.deterrence(np.array([[[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]]]), np.array([0.3]),
+                              np.array([12.0]))
+    g = employment.gravity(np.full((1, 3, 1), 10.0), np.array([[[60.0], [40.0]]]), f)
     assert g["workers_supplied"].sum() == pytest.approx(30.0)  # every local worker is used
     assert g["in_commuters"].sum() == pytest.approx(70.0)
     np.testing.assert_allclose(g["in_commuters"][0, :, 0] + _filled_locally(g), [60.0, 40.0])
