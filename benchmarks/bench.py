@@ -2,10 +2,11 @@
 
 (a) `clustersim run scenarios/expansion.yaml --draws 10000` end to end in a subprocess (map
     included; output to a temporary folder), plus the model kernel of the same run in process.
-(b) a synthetic national-scale case, 2,000 clusters × 30 years × 10,000 draws, built in memory.
-    `model.simulate` keeps every metric for every draw, cluster and year (Results), which at
-    this size cannot fit in memory, so the case runs `model.simulate_draws` chunk by chunk and
-    keeps only per-draw district totals; the table says which path ran.
+(b) a synthetic national-scale case, 2,000 clusters × 30 years × 10,000 draws, built in memory,
+    through the real `model.simulate`: the per-cluster draws (~190 GiB if held) are recomputed
+    block by block of clusters, and the bands of every metric, cluster and year and the IRR and
+    payback per cluster are computed in one sweep (the "cluster bands" column, in the wall
+    time); the table says which path ran.
 
 For each: wall time, throughput (cluster-year-draws per second of wall time), peak RSS, the
 kernel's time (the time inside `model.simulate_draws`) over a streaming bound measured in the
@@ -35,6 +36,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -63,6 +65,7 @@ class Row:
     loop_s: float  # extrapolated to every draw
     loop_note: str
     values: int  # float64 values the kernel returned
+    bands_s: float  # (b): every cluster band, IRR and payback (one sweep over cluster blocks)
 
 
 def _rss_self() -> float:
@@ -101,24 +104,24 @@ def _loop_time(inputs: Inputs, p: dict, raw: dict, draws: int) -> tuple[float, s
     return per, f"{draws} draws timed, ×{{n}} extrapolated; agrees to {worst:.1e}"
 
 
-def _simulate_timed(inputs: Inputs) -> tuple[float, list[int]]:
+def _simulate_timed(inputs: Inputs) -> tuple[float, list[int], Any]:
     """Run the real `model.simulate`, timing the kernel (every `simulate_draws` call) and
-    counting the float64 values each call returns."""
+    counting the float64 values each call returns; also returns the Results."""
     original, kernel, sizes = model.simulate_draws, [0.0], []
 
-    def timed(inp: Inputs, p: dict) -> dict:
+    def timed(inp: Inputs, p: dict, **kw: Any) -> dict:
         t0 = time.perf_counter()
-        raw = original(inp, p)
+        raw = original(inp, p, **kw)
         kernel[0] += time.perf_counter() - t0
         sizes.append(sum(v.size for v in raw.values()))
         return raw
 
     model.simulate_draws = timed  # type: ignore[assignment]  # a benchmark probe, restored below
     try:
-        model.simulate(inputs)
+        results = model.simulate(inputs)
     finally:
         model.simulate_draws = original  # type: ignore[assignment]
-    return kernel[0], sizes
+    return kernel[0], sizes, results
 
 
 # (a) ----------------------------------------------------------------------------------------
@@ -158,7 +161,7 @@ def case_a(draws: int, loop_draws: int, profile: bool) -> tuple[Row, str]:
             raise RuntimeError(f"clustersim run failed (exit {child.returncode})")
     rss = usage.ru_maxrss * 1024.0
     inputs = _expansion_inputs(draws)
-    kernel, sizes = _simulate_timed(inputs)
+    kernel, sizes, _ = _simulate_timed(inputs)
     p = model.draw_parameters(inputs, loop_draws)
     per, note = _loop_time(inputs, p, model.simulate_draws(inputs, p), loop_draws)
     cells = len(inputs.cluster_ids) * len(inputs.years) * draws
@@ -166,7 +169,7 @@ def case_a(draws: int, loop_draws: int, profile: bool) -> tuple[Row, str]:
     row = Row("(a) expansion.yaml, CLI end to end",
               f"clustersim run (model.simulate, {len(sizes)} chunks)", cells, wall, rss, kernel,
               _streaming_bound(sizes), per * draws, note.replace("{n}", f"{draws // loop_draws}"),
-              sum(sizes))
+              sum(sizes), float("nan"))
     return row, stats
 
 
@@ -221,71 +224,6 @@ def national_geo(clusters: int, communes: int, seed: int = 0):
                      cluster_commune=np.arange(clusters) % communes)
 
 
-class KeyedDraws:
-    """Every draw of every uncertain parameter, held once per identity key (not once per
-    column as `model.draw_parameters` does), and the `p` dict of any chunk of draws built from
-    it. Values are those of `model.draw_parameters(inputs)` (checked in `check`)."""
-
-    def __init__(self, inputs: Inputs) -> None:
-        from simulator.uncertainty import draw_keys
-
-        specs = {k: v for k, v in inputs.all_specs().items() if not v.dist.is_fixed()}
-        drawn = draw_keys(specs, seed=inputs.seed, n=inputs.draws, sampling=inputs.sampling)
-        rows = {k: j for j, k in enumerate(drawn)}
-        self.values = np.array(list(drawn.values())) if drawn else np.zeros((0, inputs.draws))
-        groups = {"phase": inputs.phase_specs, "cluster": inputs.cluster_specs,
-                  "sector": inputs.sector_specs,
-                  "district": {k: (v,) for k, v in inputs.district_specs.items()}}
-        self.layout = {g: {f: (np.array([rows.get(s.key, -1) for s in specs_]),
-                               np.array([s.dist.central() for s in specs_]))
-                           for f, specs_ in fields.items()} for g, fields in groups.items()}
-
-    def take(self, sl: slice) -> dict[str, dict[str, np.ndarray]]:
-        out: dict[str, dict[str, np.ndarray]] = {}
-        for g, fields in self.layout.items():
-            out[g] = {}
-            for f, (idx, fixed) in fields.items():
-                block = np.where(idx >= 0, self.values[np.maximum(idx, 0), sl].T if len(self.values)
-                                 else 0.0, fixed)
-                out[g][f] = block[:, 0] if g == "district" else block
-        return out
-
-    def check(self, few: Inputs) -> None:
-        """The first `few.draws` draws equal `model.draw_parameters(few)`."""
-        want = model.draw_parameters(few)
-        got = self.take(slice(0, few.draws))
-        for g in want:
-            for f in want[g]:
-                np.testing.assert_array_equal(got[g][f], want[g][f], err_msg=f"{g}.{f}")
-
-
-def _district_totals(raw: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Per-draw district totals (draw, year) of every cluster and district metric."""
-    out = {k.split(":")[-1]: (v if k.startswith("district:") else v.sum(axis=1))
-           for k, v in raw.items() if not k.startswith("commune:")}
-    out["occupancy_pct"] = np.divide(100.0 * out["leased_area_ha"], out["leasable_area_ha"],
-                                     out=np.zeros_like(out["leased_area_ha"]),
-                                     where=out["leasable_area_ha"] > 0)
-    return out
-
-
-def run_chunked(inputs: Inputs, keyed: KeyedDraws, chunk: int) -> tuple[dict, float, list[int]]:
-    """simulate_draws chunk by chunk; returns district totals, kernel seconds, values per chunk."""
-    totals: dict[str, np.ndarray] = {}
-    kernel, sizes = 0.0, []
-    for start in range(0, inputs.draws, chunk):
-        sl = slice(start, min(start + chunk, inputs.draws))
-        p = keyed.take(sl)
-        t = time.perf_counter()
-        raw = model.simulate_draws(inputs, p)
-        kernel += time.perf_counter() - t
-        sizes.append(sum(v.size for v in raw.values()))
-        for k, v in _district_totals(raw).items():
-            totals.setdefault(k, np.empty((inputs.draws, v.shape[1])))[sl] = v
-        del raw
-    return totals, kernel, sizes
-
-
 def _profiled(fn, *args, profile: bool):  # type: ignore[no-untyped-def]
     """fn(*args), and the top of its cProfile (by own time) when `profile`."""
     if not profile:
@@ -301,6 +239,16 @@ def _profiled(fn, *args, profile: bool):  # type: ignore[no-untyped-def]
     return out, buf.getvalue()
 
 
+def _bands(results: Any) -> tuple[float, str]:
+    """Seconds for the bands of every cluster metric, cluster and year, and the IRR and
+    payback year per cluster: one sweep over the blocks of clusters."""
+    t = time.perf_counter()
+    results.stats("metrics", "jobs")
+    how = (f"recomputed in {len(results.metrics.block_slices)} blocks"
+           if isinstance(results.metrics, model.RecomputedDraws) else "held")
+    return time.perf_counter() - t, how
+
+
 def case_b(clusters: int, years: int, draws: int, communes: int, loop_draws: int,
            profile: bool) -> tuple[Row, str]:
     from simulator.inputs import build_inputs
@@ -308,25 +256,16 @@ def case_b(clusters: int, years: int, draws: int, communes: int, loop_draws: int
     t0 = time.perf_counter()
     inputs = build_inputs(national_scenario(clusters, years, draws),
                           national_geo(clusters, communes))
-    results_bytes = 40 * clusters * years * draws * 8  # ~40 (draw, cluster, year) metrics
-    if results_bytes < 2 * GIB:
-        (kernel, sizes), stats = _profiled(_simulate_timed, inputs, profile=profile)
-        path = f"model.simulate ({len(sizes)} chunks)"
-    else:
-        keyed = KeyedDraws(inputs)
-        probe = model.simulate_draws(inputs, keyed.take(slice(0, 1)))
-        chunk = max(1, _CHUNK_VALUES // sum(v.size for v in probe.values()))
-        (_, kernel, sizes), stats = _profiled(run_chunked, inputs, keyed, chunk, profile=profile)
-        path = (f"simulate_draws, {chunk} draws a chunk, district totals kept (Results would "
-                f"need {results_bytes / GIB:.0f} GiB)")
-        if inputs.sampling.method == "random":
-            keyed.check(dataclasses.replace(inputs, draws=max(loop_draws, 2)))
+    (kernel, sizes, results), stats = _profiled(_simulate_timed, inputs, profile=profile)
+    bands, how = _bands(results)
     wall, rss = time.perf_counter() - t0, _rss_self()
+    path = (f"model.simulate, {len(sizes)} chunks; per-cluster draws {how} "
+            f"({model.held_bytes(inputs) / GIB:.0f} GiB if held)")
     p = model.draw_parameters(dataclasses.replace(inputs, draws=loop_draws))
     per, note = _loop_time(inputs, p, model.simulate_draws(inputs, p), loop_draws)
     row = Row(f"(b) national {clusters} clusters × {years} y, {communes} communes", path,
               clusters * years * draws, wall, rss, kernel, _streaming_bound(sizes), per * draws,
-              note.replace("{n}", f"{draws // loop_draws}"), sum(sizes))
+              note.replace("{n}", f"{draws // loop_draws}"), sum(sizes), bands)
     return row, stats
 
 
@@ -337,12 +276,13 @@ def _fmt(row: Row) -> list[str]:
             f"{row.peak_rss / GIB:.2f} GiB", f"{row.kernel_s:.1f} s",
             f"{row.stream_s:.2f} s ({row.values * 8 / row.stream_s / 1e9:.0f} GB/s)",
             f"{row.kernel_s / row.stream_s:.0f}×",
-            f"{row.loop_s:.0f} s", f"{row.loop_s / row.kernel_s:.0f}×", row.loop_note]
+            f"{row.loop_s:.0f} s", f"{row.loop_s / row.kernel_s:.0f}×",
+            "–" if row.bands_s != row.bands_s else f"{row.bands_s:.0f} s", row.loop_note]
 
 
 def print_table(rows: list[Row]) -> None:
     head = ["case", "path", "wall", "cell-draws/s", "peak RSS", "kernel", "stream bound",
-            "kernel/stream", "loop (extrap.)", "speed-up", "loop reference"]
+            "kernel/stream", "loop (extrap.)", "speed-up", "cluster bands", "loop reference"]
     body = [head] + [_fmt(r) for r in rows]
     widths = [max(len(r[i]) for r in body) for i in range(len(head))]
     for k, r in enumerate(body):

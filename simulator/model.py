@@ -126,9 +126,9 @@ def _jobs(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], leased: np.ndarra
 
 
 def _clusters(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], ld: dict[str, np.ndarray],
-              origin_weights: np.ndarray) -> dict[str, np.ndarray]:
-    """Every cluster metric (D,C,Y) from the land results and the labour catchment's balanced
-    origin weights. Elementwise over clusters: a block gives exactly the whole run's numbers."""
+              in_commuters: np.ndarray) -> dict[str, np.ndarray]:
+    """Every cluster metric (D,C,Y) from the land results and the in-commuters of the labour
+    catchment. Elementwise over clusters: a block gives exactly the whole run's numbers."""
     cl, d, s = p["cluster"], p["district"], p["sector"]
     leased = ld["leased"]
     per_ha = {f: employment.per_cluster(inputs.sector_mix, s[f]) for f in s}
@@ -140,7 +140,7 @@ def _clusters(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], ld: dict[str,
         "farmland_converted_ha": ld["farmland_converted_ha"],
         "rice_land_converted_ha": cl["rice_share"][..., None] * ld["farmland_converted_ha"],
         "jobs": jobs, "firms": per_ha["firms_per_leased_ha"][..., None] * leased,
-        "in_commuters": employment.in_commuters(_deterrence(inputs, d), origin_weights, jobs),
+        "in_commuters": in_commuters,
         "firm_revenue_bn_vnd": revenue,
     }
     sector_jobs = employment.by_sector(leased, inputs.sector_mix, s["jobs_per_leased_ha"])
@@ -172,6 +172,7 @@ def _labour(inputs: Inputs, jobs: np.ndarray, d: dict[str, np.ndarray]) -> dict[
         "commune:labour_balance": workers - flows["workers_supplied"],
         "commune:jobs_reachable": np.einsum("dci,dcy->diy", reach.astype(float), jobs),
         "coupling:origin_weights": flows["origin_weights"],
+        "in_commuters": flows["in_commuters"],
     }
 
 
@@ -183,7 +184,7 @@ def simulate_draws(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], *,
     `coupling:` the per-draw numbers that let `cluster_block` recompute any block of clusters."""
     ld = _land(inputs, p)
     labour = _labour(inputs, _jobs(inputs, p, ld["leased"]), p["district"])
-    cm = _clusters(inputs, p, ld, labour["coupling:origin_weights"])
+    cm = _clusters(inputs, p, ld, labour.pop("in_commuters"))
     district = {k: v.sum(axis=1) for k, v in cm.items() if k not in RATIOS}
     for name, (num, den) in RATIOS.items():
         district[name] = pct(district[num], district[den])
@@ -206,7 +207,9 @@ def cluster_block(inputs: Inputs, p: dict[str, dict[str, np.ndarray]],
     block) given the coupling numbers of a run over every cluster: bit for bit the numbers of
     that run."""
     ld = _land(inputs, p, coupling)
-    return _clusters(inputs, p, ld, coupling["origin_weights"])
+    incoming = employment.in_commuters(_deterrence(inputs, p["district"]), coupling["origin_weights"],
+                                       _jobs(inputs, p, ld["leased"]))
+    return _clusters(inputs, p, ld, incoming)
 
 
 def _chunks(n: int, size: int) -> list[slice]:

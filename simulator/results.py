@@ -8,6 +8,7 @@ Three kinds of metric arrays:
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator
 
@@ -72,6 +73,9 @@ BETTER: dict[str, int] = {
 RATIOS = {"occupancy_pct": ("leased_area_ha", "leasable_area_ha")}
 
 
+_THREADS = min(4, os.cpu_count() or 1)  # threads for the bands of the metrics of a block
+
+
 def pct(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return np.divide(100.0 * num, den, out=np.zeros_like(num), where=den > 0)
 
@@ -108,16 +112,14 @@ class ClusterDraws:
 
     def weighted_sum(self, metric: str, weights: np.ndarray) -> np.ndarray:
         """Σ_c w_ck · x_c per draw: (draw, K, year) for weights (cluster, K), added cluster by
-        cluster in order (the same numbers whatever the blocks)."""
-        out: np.ndarray | None = None
+        cluster in order, skipping zero weights (the same numbers whatever the blocks)."""
+        out = np.zeros((self.draws, weights.shape[1], self.years))
         for sl, arrays in self.blocks():
             x = arrays[metric]
             for c in range(sl.start, sl.stop):
-                if not weights[c].any():
-                    continue
-                term = x[:, c - sl.start, None, :] * weights[c][None, :, None]
-                out = term if out is None else out + term
-        return np.zeros((self.draws, weights.shape[1], self.years)) if out is None else out
+                for k in np.flatnonzero(weights[c]):
+                    out[:, k] += weights[c, k] * x[:, c - sl.start]
+        return out
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names)
@@ -192,10 +194,13 @@ class Results:
         n, c, y = self.metrics.draws, self.metrics.clusters, len(self.years)
         bands = {m: {s: np.empty((c, y)) for s in ("mean", "p10", "p50", "p90")} for m in self.metrics}
         irr, payback = np.empty((n, c + 1)), np.empty((n, c + 1))
+        from concurrent.futures import ThreadPoolExecutor
+
         for sl, arrays in self.metrics.blocks():
-            for m, values in arrays.items():
-                for s, v in quantiles(values).items():
-                    bands[m][s][sl] = v
+            with ThreadPoolExecutor(_THREADS) as pool:  # numpy sorts without the GIL
+                for m, q in zip(arrays, pool.map(quantiles, arrays.values())):
+                    for s, v in q.items():
+                        bands[m][s][sl] = v
             irr[:, sl] = finance.irr(arrays["net_cash_bn_vnd"])
             payback[:, sl] = finance.payback_year(arrays["cumulative_net_cash_bn_vnd"], self.years)
         irr[:, -1] = finance.irr(self.district["net_cash_bn_vnd"])

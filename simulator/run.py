@@ -64,8 +64,10 @@ def _with_commune_warnings(loaded: LoadedScenario, g: ClusterGeometries, commune
 
 
 def run_file(path: str | Path, *, draws: int | None = None, seed: int | None = None,
-             on_chunk: Callable[[int, int], None] | None = None, client: Any = None) -> Run:
-    """Load, validate and simulate one scenario file (raises InputError on bad input)."""
+             on_chunk: Callable[[int, int], None] | None = None, client: Any = None,
+             hold_bytes: int | None = None) -> Run:
+    """Load, validate and simulate one scenario file (raises InputError on bad input).
+    `hold_bytes`: the memory budget for per-cluster draws (model.simulate)."""
     loaded = load_scenario(path)
     geometries = resolve_cluster_geometries(loaded)
     layers = scenario_layers(loaded)
@@ -75,17 +77,17 @@ def run_file(path: str | Path, *, draws: int | None = None, seed: int | None = N
     inputs = build_inputs(loaded.scenario, geo, draws=draws, seed=seed)
     names = {*METRICS, *DISTRICT_METRICS, *(f"jobs_{s}" for s in inputs.sectors)}
     _check_references(loaded, inputs, names)
-    results = simulate(inputs, on_chunk=on_chunk, client=client)
+    results = simulate(inputs, on_chunk=on_chunk, client=client, hold_bytes=hold_bytes)
     run = Run(loaded, geometries, results, inputs.seed, inputs.draws, inputs, layers)
     if loaded.scenario.rules.gating == "enforce":
-        run = _enforce_gates(run, inputs, client)
+        run = _enforce_gates(run, inputs, client, hold_bytes)
     return run
 
 
 _GATING_ROUNDS = 6
 
 
-def _enforce_gates(run: Run, inputs: Inputs, client: Any) -> Run:
+def _enforce_gates(run: Run, inputs: Inputs, client: Any, hold_bytes: int | None) -> Run:
     """`gating: enforce`: a gated cluster is approved, in each draw, the first year its
     occupancy gates hold (Decree 32/2024), all its phases shifted alike; a cluster whose gates
     never hold within the horizon is not approved. Delaying one cluster changes the others'
@@ -105,6 +107,7 @@ def _enforce_gates(run: Run, inputs: Inputs, client: Any) -> Run:
         if np.array_equal(new, delay):
             break
         delay = new
-        run = Run(run.loaded, run.geometries, simulate(inputs, client=client, approval_delay=delay),
+        run = Run(run.loaded, run.geometries, simulate(inputs, client=client, approval_delay=delay,
+                                                         hold_bytes=hold_bytes),
                   run.seed, run.draws, inputs, run.layers)
     return run

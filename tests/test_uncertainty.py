@@ -110,3 +110,18 @@ def test_dask_equals_local() -> None:
             m._CHUNK_CELLS = old
     for k in local.metrics:
         np.testing.assert_array_equal(local.metrics[k], remote.metrics[k])
+
+
+@pytest.mark.parametrize("shape", [(1, 3), (2, 4), (7, 3, 2), (1001, 5, 7), (40, 70)])
+def test_quantiles_equal_numpys(shape: tuple[int, ...]) -> None:
+    """The sort-based bands are numpy's linear quantiles exactly, ties and constants included."""
+    from simulator.uncertainty import quantiles
+
+    a = np.random.default_rng(len(shape)).normal(size=shape)
+    a[:, 0] = 3.0  # a constant cell
+    a[: shape[0] // 2, -1] = np.round(a[: shape[0] // 2, -1])  # ties
+    got = quantiles(a)
+    want = np.quantile(a, (0.1, 0.5, 0.9), axis=0)
+    for k, name in enumerate(("p10", "p50", "p90")):
+        np.testing.assert_array_equal(got[name], want[k])
+    np.testing.assert_array_equal(got["mean"], a.mean(axis=0))
