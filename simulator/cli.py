@@ -8,7 +8,6 @@ Heavy libraries are imported inside the commands so that `--help` answers at onc
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Callable, Sequence
@@ -386,10 +385,6 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    # numpy asks the kernel for transparent huge pages on large arrays; where the kernel
-    # compacts memory to find them (defrag=madvise), first touching 1 GB takes ~2 s instead of
-    # ~0.5 s. Set before numpy is imported; `clustersim --help` imports none of it.
-    os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
     args = _parser().parse_args(argv)
     if args.command == "compare" and len(args.files) < 2:
         print("clustersim compare: expected two or more scenario files", file=sys.stderr)
