@@ -35,6 +35,7 @@ def simulate_land(
     clearance_years: np.ndarray,
     construction_years: np.ndarray,
     fill_years: np.ndarray,
+    fill: bool = True,
 ) -> dict[str, np.ndarray]:
     """The timeline of each phase (dims draw, phase, year), o = a + c + k the opening year:
 
@@ -42,19 +43,22 @@ def simulate_land(
     cleared_ha         = A · ramp(t; a, c)          site clearance (farmland converted)
     built_ha           = A · ramp(t; a + c, k)      construction finished
     open_ha            = A · ramp(t; o, 0)          open for leasing
-    filled_ha          = A · logistic(t; o, F)      an independent S-curve fill (see logistic_ramp)
+    filled_ha          = A · logistic(t; o, F)      an independent S-curve fill (see logistic_ramp;
+                                                    left out when `fill` is false)
     """
     approval = np.broadcast_to(approval_year, area_ha.shape).astype(float)
     opening = approval + clearance_years + construction_years
     zero = np.zeros_like(area_ha)
     area = area_ha[..., None]
-    return {
+    out = {
         "gross_area_ha": area * ramp(years, approval, zero),
         "cleared_ha": area * ramp(years, approval, clearance_years),
         "built_ha": area * ramp(years, approval + clearance_years, construction_years),
         "open_ha": area * ramp(years, opening, zero),
-        "filled_ha": area * logistic_ramp(years, opening, fill_years),
     }
+    if fill:
+        out["filled_ha"] = area * logistic_ramp(years, opening, fill_years)
+    return out
 
 
 def logistic_ramp(years: np.ndarray, start: np.ndarray, duration: np.ndarray) -> np.ndarray:

@@ -71,13 +71,13 @@ def draw_parameters(inputs: Inputs, n: int | None = None) -> dict[str, dict[str,
 
 
 def _timeline(inputs: Inputs, phase: dict[str, np.ndarray], cp: dict[str, np.ndarray],
-              years: np.ndarray) -> dict[str, np.ndarray]:
+              years: np.ndarray, fill: bool = True) -> dict[str, np.ndarray]:
     area = phase["size"] * inputs.phase_size_factor
     approval = inputs.phase_approval + phase.get("delay", 0.0)  # delay: gating: enforce
     phases = land.simulate_land(years, area_ha=area, approval_year=approval,
                                 clearance_years=phase["clearance_years"],
                                 construction_years=phase["construction_years"],
-                                fill_years=cp["fill_years"])
+                                fill_years=cp["fill_years"], fill=fill)
     starts = inputs.phase_starts
     out = {k: np.add.reduceat(v, starts, axis=1) for k, v in phases.items()}
     out["farmland_converted_ha"] = np.add.reduceat(
@@ -94,7 +94,8 @@ def _land(inputs: Inputs, p: dict[str, dict[str, np.ndarray]],
     levels (D,Y,pools), mean_price (D,)."""
     cl, d = p["cluster"], p["district"]
     c = {k: v[:, inputs.phase_cluster] for k, v in cl.items()}  # per phase
-    now = _timeline(inputs, p["phase"], c, inputs.years)
+    # the independent fill curve: every year when it is the take-up, else only for history
+    now = _timeline(inputs, p["phase"], c, inputs.years, fill=inputs.takeup == "independent")
     before = _timeline(inputs, p["phase"], c, inputs.years[:1] - 1.0)
     plots = (inputs.land_use[:, _INDUSTRIAL] * cl["max_occupancy"])[..., None]  # (D,C,1)
     history = (plots * before["filled_ha"])[..., 0]
