@@ -36,6 +36,8 @@ import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
+from simulator.geodata import fixed_gpkg_date
+
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = HERE / "thuong_tin.gpkg"
 CROSSWALK_NAME = "crosswalk_2025.csv"
@@ -830,17 +832,6 @@ def build_layers(folder: Path = HERE) -> dict[str, gpd.GeoDataFrame]:
     return {k: layers[k] for k in LAYER_ORDER}
 
 
-class _FixedGpkgDate:
-    """Fix the GeoPackage's last_change stamps so that rebuilds are byte-identical."""
-
-    def __enter__(self):
-        self.old = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
-        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2025-01-01T00:00:00.000Z"})
-
-    def __exit__(self, *exc):
-        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": self.old})
-
-
 def write_gpkg(layers: dict[str, pd.DataFrame], out_path: Path) -> None:
     """Write all layers to a fresh GeoPackage that atomically replaces ``out_path``."""
     out_path = Path(out_path)
@@ -849,7 +840,7 @@ def write_gpkg(layers: dict[str, pd.DataFrame], out_path: Path) -> None:
     os.close(fd)
     os.unlink(tmp)  # GDAL creates the file itself
     try:
-        with _FixedGpkgDate():
+        with fixed_gpkg_date():
             for name, df in layers.items():
                 pyogrio.write_dataframe(df, tmp, layer=name, driver="GPKG")
         os.replace(tmp, out_path)

@@ -7,11 +7,12 @@ Only this module and `scenario.load` read input files.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 from simulator.errors import GeodataError, Problem
 
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 __all__ = [
     "STORAGE_CRS", "METRIC_CRS", "BUNDLE", "LAYERS", "geodata_dir", "load_layer",
     "ClusterGeometries", "resolve_cluster_geometries", "area_ha", "scenario_layers",
-    "GeoArrays", "geo_arrays", "access_features",
+    "GeoArrays", "geo_arrays", "access_features", "fixed_gpkg_date",
 ]
 
 STORAGE_CRS = "EPSG:4326"
@@ -33,6 +34,20 @@ BUNDLE = "thuong_tin.gpkg"
 LAYERS = ("district", "communes", "communes_2025", "clusters", "roads", "points", "water")
 AREA_WARN = 0.05  # declared vs measured area: warn above 5 %
 REPAIR_MAX = 0.005  # a repaired geometry may change its area by at most 0.5 %
+
+
+@contextlib.contextmanager
+def fixed_gpkg_date(stamp: str = "2025-01-01T00:00:00.000Z") -> Iterator[None]:
+    """GeoPackages written inside get this last_change stamp instead of the clock's (GDAL's
+    OGR_CURRENT_DATE), so that the same inputs give byte-identical files."""
+    import pyogrio
+
+    old = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": stamp})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": old})
 
 
 def geodata_dir() -> Path:

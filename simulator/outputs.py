@@ -195,6 +195,7 @@ def write_outputs(run: Run, out_root: Path, *, overwrite: bool, maps_dir: Path |
     """Write results/<id>/ atomically: summary.json, timeseries.csv, clusters.gpkg,
     checks.json, map.html, report.html (with `sensitivity`, a `report.Sensitivity`, and then
     sensitivity.csv); also copy the map and report to `maps_dir` if given."""
+    from simulator.geodata import fixed_gpkg_date
     from simulator.rules import check_all
     from simulator.rules_gates import gate_openings
     from simulator.rules_report import checks_json
@@ -212,8 +213,10 @@ def write_outputs(run: Run, out_root: Path, *, overwrite: bool, maps_dir: Path |
                                           + "\n", encoding="utf-8")
         (tmp / "checks.json").write_text(json.dumps(checks_json(findings, gates), indent=1,
                                                     ensure_ascii=False) + "\n", encoding="utf-8")
-        clusters.to_file(tmp / "clusters.gpkg", layer="clusters", driver="GPKG")
-        _commune_table(run, clusters).to_file(tmp / "clusters.gpkg", layer="communes", driver="GPKG")
+        with fixed_gpkg_date():  # the same run gives the same bytes
+            clusters.to_file(tmp / "clusters.gpkg", layer="clusters", driver="GPKG")
+            _commune_table(run, clusters).to_file(tmp / "clusters.gpkg", layer="communes",
+                                                  driver="GPKG")
         for name, html in pages.items():
             (tmp / name).write_text(html, encoding="utf-8")
         if sensitivity is not None:
