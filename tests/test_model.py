@@ -166,6 +166,30 @@ def test_recomputed_blocks_equal_held_draws(takeup: str) -> None:
                                   held.metrics.weighted_sum("jobs", weights))
 
 
+def test_peak_memory_stays_bounded_past_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With small chunks and a small budget, a run whose per-cluster draws would take ~65 MB
+    peaks far below that, bands, rules' columns and weighted sums included (numpy reports its
+    allocations to tracemalloc)."""
+    import tracemalloc
+
+    inputs = build_inputs(_random_scenario(300, 4, 60, 2.0), geo_for(60))
+    monkeypatch.setattr(model, "_CHUNK_CELLS", 500_000)  # ~4 MB of cells per chunk
+    held = model.held_bytes(inputs)
+    assert held > 60e6
+    model.simulate(inputs.block(slice(0, 2)), hold_bytes=0).stats("metrics", "jobs")  # imports
+    tracemalloc.start()
+    try:
+        r = model.simulate(inputs, hold_bytes=4_000_000)
+        r.stats("metrics", "jobs")  # every band, IRR and payback: one sweep over the blocks
+        r.metrics.column("occupancy_pct", 17)
+        r.metrics.weighted_sum("farmland_converted_ha", np.ones((60, 1)))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert isinstance(r.metrics, model.RecomputedDraws)
+    assert peak < held / 6, f"peak {peak / 1e6:.0f} MB, held would be {held / 1e6:.0f} MB"
+
+
 def test_district_totals_are_the_sums_over_clusters() -> None:
     r = model.simulate(build_inputs(_random_scenario(50, 2, 4, 2.0), geo_for(4)))
     for k in ("jobs", "leased_area_ha", "net_cash_bn_vnd", "in_commuters"):
