@@ -86,9 +86,13 @@ def _runs(args: argparse.Namespace, *, seed: int | None = None, draws: int | Non
                         bar.update(task, completed=done, total=total)
 
                 try:
-                    runs.append(run_file(f, draws=draws or args.draws, seed=seed if seed is not None
-                                         else args.seed, on_chunk=tick, client=client,
-                                         hold_bytes=_hold_bytes(args)))
+                    run = run_file(f, draws=draws or args.draws, seed=seed if seed is not None
+                                   else args.seed, on_chunk=tick, client=client,
+                                   hold_bytes=_hold_bytes(args))
+                    if bar:  # the bands of every cluster, block by block of clusters
+                        bar.update(task, description=f"{f}: bands", completed=0)
+                    run.results.summarise(on_block=tick)
+                    runs.append(run)
                 except InputError as e:
                     problems.extend(e.problems)
     finally:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import numpy as np
 
@@ -188,25 +188,33 @@ class Results:
                 self._stats[key] = quantiles(getattr(self, kind)[metric])
         return self._stats[key]
 
-    def _sweep(self) -> None:
+    def _sweep(self, on_block: Callable[[int, int], None] | None = None) -> None:
         """One pass over the blocks of clusters: bands of every cluster metric, developer IRR
         and payback year per cluster (the district's from its per-draw totals)."""
+        from concurrent.futures import ThreadPoolExecutor
+
         n, c, y = self.metrics.draws, self.metrics.clusters, len(self.years)
         bands = {m: {s: np.empty((c, y)) for s in ("mean", "p10", "p50", "p90")} for m in self.metrics}
         irr, payback = np.empty((n, c + 1)), np.empty((n, c + 1))
-        from concurrent.futures import ThreadPoolExecutor
-
-        for sl, arrays in self.metrics.blocks():
+        for k, (sl, arrays) in enumerate(self.metrics.blocks()):
             with ThreadPoolExecutor(_THREADS) as pool:  # numpy sorts without the GIL
                 for m, q in zip(arrays, pool.map(quantiles, arrays.values())):
                     for s, v in q.items():
                         bands[m][s][sl] = v
             irr[:, sl] = finance.irr(arrays["net_cash_bn_vnd"])
             payback[:, sl] = finance.payback_year(arrays["cumulative_net_cash_bn_vnd"], self.years)
+            if on_block is not None:
+                on_block(k + 1, len(self.metrics.block_slices))
         irr[:, -1] = finance.irr(self.district["net_cash_bn_vnd"])
         payback[:, -1] = finance.payback_year(self.district["cumulative_net_cash_bn_vnd"], self.years)
         self._stats.update({("metrics", m): b for m, b in bands.items()})
         self._finance.update(irr=irr, payback=payback)
+
+    def summarise(self, on_block: Callable[[int, int], None] | None = None) -> None:
+        """Compute every cluster band, IRR and payback now (else on first use), reporting
+        progress per block of clusters."""
+        if "irr" not in self._finance:
+            self._sweep(on_block)
 
     @property
     def irr(self) -> np.ndarray:
