@@ -91,7 +91,7 @@ def _runs(args: argparse.Namespace, *, seed: int | None = None, draws: int | Non
                                    hold_bytes=_hold_bytes(args))
                     if bar:  # the bands of every cluster, block by block of clusters
                         bar.update(task, description=f"{f}: bands", completed=0)
-                    run.results.summarise(on_block=tick)
+                    run.results.summarise(on_block=tick, client=client)
                     runs.append(run)
                 except InputError as e:
                     problems.extend(e.problems)

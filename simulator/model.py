@@ -7,13 +7,15 @@ labour catchment (employment.py) → money (finance.py).
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
 from simulator import employment, finance, land
 from simulator.inputs import LAND_USES, PHASE_FIELDS, Inputs
-from simulator.results import METRICS, RATIOS, ClusterDraws, HeldDraws, Results, pct
+from simulator.results import (
+    METRICS, RATIOS, BlockSummary, ClusterDraws, HeldDraws, Results, block_summary, pct,
+)
 from simulator.uncertainty import draw_keys
 
 __all__ = ["simulate", "simulate_draws", "cluster_block", "draw_parameters", "ParameterDraws",
@@ -255,6 +257,31 @@ class RecomputedDraws(ClusterDraws):
     def compute(self, block: slice) -> dict[str, np.ndarray]:
         return cluster_block(self._inputs.block(block), self._params.take(clusters=block),
                              self._coupling)
+
+    def block_summaries(self, years: np.ndarray, client: Any = None,
+                        ) -> Iterator[tuple[slice, BlockSummary]]:
+        """With a dask.distributed `client`, each block is recomputed and summarised on a
+        worker (the coupling numbers sent once), a few blocks in flight at a time."""
+        if client is None:
+            yield from super().block_summaries(years)
+            return
+        coupling = client.scatter(self._coupling, broadcast=True)
+        in_flight = 2 * max(1, len(client.scheduler_info().get("workers", {})))
+        pending: list[tuple[slice, Any]] = []
+        for sl in self.block_slices:
+            pending.append((sl, client.submit(_summarise_block, self._inputs.block(sl),
+                                              self._params.take(clusters=sl), coupling, years,
+                                              pure=False)))
+            if len(pending) >= in_flight:
+                done, future = pending.pop(0)
+                yield done, future.result()
+        for done, future in pending:
+            yield done, future.result()
+
+
+def _summarise_block(inputs: Inputs, p: dict[str, dict[str, np.ndarray]],
+                     coupling: dict[str, np.ndarray], years: np.ndarray) -> BlockSummary:
+    return block_summary(cluster_block(inputs, p, coupling), years)
 
 
 def simulate(inputs: Inputs, *, client: Any = None,

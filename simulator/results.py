@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import numpy as np
 
@@ -80,6 +80,20 @@ def pct(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return np.divide(100.0 * num, den, out=np.zeros_like(num), where=den > 0)
 
 
+BlockSummary = tuple[dict[str, dict[str, np.ndarray]], np.ndarray, np.ndarray]
+
+
+def block_summary(arrays: dict[str, np.ndarray], years: np.ndarray) -> BlockSummary:
+    """What a block of clusters contributes: the bands of each metric (cluster, year), the
+    developer IRR and the payback year (draw, cluster)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(_THREADS) as pool:  # numpy sorts without the GIL
+        bands = dict(zip(arrays, pool.map(quantiles, arrays.values())))
+    return (bands, finance.irr(arrays["net_cash_bn_vnd"]),
+            finance.payback_year(arrays["cumulative_net_cash_bn_vnd"], years))
+
+
 class ClusterDraws:
     """The per-cluster metric arrays (draw, cluster, year), read block by block of clusters.
 
@@ -104,6 +118,13 @@ class ClusterDraws:
     def blocks(self) -> Iterator[tuple[slice, dict[str, np.ndarray]]]:
         for sl in self.block_slices:
             yield sl, self.block(sl)
+
+    def block_summaries(self, years: np.ndarray, client: Any = None,
+                        ) -> Iterator[tuple[slice, BlockSummary]]:
+        """`block_summary` of every block, in order (here: locally; `client` is for
+        implementations that can spread the blocks on Dask)."""
+        for sl, arrays in self.blocks():
+            yield sl, block_summary(arrays, years)
 
     def column(self, metric: str, ci: int) -> np.ndarray:
         """One cluster's draws (draw, year)."""
@@ -188,21 +209,18 @@ class Results:
                 self._stats[key] = quantiles(getattr(self, kind)[metric])
         return self._stats[key]
 
-    def _sweep(self, on_block: Callable[[int, int], None] | None = None) -> None:
+    def _sweep(self, on_block: Callable[[int, int], None] | None = None, client: Any = None) -> None:
         """One pass over the blocks of clusters: bands of every cluster metric, developer IRR
         and payback year per cluster (the district's from its per-draw totals)."""
-        from concurrent.futures import ThreadPoolExecutor
-
         n, c, y = self.metrics.draws, self.metrics.clusters, len(self.years)
         bands = {m: {s: np.empty((c, y)) for s in ("mean", "p10", "p50", "p90")} for m in self.metrics}
         irr, payback = np.empty((n, c + 1)), np.empty((n, c + 1))
-        for k, (sl, arrays) in enumerate(self.metrics.blocks()):
-            with ThreadPoolExecutor(_THREADS) as pool:  # numpy sorts without the GIL
-                for m, q in zip(arrays, pool.map(quantiles, arrays.values())):
-                    for s, v in q.items():
-                        bands[m][s][sl] = v
-            irr[:, sl] = finance.irr(arrays["net_cash_bn_vnd"])
-            payback[:, sl] = finance.payback_year(arrays["cumulative_net_cash_bn_vnd"], self.years)
+        for k, (sl, (block_bands, block_irr, block_payback)) in enumerate(
+                self.metrics.block_summaries(self.years, client)):
+            for m, q in block_bands.items():
+                for s, v in q.items():
+                    bands[m][s][sl] = v
+            irr[:, sl], payback[:, sl] = block_irr, block_payback
             if on_block is not None:
                 on_block(k + 1, len(self.metrics.block_slices))
         irr[:, -1] = finance.irr(self.district["net_cash_bn_vnd"])
@@ -210,11 +228,13 @@ class Results:
         self._stats.update({("metrics", m): b for m, b in bands.items()})
         self._finance.update(irr=irr, payback=payback)
 
-    def summarise(self, on_block: Callable[[int, int], None] | None = None) -> None:
+    def summarise(self, on_block: Callable[[int, int], None] | None = None,
+                  client: Any = None) -> None:
         """Compute every cluster band, IRR and payback now (else on first use), reporting
-        progress per block of clusters."""
+        progress per block of clusters; with a dask.distributed `client`, recomputed blocks
+        are summarised on its workers."""
         if "irr" not in self._finance:
-            self._sweep(on_block)
+            self._sweep(on_block, client)
 
     @property
     def irr(self) -> np.ndarray:

@@ -106,10 +106,19 @@ def test_dask_equals_local() -> None:
         try:
             m._CHUNK_CELLS = 1  # one draw per chunk: many tasks on both workers
             remote = model.simulate(inputs, client=client)
+            # per-cluster draws recomputed a cluster at a time, summarised on the workers
+            blocks = model.simulate(inputs, client=client, hold_bytes=0)
+            blocks.summarise(client=client)
         finally:
             m._CHUNK_CELLS = old
     for k in local.metrics:
         np.testing.assert_array_equal(local.metrics[k], remote.metrics[k])
+        for stat, v in local.stats("metrics", k).items():
+            np.testing.assert_array_equal(blocks.stats("metrics", k)[stat], v, err_msg=k)
+    for k in local.district:
+        np.testing.assert_array_equal(local.district[k], blocks.district[k], err_msg=k)
+    np.testing.assert_array_equal(local.irr, blocks.irr)
+    np.testing.assert_array_equal(local.payback, blocks.payback)
 
 
 @pytest.mark.parametrize("shape", [(1, 3), (2, 4), (7, 3, 2), (1001, 5, 7), (40, 70)])
