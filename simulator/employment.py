@@ -86,17 +86,15 @@ def gravity(workers: np.ndarray, jobs: np.ndarray, f: np.ndarray) -> dict[str, n
     full[:, :i, c] = 1.0  # staying out of cluster work; the outside pool never does
     ft = np.ascontiguousarray(np.swapaxes(full, 1, 2))
     # One small matrix product per draw: each draw's numbers do not depend on the chunk size.
-    # 1 / max(x, 1e-300) keeps an empty row or column (x = 0, all its flows 0) finite.
-    b, a = np.ones_like(dests), np.empty_like(origins)
-    bd, ao = np.empty_like(dests), np.empty_like(origins)
-    for k in range(_IPF_ITERATIONS):  # in place: no temporaries per iteration
-        np.multiply(b, dests, out=bd)
+    # x / max(y, 1e-300) keeps an empty row or column (y = 0, all its flows 0) finite.
+    # A_i O_i = O_i / Σ_c f_ic B_c D_c  and  B_c D_c = D_c / Σ_i f_ic A_i O_i, in place.
+    bd, a, ao = dests.copy(), np.empty_like(origins), np.empty_like(origins)
+    for k in range(_IPF_ITERATIONS):
         np.matmul(full, bd, out=a)
-        np.reciprocal(np.maximum(a, 1e-300, out=a), out=a)
-        np.multiply(a, origins, out=ao)
+        np.divide(origins, np.maximum(a, 1e-300, out=a), out=ao)
         if k < _IPF_ITERATIONS - 1:
-            np.matmul(ft, ao, out=b)
-            np.reciprocal(np.maximum(b, 1e-300, out=b), out=b)
+            np.matmul(ft, ao, out=bd)
+            np.divide(dests, np.maximum(bd, 1e-300, out=bd), out=bd)
     to_clusters = balanced_jobs(f, ao, jobs)  # B_c J_c (D,C,Y)
     supplied = ao[:, :i] * (np.ascontiguousarray(full[:, :i, :c]) @ to_clusters)
     return {"workers_supplied": supplied, "origin_weights": ao,
