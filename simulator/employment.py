@@ -21,7 +21,8 @@ def per_cluster(mix: np.ndarray, per_sector: np.ndarray) -> np.ndarray:
 
 def by_sector(leased_ha: np.ndarray, mix: np.ndarray, per_sector: np.ndarray) -> np.ndarray:
     """x_dcsy = L_dcy · mix_cs · x_ds, e.g. jobs by cluster and sector. → (D,C,S,Y)."""
-    return leased_ha[:, :, None, :] * mix[None, :, :, None] * per_sector[:, None, :, None]
+    rate = mix[None, :, :] * per_sector[:, None, :]  # (D,C,S): one pass over the big array
+    return leased_ha[:, :, None, :] * rate[..., None]
 
 
 def labour_supply(population: np.ndarray, years_since_census: np.ndarray, *, growth: np.ndarray,
