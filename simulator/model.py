@@ -24,7 +24,6 @@ __all__ = ["simulate", "simulate_draws", "cluster_block", "draw_parameters", "Pa
 _CHUNK_CELLS = 20_000_000  # float64 cells in flight per chunk (~160 MB): bounds working memory
 HOLD_BYTES = 1 << 30  # per-cluster draws held in memory up to this; above it they are recomputed
 _INDUSTRIAL = LAND_USES.index("industrial")
-_GROUPS = ("phase", "cluster", "district", "sector")
 
 
 class ParameterDraws:
@@ -50,13 +49,13 @@ class ParameterDraws:
     def take(self, draws: slice = slice(None), clusters: slice | None = None,
              ) -> dict[str, dict[str, np.ndarray]]:
         cols = {"phase": self.inputs.phase_range(clusters), "cluster": clusters} if clusters else {}
+        n = len(range(*draws.indices(self.inputs.draws)))
         out: dict[str, dict[str, np.ndarray]] = {}
         for g, fields in self.layout.items():
             out[g] = {}
             for f, (idx, fixed) in fields.items():
                 sl = cols.get(g, slice(None))
                 idx, fixed = idx[sl], fixed[sl]
-                n = len(range(*draws.indices(self.values.shape[1])))
                 block = np.broadcast_to(fixed, (n, len(fixed))).copy()
                 drawn = idx >= 0
                 if drawn.any():
