@@ -24,6 +24,7 @@ run: $(VENV)/.installed
 	$(BIN)/clustersim compare scenarios/baseline.yaml scenarios/expansion.yaml --out results/comparison --maps maps --overwrite
 
 test: $(VENV)/.installed-test
+	$(BIN)/ruff check simulator tests benchmarks geodata/build.py
 	$(BIN)/python -m pytest
 
 clean:

@@ -200,6 +200,13 @@ def read_tables(folder: Path = HERE) -> dict[str, pd.DataFrame]:
 
 def validate_tables(tables: dict[str, pd.DataFrame]) -> None:
     """Raise ValueError listing every inconsistency in the source tables."""
+    problems = [*_column_problems(tables), *_reference_problems(tables)]
+    if problems:
+        raise ValueError("invalid geodata tables:\n  " + "\n  ".join(problems))
+
+
+def _column_problems(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """Sources, accuracy grades, error estimates and unique ids of every table."""
     problems = []
     for name, t in tables.items():
         if "source" not in t or t["source"].isna().any() or (t["source"].str.len() < 10).any():
@@ -208,10 +215,16 @@ def validate_tables(tables: dict[str, pd.DataFrame]) -> None:
             problems.append(f"{name}.csv: accuracy must be one of {ACCURACY_LEVELS}")
         if "error_m" in t and not (t["error_m"].astype(float) > 0).all():
             problems.append(f"{name}.csv: error_m must be > 0")
-    com, cl, d = tables["communes"], tables["clusters"], tables["district"]
-    for name, t in (("communes", com), ("clusters", cl), ("points", tables["points"])):
-        if not t["id"].is_unique:
+    for name in ("communes", "clusters", "points"):
+        if not tables[name]["id"].is_unique:
             problems.append(f"{name}.csv: duplicate ids")
+    return problems
+
+
+def _reference_problems(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """Totals that must agree and ids that must exist across tables."""
+    problems = []
+    com, cl, d = tables["communes"], tables["clusters"], tables["district"]
     if com["population_2019"].sum() != d["population_2019"].iloc[0]:
         problems.append("communes.csv: population does not add up to district.csv")
     unknown = {c for c in cl["commune_id"] if c} - set(com["id"])
@@ -224,8 +237,7 @@ def validate_tables(tables: dict[str, pd.DataFrame]) -> None:
         missing = set(_successor_names(r.commune_2025)) - known
         if missing:
             problems.append(f"communes.csv {r.id}: successor {sorted(missing)} unknown")
-    if problems:
-        raise ValueError("invalid geodata tables:\n  " + "\n  ".join(problems))
+    return problems
 
 
 def _successor_names(text: str) -> list[str]:

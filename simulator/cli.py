@@ -127,7 +127,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Simulate scenario files and write results/<id>/ (summary, timeseries, GeoPackage, map)."""
-    from simulator.outputs import sensitivity_for_report, write_outputs
+    from simulator.outputs import write_outputs
 
     for run in _runs(args):
         sens = None

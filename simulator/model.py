@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from simulator import employment, finance, land
-from simulator.inputs import LAND_USES, PHASE_FIELDS, Inputs
+from simulator.inputs import LAND_USES, Inputs
 from simulator.results import (
     METRICS, RATIOS, BlockSummary, ClusterDraws, HeldDraws, Results, block_summary, pct,
 )
@@ -283,6 +283,32 @@ def _summarise_block(inputs: Inputs, p: dict[str, dict[str, np.ndarray]],
     return block_summary(cluster_block(inputs, p, coupling), years)
 
 
+def _run_chunks(inputs: Inputs, params: ParameterDraws, keep: bool, client: Any,
+                on_chunk: Callable[[int, int], None] | None) -> dict[str, np.ndarray]:
+    """`simulate_draws` over every chunk of draws (on Dask with a client), each result landing
+    in place in one array per name over every draw: no second copy of everything."""
+    slices = chunk_slices(inputs)
+    kept: dict[str, np.ndarray] = {}
+
+    def store(sl: slice, part: dict[str, np.ndarray]) -> None:
+        for name, values in part.items():
+            if name not in kept:
+                kept[name] = np.empty((inputs.draws, *values.shape[1:]))
+            kept[name][sl] = values
+
+    if client is not None:
+        futures = [client.submit(simulate_draws, inputs, params.take(sl), keep_clusters=keep,
+                                 pure=False) for sl in slices]
+        for sl, part in zip(slices, client.gather(futures)):
+            store(sl, part)
+    else:
+        for k, sl in enumerate(slices):
+            store(sl, simulate_draws(inputs, params.take(sl), keep_clusters=keep))
+            if on_chunk is not None:
+                on_chunk(k + 1, len(slices))
+    return kept
+
+
 def simulate(inputs: Inputs, *, client: Any = None,
              on_chunk: Callable[[int, int], None] | None = None,
              approval_delay: np.ndarray | None = None, hold_bytes: int | None = None,
@@ -300,25 +326,7 @@ def simulate(inputs: Inputs, *, client: Any = None,
     params = ParameterDraws(inputs, approval_delay)
     budget = HOLD_BYTES if hold_bytes is None else hold_bytes
     keep = held_bytes(inputs) <= budget
-    slices = chunk_slices(inputs)
-    kept: dict[str, np.ndarray] = {}
-
-    def store(sl: slice, part: dict[str, np.ndarray]) -> None:
-        for name, values in part.items():  # chunks land in place: no second copy of everything
-            if name not in kept:
-                kept[name] = np.empty((inputs.draws, *values.shape[1:]))
-            kept[name][sl] = values
-
-    if client is not None:
-        futures = [client.submit(simulate_draws, inputs, params.take(sl), keep_clusters=keep,
-                                 pure=False) for sl in slices]
-        for sl, part in zip(slices, client.gather(futures)):
-            store(sl, part)
-    else:
-        for k, sl in enumerate(slices):
-            store(sl, simulate_draws(inputs, params.take(sl), keep_clusters=keep))
-            if on_chunk is not None:
-                on_chunk(k + 1, len(slices))
+    kept = _run_chunks(inputs, params, keep, client, on_chunk)
     groups: dict[str, dict[str, np.ndarray]] = {"district": {}, "commune": {}, "coupling": {}}
     for name, values in kept.items():
         if ":" in name:

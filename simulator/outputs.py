@@ -17,7 +17,7 @@ import numpy as np
 
 from simulator import __version__
 from simulator.errors import OutputExistsError, Problem
-from simulator.results import DISTRICT_METRICS, METRICS, milestone_years
+from simulator.results import DISTRICT_METRICS, milestone_years
 
 if TYPE_CHECKING:
     import geopandas as gpd

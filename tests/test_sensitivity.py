@@ -17,7 +17,7 @@ import pytest
 
 from simulator import model
 from simulator.inputs import build_inputs
-from simulator.results import Results
+
 from simulator.scenario.distributions import Fixed, Triangular, Uniform
 from simulator.scenario.load import load_scenario
 from simulator.sensitivity import (

@@ -204,8 +204,8 @@ def legend(view: MapView, classes: Mapping[str, Classes], compact: bool = False)
     statuses = [{"label": w[f"status:{s}"], "color": c} for s, c in STATUS_COLORS.items()]
     if any(s not in STATUS_COLORS for s in _values(view.clusters, "status")):
         statuses.append({"label": w["other_status"], "color": UNKNOWN_COLOR})
-    feature = (lambda k: w.get(f"feature:{k}", w["feature:road"]))
-    roads = _unique([{"label": feature(k), "styles": road_styles(k)} for k in _kinds(view.roads)])
+    roads = _unique([{"label": w.get(f"feature:{k}", w["feature:road"]), "styles": road_styles(k)}
+                     for k in _kinds(view.roads)])
     water = _unique([{"label": w.get(f"feature:{k}", w["feature:water"]),
                       "styles": [_line_like(water_style(k, False))]} for k in _kinds(view.water)])
     fill = _key(tl.fill, classes["fill"], view.year) if tl else None
