@@ -200,8 +200,8 @@ def report_view(run: Run, *, findings: list[Any] | None = None, gates: Any = Non
                       bands(r.district[m][:, None, :], ("ALL",))["ALL"]) for m in CHART_METRICS),
         developer=_developer(run, lang), findings=_findings(findings, run, lang), counts=counts,
         gates=_gates(gates, run),
-        targets=tuple({"label": t["label"], "probability": t["probability"]}
-                      for t in targets(run)),
+        targets=tuple({"label": t["label"], "probability": t["probability"],
+                       "source": t.get("source")} for t in targets(run)),
         assumptions=assumption_rows(run, lang), notes=tuple(run.geometries.warnings),
         **_sensitivity(sensitivity))
 

@@ -116,3 +116,35 @@ def test_empty_cluster_list(write) -> None:
     path = write("e.yaml", "id: e\ntitle: E\nbase_year: 2023\nhorizon_year: 2030\nseed: 1\n"
                            "draws: 1\nclusters: []\n")
     assert problems(path) == [f"{path}:7: clusters: expected at least 1 item, found []"]
+
+
+def test_yaml_merge_keys_load_and_errors_point_at_the_anchor(write) -> None:
+    """`<<: *anchor` (as the bundled targets use) merges keys; a bad merged value is reported
+    at the line where the anchored mapping writes it."""
+    parent = (ROOT / "tests/data/mini.yaml").read_text(encoding="utf-8")
+    write("parent.yaml", parent)
+    good = write("good.yaml", """extends: parent.yaml
+id: merged
+targets:
+  - &t
+    metric: jobs
+    year: 2030
+    at_least: 100
+  - <<: *t
+    at_least: 200
+""")
+    s = load_scenario(good).scenario
+    assert [(t.metric, t.year, t.at_least) for t in s.targets] == [("jobs", 2030, 100), ("jobs", 2030, 200)]
+    bad = write("bad.yaml", """extends: parent.yaml
+id: merged
+targets:
+  - &t
+    metric: jobs
+    year: twenty
+    at_least: 100
+  - <<: *t
+    at_least: 200
+""")
+    found = problems(bad)
+    assert [f.split(": expected")[0] for f in found] == [f"{bad}:6: targets[0].year",
+                                                         f"{bad}:6: targets[1].year"]

@@ -92,7 +92,7 @@ def render_report_page(view: ReportView) -> str:
         counts=w["checks_counts"].format(fail=c.get("fail", 0), warn=c.get("warn", 0),
                                          off=c.get("off", 0), na=c.get("n/a", 0),
                                          pass_=c.get("pass", 0)),
-        gates=_gates(view), targets=[{"label": t["label"],
+        gates=_gates(view), targets=[{"label": t["label"], "source": t.get("source"),
                                       "p": fmt_pct(t["probability"], view.lang)}
                                      for t in view.targets],
         params=[a for a in view.assumptions if a["group"] != "phases"],

@@ -42,6 +42,18 @@ class LList(list):  # type: ignore[type-arg]
     lines: list[int]
 
 
+def _key_line(node: Any, key: Any) -> int:
+    """1-based line of a mapping's key; a key brought in by a YAML merge (`<<: *anchor`)
+    points to where the anchored mapping writes it."""
+    if key in node.lc.data:
+        return int(node.lc.key(key)[0]) + 1
+    for source in getattr(node, "merge", []):
+        source = source[1] if isinstance(source, tuple) else source  # (position, map) in older ruamel
+        if key in source:
+            return _key_line(source, key)
+    return int(node.lc.line) + 1
+
+
 def _located(node: Any, file: str) -> Any:
     """ruamel round-trip nodes → LDict/LList carrying file and 1-based lines."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -49,7 +61,7 @@ def _located(node: Any, file: str) -> Any:
     if isinstance(node, CommentedMap):
         out = LDict((k, _located(v, file)) for k, v in node.items())
         out.file, out.line = file, node.lc.line + 1
-        out.lines = {k: node.lc.key(k)[0] + 1 for k in node}
+        out.lines = {k: _key_line(node, k) for k in node}
         return out
     if isinstance(node, CommentedSeq):
         out_l = LList(_located(v, file) for v in node)

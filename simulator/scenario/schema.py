@@ -353,6 +353,8 @@ class Target(Base):
     """A cluster id; default: the district total."""
     label: str | None = None
     """How the report names the target, e.g. `27,000 cluster jobs by 2030`."""
+    source: str | None = None
+    """Where the target comes from (a plan, a decision, a decree), shown in the report."""
 
     @model_validator(mode="after")
     def _one_bound(self) -> Target:
