@@ -25,6 +25,7 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check simulator tests benchmarks geodata/build.py
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 clean:

@@ -10,7 +10,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence, cast
+
+if TYPE_CHECKING:
+    from dask.distributed import Client
+
+    from simulator.run import Run
 
 __all__ = ["main"]
 
@@ -29,7 +34,7 @@ def _say(args: argparse.Namespace, text: str) -> None:
         print(text)
 
 
-def _client(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _client(args: argparse.Namespace) -> Client | None:
     """A dask.distributed client for --workers / --scheduler, or None (plain local numpy)."""
     if not (args.workers or args.scheduler):
         return None
@@ -69,7 +74,8 @@ def _progress(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return Progress(transient=True)
 
 
-def _runs(args: argparse.Namespace, *, seed: int | None = None, draws: int | None = None) -> list:  # type: ignore[type-arg]
+def _runs(args: argparse.Namespace, *, seed: int | None = None, draws: int | None = None,
+          ) -> list[Run]:
     """Load and simulate every file; every input problem of every file is reported."""
     from simulator.errors import InputError
     from simulator.run import run_file
@@ -142,8 +148,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sensitivity(run, metric: str, year: int | None, *, where: str, flag: str = "",
-                 **options):  # type: ignore[no-untyped-def]
+def _sensitivity(run: Run, metric: str, year: int | None, *, where: str, flag: str = "",
+                 **options: Any) -> Any:
     """`outputs.sensitivity_for_report`, with a bad metric, year or sample size turned into one
     located input problem (exit 2): the analysis says `what: expected …; found …`."""
     from simulator.errors import InputError, Problem
@@ -332,7 +338,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="hold per-cluster draws in memory up to this size (default 1); above "
                           "it they are recomputed block by block: same numbers, bounded memory")
 
-    def add(name: str, fn: Callable[[argparse.Namespace], int], parents: list, nargs: str) -> argparse.ArgumentParser:  # type: ignore[type-arg]
+    def add(name: str, fn: Callable[[argparse.Namespace], int],
+            parents: list[argparse.ArgumentParser], nargs: str) -> argparse.ArgumentParser:
         sp = sub.add_parser(name, help=fn.__doc__, description=fn.__doc__, parents=parents)
         sp.add_argument("files", nargs=nargs, metavar="FILE", help="scenario YAML file")
         sp.set_defaults(func=fn)
@@ -369,7 +376,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="replace an existing sensitivity folder")
     sen.add_argument("--lang", choices=("en", "vi"), default="en",
                      help="language of the chart's captions (default: en; labels are English)")
-    geo = sub.add_parser("geodata", help=cmd_geodata.__doc__.splitlines()[0],
+    geo = sub.add_parser("geodata", help=cast(str, cmd_geodata.__doc__).splitlines()[0],
                          description=cmd_geodata.__doc__, parents=[common])
     geo.add_argument("action", choices=("info", "build"))
     geo.set_defaults(func=cmd_geodata)
@@ -398,7 +405,8 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"{args.draws}", file=sys.stderr)
         return 2
     try:
-        return args.func(args)
+        code: int = args.func(args)
+        return code
     except KeyboardInterrupt:
         print("clustersim: interrupted", file=sys.stderr)
         return 130

@@ -16,13 +16,16 @@ _IPF_ITERATIONS = 25  # the marginals agree to ~1e-12 after 20 on the bundled sc
 
 def per_cluster(mix: np.ndarray, per_sector: np.ndarray) -> np.ndarray:
     """x_c = Σ_s mix_cs · x_s: a cluster's density from its sector mix. (C,S),(D,S) → (D,C)."""
-    return (per_sector[:, None, :] * mix[None, :, :]).sum(-1)  # not @: exact under chunking
+    # not @: exact under chunking
+    x: np.ndarray = (per_sector[:, None, :] * mix[None, :, :]).sum(-1)
+    return x
 
 
 def by_sector(leased_ha: np.ndarray, mix: np.ndarray, per_sector: np.ndarray) -> np.ndarray:
     """x_dcsy = L_dcy · mix_cs · x_ds, e.g. jobs by cluster and sector. → (D,C,S,Y)."""
     rate = mix[None, :, :] * per_sector[:, None, :]  # (D,C,S): one pass over the big array
-    return leased_ha[:, :, None, :] * rate[..., None]
+    per_sector_year: np.ndarray = leased_ha[:, :, None, :] * rate[..., None]
+    return per_sector_year
 
 
 def labour_supply(population: np.ndarray, years_since_census: np.ndarray, *, growth: np.ndarray,
@@ -31,7 +34,8 @@ def labour_supply(population: np.ndarray, years_since_census: np.ndarray, *, gro
     """W_iy = P_i · (1 + g)^(y − 2019) · w · π · σ: workers available for cluster work. → (D,I,Y)."""
     grown = (1.0 + growth[:, None]) ** years_since_census[None, :]  # (D,Y)
     rate = working_age_share * participation * cluster_share  # (D,)
-    return (grown * rate[:, None])[:, None, :] * population[None, :, None]
+    w: np.ndarray = (grown * rate[:, None])[:, None, :] * population[None, :, None]
+    return w
 
 
 def deterrence(road_km: np.ndarray, decay: np.ndarray, outside_km: np.ndarray) -> np.ndarray:
@@ -53,7 +57,8 @@ def balanced_jobs(f: np.ndarray, origin_weights: np.ndarray, jobs: np.ndarray) -
     total = f[:, :, :1] * origin_weights[:, None, 0, :]
     for i in range(1, f.shape[2]):
         total += f[:, :, i, None] * origin_weights[:, None, i, :]
-    return np.reciprocal(np.maximum(total, 1e-300, out=total), out=total) * jobs
+    bj: np.ndarray = np.reciprocal(np.maximum(total, 1e-300, out=total), out=total) * jobs
+    return bj
 
 
 def in_commuters(f: np.ndarray, origin_weights: np.ndarray, jobs: np.ndarray) -> np.ndarray:
@@ -63,7 +68,8 @@ def in_commuters(f: np.ndarray, origin_weights: np.ndarray, jobs: np.ndarray) ->
 
 
 def _from_outside(f: np.ndarray, origin_weights: np.ndarray, to_clusters: np.ndarray) -> np.ndarray:
-    return to_clusters * origin_weights[:, None, -1, :] * f[:, :, -1:]
+    outside: np.ndarray = to_clusters * origin_weights[:, None, -1, :] * f[:, :, -1:]
+    return outside
 
 
 def gravity(workers: np.ndarray, jobs: np.ndarray, f: np.ndarray) -> dict[str, np.ndarray]:

@@ -81,7 +81,7 @@ def irr(flows: np.ndarray) -> np.ndarray:
     def f(r: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """NPV(r) by Horner's rule in x = 1 / (1 + r): one pass over the years."""
         x, series = 1.0 / (1.0 + r), flat[rows]
-        acc = series[..., -1].copy()
+        acc: np.ndarray = series[..., -1].copy()
         for k in range(series.shape[-1] - 2, -1, -1):
             acc = acc * x + series[..., k]
         return acc

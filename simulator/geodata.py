@@ -188,7 +188,8 @@ def resolve_cluster_geometries(loaded: LoadedScenario) -> ClusterGeometries:
     import geopandas as gpd
 
     readers = {"bundled": _bundled, "file": _read_file, "inline": _inline}
-    rows, problems, warnings = [], [], []
+    rows, problems = [], []
+    warnings: list[str] = []
     for i, c in enumerate(loaded.scenario.clusters):
         kind = next(k for k in readers if getattr(c.geometry, k) is not None)
         try:

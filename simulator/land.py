@@ -24,7 +24,8 @@ def ramp(years: np.ndarray, start: np.ndarray, duration: np.ndarray) -> np.ndarr
     x = years[None, None, :] + 1.0 - start[..., None]
     n = np.broadcast_to(duration[..., None], x.shape)
     done_at_once = (x > 0).astype(float)
-    return np.clip(np.divide(x, n, out=done_at_once, where=n > _INSTANT), 0.0, 1.0)
+    share: np.ndarray = np.clip(np.divide(x, n, out=done_at_once, where=n > _INSTANT), 0.0, 1.0)
+    return share
 
 
 def simulate_land(
@@ -85,14 +86,17 @@ def attractiveness(access_km: np.ndarray, access_scale_km: np.ndarray, lease_pri
     than the district average p̄ (`mean_price`, (draw,), the mean over every cluster of the
     scenario) is more attractive. Dims (draw, cluster)."""
     relative = lease_price / mean_price[:, None]
-    return np.exp(-access_km[None, :] / access_scale_km[:, None]) * relative ** -rent_elasticity[:, None]
+    score: np.ndarray = (np.exp(-access_km[None, :] / access_scale_km[:, None])
+                         * relative ** -rent_elasticity[:, None])
+    return score
 
 
 def fill(room: np.ndarray, level: np.ndarray, score: np.ndarray) -> np.ndarray:
     """take_c = V_c · min(1, θ · a_c): a cluster's share of a pool's demand at water level θ
     (`level`, (draw,)), never more than its vacant room V_c. Elementwise over clusters, so a
     block of clusters gets exactly the numbers the whole district gets."""
-    return room * np.minimum(level[:, None] * score, 1.0)
+    take: np.ndarray = room * np.minimum(level[:, None] * score, 1.0)
+    return take
 
 
 def water_level(demand: np.ndarray, score: np.ndarray, room: np.ndarray,
@@ -149,7 +153,7 @@ def competitive_takeup(capacity: np.ndarray, leased_before: np.ndarray, score: n
     n, _, years = capacity.shape
     unmet = np.zeros((n, years))
     solve = levels is None
-    if solve:
+    if levels is None:
         levels = np.zeros((n, years, len(pools)))
         orders = [np.argsort(-(score * mask), axis=1, kind="stable") for mask, _ in pools]
     current = leased_before.copy()

@@ -16,7 +16,7 @@ from simulator.inputs import LAND_USES, Inputs
 from simulator.results import (
     METRICS, RATIOS, BlockSummary, ClusterDraws, HeldDraws, Results, block_summary, pct,
 )
-from simulator.uncertainty import draw_keys
+from simulator.uncertainty import ParamSpec, draw_keys
 
 __all__ = ["simulate", "simulate_draws", "cluster_block", "draw_parameters", "ParameterDraws",
            "RecomputedDraws", "chunk_slices", "held_bytes", "HOLD_BYTES"]
@@ -38,9 +38,10 @@ class ParameterDraws:
         drawn = draw_keys(specs, seed=inputs.seed, n=inputs.draws, sampling=inputs.sampling)
         rows = {k: j for j, k in enumerate(drawn)}
         self.values = np.array(list(drawn.values())) if drawn else np.zeros((0, inputs.draws))
-        groups = {"phase": inputs.phase_specs, "cluster": inputs.cluster_specs,
-                  "sector": inputs.sector_specs,
-                  "district": {k: (v,) for k, v in inputs.district_specs.items()}}
+        groups: dict[str, dict[str, tuple[ParamSpec, ...]]] = {
+            "phase": inputs.phase_specs, "cluster": inputs.cluster_specs,
+            "sector": inputs.sector_specs,
+            "district": {k: (v,) for k, v in inputs.district_specs.items()}}
         self.layout = {g: {f: (np.array([rows.get(s.key, -1) for s in specs_], dtype=np.intp),
                                np.array([s.dist.central() for s in specs_]))
                            for f, specs_ in fields.items()} for g, fields in groups.items()}
@@ -124,7 +125,9 @@ def _deterrence(inputs: Inputs, d: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def _jobs(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], leased: np.ndarray) -> np.ndarray:
-    return employment.per_cluster(inputs.sector_mix, p["sector"]["jobs_per_leased_ha"])[..., None] * leased
+    per_ha = employment.per_cluster(inputs.sector_mix, p["sector"]["jobs_per_leased_ha"])
+    jobs: np.ndarray = per_ha[..., None] * leased
+    return jobs
 
 
 def _clusters(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], ld: dict[str, np.ndarray],

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from simulator.run import Run
+    from simulator.sensitivity import Method
 
 __all__ = ["atomic_folder", "timeseries_frame", "summary", "targets", "cluster_table",
            "write_outputs"]
@@ -174,7 +175,7 @@ def _commune_table(run: Run, clusters: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return communes
 
 
-def sensitivity_for_report(run: Run, metric: str, year: int | None, *, method: str = "morris",
+def sensitivity_for_report(run: Run, metric: str, year: int | None, *, method: Method = "morris",
                            n: int | None = None, lang: str = "vi") -> Any:
     """A sensitivity ranking of `metric` in `year` (default: the horizon) with its tornado
     chart and sentence (a `report.Sensitivity`)."""
@@ -201,7 +202,7 @@ def write_outputs(run: Run, out_root: Path, *, overwrite: bool, maps_dir: Path |
     from simulator.rules_report import checks_json
     from simulator.views import render_pages
 
-    final = Path(out_root) / run.loaded.scenario.id
+    final: Path = Path(out_root) / run.loaded.scenario.id
     clusters = cluster_table(run)
     findings, gates = check_all(run), gate_openings(run)
     pages = render_pages(run, clusters, findings=findings, gates=gates, lang=lang,

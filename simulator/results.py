@@ -77,7 +77,8 @@ _THREADS = min(4, os.cpu_count() or 1)  # threads for the bands of the metrics o
 
 
 def pct(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    return np.divide(100.0 * num, den, out=np.zeros_like(num), where=den > 0)
+    share: np.ndarray = np.divide(100.0 * num, den, out=np.zeros_like(num), where=den > 0)
+    return share
 
 
 BlockSummary = tuple[dict[str, dict[str, np.ndarray]], np.ndarray, np.ndarray]
@@ -277,7 +278,7 @@ class Results:
                     at_most: float | None = None, cluster: str | None = None) -> float:
         """Share of draws meeting a target (value ≥ at_least, or ≤ at_most)."""
         v = self.values(metric, year, cluster)
-        met = v >= at_least if at_least is not None else v <= at_most  # type: ignore[operator]
+        met = v >= at_least if at_least is not None else v <= at_most
         return float(met.mean())
 
     def communes_at(self, metric: str, year: int, stat: str = "mean") -> np.ndarray:

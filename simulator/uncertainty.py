@@ -57,13 +57,15 @@ def uniforms(seed: int, key: str, n: int, method: str = "random") -> np.ndarray:
     if method == "lhs" and n > 1:
         from scipy.stats import qmc
 
-        return qmc.LatinHypercube(d=1, rng=rng).random(n)[:, 0]
+        column: np.ndarray = qmc.LatinHypercube(d=1, rng=rng).random(n)[:, 0]
+        return column
     return rng.random(n)
 
 
 def spearman_to_pearson(rho: float) -> float:
     """The Gaussian-copula correlation that gives Spearman rank correlation ρ."""
-    return 2.0 * np.sin(np.pi * rho / 6.0)
+    r: float = 2.0 * np.sin(np.pi * rho / 6.0)
+    return r
 
 
 def _correlate(u: dict[str, np.ndarray], pairs: tuple[tuple[str, str, float], ...]) -> None:

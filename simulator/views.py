@@ -8,7 +8,7 @@ numbers). Geometry is simplified in EPSG:5897 with topology kept before it reach
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
 
@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-    from simulator.maps.view import Badge, Band, ComparisonView, MapView, Timeline, Variable
+    from simulator.maps.view import (
+        Badge, Band, ComparisonView, Indicator, MapView, Timeline, Variable,
+    )
     from simulator.run import Run
 
 __all__ = ["map_view", "comparison_view", "difference_view", "render_pages",
@@ -69,7 +71,16 @@ def simplified(gdf: gpd.GeoDataFrame | None, tolerance_m: float, *, coverage: bo
     return projected.set_geometry(list(new), crs=_METRIC_CRS).to_crs("EPSG:4326")
 
 
-def _basemap(source: dict[str, gpd.GeoDataFrame] | None = None) -> dict[str, gpd.GeoDataFrame | None]:
+class _Basemap(TypedDict):
+    """A map's base layers, by MapView's field names."""
+
+    communes: gpd.GeoDataFrame
+    district: gpd.GeoDataFrame
+    roads: gpd.GeoDataFrame | None
+    water: gpd.GeoDataFrame | None
+
+
+def _basemap(source: dict[str, gpd.GeoDataFrame] | None = None) -> _Basemap:
     """The run's layers (bundled, or the planner's files) simplified; the district outline is
     the union of its communes when they cover it, so outline and communes match exactly."""
     import shapely
@@ -77,7 +88,8 @@ def _basemap(source: dict[str, gpd.GeoDataFrame] | None = None) -> dict[str, gpd
     from simulator.geodata import load_layer as bundled
 
     load_layer = source.__getitem__ if source else bundled
-    communes = simplified(load_layer("communes"), SIMPLIFY_M["communes"], coverage=True)
+    communes: gpd.GeoDataFrame = simplified(load_layer("communes"), SIMPLIFY_M["communes"],
+                                            coverage=True)  # a layer in, a layer out
     district = load_layer("district")
     union = shapely.coverage_union_all(np.asarray(communes.to_crs(_METRIC_CRS).geometry.values))
     outline = district.to_crs(_METRIC_CRS).geometry.iloc[0]
@@ -88,7 +100,8 @@ def _basemap(source: dict[str, gpd.GeoDataFrame] | None = None) -> dict[str, gpd
             "water": simplified(load_layer("water"), SIMPLIFY_M["water"])}
 
 
-def _indicators(run: Run, metrics: tuple[str, ...], lang: str, prefix: str = "") -> tuple:
+def _indicators(run: Run, metrics: tuple[str, ...], lang: str, prefix: str = "",
+                ) -> tuple[Indicator, ...]:
     from simulator.maps.i18n import metric_label, unit_label
     from simulator.maps.view import Indicator
 
@@ -161,7 +174,8 @@ def _badges(findings: list[Any] | None, ids: tuple[str, ...], lang: str) -> tupl
     from simulator.maps.view import Badge
     from simulator.rules import rule_table
 
-    w, rules, by_cluster = words(lang), rule_table(), {}
+    w, rules = words(lang), rule_table()
+    by_cluster: dict[str, list[Any]] = {}
     for f in findings or []:
         if f.severity in ("fail", "warn") and f.cluster in ids:
             by_cluster.setdefault(f.cluster, []).append(f)
@@ -277,7 +291,9 @@ def _per_cluster(run: Run, metric: str, ids: tuple[str, ...], k: np.ndarray) -> 
 def _paired(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """B − A draw by draw (common random numbers); the difference of the means when the
     runs have different numbers of draws."""
-    return b - a if a.shape[0] == b.shape[0] else (b.mean(axis=0) - a.mean(axis=0))[None]
+    diff: np.ndarray = (b - a if a.shape[0] == b.shape[0]
+                        else (b.mean(axis=0) - a.mean(axis=0))[None])
+    return diff
 
 
 def _union_clusters(a: MapView, b: MapView) -> gpd.GeoDataFrame:

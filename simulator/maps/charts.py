@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypedDict
 
 from markupsafe import Markup, escape
 
@@ -121,7 +122,13 @@ def fan_svg(years: Sequence[int], series: Sequence[Series], *, title: str, unit:
     return _svg(width, height, title, "".join(parts))
 
 
-_SPARK = {"width": 150, "height": 58, "color": "#3f007d"}
+class _SparkStyle(TypedDict):
+    width: int
+    height: int
+    color: str
+
+
+_SPARK: _SparkStyle = {"width": 150, "height": 58, "color": "#3f007d"}
 
 
 def spark_svg(years: Sequence[int], band: Band, *, title: str, digits: int,

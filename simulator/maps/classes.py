@@ -32,7 +32,7 @@ ZERO_COLOR = "#ffffff"
 def _nice_step(raw: float) -> float:
     if not math.isfinite(raw) or raw <= 0:
         return 1.0
-    mag = 10 ** math.floor(math.log10(raw))
+    mag: float = 10 ** math.floor(math.log10(raw))
     return next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw * (1 - 1e-9))
 
 
@@ -68,8 +68,8 @@ def classes_for(var: Variable, lang: str = "en", domain: Iterable[float] = ()) -
     digits = next(d for d in range(6) if abs(step * 10 ** d - round(step * 10 ** d)) < 1e-9)
     if var.diverging:
         e = {k: fmt_signed(k * step, digits, lang) for k in (-3, -2, -1, 1, 2, 3)}
-        labels = (f"{e[-3]} … {e[-2]}", f"{e[-2]} … {e[-1]}", f"{e[-1]} … 0", "0",
-                  f"0 … {e[1]}", f"{e[1]} … {e[2]}", f"{e[2]} … {e[3]}")
+        labels: tuple[str, ...] = (f"{e[-3]} … {e[-2]}", f"{e[-2]} … {e[-1]}", f"{e[-1]} … 0",
+                                   "0", f"0 … {e[1]}", f"{e[1]} … {e[2]}", f"{e[2]} … {e[3]}")
         return Classes(colors, labels, step, zero, True)
     n = [fmt_number(k * step, digits, lang) for k in range(6)]
     labels = ("0", f"> 0 – {n[1]}", *(f"{n[k]} – {n[k + 1]}" for k in range(1, 5)))

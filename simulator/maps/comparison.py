@@ -94,10 +94,11 @@ def _short(title: str, scenario_id: str) -> str:
     return title if len(title) <= 32 else scenario_id
 
 
-def _columns(names: Sequence[Any], titles: dict[str, str], w: dict[str, str]) -> list[dict]:
+def _columns(names: Sequence[Any], titles: dict[str, str], w: dict[str, str],
+             ) -> list[dict[str, str]]:
     """Shown columns in table order: scenario values, Δ, Δ P10–P90 (merged), P(better)."""
     present = {str(c) for c in names}
-    out = []
+    out: list[dict[str, str]] = []
     for c in map(str, names):
         if c in _FIXED or c.endswith(_QUANTILES) and c.startswith(_DIFF):
             continue

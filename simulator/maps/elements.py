@@ -10,7 +10,7 @@ macro output as a template again, so real text must not pass through it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from importlib import resources
 
 import folium
@@ -36,7 +36,9 @@ MIN_ZOOM = 8
 
 
 def _template(name: str) -> Template:
-    return Template(resources.files(__package__).joinpath("templates", name).read_text("utf-8"))
+    template: Template = Template(
+        resources.files(__package__).joinpath("templates", name).read_text("utf-8"))
+    return template
 
 
 class Page(Figure):
@@ -186,7 +188,7 @@ ClusterSim.setup({{ this._parent.get_name() }}, {{ this.config_id|tojson }}, {
 """
     )
 
-    def __init__(self, config_token: str, layers: dict[str, Element]) -> None:
+    def __init__(self, config_token: str, layers: Mapping[str, Element]) -> None:
         super().__init__()
         self._name = "MapSetup"
         self.config_token = config_token

@@ -27,6 +27,8 @@ __all__ = ["badges_fc", "bounds", "clusters_fc", "communes_fc", "district_fc", "
            "sites_fc", "water_fc"]
 
 _LINES = {"LineString", "MultiLineString"}
+# (properties of a row, its GeoJSON geometry) → the row's features
+_Make = Callable[[dict[str, Any], dict[str, Any]], list[dict[str, Any]]]
 
 
 def _check_crs(gdf: Any, what: str) -> None:
@@ -56,7 +58,7 @@ def _collection(features: list[dict[str, Any]]) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
-def _simple(gdf: Any, what: str, make: Callable[[dict, dict], list[dict]]) -> dict[str, Any]:
+def _simple(gdf: Any, what: str, make: _Make) -> dict[str, Any]:
     """Features for a layer whose rows without geometry are simply not drawn."""
     features: list[dict[str, Any]] = []
     for row, geom in _rows(gdf, what):
@@ -70,14 +72,14 @@ def district_fc(gdf: Any) -> dict[str, Any]:
 
 
 def roads_fc(gdf: Any) -> dict[str, Any]:
-    def make(row: dict, g: dict) -> list[dict]:
+    def make(row: dict[str, Any], g: dict[str, Any]) -> list[dict[str, Any]]:
         return [_feature(g, style=s) for s in road_styles(fragments.text(row.get("kind")))]
 
     return _simple(gdf, "roads", make)
 
 
 def water_fc(gdf: Any) -> dict[str, Any]:
-    def make(row: dict, g: dict) -> list[dict]:
+    def make(row: dict[str, Any], g: dict[str, Any]) -> list[dict[str, Any]]:
         style = water_style(fragments.text(row.get("kind")), g["type"] in _LINES)
         return [_feature(g, style=style)]
 
@@ -137,7 +139,7 @@ def communes_fc(view: MapView, classes: Mapping[str, Classes] | None = None) -> 
     tl, classes = view.timeline, classes or {}
     choices = tl.choropleths if tl is not None and classes else ()
 
-    def make(row: dict, g: dict) -> list[dict]:
+    def make(row: dict[str, Any], g: dict[str, Any]) -> list[dict[str, Any]]:
         props: dict[str, Any] = {"style": commune_style(),
                                  "tooltip": fragments.commune_tooltip(row, view.lang)}
         cid = fragments.text(row.get("id"))

@@ -156,7 +156,8 @@ class PERT(_Bounded):
         from scipy.stats import beta
 
         a, b = self._ab()
-        return self.low + (self.high - self.low) * beta.ppf(u, a, b)
+        x: np.ndarray = self.low + (self.high - self.low) * beta.ppf(u, a, b)
+        return x
 
     def cdf(self, x: float) -> float:
         from scipy.stats import beta
@@ -178,7 +179,8 @@ class Normal(_Dist):
     def ppf(self, u: np.ndarray) -> np.ndarray:
         from scipy.stats import norm
 
-        return norm.ppf(u, self.mean, self.sd)
+        x: np.ndarray = norm.ppf(u, self.mean, self.sd)
+        return x
 
     def cdf(self, x: float) -> float:
         from scipy.stats import norm
@@ -202,7 +204,8 @@ class LogNormal(_Dist):
     def ppf(self, u: np.ndarray) -> np.ndarray:
         from scipy.stats import norm
 
-        return self.median * np.exp(self.sigma * norm.ppf(u))
+        x: np.ndarray = self.median * np.exp(self.sigma * norm.ppf(u))
+        return x
 
     def cdf(self, x: float) -> float:
         from scipy.stats import norm
@@ -247,5 +250,5 @@ def param(ge: float | None = None, le: float | None = None) -> Any:
             raise ValueError(f"a value ≤ {le:g}; found {hi:g}")
         return d
 
-    bounds = {"ge": ge, "le": le}
-    return Annotated[Param, AfterValidator(check), Field(json_schema_extra={"bounds": bounds})]
+    bounds = Field(json_schema_extra={"bounds": {"ge": ge, "le": le}})
+    return Annotated[Param, AfterValidator(check), bounds]

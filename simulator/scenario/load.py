@@ -17,9 +17,12 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simulator.errors import Problem, ScenarioError
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 __all__ = ["LoadedScenario", "load_scenario", "SourceMap"]
 
@@ -95,7 +98,8 @@ def _read_yaml(path: Path) -> LDict:
         raise ScenarioError([Problem(shown, None, "", "valid YAML", str(e).splitlines()[0])])
     if not isinstance(data, dict):
         raise ScenarioError([Problem(shown, 1, "", "a mapping of scenario fields", type(data).__name__)])
-    return _located(data, shown)
+    located: LDict = _located(data, shown)  # a mapping comes back as an LDict
+    return located
 
 
 def _merge(parent: Any, child: Any) -> Any:
@@ -123,7 +127,7 @@ def _apply_child(parent: LDict, child: LDict) -> LDict:
     problems: list[Problem] = []
     plain = LDict((k, v) for k, v in child.items() if k not in (*_CHILD_ONLY, "clusters"))
     plain.file, plain.line, plain.lines = child.file, child.line, child.lines
-    merged = _merge(parent, plain)
+    merged: LDict = _merge(parent, plain)
     clusters = LList(parent.get("clusters") or [])
     old = parent.get("clusters")
     clusters.file = getattr(old, "file", parent.file)
@@ -140,7 +144,7 @@ def _apply_child(parent: LDict, child: LDict) -> LDict:
     kept, kept.file, kept.line = LList(clusters[i] for i in keep), clusters.file, clusters.line
     kept.lines = [clusters.lines[i] for i in keep]
 
-    modify = child.get("modify_clusters") or {}
+    modify: Any = child.get("modify_clusters") or {}
     index = _cluster_index(kept)
     if not isinstance(modify, dict):
         problems.append(_problem(child, "modify_clusters", "a mapping of cluster id → fields",
@@ -156,7 +160,7 @@ def _apply_child(parent: LDict, child: LDict) -> LDict:
         else:
             kept[index[mid]] = _merge(kept[index[mid]], change)
 
-    added = child.get("clusters") or []
+    added: Any = child.get("clusters") or []
     for j, c in enumerate(added):
         cid = c.get("id") if isinstance(c, dict) else None
         if cid in index:
@@ -271,7 +275,7 @@ def _known_fields(loc: tuple[Any, ...]) -> list[str]:
     """Field names valid at the parent of `loc`, for a 'did you mean' hint."""
     from simulator.scenario import schema
 
-    cls = schema.Scenario
+    cls: type[BaseModel] = schema.Scenario
     for key in loc[:-1]:
         if isinstance(key, int):
             continue
@@ -279,7 +283,8 @@ def _known_fields(loc: tuple[Any, ...]) -> list[str]:
         if field is None:
             return []
         ann = field.annotation
-        inner = [a for a in getattr(ann, "__args__", (ann,)) if hasattr(a, "model_fields")]
+        args: tuple[Any, ...] = getattr(ann, "__args__", (ann,))
+        inner = [a for a in args if hasattr(a, "model_fields")]
         if not inner:
             return []
         cls = inner[0]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 from functools import cache
 from importlib import resources
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, model_validator
 
@@ -27,6 +27,19 @@ Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
 Year = Annotated[int, Field(ge=1990, le=2100)]
 Status = Literal["operating", "under_construction", "approved", "proposed"]
 Kind = Literal["craft_village", "general"]
+
+if TYPE_CHECKING:  # a type checker sees the distributions; pydantic also sees their bounds
+    from typing import TypeAlias
+
+    _AreaParam: TypeAlias = Param
+    _ShareParam: TypeAlias = Param
+    _YearsParam: TypeAlias = Param
+    _PerHaParam: TypeAlias = Param
+else:
+    _AreaParam = param(0, 1000)
+    _ShareParam = param(0, 1)
+    _YearsParam = param(0, 30)
+    _PerHaParam = param(0, 10000)
 
 
 class Base(BaseModel):
@@ -80,7 +93,7 @@ def _fill(model: BaseModel, names: tuple[str, ...]) -> None:
             object.__setattr__(model, name, default_param(name))
 
 
-ClusterParams = create_model(  # type: ignore[call-overload]
+ClusterParams = create_model(
     "ClusterParams", __base__=Base, __doc__=(
         "Per-cluster model parameters. Each is optional under a cluster's `params` and then "
         "takes the district's value. Each may be a number or a distribution."),
@@ -109,11 +122,11 @@ DEFAULT_SECTORS: tuple[str, ...] = tuple(dict.fromkeys(n.split(".")[0] for n in 
 class SectorParams(Base):
     """What a leased hectare of one sector holds and earns."""
 
-    jobs_per_leased_ha: param(0, 10000) | None = None
+    jobs_per_leased_ha: _PerHaParam | None = None
     """Workers per leased hectare."""
-    firms_per_leased_ha: param(0, 10000) | None = None
+    firms_per_leased_ha: _PerHaParam | None = None
     """Firms (or production households) per leased hectare."""
-    revenue_bn_vnd_per_leased_ha: param(0, 10000) | None = None
+    revenue_bn_vnd_per_leased_ha: _PerHaParam | None = None
     """Firms' sales per leased hectare and year, billion VND."""
 
 
@@ -237,15 +250,15 @@ class Phase(Base):
 
     name: str | None = None
     """Label, e.g. `giai đoạn 1`."""
-    area_ha: param(0, 1000) | None = None
+    area_ha: _AreaParam | None = None
     """Gross area of the phase in hectares (give this or `share`)."""
-    share: param(0, 1) | None = None
+    share: _ShareParam | None = None
     """Share of the cluster's area in this phase (give this or `area_ha`)."""
     approval_year: Year
     """Year the phase is established/approved; site clearance starts this year."""
-    clearance_years: param(0, 30)
+    clearance_years: _YearsParam
     """Years of site clearance (compensation, resettlement); farmland is converted over them."""
-    construction_years: param(0, 30)
+    construction_years: _YearsParam
     """Years of infrastructure construction after clearance; capital is spent over them."""
     source: str | None = None
     """Where the phase's dates come from, or `assumption: …`."""
@@ -283,7 +296,7 @@ class Cluster(Base):
     """Citation for the cluster's area and status."""
     phases: list[Phase] = Field(min_length=1)
     """Phases in order."""
-    params: ClusterParams = Field(default_factory=ClusterParams)
+    params: ClusterParams = Field(default_factory=ClusterParams)  # type: ignore[valid-type]
     """Overrides of the district parameters for this cluster."""
     land_use: LandUse | None = None
     """This cluster's land budget (default: the district's)."""
@@ -293,7 +306,8 @@ class Cluster(Base):
     @model_validator(mode="after")
     def _phases_fit(self) -> Cluster:
         total = sum(
-            (p.area_ha.central() if p.area_ha else p.share.central() * self.area_ha)  # type: ignore[union-attr]
+            (p.area_ha.central() if p.area_ha
+             else cast(Distribution, p.share).central() * self.area_ha)
             for p in self.phases
         )
         if total > self.area_ha * 1.0001:
