@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -62,3 +63,16 @@ def geo_for(n_clusters: int, seed: int = 0):
         distance_km=rng.uniform(0.5, 8.0, (n_clusters, 3)),
         cluster_commune=np.arange(n_clusters) % 3,
     )
+
+
+def assert_same_summaries(want: Any, got: Any) -> None:
+    """Two Results agree bit for bit on every cluster band, district array, IRR and payback."""
+    import numpy as np
+
+    for k in want.metrics:
+        for stat, v in want.stats("metrics", k).items():
+            np.testing.assert_array_equal(got.stats("metrics", k)[stat], v, err_msg=f"{k} {stat}")
+    for k in want.district:
+        np.testing.assert_array_equal(got.district[k], want.district[k], err_msg=k)
+    np.testing.assert_array_equal(got.irr, want.irr)
+    np.testing.assert_array_equal(got.payback, want.payback)

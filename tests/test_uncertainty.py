@@ -11,7 +11,7 @@ from simulator.inputs import build_inputs
 from simulator.scenario.load import load_scenario
 from simulator.uncertainty import ParamSpec, Sampling, draw_keys, uniforms
 
-from conftest import DATA, geo_for
+from conftest import DATA, assert_same_summaries, geo_for
 
 def _mini_with(write, draws: int, sampling: str = "random"):
     text = (DATA / "mini.yaml").read_text(encoding="utf-8")
@@ -113,12 +113,7 @@ def test_dask_equals_local() -> None:
             m._CHUNK_CELLS = old
     for k in local.metrics:
         np.testing.assert_array_equal(local.metrics[k], remote.metrics[k])
-        for stat, v in local.stats("metrics", k).items():
-            np.testing.assert_array_equal(blocks.stats("metrics", k)[stat], v, err_msg=k)
-    for k in local.district:
-        np.testing.assert_array_equal(local.district[k], blocks.district[k], err_msg=k)
-    np.testing.assert_array_equal(local.irr, blocks.irr)
-    np.testing.assert_array_equal(local.payback, blocks.payback)
+    assert_same_summaries(local, blocks)
 
 
 @pytest.mark.parametrize("shape", [(1, 3), (2, 4), (7, 3, 2), (1001, 5, 7), (40, 70)])
