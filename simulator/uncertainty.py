@@ -20,7 +20,7 @@ import numpy as np
 if TYPE_CHECKING:
     from simulator.scenario.distributions import Distribution
 
-__all__ = ["ParamSpec", "Sampling", "draw_matrix", "draw_keys", "uniforms", "quantiles", "QUANTILES",
+__all__ = ["ParamSpec", "Sampling", "draw_keys", "uniforms", "quantiles", "QUANTILES",
            "spearman_to_pearson"]
 
 QUANTILES = (0.1, 0.5, 0.9)
@@ -94,15 +94,6 @@ def draw_keys(specs: dict[str, ParamSpec], *, seed: int, n: int,
         _correlate(u, pairs)
     return {k: s.dist.sample_u(u[k], s.lo, s.hi) if k in u else np.full(n, s.dist.central())
             for k, s in specs.items()}
-
-
-def draw_matrix(specs: tuple[ParamSpec, ...], *, seed: int, n: int,
-                values: dict[str, np.ndarray] | None = None) -> np.ndarray:
-    """(n, len(specs)) values; columns with the same key share one set of draws.
-    `values` (from `draw_keys`) supplies the draws when given."""
-    if values is None:
-        values = draw_keys({s.key: s for s in specs}, seed=seed, n=n)
-    return np.column_stack([values[s.key] for s in specs]) if specs else np.empty((n, 0))
 
 
 _SORT_ROWS = 32  # cells sorted at a time: one small reused buffer, no fresh pages per call

@@ -7,7 +7,7 @@ import pytest
 from pydantic import TypeAdapter
 
 from simulator.scenario.distributions import Param
-from simulator.uncertainty import ParamSpec, draw_matrix
+from simulator.uncertainty import ParamSpec, draw_keys
 
 P = TypeAdapter(Param)
 U = np.linspace(0.001, 0.999, 201)
@@ -41,18 +41,29 @@ def test_numbers_and_value_mappings_are_fixed() -> None:
 
 def test_truncated_normal_stays_in_range_without_clipping() -> None:
     d = P.validate_python({"dist": "normal", "mean": 0.1, "sd": 0.5})
-    x = draw_matrix((ParamSpec("k", d, 0.0, 1.0),), seed=1, n=5000)[:, 0]
+    x = draw_keys({"k": ParamSpec("k", d, 0.0, 1.0)}, seed=1, n=5000)["k"]
     assert x.min() >= 0 and x.max() <= 1
     assert (x == 0).mean() < 0.001  # squeezed quantiles, not a pile-up at the bound
 
 
 def test_one_draw_is_the_mean() -> None:
     d = P.validate_python({"dist": "triangular", "low": 0, "mode": 0, "high": 3})
-    assert draw_matrix((ParamSpec("k", d),), seed=1, n=1)[0, 0] == pytest.approx(1.0)
+    assert draw_keys({"k": ParamSpec("k", d)}, seed=1, n=1)["k"][0] == pytest.approx(1.0)
 
 
 def test_shared_key_shares_draws() -> None:
-    d = P.validate_python({"dist": "uniform", "low": 0, "high": 1})
-    m = draw_matrix((ParamSpec("a", d), ParamSpec("b", d), ParamSpec("a", d)), seed=4, n=100)
-    np.testing.assert_array_equal(m[:, 0], m[:, 2])
-    assert not np.array_equal(m[:, 0], m[:, 1])
+    """A value inherited from the district is one draw for every cluster; a cluster's own
+    declaration is its own draw."""
+    from conftest import geo_for
+    from test_model import _random_scenario
+
+    from simulator.inputs import build_inputs
+    from simulator.model import ParameterDraws
+
+    s = _random_scenario(100, 4, 3, 2.0)
+    own = s.clusters[2].model_copy(update={"params": s.clusters[2].params.model_copy(update={
+        "lease_price_bn_vnd_per_ha": P.validate_python({"dist": "uniform", "low": 5, "high": 9})})})
+    s = s.model_copy(update={"clusters": [*s.clusters[:2], own]})
+    m = ParameterDraws(build_inputs(s, geo_for(3))).take()["cluster"]["lease_price_bn_vnd_per_ha"]
+    np.testing.assert_array_equal(m[:, 0], m[:, 1])
+    assert not np.array_equal(m[:, 0], m[:, 2])
