@@ -119,9 +119,16 @@ def _land(inputs: Inputs, p: dict[str, dict[str, np.ndarray]],
     return {**out, "leased": leased, "unmet": unmet, "levels": levels, "mean_price": mean_price}
 
 
-def _deterrence(inputs: Inputs, d: dict[str, np.ndarray]) -> np.ndarray:
-    road_km = inputs.geo.distance_km[None] * d["detour_factor"][:, None, None]
-    return employment.deterrence(road_km, d["commute_decay_per_km"], d["outside_distance_km"])
+def _road_km(inputs: Inputs, d: dict[str, np.ndarray]) -> np.ndarray:
+    """Road km (D,C,I): straight-line km × the detour factor."""
+    road: np.ndarray = inputs.geo.distance_km[None] * d["detour_factor"][:, None, None]
+    return road
+
+
+def _deterrence(inputs: Inputs, d: dict[str, np.ndarray],
+                road_km: np.ndarray | None = None) -> np.ndarray:
+    road = _road_km(inputs, d) if road_km is None else road_km
+    return employment.deterrence(road, d["commute_decay_per_km"], d["outside_distance_km"])
 
 
 def _jobs(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], leased: np.ndarray) -> np.ndarray:
@@ -168,8 +175,8 @@ def _labour(inputs: Inputs, jobs: np.ndarray, d: dict[str, np.ndarray]) -> dict[
         g.commune_population, inputs.years_since_census, growth=d["population_growth"],
         working_age_share=d["working_age_share"], participation=d["participation"],
         cluster_share=d["cluster_labour_share"])
-    flows = employment.gravity(workers, jobs, _deterrence(inputs, d))
-    road_km = g.distance_km[None] * d["detour_factor"][:, None, None]
+    road_km = _road_km(inputs, d)
+    flows = employment.gravity(workers, jobs, _deterrence(inputs, d, road_km))
     reach = road_km <= (1.0 / np.maximum(d["commute_decay_per_km"], 1e-9))[:, None, None]
     return {
         "commune:labour_available": workers,

@@ -205,7 +205,7 @@ class Results:
         key = (kind, metric)
         if key not in self._stats:
             if kind == "metrics":
-                self._sweep()
+                self.summarise()
             else:
                 self._stats[key] = quantiles(getattr(self, kind)[metric])
         return self._stats[key]
@@ -240,15 +240,13 @@ class Results:
     @property
     def irr(self) -> np.ndarray:
         """(draw, cluster + 1): developer IRR per cluster, last column the district."""
-        if "irr" not in self._finance:
-            self._sweep()
+        self.summarise()
         return self._finance["irr"]
 
     @property
     def payback(self) -> np.ndarray:
         """(draw, cluster + 1): payback year, NaN when none; last column the district."""
-        if "payback" not in self._finance:
-            self._sweep()
+        self.summarise()
         return self._finance["payback"]
 
     @property
