@@ -14,7 +14,8 @@ import numpy as np
 from simulator import employment, finance, land
 from simulator.inputs import LAND_USES, Inputs
 from simulator.results import (
-    METRICS, RATIOS, BlockSummary, ClusterDraws, HeldDraws, Results, block_summary, pct,
+    METRICS, RATIOS, BlockSummary, ClusterDraws, DeveloperIndicators, HeldDraws, Results,
+    block_summary, pct,
 )
 from simulator.uncertainty import ParamSpec, draw_keys
 
@@ -267,12 +268,12 @@ class RecomputedDraws(ClusterDraws):
         return cluster_block(self._inputs.block(block), self._params.take(clusters=block),
                              self._coupling)
 
-    def block_summaries(self, years: np.ndarray, client: Any = None,
-                        ) -> Iterator[tuple[slice, BlockSummary]]:
+    def block_summaries(self, years: np.ndarray, developer: DeveloperIndicators,
+                        client: Any = None) -> Iterator[tuple[slice, BlockSummary]]:
         """With a dask.distributed `client`, each block is recomputed and summarised on a
         worker (the coupling numbers sent once), a few blocks in flight at a time."""
         if client is None:
-            yield from super().block_summaries(years)
+            yield from super().block_summaries(years, developer)
             return
         coupling = client.scatter(self._coupling, broadcast=True)
         in_flight = 2 * max(1, len(client.scheduler_info().get("workers", {})))
@@ -280,7 +281,7 @@ class RecomputedDraws(ClusterDraws):
         for sl in self.block_slices:
             pending.append((sl, client.submit(_summarise_block, self._inputs.block(sl),
                                               self._params.take(clusters=sl), coupling, years,
-                                              pure=False)))
+                                              developer, pure=False)))
             if len(pending) >= in_flight:
                 done, future = pending.pop(0)
                 yield done, future.result()
@@ -289,8 +290,16 @@ class RecomputedDraws(ClusterDraws):
 
 
 def _summarise_block(inputs: Inputs, p: dict[str, dict[str, np.ndarray]],
-                     coupling: dict[str, np.ndarray], years: np.ndarray) -> BlockSummary:
-    return block_summary(cluster_block(inputs, p, coupling), years)
+                     coupling: dict[str, np.ndarray], years: np.ndarray,
+                     developer: DeveloperIndicators) -> BlockSummary:
+    return block_summary(cluster_block(inputs, p, coupling), years, developer)
+
+
+def developer_indicators(net_cash: np.ndarray, cumulative: np.ndarray, years: np.ndarray,
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    """Developer IRR and payback year (draw, row) of (draw, row, year) cash flows
+    (finance.irr, finance.payback_year): what `Results` summarises per cluster and district."""
+    return finance.irr(net_cash), finance.payback_year(cumulative, years)
 
 
 def _run_chunks(inputs: Inputs, params: ParameterDraws, keep: bool, client: Any,
@@ -346,4 +355,5 @@ def simulate(inputs: Inputs, *, client: Any = None,
         draws: ClusterDraws = HeldDraws({m: kept[m] for m in cluster_metric_names(inputs)})
     else:
         draws = RecomputedDraws(inputs, params, groups["coupling"], budget, block_clusters)
-    return Results.build(inputs, draws, groups["district"], groups["commune"])
+    return Results.build(inputs, draws, groups["district"], groups["commune"],
+                         developer_indicators)

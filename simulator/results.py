@@ -9,12 +9,12 @@ Three kinds of metric arrays:
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import numpy as np
 
-from simulator import finance
 from simulator.uncertainty import quantiles
 
 if TYPE_CHECKING:
@@ -82,17 +82,19 @@ def pct(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 
 BlockSummary = tuple[dict[str, dict[str, np.ndarray]], np.ndarray, np.ndarray]
+# (net cash, cumulative net cash, years) → (IRR, payback year), each (draw, row): the model's
+# developer indicators (`model.developer_indicators`), handed in so results need not know finance
+DeveloperIndicators = Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
-def block_summary(arrays: dict[str, np.ndarray], years: np.ndarray) -> BlockSummary:
+def block_summary(arrays: dict[str, np.ndarray], years: np.ndarray,
+                  developer: DeveloperIndicators) -> BlockSummary:
     """What a block of clusters contributes: the bands of each metric (cluster, year), the
     developer IRR and the payback year (draw, cluster)."""
-    from concurrent.futures import ThreadPoolExecutor
-
     with ThreadPoolExecutor(_THREADS) as pool:  # numpy sorts without the GIL
         bands = dict(zip(arrays, pool.map(quantiles, arrays.values())))
-    return (bands, finance.irr(arrays["net_cash_bn_vnd"]),
-            finance.payback_year(arrays["cumulative_net_cash_bn_vnd"], years))
+    return (bands, *developer(arrays["net_cash_bn_vnd"], arrays["cumulative_net_cash_bn_vnd"],
+                              years))
 
 
 class ClusterDraws:
@@ -120,12 +122,12 @@ class ClusterDraws:
         for sl in self.block_slices:
             yield sl, self.block(sl)
 
-    def block_summaries(self, years: np.ndarray, client: Any = None,
-                        ) -> Iterator[tuple[slice, BlockSummary]]:
+    def block_summaries(self, years: np.ndarray, developer: DeveloperIndicators,
+                        client: Any = None) -> Iterator[tuple[slice, BlockSummary]]:
         """`block_summary` of every block, in order (here: locally; `client` is for
         implementations that can spread the blocks on Dask)."""
         for sl, arrays in self.blocks():
-            yield sl, block_summary(arrays, years)
+            yield sl, block_summary(arrays, years, developer)
 
     def column(self, metric: str, ci: int) -> np.ndarray:
         """One cluster's draws (draw, year)."""
@@ -184,19 +186,20 @@ class Results:
     metrics: ClusterDraws  # cluster metrics (draw, cluster, year), held or recomputed by block
     district: dict[str, np.ndarray]  # (draw, year): per-draw totals, ratios of totals, district-only
     communes: dict[str, np.ndarray]  # (draw, commune, year)
+    developer: DeveloperIndicators = field(compare=False, repr=False)
     _stats: dict[tuple[str, str], dict[str, np.ndarray]] = field(
         default_factory=dict, compare=False, repr=False)
     _finance: dict[str, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(cls, inputs: Inputs, metrics: ClusterDraws, district: dict[str, np.ndarray],
-              communes: dict[str, np.ndarray]) -> Results:
+              communes: dict[str, np.ndarray], developer: DeveloperIndicators) -> Results:
         units = {**METRICS, **{k: "workers" for k in metrics if k.startswith("jobs_")},
                  **DISTRICT_METRICS, **COMMUNE_METRICS}
         return cls(inputs.scenario_id, inputs.cluster_ids, inputs.geo.commune_ids,
                    inputs.years.astype(int), units, metrics,
                    {k: district[k] for k in units if k in district},
-                   {k: communes[k] for k in COMMUNE_METRICS})
+                   {k: communes[k] for k in COMMUNE_METRICS}, developer)
 
     def stats(self, kind: str, metric: str) -> dict[str, np.ndarray]:
         """mean, p10, p50, p90 over draws of a `metrics`, `district` or `communes` array,
@@ -217,15 +220,15 @@ class Results:
         bands = {m: {s: np.empty((c, y)) for s in ("mean", "p10", "p50", "p90")} for m in self.metrics}
         irr, payback = np.empty((n, c + 1)), np.empty((n, c + 1))
         for k, (sl, (block_bands, block_irr, block_payback)) in enumerate(
-                self.metrics.block_summaries(self.years, client)):
+                self.metrics.block_summaries(self.years, self.developer, client)):
             for m, q in block_bands.items():
                 for s, v in q.items():
                     bands[m][s][sl] = v
             irr[:, sl], payback[:, sl] = block_irr, block_payback
             if on_block is not None:
                 on_block(k + 1, len(self.metrics.block_slices))
-        irr[:, -1] = finance.irr(self.district["net_cash_bn_vnd"])
-        payback[:, -1] = finance.payback_year(self.district["cumulative_net_cash_bn_vnd"], self.years)
+        irr[:, -1], payback[:, -1] = self.developer(
+            self.district["net_cash_bn_vnd"], self.district["cumulative_net_cash_bn_vnd"], self.years)
         self._stats.update({("metrics", m): b for m, b in bands.items()})
         self._finance.update(irr=irr, payback=payback)
 
