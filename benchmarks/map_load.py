@@ -41,8 +41,7 @@ _REPORT = ("Math.max(performance.getEntriesByType('navigation')[0].loadEventEnd,
 def build_pages(out: Path, draws: int, lang: str) -> list[Path]:
     """Run baseline and expansion (common random numbers) and write their pages into `out`."""
     sys.path.insert(0, str(ROOT))
-    from simulator.compare import write_comparison
-    from simulator.outputs import write_outputs
+    from simulator.outputs import write_comparison, write_outputs
     from simulator.run import run_file
 
     runs = [run_file(ROOT / "scenarios" / f"{name}.yaml", draws=draws)

@@ -153,7 +153,7 @@ def _sensitivity(run: Run, metric: str, year: int | None, *, where: str, flag: s
     """`outputs.sensitivity_for_report`, with a bad metric, year or sample size turned into one
     located input problem (exit 2): the analysis says `what: expected …; found …`."""
     from simulator.errors import InputError, Problem
-    from simulator.outputs import sensitivity_for_report
+    from simulator.sensitivity import sensitivity_for_report
 
     try:
         return sensitivity_for_report(run, metric, year, **options)
@@ -167,7 +167,7 @@ def _sensitivity(run: Run, metric: str, year: int | None, *, where: str, flag: s
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run two or more scenarios and write comparison.csv and comparison.html."""
-    from simulator.compare import comparison_name, write_comparison
+    from simulator.outputs import comparison_name, write_comparison
     from simulator.scenario.load import load_scenario
 
     # Common random numbers: every scenario runs with the first one's seed and draws.
@@ -185,9 +185,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     fails). Example: clustersim check scenarios/expansion.yaml --draws 500 --json results"""
     import json
 
-    from simulator.rules import check_all
-    from simulator.rules_gates import gate_openings
-    from simulator.rules_report import checks_json, exit_code, render_check_table
+    from simulator.gating import gate_openings
+    from simulator.rules.check_table import checks_json, exit_code, render_check_table
+    from simulator.rules.engine import check_all
 
     worst = 0
     for run in _runs(args):
@@ -197,7 +197,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         if args.json is not None:
             folder = Path(args.json) / sid
             folder.mkdir(parents=True, exist_ok=True)
-            doc = checks_json(findings, gate_openings(run))
+            doc = checks_json(findings, gate_openings(run.loaded.scenario, run.results))
             (folder / "checks.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1),
                                                 encoding="utf-8")
         worst = max(worst, exit_code(findings))
@@ -223,9 +223,9 @@ def cmd_sites(args: argparse.Namespace) -> int:
     With --out, writes <scenario id>_sites.gpkg and a map of them, <scenario id>_sites.html.
     Example: clustersim sites scenarios/expansion.yaml --area 74 --count 5"""
     from simulator.errors import InputError, Problem
-    from simulator.maps import render_scenario_map
+    from simulator.map_content import map_view
+    from simulator.maps.scenario_map import render_scenario_map
     from simulator.sites import find_sites
-    from simulator.views import map_view
 
     weights = _weights(args.weight)
     for run in _runs(args, draws=1):

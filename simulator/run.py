@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
+
 from simulator.geodata import (
     ClusterGeometries, access_features, geo_arrays, resolve_cluster_geometries, scenario_layers,
 )
 from simulator.errors import Problem, ScenarioError
+from simulator.gating import gate_openings
 from simulator.inputs import Inputs, build_inputs
 from simulator.model import simulate
 from simulator.results import DISTRICT_METRICS, METRICS, Results
@@ -92,15 +95,11 @@ def _enforce_gates(run: Run, inputs: Inputs, client: Any, hold_bytes: int | None
     occupancy gates hold (Decree 32/2024), all its phases shifted alike; a cluster whose gates
     never hold within the horizon is not approved. Delaying one cluster changes the others'
     occupancy, so this repeats until the approval years stop changing (a fixed point)."""
-    import numpy as np
-
-    from simulator.rules_gates import gate_openings
-
     horizon = float(inputs.years[-1])
     delay = np.zeros((inputs.draws, len(inputs.phase_cluster)))
     for _ in range(_GATING_ROUNDS):
         new = np.zeros_like(delay)
-        for g in gate_openings(run):
+        for g in gate_openings(run.loaded.scenario, run.results):
             opening = np.where(np.isnan(g.opening_year), horizon + 1, g.opening_year)
             phases = inputs.phase_cluster == inputs.cluster_ids.index(g.cluster)
             new[:, phases] = (opening - g.planned_year)[:, None]

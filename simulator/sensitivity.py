@@ -21,9 +21,15 @@ from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping
 from xml.sax.saxutils import escape
 
 import numpy as np
+import pandas as pd
+from SALib.analyze import morris as morris_analyze
+from SALib.analyze import sobol as sobol_analyze
+from SALib.sample import morris as morris_sample
+from SALib.sample import sobol as sobol_sample
 
 from simulator import model
 from simulator.results import DISTRICT_METRICS, METRICS
+from simulator.run import Run
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,7 +38,8 @@ if TYPE_CHECKING:
     from simulator.uncertainty import ParamSpec
 
 __all__ = ["Input", "uncertain_inputs", "district_values", "sensitivity",
-           "write_sensitivity_csv", "tornado_svg", "plain_summary", "DEFAULT_N"]
+           "write_sensitivity_csv", "tornado_svg", "plain_summary", "DEFAULT_N", "Sensitivity",
+           "sensitivity_for_report"]
 
 Method = Literal["sobol", "morris"]
 DEFAULT_N: dict[str, int] = {"sobol": 128, "morris": 20}  # base samples / trajectories
@@ -192,31 +199,25 @@ Evaluate = Callable[[np.ndarray], np.ndarray]  # rows of u (rows, inputs) → ou
 
 
 def _sobol(problem: dict[str, Any], evaluate: Evaluate, n: int, seed: int) -> dict[str, np.ndarray]:
-    from SALib.analyze import sobol as analyze
-    from SALib.sample import sobol as sample
-
     if n < 2 or n & (n - 1):
         raise ValueError(f"n: expected a power of 2 (64, 128, 256, …) for Sobol; found {n}")
-    u = sample.sample(problem, n, calc_second_order=False, scramble=True, seed=seed)
+    u = sobol_sample.sample(problem, n, calc_second_order=False, scramble=True, seed=seed)
     y = evaluate(u)
     if np.ptp(y) <= np.finfo(float).eps * max(1.0, float(np.abs(y).max())):
         zero = np.zeros(problem["num_vars"])  # constant output: no variance (SALib would warn)
         return {"ST": zero, "ST_conf": zero, "S1": zero, "S1_conf": zero}
     # SALib takes seed 0 as "no seed" (random confidence intervals): shift it by one.
-    si = analyze.analyze(problem, y, calc_second_order=False, num_resamples=_RESAMPLES,
+    si = sobol_analyze.analyze(problem, y, calc_second_order=False, num_resamples=_RESAMPLES,
                          conf_level=_CONF, seed=seed + 1)
     return {k: np.asarray(si[k], dtype=float) for k in ("ST", "ST_conf", "S1", "S1_conf")}
 
 
 def _morris(problem: dict[str, Any], evaluate: Evaluate, n: int, seed: int,
             ) -> dict[str, np.ndarray]:
-    from SALib.analyze import morris as analyze
-    from SALib.sample import morris as sample
-
     if n < 2:
         raise ValueError(f"n: expected at least 2 Morris trajectories; found {n}")
-    u = sample.sample(problem, n, num_levels=_LEVELS, seed=seed)
-    si = analyze.analyze(problem, u, evaluate(u), num_resamples=_RESAMPLES, conf_level=_CONF,
+    u = morris_sample.sample(problem, n, num_levels=_LEVELS, seed=seed)
+    si = morris_analyze.analyze(problem, u, evaluate(u), num_resamples=_RESAMPLES, conf_level=_CONF,
                          num_levels=_LEVELS, seed=seed + 1)
     return {k: np.asarray(si[k], dtype=float) for k in ("mu_star", "mu_star_conf", "sigma", "mu")}
 
@@ -232,8 +233,6 @@ def sensitivity(inputs: Inputs, *, metric: str, year: int, method: Method = "sob
     mu_star, mu_star_conf, sigma, mu, in output units per unit of u (the quantile).
     Rows are sorted by ST (or mu_star), largest first. Same inputs and seed, same frame.
     """
-    import pandas as pd
-
     if method not in DEFAULT_N:
         raise ValueError(f"method: expected sobol or morris; found {method!r}")
     _check(inputs, metric, year)
@@ -365,3 +364,26 @@ def tornado_svg(df: pd.DataFrame, *, title: str, lang: str = "en", top: int = 12
             f'<text x="8" y="22" font-size="15" font-weight="bold">{escape(title)}</text>'
             + "".join(parts)
             + f'<text x="{x0}" y="{axis_y + 34}" fill="#555">{legend}</text></svg>')
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """A sensitivity analysis to show in the report: the ranking (sensitivity.csv as a
+    DataFrame), the tornado chart from `tornado_svg` and its plain-language sentence."""
+
+    ranking: pd.DataFrame | None = None
+    svg: str | None = None
+    sentence: str | None = None
+
+
+def sensitivity_for_report(run: Run, metric: str, year: int | None, *, method: Method = "morris",
+                           n: int | None = None, lang: str = "vi") -> Sensitivity:
+    """A sensitivity ranking of `metric` in `year` (default: the horizon) with its tornado
+    chart and sentence, computed before any page is rendered."""
+    s = run.loaded.scenario
+    year = s.horizon_year if year is None else year
+    df = sensitivity(run.inputs, metric=metric, year=year, method=method, n=n, seed=run.seed,
+                     names={c.id: c.name for c in s.clusters})
+    title = f"{s.title}: {metric} {year}"
+    return Sensitivity(ranking=df, svg=tornado_svg(df, title=title, lang=lang),
+                       sentence=plain_summary(df, metric, year))

@@ -23,14 +23,16 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+import geopandas as gpd
 import numpy as np
+import shapely
+from scipy import ndimage
 
 from simulator import constraints as sc
 from simulator.geodata import METRIC_CRS, STORAGE_CRS
+from simulator.rules.book import merged_thresholds
 
 if TYPE_CHECKING:
-    import geopandas as gpd
-
     from simulator.scenario.rules_config import RulesConfig
 
 __all__ = ["DEFAULT_WEIGHTS", "SCALES_M", "find_sites", "suitability"]
@@ -51,8 +53,6 @@ class _Grid:
         self.ys = y1 - (np.arange(self.ny) + 0.5) * cell
 
     def polygons(self, geom: Any) -> np.ndarray:
-        import shapely
-
         if geom is None or geom.is_empty:
             return np.zeros((self.ny, self.nx), bool)
         shapely.prepare(geom)
@@ -60,8 +60,6 @@ class _Grid:
         return np.asarray(shapely.intersects_xy(geom, xx, yy))
 
     def vertices(self, geom: Any) -> np.ndarray:
-        import shapely
-
         mask = np.zeros((self.ny, self.nx), bool)
         if geom is None or geom.is_empty:
             return mask
@@ -80,8 +78,6 @@ class _Grid:
 
     def distance(self, mask: np.ndarray) -> np.ndarray:
         """Metres from each cell centre to the nearest cell of `mask` (inf when empty)."""
-        from scipy import ndimage
-
         if not mask.any():
             return np.full(mask.shape, np.inf)
         out: np.ndarray = ndimage.distance_transform_edt(~mask, sampling=self.cell)
@@ -89,8 +85,6 @@ class _Grid:
 
 
 def _has_polygons(geom: Any) -> bool:
-    import shapely
-
     parts = [] if geom is None else shapely.get_parts(geom)
     return any(p.geom_type.endswith("Polygon") for p in parts)
 
@@ -171,8 +165,6 @@ def _best(score: np.ndarray, busy: np.ndarray, shapes: list[Any], rejected: set[
 
 
 def _rectangle(grid: _Grid, shape: Any, i: int, j: int) -> Any:
-    import shapely
-
     _, w, h, _, _ = shape
     x, y = grid.x0 + j * grid.cell, grid.top - i * grid.cell
     return shapely.box(x, y - h, x + w, y)
@@ -199,8 +191,6 @@ def _place(grid: _Grid, score: np.ndarray, busy: np.ndarray, shapes: list[Any], 
 
 def _sources(run_or_layers: Any) -> tuple[sc.Layers, Any, RulesConfig | None]:
     """(layers, union of existing and planned outlines in EPSG:5897, the scenario's config)."""
-    import shapely
-
     if isinstance(run_or_layers, sc.Layers):
         layers, frames, config = run_or_layers, [], None
     else:
@@ -222,15 +212,12 @@ def find_sites(run_or_layers: Any, area_ha: float, count: int = 5,
 
     `run_or_layers`: a Run (the bundled layers plus the scenario's clusters, whose `rules:`
     thresholds apply) or a `constraints.Layers`. `kind` sets the hazard class (rules.yaml)."""
-    import geopandas as gpd
-
-    from simulator.rules import merged_thresholds
-
     if not (0 < area_ha <= 1000 and count >= 1 and 0 < cell_m <= 20):
         raise ValueError(f"area_ha in (0, 1000], count ≥ 1, cell_m in (0, 20]; found "
                          f"{area_ha}, {count}, {cell_m}")
     layers, clusters, scenario_config = _sources(run_or_layers)
-    t = merged_thresholds(config or scenario_config)
+    cfg = config or scenario_config
+    t = merged_thresholds(cfg.thresholds if cfg is not None else None)[0]
     cons = sc.build_constraints(layers, t)
     grid = _Grid(cons.district.bounds, cell_m)
     score, dist = suitability(cons, grid, _weights(weights))

@@ -18,7 +18,8 @@ from maps_fixtures import (  # the browser, map_page, mini_runs fixtures come fr
     screenshot,
 )
 
-from simulator.maps import render_comparison, render_scenario_map
+from simulator.maps.comparison_page import render_comparison
+from simulator.maps.scenario_map import render_scenario_map
 
 pytestmark = pytest.mark.browser
 
@@ -313,14 +314,14 @@ def test_layer_control_and_fullscreen_by_keyboard(map_page: Any, tmp_path: Path)
 
 
 def test_real_scenario_pages(map_page: Any, tmp_path: Path, mini_runs: Any) -> None:
-    from simulator.outputs import cluster_table
-    from simulator.rules import check_all
-    from simulator.rules_gates import gate_openings
-    from simulator.views import render_pages
+    from simulator.gating import gate_openings
+    from simulator.outputs import render_pages
+    from simulator.rules.engine import check_all
+    from simulator.tables import cluster_table
 
     run = mini_runs[0]
     pages = render_pages(run, cluster_table(run), findings=check_all(run),
-                         gates=gate_openings(run), lang="vi")
+                         gates=gate_openings(run.loaded.scenario, run.results), lang="vi")
     errors = open_offline(map_page, _write(tmp_path, "map.html", pages["map.html"]))
     assert map_page.locator("path.ccn-cluster").count() == 2  # 2030
     map_page.locator(SLIDER).fill("0")
@@ -344,11 +345,13 @@ def test_real_scenario_pages(map_page: Any, tmp_path: Path, mini_runs: Any) -> N
 
 
 def test_real_comparison_page(map_page: Any, tmp_path: Path, mini_runs: Any) -> None:
-    from simulator.compare import comparison_table
-    from simulator.views import render_comparison_page
+    from simulator.map_content import comparison_view
+    from simulator.rules.engine import check_all
+    from simulator.tables import comparison_table
 
     runs = list(mini_runs)
-    html = render_comparison_page(runs, comparison_table(runs), lang="en")
+    view = comparison_view(runs, comparison_table(runs), [check_all(r) for r in runs], lang="en")
+    html = render_comparison(view)
     errors = open_offline(map_page, _write(tmp_path, "comparison.html", html))
     assert map_page.locator(".ccn-map").count() == 3  # A, B, B − A
     assert map_page.evaluate("window.CLUSTERSIM.clustersPerMap") == [2, 2]

@@ -52,11 +52,11 @@ INFERRED = {"tien_phong_1", "ninh_so_1", "van_tu", "dung_tien", "van_diem", "unn
 CRAFT = {
     "tien_phong_1", "tien_phong_2", "ninh_so_1", "ninh_so_2", "van_diem", "hien_giang", "hoa_binh"
 }
-# cluster set-backs from road centrelines (railway/national/expressway: simulator/rules.yaml)
+# cluster set-backs from road centrelines (railway/national/expressway: simulator/rules/rules.yaml)
 CLEARANCE_M = {
     "railway": 30.0, "national": 30.0, "expressway": 50.0, "ring": 30.0, "provincial": 20.0
 }
-DIKE_CLEARANCE_M = 45.0  # simulator/rules.yaml dike_corridor: 25 m corridor + 20 m to the toe
+DIKE_CLEARANCE_M = 45.0  # simulator/rules/rules.yaml dike_corridor: 25 m corridor + 20 m to the toe
 
 
 def _load_build_module():

@@ -10,13 +10,9 @@ import numpy as np
 import pytest
 from maps_fixtures import BADGES, XSS_NAMES, YEARS, make_comparison_view, make_map_view
 
-from simulator.maps import (
-    STATUS_COLORS,
-    OfflineViolation,
-    check_offline,
-    render_comparison,
-    render_scenario_map,
-)
+from simulator.maps import STATUS_COLORS, OfflineViolation, check_offline
+from simulator.maps.comparison_page import render_comparison
+from simulator.maps.scenario_map import render_scenario_map
 from simulator.maps.charts import Series, fan_svg, nice_ticks
 from simulator.maps.classes import classes_for
 from simulator.maps.elements import LeanMap
@@ -371,7 +367,7 @@ def test_simplified_communes_keep_their_shared_edges() -> None:
     import shapely
 
     from simulator.geodata import load_layer
-    from simulator.views import simplified
+    from simulator.map_content import simplified
 
     communes = load_layer("communes")
     out = simplified(communes, 60.0, coverage=True)
@@ -385,10 +381,10 @@ def test_simplified_communes_keep_their_shared_edges() -> None:
 
 
 def test_expansion_map_is_well_under_budget() -> None:
-    from simulator import views
+    from simulator import map_content
     from simulator.run import run_file
 
     run = run_file("scenarios/expansion.yaml", draws=20)
-    html = render_scenario_map(views.map_view(run))
+    html = render_scenario_map(map_content.map_view(run))
     assert len(html.encode("utf-8")) < 1.5 * 1024 * 1024  # budget 3 MB
     assert _clusters(html)[0]["properties"]["t"]["vis"]  # the slider data is there

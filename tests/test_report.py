@@ -17,15 +17,17 @@ from maps_fixtures import (  # the mini_runs fixture comes from conftest.py
 )
 
 from simulator.maps import check_offline
-from simulator.report import Sensitivity, assumption_rows, render_report, report_view
-from simulator.rules import check_all
-from simulator.rules_gates import gate_openings
+from simulator.gating import gate_openings
+from simulator.maps.report_page import render_report_page as render_report
+from simulator.report_content import assumption_rows, report_view
+from simulator.rules.engine import check_all
+from simulator.sensitivity import Sensitivity
 
 
 @pytest.fixture(scope="module")
 def checked(mini_runs: tuple[Any, Any]) -> tuple[Any, list, list]:
     run = mini_runs[0]
-    return run, check_all(run), gate_openings(run)
+    return run, check_all(run), gate_openings(run.loaded.scenario, run.results)
 
 
 @pytest.fixture(scope="module")

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import json
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from simulator.rules import check_all, checks, rule_table
-from simulator.rules_gates import gate_openings
-from simulator.rules_report import checks_json, exit_code, render_check_table
+from simulator.gating import gate_openings
+from simulator.rules.book import rule_table
+from simulator.rules.check_table import checks_json, exit_code, render_check_table
+from simulator.rules.engine import check_all, checks
 from simulator.scenario.rules_config import RulesConfig
 
 from conftest import DATA
@@ -20,6 +22,10 @@ from rules_fixtures import cluster, fake_run, layers, results, scenario
 
 LAYERS = layers()
 
+
+
+def _openings(run: Any, config: RulesConfig | None = None) -> list[Any]:
+    return gate_openings(run.loaded.scenario, run.results, config)
 
 def found(run, rule: str, config: RulesConfig | None = None) -> dict[str, object]:
     """Findings of one rule by cluster id."""
@@ -185,7 +191,7 @@ def test_expansion_infrastructure_must_be_finished() -> None:
 
 
 def test_gate_opening_is_the_first_year_the_condition_holds() -> None:
-    [g] = [g for g in gate_openings(_expansion_case(1.0, 2027)) if g.cluster == "e"]
+    [g] = [g for g in _openings(_expansion_case(1.0, 2027)) if g.cluster == "e"]
     assert (g.cluster, g.planned_year, g.opening_year.tolist()) == ("e", 2025, [2027.0])
     assert g.summary()["delay_years"]["p50"] == 2
 
@@ -285,6 +291,6 @@ def test_p_fail_of_the_infrastructure_gate_with_a_uniform_clearance(write) -> No
     assert f.p_fail == pytest.approx(0.25, abs=0.03)
     assert f.severity == "warn"  # below the 50 % at which a rule is reported as fail
     only_built = RulesConfig(off=["expansion_occupancy"])  # occupancy depends on the take-up model
-    [g] = [g for g in gate_openings(run, only_built) if g.cluster == "beta"]
+    [g] = [g for g in _openings(run, only_built) if g.cluster == "beta"]
     assert g.rules == ("expansion_infrastructure",)
     assert g.summary()["p_on_time"] == pytest.approx(0.75, abs=0.03)

@@ -11,7 +11,7 @@ import shapely
 
 from simulator.constraints import Layers
 from simulator.geodata import area_ha
-from simulator.rules import check_all
+from simulator.rules.engine import check_all
 from simulator.sites import find_sites
 
 from rules_fixtures import METRIC, X0, Y0, fake_run, layers, scenario, square

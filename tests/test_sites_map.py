@@ -21,7 +21,7 @@ from maps_fixtures import (  # the browser, map_page fixtures come from conftest
 )
 from shapely.geometry import box
 
-from simulator.maps import render_scenario_map
+from simulator.maps.scenario_map import render_scenario_map
 from simulator.maps.styles import SITE_COLOR, STATUS_COLORS
 
 DATA_BLOCK = re.compile(r'<script type="application/json" id="([^"]+)">(.*?)</script>', re.S)

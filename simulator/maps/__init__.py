@@ -3,13 +3,12 @@ comparison page.
 
 Every renderer returns a complete, self-contained HTML document as a string (no network
 needed: Leaflet and the project's JS/CSS are inlined; the report needs no script). Write it as
-UTF-8. Words come from `i18n` (Vietnamese and English).
+UTF-8. Words come from `i18n` (Vietnamese and English). The renderers are imported from their
+modules (`scenario_map.render_scenario_map`, `report_page.render_report_page`,
+`comparison_page.render_comparison`), so the page content (`view`) loads without folium.
 """
 
 from .assets import OfflineViolation, check_offline
-from .comparison import render_comparison
-from .report import render_report_page
-from .scenario_map import render_scenario_map
 from .styles import STATUS_COLORS, STATUS_LABELS
 from .view import Badge, Band, ComparisonView, Indicator, MapView, ReportView, Timeline, Variable
 
@@ -26,7 +25,4 @@ __all__ = [
     "STATUS_COLORS",
     "STATUS_LABELS",
     "check_offline",
-    "render_comparison",
-    "render_report_page",
-    "render_scenario_map",
 ]

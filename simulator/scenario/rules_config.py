@@ -1,6 +1,6 @@
 """The scenario's `rules:` section: which rules run, with which thresholds, and how they gate.
 
-Rule ids and threshold names are those of `simulator/rules.yaml`; unknown ones are errors that
+Rule ids and threshold names are those of `simulator/rules/rules.yaml`; unknown ones are errors that
 list the valid names.
 """
 
@@ -10,13 +10,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from simulator.rules.book import known_thresholds as _known
+
 __all__ = ["RulesConfig"]
-
-
-def _known() -> dict[str, dict[str, float]]:
-    from simulator.rules import known_thresholds
-
-    return known_thresholds()
 
 
 class RulesConfig(BaseModel):

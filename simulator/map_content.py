@@ -1,5 +1,6 @@
-"""Results → what the renderers show (MapView, ComparisonView; the report's in report.py).
-Renderers compute nothing; this module picks, summarises and labels the numbers.
+"""Run → what the map and comparison pages show (MapView, ComparisonView; the report's is
+built in report_content.py). Renderers compute nothing; this module picks and labels the
+numbers (computed in `tables`) and the findings it is handed.
 
 Summaries over draws are taken per feature and year (mean, P10, P50, P90); differences
 between scenarios are paired draw by draw (the runs share seed and draws: common random
@@ -8,25 +9,33 @@ numbers). Geometry is simplified in EPSG:5897 with topology kept before it reach
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import Any, TypedDict
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
+import shapely
 
 from simulator import __version__
-from simulator.uncertainty import quantiles
+from simulator.geodata import METRIC_CRS
+from simulator.geodata import load_layer as bundled
+from simulator.maps.i18n import check_lang, metric_label, unit_label, words
+from simulator.maps.view import (
+    Badge,
+    ComparisonView,
+    Indicator,
+    MapView,
+    Timeline,
+    Variable,
+)
+from simulator.report_content import REPORT_METRICS
+from simulator.rules.book import rule_table
+from simulator.rules.findings import Finding
+from simulator.run import Run
+from simulator.tables import bands, cluster_table, simulated_years_in_common
 
-if TYPE_CHECKING:
-    import geopandas as gpd
-    import pandas as pd
-
-    from simulator.maps.view import (
-        Badge, Band, ComparisonView, Indicator, MapView, Timeline, Variable,
-    )
-    from simulator.run import Run
-
-__all__ = ["map_view", "comparison_view", "difference_view", "render_pages",
-           "render_comparison_page", "POPUP_METRICS", "FAN_METRICS", "COMMUNE_CHOICES", "bands",
-           "simplified", "common_years"]
+__all__ = ["map_view", "comparison_view", "difference_view", "POPUP_METRICS", "FAN_METRICS",
+           "COMMUNE_CHOICES", "simplified"]
 
 POPUP_METRICS = ("gross_area_ha", "leased_area_ha", "occupancy_pct", "jobs", "firms",
                  "in_commuters", "budget_revenue_bn_vnd", "npv_bn_vnd")
@@ -37,20 +46,11 @@ DIFF_METRICS = ("gross_area_ha", "leased_area_ha", "jobs", "firms", "farmland_co
 COMMUNE_CHOICES = {"workers_supplied": "Greens", "jobs_reachable": "Blues",
                    "labour_balance": "Oranges", "farmland_in_commune": "YlOrBr"}
 SIMPLIFY_M = {"communes": 10.0, "water": 15.0, "roads": 10.0, "clusters": 2.0}
-_METRIC_CRS = "EPSG:5897"  # VN-2000 / TM-3 zone 482 (105°00′), as geodata.py
 
 
-def _digits(metric: str) -> int:
+def _map_digits(metric: str) -> int:
+    """Decimals of a metric on the maps: one for areas (report: `report_content._report_digits`)."""
     return 1 if metric.endswith("_ha") else 0
-
-
-def bands(draws: np.ndarray | dict[str, np.ndarray], ids: tuple[str, ...]) -> dict[str, Band]:
-    """(draw, row, year) draws, or their (row, year) quantiles → row id → Band over the years."""
-    from simulator.maps.view import Band
-
-    q = draws if isinstance(draws, dict) else quantiles(draws)
-    return {i: Band(*(tuple(float(x) for x in q[s][k]) for s in ("mean", "p10", "p50", "p90")))
-            for k, i in enumerate(ids)}
 
 
 def simplified(gdf: gpd.GeoDataFrame | None, tolerance_m: float, *, coverage: bool = False,
@@ -58,17 +58,15 @@ def simplified(gdf: gpd.GeoDataFrame | None, tolerance_m: float, *, coverage: bo
     """`gdf` simplified in EPSG:5897 and returned in EPSG:4326. A coverage (communes) keeps
     its shared edges identical (shapely.coverage_simplify); other layers keep each feature
     valid (Douglas–Peucker with preserve_topology)."""
-    import shapely
-
     if gdf is None or len(gdf) == 0:
         return gdf
-    projected = gdf.to_crs(_METRIC_CRS)
+    projected = gdf.to_crs(METRIC_CRS)
     geoms = np.asarray(projected.geometry.values)
     if coverage:
         new = shapely.coverage_simplify(geoms, tolerance_m)
     else:
         new = shapely.simplify(geoms, tolerance_m, preserve_topology=True)
-    return projected.set_geometry(list(new), crs=_METRIC_CRS).to_crs("EPSG:4326")
+    return projected.set_geometry(list(new), crs=METRIC_CRS).to_crs("EPSG:4326")
 
 
 class _Basemap(TypedDict):
@@ -83,31 +81,27 @@ class _Basemap(TypedDict):
 def _basemap(source: dict[str, gpd.GeoDataFrame] | None = None) -> _Basemap:
     """The run's layers (bundled, or the planner's files) simplified; the district outline is
     the union of its communes when they cover it, so outline and communes match exactly."""
-    import shapely
 
-    from simulator.geodata import load_layer as bundled
 
     load_layer = source.__getitem__ if source else bundled
     communes: gpd.GeoDataFrame = simplified(load_layer("communes"), SIMPLIFY_M["communes"],
                                             coverage=True)  # a layer in, a layer out
     district = load_layer("district")
-    union = shapely.coverage_union_all(np.asarray(communes.to_crs(_METRIC_CRS).geometry.values))
-    outline = district.to_crs(_METRIC_CRS).geometry.iloc[0]
+    union = shapely.coverage_union_all(np.asarray(communes.to_crs(METRIC_CRS).geometry.values))
+    outline = district.to_crs(METRIC_CRS).geometry.iloc[0]
     if union.symmetric_difference(outline).area < 1e-4 * outline.area:
-        district = district.set_geometry([union], crs=_METRIC_CRS).to_crs(district.crs)
+        district = district.set_geometry([union], crs=METRIC_CRS).to_crs(district.crs)
     return {"communes": communes, "district": district,
             "roads": simplified(load_layer("roads"), SIMPLIFY_M["roads"]),
             "water": simplified(load_layer("water"), SIMPLIFY_M["water"])}
 
 
-def _indicators(run: Run, metrics: tuple[str, ...], lang: str, prefix: str = "",
+def _indicator_labels(run: Run, metrics: tuple[str, ...], lang: str, prefix: str = "",
                 ) -> tuple[Indicator, ...]:
-    from simulator.maps.i18n import metric_label, unit_label
-    from simulator.maps.view import Indicator
 
     units = run.results.units
     return tuple(Indicator(m, prefix + metric_label(m, lang), unit_label(units[m], lang),
-                           _digits(m)) for m in metrics)
+                           _map_digits(m)) for m in metrics)
 
 
 def _cluster_communes(clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
@@ -138,8 +132,6 @@ def _commune_draws(run: Run, clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFr
 
 def _choices(draws: dict[str, np.ndarray], ids: tuple[str, ...], lang: str, *,
              diverging: bool = False) -> tuple[Variable, ...]:
-    from simulator.maps.i18n import metric_label, unit_label
-    from simulator.maps.view import Variable
 
     prefix = "Δ " if diverging else ""
     return tuple(Variable(
@@ -149,10 +141,8 @@ def _choices(draws: dict[str, np.ndarray], ids: tuple[str, ...], lang: str, *,
         "BrBG" if diverging else scheme, diverging) for key, scheme in COMMUNE_CHOICES.items())
 
 
-def _timeline(run: Run, clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
+def _map_timeline(run: Run, clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
               lang: str) -> Timeline:
-    from simulator.maps.i18n import words
-    from simulator.maps.view import Timeline, Variable
 
     r = run.results
     gross = r.stats("metrics", "gross_area_ha")["mean"]
@@ -170,9 +160,6 @@ def _timeline(run: Run, clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
 
 def _badges(findings: list[Any] | None, ids: tuple[str, ...], lang: str) -> tuple[Badge, ...]:
     """One badge per cluster with a failing or warning rule check."""
-    from simulator.maps.i18n import words
-    from simulator.maps.view import Badge
-    from simulator.rules import rule_table
 
     w, rules = words(lang), rule_table()
     by_cluster: dict[str, list[Any]] = {}
@@ -197,9 +184,6 @@ def map_view(run: Run, clusters: gpd.GeoDataFrame | None = None, *,
     """What the scenario map shows: the bundled layers, the clusters with their per-year
     indicators for the year slider (starting at the horizon), commune choropleths, badges;
     and `sites` (`simulator.sites.find_sites`), when given, as a layer of candidate sites."""
-    from simulator.maps.i18n import check_lang, words
-    from simulator.maps.view import MapView
-    from simulator.outputs import cluster_table
 
     s, w = run.loaded.scenario, words(check_lang(lang))
     clusters = cluster_table(run) if clusters is None else clusters
@@ -209,49 +193,28 @@ def map_view(run: Run, clusters: gpd.GeoDataFrame | None = None, *,
         scenario_id=s.id, title=s.title, description=s.description, year=s.horizon_year,
         provenance={"version": __version__, "seed": run.seed, "draws": run.draws,
                     "scenario_sha256": run.loaded.sha256},
-        clusters=clusters, indicators=_indicators(run, POPUP_METRICS, lang), **layers,
+        clusters=clusters, indicators=_indicator_labels(run, POPUP_METRICS, lang), **layers,
         notes=(w["note_schematic"], *run.geometries.warnings), lang=lang,
-        timeline=_timeline(run, clusters, layers["communes"], lang),
+        timeline=_map_timeline(run, clusters, layers["communes"], lang),
         badges=_badges(findings, run.results.cluster_ids, lang),
         sites=None if sites is None else sites.to_crs("EPSG:4326"),
     )
 
 
-def render_pages(run: Run, clusters: gpd.GeoDataFrame, *, findings: list[Any] | None = None,
-                 gates: Any = None, lang: str = "vi", sensitivity: Any = None,
-                 ) -> dict[str, str]:
-    """The scenario's HTML pages by file name (map.html, report.html). `sensitivity` is an
-    optional `report.Sensitivity` (tornado SVG, plain sentence, ranking)."""
-    from simulator.maps import render_scenario_map
-    from simulator.report import render_report, report_view
+def comparison_view(runs: list[Run], table: pd.DataFrame, findings: list[list[Finding]], *,
+                    lang: str = "vi") -> ComparisonView:
+    """Maps of every scenario (badges from `findings`, one list per run), maps of each B − A,
+    district jobs bands, labelled table."""
 
-    view = map_view(run, clusters, findings=findings, lang=lang)
-    report = report_view(run, findings=findings, gates=gates, lang=lang, sensitivity=sensitivity)
-    return {"map.html": render_scenario_map(view), "report.html": render_report(report)}
-
-
-def render_comparison_page(runs: list[Run], table: pd.DataFrame, *, lang: str = "vi") -> str:
-    """comparison.html for scenarios run with common random numbers."""
-    from simulator.maps import render_comparison
-
-    return render_comparison(comparison_view(runs, table, lang=lang))
-
-
-def comparison_view(runs: list[Run], table: pd.DataFrame, *, lang: str = "vi",
-                    ) -> ComparisonView:
-    """Maps of every scenario, maps of each B − A, district jobs bands, labelled table."""
-    from simulator.maps.i18n import metric_label, unit_label
-    from simulator.maps.view import ComparisonView, Indicator
-    from simulator.rules import check_all
-
-    views = tuple(map_view(r, lang=lang, findings=check_all(r)) for r in runs)
-    years = common_years(runs)
+    views = tuple(map_view(r, lang=lang, findings=f)
+                  for r, f in zip(runs, findings, strict=True))
+    years = simulated_years_in_common(runs)
     fans = {}
     for r, v in zip(runs, views, strict=True):
         k = np.searchsorted(r.results.years, years)
         fans[v.title] = bands(r.results.district["jobs"][:, None, k], ("ALL",))["ALL"]
     units = runs[0].results.units
-    labels = {m: Indicator(m, metric_label(m, lang), unit_label(u, lang), _digits(m))
+    labels = {m: Indicator(m, metric_label(m, lang), unit_label(u, lang), _map_digits(m))
               for m, u in units.items()}
     diffs = tuple(difference_view(runs[0], r, views[0], v, lang=lang)
                   for r, v in zip(runs[1:], views[1:], strict=True))
@@ -260,21 +223,12 @@ def comparison_view(runs: list[Run], table: pd.DataFrame, *, lang: str = "vi",
 
 def _key_rows_first(table: pd.DataFrame) -> pd.DataFrame:
     """The comparison table with the report's key indicators first (then the others)."""
-    from simulator.report import REPORT_METRICS
 
     if "indicator" not in table.columns:
         return table
     rank = {m: k for k, m in enumerate(REPORT_METRICS)}
     order = table["indicator"].map(lambda m: rank.get(m, len(rank)))
     return table.iloc[np.argsort(order.to_numpy(), kind="stable")].reset_index(drop=True)
-
-
-def common_years(runs: list[Run]) -> list[int]:
-    """The simulated years every run has."""
-    years = set(int(y) for y in runs[0].results.years)
-    for r in runs[1:]:
-        years &= {int(y) for y in r.results.years}
-    return sorted(years)
 
 
 def _per_cluster(run: Run, metric: str, ids: tuple[str, ...], k: np.ndarray) -> np.ndarray:
@@ -288,7 +242,7 @@ def _per_cluster(run: Run, metric: str, ids: tuple[str, ...], k: np.ndarray) -> 
     return out
 
 
-def _paired(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _paired_diff(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """B − A draw by draw (common random numbers); the difference of the means when the
     runs have different numbers of draws."""
     diff: np.ndarray = (b - a if a.shape[0] == b.shape[0]
@@ -298,8 +252,6 @@ def _paired(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _union_clusters(a: MapView, b: MapView) -> gpd.GeoDataFrame:
     """B's clusters, then A's clusters that B does not have."""
-    import geopandas as gpd
-    import pandas as pd
 
     cols = ["id", "name", "status", "kind", "commune", "accuracy", "declared_area_ha",
             "geometry"]
@@ -314,20 +266,18 @@ def difference_view(run_a: Run, run_b: Run, view_a: MapView, view_b: MapView, *,
     """A slider map of B − A: clusters of either scenario filled by Δ jobs, communes shaded
     by the Δ of each choice; popups and tooltips give the mean and P10–P90 of the paired
     differences."""
-    from simulator.maps.i18n import unit_label, words
-    from simulator.maps.view import MapView, Timeline, Variable
 
-    w, years = words(lang), common_years([run_a, run_b])
+    w, years = words(lang), simulated_years_in_common([run_a, run_b])
     clusters = _union_clusters(view_a, view_b)
     ids = tuple(clusters["id"])
     ka, kb = (np.searchsorted(r.results.years, years) for r in (run_a, run_b))
-    per_metric = {m: bands(_paired(_per_cluster(run_a, m, ids, ka),
+    per_metric = {m: bands(_paired_diff(_per_cluster(run_a, m, ids, ka),
                                    _per_cluster(run_b, m, ids, kb)), ids) for m in DIFF_METRICS}
     built = (_per_cluster(run_a, "gross_area_ha", ids, ka).mean(axis=0) > 0) | (
         _per_cluster(run_b, "gross_area_ha", ids, kb).mean(axis=0) > 0)
     da = _commune_draws(run_a, view_a.clusters, view_a.communes)
     db = _commune_draws(run_b, view_b.clusters, view_b.communes)
-    choices = _choices({k: _paired(da[k][:, :, ka], db[k][:, :, kb]) for k in da},
+    choices = _choices({k: _paired_diff(da[k][:, :, ka], db[k][:, :, kb]) for k in da},
                        run_b.results.commune_ids, lang, diverging=True)
     timeline = Timeline(
         years=tuple(years), visible={c: tuple(map(bool, built[j])) for j, c in enumerate(ids)},
@@ -339,6 +289,6 @@ def difference_view(run_a: Run, run_b: Run, view_a: MapView, view_b: MapView, *,
     return MapView(
         scenario_id=f"{b_id} − {a_id}", title=w["difference"].format(a=a_id, b=b_id),
         description="", year=min(view_b.year, years[-1]), provenance={}, clusters=clusters,
-        indicators=_indicators(run_b, DIFF_METRICS, lang, "Δ "), communes=view_b.communes,
+        indicators=_indicator_labels(run_b, DIFF_METRICS, lang, "Δ "), communes=view_b.communes,
         district=view_b.district, roads=view_b.roads, water=view_b.water, lang=lang,
         timeline=timeline, role="difference")

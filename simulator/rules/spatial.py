@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from simulator import constraints as sc
-from simulator.rules import Context, Finding, approval_year, judge, na
+from simulator.gating import approval_year
+from simulator.rules.findings import Context, Finding, judge, na
 
 __all__ = [
     "check_overlap", "check_inside_district", "check_river", "check_dike_corridor",

@@ -1,4 +1,4 @@
-"""Run + rule findings → the report's content (`ReportView`) and report.html.
+"""Run + rule findings → the report's content (`ReportView`); `maps.report_page` renders it.
 
 Picks and labels: the scenario's purpose and provenance, the district indicators at the
 milestone years, district trajectories for fan charts, developer IRR and payback, the rule
@@ -9,23 +9,23 @@ run used with its source, and the sensitivity ranking when one is passed in.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import numpy as np
+from typing import Any
 
 from simulator import __version__
+from simulator.gating import GateOpening
+from simulator.maps.formatting import fmt_number
+from simulator.maps.i18n import check_lang, metric_label, unit_label, words
+from simulator.maps.view import ReportView
 from simulator.results import milestone_years
+from simulator.rules.book import rule_table
+from simulator.rules.findings import Finding
+from simulator.run import Run
+from simulator.scenario.schema import parameter_table
+from simulator.sensitivity import Sensitivity, tornado_svg
+from simulator.tables import bands, draw_stats, targets
 
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from simulator.maps.view import ReportView
-    from simulator.run import Run
-
-__all__ = ["REPORT_METRICS", "CHART_METRICS", "Sensitivity", "report_view", "render_report",
-           "assumption_rows"]
+__all__ = ["REPORT_METRICS", "CHART_METRICS", "report_view", "assumption_rows"]
 
 REPORT_METRICS = (
     "gross_area_ha", "leased_area_ha", "occupancy_pct", "jobs", "firms", "farmland_converted_ha",
@@ -38,55 +38,31 @@ _UNSAFE_SVG = re.compile(r"<\s*(script|foreignObject|iframe|image|use)\b|\son\w+
                          r"\shref\s*=", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class Sensitivity:
-    """A sensitivity analysis to show: the ranking (sensitivity.csv as a DataFrame), the
-    tornado chart from `sensitivity.tornado_svg` and its plain-language sentence."""
-
-    ranking: pd.DataFrame | None = None
-    svg: str | None = None
-    sentence: str | None = None
-
-
-def _digits(metric: str) -> int:
+def _report_digits(metric: str) -> int:
+    """Decimals of a metric in the report: one for areas and money (maps: `map_content`)."""
     return 1 if metric.endswith(("_ha", "_bn_vnd")) else 0
 
 
-def _stats(values: np.ndarray) -> dict[str, float]:
-    """mean, p10, p50, p90 over the draws with a value, and the share of such draws."""
-    ok = values[~np.isnan(values)]
-    if ok.size == 0:
-        return {"share": 0.0}
-    q = np.quantile(ok, (0.1, 0.5, 0.9))
-    return {"mean": float(ok.mean()), "p10": float(q[0]), "p50": float(q[1]),
-            "p90": float(q[2]), "share": ok.size / values.size}
-
-
-def _indicators(run: Run, years: list[int], lang: str) -> tuple[dict[str, Any], ...]:
-    from simulator.maps.i18n import metric_label, unit_label
+def _indicator_rows(run: Run, years: list[int], lang: str) -> tuple[dict[str, Any], ...]:
 
     r = run.results
     return tuple({"label": metric_label(m, lang), "unit": unit_label(r.units[m], lang),
-                  "digits": _digits(m), "stats": {y: r.district_at(m, y) for y in years}}
+                  "digits": _report_digits(m), "stats": {y: r.district_at(m, y) for y in years}}
                  for m in REPORT_METRICS if m in r.district)
 
 
 def _developer(run: Run, lang: str) -> tuple[dict[str, Any], ...]:
-    from simulator.maps.i18n import words
 
     s, r = run.loaded.scenario, run.results
     names = [c.name for c in s.clusters] + [words(lang)["district_total"]]
     order = [len(names) - 1, *range(len(names) - 1)]
-    return tuple({"name": names[k], "irr": _stats(r.irr[:, k]),
-                  "payback": _stats(r.payback[:, k])} for k in order)
+    return tuple({"name": names[k], "irr": draw_stats(r.irr[:, k]),
+                  "payback": draw_stats(r.payback[:, k])} for k in order)
 
 
-def _findings(findings: list[Any] | None, run: Run, lang: str) -> tuple[dict[str, Any], ...]:
+def _findings(findings: list[Finding] | None, run: Run, lang: str) -> tuple[dict[str, Any], ...]:
     """Failing, warning and switched-off checks, worst first; `short` is the rule's short
     legal reference, `citation` its full citation."""
-    from simulator.maps.i18n import words
-    from simulator.rules import rule_table
-
     rules, w = rule_table(), words(lang)
     names = {c.id: c.name for c in run.loaded.scenario.clusters}
     names.update({"district": w["district"], "all": w["district_total"]})
@@ -103,15 +79,13 @@ def _findings(findings: list[Any] | None, run: Run, lang: str) -> tuple[dict[str
     } for f in shown)
 
 
-def _gates(gates: Any, run: Run) -> tuple[dict[str, Any], ...]:
+def _gates(gates: list[GateOpening] | None, run: Run) -> tuple[dict[str, Any], ...]:
     names = {c.id: c.name for c in run.loaded.scenario.clusters}
     return tuple({**g.summary(), "name": names.get(g.cluster, g.cluster)} for g in gates or [])
 
 
 def _param_unit(key: str) -> str:
     """The unit of a parameter key such as `district.params.fill_years`."""
-    from simulator.scenario.schema import parameter_table
-
     table, last = parameter_table(), key.rsplit(".", 1)[-1]
     if ".sectors." in key:
         sector = key.split(".sectors.", 1)[1]
@@ -124,7 +98,6 @@ def _param_unit(key: str) -> str:
 
 
 def _number(value: float, lang: str) -> str:
-    from simulator.maps.formatting import fmt_number
 
     if float(value).is_integer():
         return fmt_number(value, 0, lang)
@@ -162,8 +135,6 @@ def _sensitivity(s: Sensitivity | None) -> dict[str, Any]:
         return {}
     svg = s.svg
     if svg is None and s.ranking is not None and len(s.ranking):
-        from simulator.sensitivity import tornado_svg
-
         attrs = s.ranking.attrs
         svg = tornado_svg(s.ranking, title=f"{attrs.get('metric', '')} {attrs.get('year', '')}")
     if svg is not None and (not svg.lstrip().startswith("<svg") or _UNSAFE_SVG.search(svg)):
@@ -176,14 +147,10 @@ def _sensitivity(s: Sensitivity | None) -> dict[str, Any]:
     return {"sensitivity_svg": svg, "sensitivity_text": s.sentence, "sensitivity_rows": rows}
 
 
-def report_view(run: Run, *, findings: list[Any] | None = None, gates: Any = None,
+def report_view(run: Run, *, findings: list[Finding] | None = None,
+                gates: list[GateOpening] | None = None,
                 lang: str = "vi", sensitivity: Sensitivity | None = None) -> ReportView:
     """Everything report.html shows, picked from the run, labelled in `lang`."""
-    from simulator.maps.i18n import check_lang, metric_label, unit_label
-    from simulator.maps.view import ReportView
-    from simulator.outputs import targets
-    from simulator.views import bands
-
     s, r = run.loaded.scenario, run.results
     check_lang(lang)
     years = milestone_years(s.base_year, s.horizon_year)
@@ -194,7 +161,7 @@ def report_view(run: Run, *, findings: list[Any] | None = None, gates: Any = Non
                     "scenario_sha256": run.loaded.sha256,
                     "files": [Path(p).name for p in run.loaded.chain],
                     "years": f"{s.base_year}–{s.horizon_year}", "takeup": s.district.takeup},
-        milestones=tuple(years), indicators=_indicators(run, years, lang),
+        milestones=tuple(years), indicators=_indicator_rows(run, years, lang),
         years=tuple(int(y) for y in r.years),
         charts=tuple((metric_label(m, lang), unit_label(r.units[m], lang),
                       bands(r.district[m][:, None, :], ("ALL",))["ALL"]) for m in CHART_METRICS),
@@ -204,10 +171,3 @@ def report_view(run: Run, *, findings: list[Any] | None = None, gates: Any = Non
                        "source": t.get("source")} for t in targets(run)),
         assumptions=assumption_rows(run, lang), notes=tuple(run.geometries.warnings),
         **_sensitivity(sensitivity))
-
-
-def render_report(view: ReportView) -> str:
-    """report.html: one self-contained page, readable without JavaScript."""
-    from simulator.maps.report import render_report_page
-
-    return render_report_page(view)

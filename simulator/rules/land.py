@@ -7,7 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from simulator.rules import EPS, Context, Finding, approval_year, fmt_q, judge, na, not_applicable
+from simulator.gating import approval_year
+from simulator.rules.book import EPS
+from simulator.rules.findings import Context, Finding, fmt_q, judge, na, not_applicable
+from simulator.scenario.schema import parameter_table
 
 __all__ = [
     "check_cluster_size", "check_services_share", "check_land_structure", "check_green_strip",
@@ -57,8 +60,6 @@ def land_use_of(ctx: Context, c: Any) -> tuple[dict[str, float], str]:
     lu = own or getattr(ctx.scenario.district, "land_use", None)
     if lu is not None:
         return dict(lu.model_dump()), "the scenario" if own else "the district's land_use"
-    from simulator.scenario.schema import parameter_table
-
     rows = {k.removeprefix("land_use."): float(v["mode"]) for k, v in parameter_table().items()
             if k.startswith("land_use.")}
     if rows:

@@ -5,6 +5,7 @@ No JavaScript: the page reads and prints as it is. Like the maps, it passes `che
 
 from __future__ import annotations
 
+from importlib import resources
 from typing import Any
 
 from markupsafe import Markup
@@ -19,8 +20,6 @@ __all__ = ["render_report_page"]
 
 
 def _css() -> str:
-    from importlib import resources
-
     return resources.files(__package__).joinpath("templates", "report.css").read_text("utf-8")
 
 

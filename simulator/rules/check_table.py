@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from simulator.rules import Finding, rule_table
-
-if TYPE_CHECKING:
-    from simulator.rules_gates import GateOpening
+from simulator.gating import GateOpening
+from simulator.rules.book import rule_table
+from simulator.rules.findings import Finding
 
 __all__ = ["render_check_table", "checks_json", "exit_code", "EXIT_FAIL"]
 

@@ -1,0 +1,211 @@
+"""Everything computed from results for display: the timeseries frame, summary.json, targets,
+the cluster and commune tables, finance statistics, bands over draws, the comparison table.
+
+Writers (`outputs`) and page content (`map_content`, `report_content`) take their numbers from
+here; nothing here renders or writes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from simulator import __version__
+from simulator.maps.view import Band
+from simulator.results import BETTER, DISTRICT_METRICS, milestone_years
+from simulator.run import Run
+from simulator.uncertainty import quantiles
+
+__all__ = ["STATS", "timeseries_frame", "summary", "targets", "cluster_table", "commune_table",
+           "finance_stats", "draw_stats", "bands", "simulated_years_in_common",
+           "milestones_in_common", "comparison_table"]
+
+STATS = ("mean", "p10", "p50", "p90")
+
+
+def _long(scenario: str, ids: list[str], years: np.ndarray, metric: str, unit: str,
+          q: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Rows of one metric: `q` holds (row, year) arrays of mean, p10, p50, p90."""
+    return pd.DataFrame({
+        "scenario": scenario, "cluster": np.repeat(ids, len(years)),
+        "year": np.tile(years, len(ids)), "metric": metric, "unit": unit,
+        **{s: q[s].ravel() for s in STATS},
+    })
+
+
+def timeseries_frame(run: Run) -> pd.DataFrame:
+    """Long table: scenario, cluster, year, metric, unit, mean, p10, p50, p90.
+
+    `cluster` is a cluster id, `ALL` for the district, or `commune:<id>` for the labour
+    catchment of a (pre-2025) commune."""
+    r = run.results
+    frames = []
+    for metric in r.metrics:
+        both = {s: np.vstack([r.stats("metrics", metric)[s], r.stats("district", metric)[s]])
+                for s in STATS}
+        frames.append(_long(r.scenario_id, [*r.cluster_ids, "ALL"], r.years, metric,
+                            r.units[metric], both))
+    for metric in DISTRICT_METRICS:
+        frames.append(_long(r.scenario_id, ["ALL"], r.years, metric, r.units[metric],
+                            {s: v[None, :] for s, v in r.stats("district", metric).items()}))
+    for metric in r.communes:
+        frames.append(_long(r.scenario_id, [f"commune:{c}" for c in r.commune_ids], r.years,
+                            metric, r.units[metric], r.stats("communes", metric)))
+    return pd.concat(frames, ignore_index=True)
+
+
+def finance_stats(values: np.ndarray) -> dict[str, float | None]:
+    """mean, p10, p50, p90 over the draws where the value exists, and that share."""
+    ok = ~np.isnan(values)
+    if not ok.any():
+        return {"share_of_draws": 0.0}
+    q = np.quantile(values[ok], (0.1, 0.5, 0.9))
+    return {"mean": round(float(values[ok].mean()), 4), "p10": round(float(q[0]), 4),
+            "p50": round(float(q[1]), 4), "p90": round(float(q[2]), 4),
+            "share_of_draws": round(float(ok.mean()), 4)}
+
+
+def summary(run: Run) -> dict[str, Any]:
+    """Provenance and the district's key indicators at the milestone years."""
+    s, r = run.loaded.scenario, run.results
+    years = milestone_years(s.base_year, s.horizon_year)
+    return {
+        "scenario": s.id, "title": s.title, "tool_version": __version__,
+        "seed": run.seed, "draws": run.draws, "scenario_sha256": run.loaded.sha256,
+        "scenario_files": [Path(p).name for p in run.loaded.chain],
+        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "base_year": s.base_year, "horizon_year": s.horizon_year, "milestone_years": years,
+        "takeup": s.district.takeup,
+        "indicators": {
+            m: {"unit": r.units[m], "years": {str(y): _rounded(r.district_at(m, y)) for y in years}}
+            for m in r.district
+        },
+        "developer": {
+            "irr": finance_stats(r.irr[:, -1]),
+            "payback_year": finance_stats(r.payback[:, -1]),
+            "by_cluster": {c: {"irr": finance_stats(r.irr[:, k]),
+                               "payback_year": finance_stats(r.payback[:, k])}
+                           for k, c in enumerate(r.cluster_ids)},
+        },
+        "targets": targets(run),
+        "warnings": list(run.geometries.warnings),
+    }
+
+
+def targets(run: Run) -> list[dict[str, Any]]:
+    """Each target of the scenario with the probability of meeting it."""
+    out = []
+    for t in run.loaded.scenario.targets:
+        p = run.results.probability(t.metric, t.year, at_least=t.at_least, at_most=t.at_most,
+                                    cluster=t.cluster)
+        bound = f"≥ {t.at_least:,g}" if t.at_least is not None else f"≤ {t.at_most:,g}"
+        label = t.label or f"{t.metric} {bound} in {t.year}" + (f" ({t.cluster})" if t.cluster else "")
+        out.append({**t.model_dump(), "label": label, "probability": round(p, 4)})
+    return out
+
+
+def _rounded(stats: dict[str, float]) -> dict[str, float]:
+    return {k: round(v, 4) for k, v in stats.items()}
+
+
+def cluster_table(run: Run) -> gpd.GeoDataFrame:
+    """Clusters with their attributes and indicators (mean, p10, p90) at the horizon."""
+    s, r = run.loaded.scenario, run.results
+    g = run.geometries.frame.copy()
+    for col in ("name", "commune", "status", "kind", "source"):
+        g[col] = [getattr(c, col) for c in s.clusters]
+    g["declared_area_ha"] = [c.area_ha for c in s.clusters]
+    g["inferred"] = [c.inferred for c in s.clusters]
+    for m in r.metrics:
+        for stat in ("mean", "p10", "p90"):
+            g[f"{m}_{stat}" if stat != "mean" else m] = r.clusters_at(m, s.horizon_year, stat)
+    g["developer_irr_p50"] = [finance_stats(r.irr[:, k]).get("p50") for k in range(len(s.clusters))]
+    g["payback_year_p50"] = [finance_stats(r.payback[:, k]).get("p50") for k in range(len(s.clusters))]
+    return g
+
+
+def commune_table(run: Run, clusters: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Bundled communes with the horizon totals of the clusters whose centre lies in them."""
+    r, year = run.results, run.loaded.scenario.horizon_year
+    communes = run.layers["communes"].copy()
+    by_id = {c: k for k, c in enumerate(r.commune_ids)}
+    rows = communes["id"].map(by_id).to_numpy()
+    for m in r.communes:
+        communes[m] = r.communes_at(m, year)[rows]
+    centres = clusters.set_geometry(clusters.geometry.representative_point())
+    joined = centres.sjoin(communes[["id", "geometry"]], predicate="within", rsuffix="commune")
+    for m in ("gross_area_ha", "leased_area_ha", "jobs", "farmland_converted_ha"):
+        sums = joined.groupby("id_commune")[m].sum()
+        communes[f"ccn_{m}"] = communes["id"].map(sums).fillna(0.0).to_numpy()
+    return communes
+
+
+def draw_stats(values: np.ndarray) -> dict[str, float]:
+    """mean, p10, p50, p90 over the draws with a value, and the share of such draws."""
+    ok = values[~np.isnan(values)]
+    if ok.size == 0:
+        return {"share": 0.0}
+    q = np.quantile(ok, (0.1, 0.5, 0.9))
+    return {"mean": float(ok.mean()), "p10": float(q[0]), "p50": float(q[1]),
+            "p90": float(q[2]), "share": ok.size / values.size}
+
+
+def bands(draws: np.ndarray | dict[str, np.ndarray], ids: tuple[str, ...]) -> dict[str, Band]:
+    """(draw, row, year) draws, or their (row, year) quantiles → row id → Band over the years."""
+    q = draws if isinstance(draws, dict) else quantiles(draws)
+    return {i: Band(*(tuple(float(x) for x in q[s][k]) for s in ("mean", "p10", "p50", "p90")))
+            for k, i in enumerate(ids)}
+
+
+def simulated_years_in_common(runs: list[Run]) -> list[int]:
+    """The simulated years every run has."""
+    years = set(int(y) for y in runs[0].results.years)
+    for r in runs[1:]:
+        years &= {int(y) for y in r.results.years}
+    return sorted(years)
+
+
+def milestones_in_common(runs: list[Run]) -> list[int]:
+    """The milestone years of the first run that every run simulates (else the last year
+    they all have)."""
+    first = runs[0].loaded.scenario
+    lo = max(r.loaded.scenario.base_year for r in runs)
+    hi = min(r.loaded.scenario.horizon_year for r in runs)
+    return [y for y in milestone_years(first.base_year, first.horizon_year) if lo <= y <= hi] or [hi]
+
+
+def comparison_table(runs: list[Run]) -> pd.DataFrame:
+    """indicator, unit, year, one column per scenario (mean district value); then, for every
+    other scenario B against the first A, the paired difference B − A over draws
+    (`diff_<B>` its mean, `diff_<B>_p10/p50/p90`) and `p_better_<B>`, the share of draws in
+    which B is better than A (empty where neither direction is better, e.g. areas).
+
+    Paired: the scenarios must have been run with the same seed and draws, so that a shared
+    parameter has the same draw in every scenario (common random numbers)."""
+    ids = [r.results.scenario_id for r in runs]
+    first = runs[0].results
+    rows = []
+    for metric in first.district:
+        if any(metric not in r.results.district for r in runs):
+            continue
+        for year in milestones_in_common(runs):
+            per_draw = [r.results.values(metric, year) for r in runs]
+            row: dict[str, object] = {"indicator": metric, "unit": first.units[metric], "year": year}
+            row.update({i: float(v.mean()) for i, v in zip(ids, per_draw)})
+            for i, v in zip(ids[1:], per_draw[1:]):
+                row.update(diff_stats(i, v - per_draw[0], BETTER.get(metric, 0)))
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def diff_stats(scenario: str, diff: np.ndarray, better: int) -> dict[str, float | None]:
+    q = np.quantile(diff, (0.1, 0.5, 0.9))
+    p_better = None if better == 0 else float((better * diff > 1e-9).mean())
+    return {f"diff_{scenario}": float(diff.mean()), f"diff_{scenario}_p10": float(q[0]),
+            f"diff_{scenario}_p50": float(q[1]), f"diff_{scenario}_p90": float(q[2]),
+            f"p_better_{scenario}": p_better}
