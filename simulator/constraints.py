@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from simulator.geodata import METRIC_CRS
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
 
-if TYPE_CHECKING:
-    import geopandas as gpd
+from simulator.geodata import LAYERS, METRIC_CRS, load_layer
 
 __all__ = [
     "Layers", "Constraints", "load_layers", "build_constraints", "residential_areas",
@@ -45,10 +47,6 @@ def load_layers(source: dict[str, gpd.GeoDataFrame] | None = None) -> Layers:
     """The district layers — a run's (`run.layers`, which may hold the planner's files) or the
     bundled ones (raises GeodataError when the GeoPackage is missing); the `points` layer
     (interchanges) is added to `roads`."""
-    import pandas as pd
-
-    from simulator.geodata import LAYERS, load_layer
-
     get = source.__getitem__ if source else load_layer
     roads = get("roads")
     if "points" in LAYERS:
@@ -70,8 +68,6 @@ class Constraints:
 
 
 def _of_kind(frame: gpd.GeoDataFrame | None, kinds: tuple[str, ...]) -> Any:
-    import shapely
-
     if frame is None or "kind" not in frame.columns:
         return None
     rows = frame[frame["kind"].isin(kinds)]
@@ -82,9 +78,6 @@ def _of_kind(frame: gpd.GeoDataFrame | None, kinds: tuple[str, ...]) -> Any:
 
 def residential_areas(communes: gpd.GeoDataFrame, m2_per_person: float) -> gpd.GeoSeries:
     """A disc of area population × m2_per_person at each commune centre (EPSG:5897)."""
-    import geopandas as gpd
-    import numpy as np
-
     if {"centroid_lat", "centroid_lon"} <= set(communes.columns):
         points = gpd.points_from_xy(communes["centroid_lon"], communes["centroid_lat"])
         centres = gpd.GeoSeries(points, crs="EPSG:4326").to_crs(METRIC_CRS)
@@ -96,8 +89,6 @@ def residential_areas(communes: gpd.GeoDataFrame, m2_per_person: float) -> gpd.G
 
 
 def _river(water: gpd.GeoDataFrame | None, half_width_m: float) -> Any:
-    import shapely
-
     river = _of_kind(water, ("river", "floodplain"))
     if river is None:
         return None
@@ -109,8 +100,6 @@ def _river(water: gpd.GeoDataFrame | None, half_width_m: float) -> Any:
 
 def build_constraints(layers: Layers, thresholds: dict[str, dict[str, float]]) -> Constraints:
     """Metric geometries for the spatial rules, with rules.yaml (or overridden) widths."""
-    import shapely
-
     res = None
     if layers.communes is not None and "population_2019" in layers.communes.columns:
         m2 = thresholds["sanitation_buffer"]["residential_m2_per_person"]

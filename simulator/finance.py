@@ -7,6 +7,7 @@ Billion VND at constant base-year prices. Pure functions on arrays: flows have d
 from __future__ import annotations
 
 import numpy as np
+from scipy.optimize.elementwise import find_root
 
 __all__ = ["yearly_change", "simulate_money", "discounted", "npv", "irr", "payback_year"]
 
@@ -74,8 +75,6 @@ def irr(flows: np.ndarray) -> np.ndarray:
     """Internal rate of return of each series along the last axis (SciPy's vectorised
     bracketing root finder on NPV(r) = 0, r in (−0.9, 1)); NaN where NPV does not change sign
     (no investment, or never paid back)."""
-    from scipy.optimize.elementwise import find_root
-
     flat = flows.reshape(-1, flows.shape[-1])
 
     def f(r: np.ndarray, rows: np.ndarray) -> np.ndarray:

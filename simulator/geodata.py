@@ -14,11 +14,15 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
 from simulator.errors import GeodataError, Problem
 
 if TYPE_CHECKING:
-    import geopandas as gpd
-
     from simulator.scenario.load import LoadedScenario
     from simulator.scenario.schema import Cluster
 
@@ -40,8 +44,6 @@ REPAIR_MAX = 0.005  # a repaired geometry may change its area by at most 0.5 %
 def fixed_gpkg_date(stamp: str = "2025-01-01T00:00:00.000Z") -> Iterator[None]:
     """GeoPackages written inside get this last_change stamp instead of the clock's (GDAL's
     OGR_CURRENT_DATE), so that the same inputs give byte-identical files."""
-    import pyogrio
-
     old = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": stamp})
     try:
@@ -59,8 +61,6 @@ def geodata_dir() -> Path:
 @cache
 def load_layer(name: str) -> gpd.GeoDataFrame:
     """A bundled layer in EPSG:4326. Unknown names list the valid ones."""
-    import pyogrio
-
     path = geodata_dir() / BUNDLE
     if name not in LAYERS:
         raise GeodataError([Problem(str(path), None, "layer", f"one of {', '.join(LAYERS)}", name)])
@@ -92,8 +92,6 @@ def _problem(loaded: LoadedScenario, i: int, key: str, expected: str, found: str
 def _read_gis(loaded: LoadedScenario, loc: tuple[Any, ...], ref: Any) -> gpd.GeoDataFrame:
     """A GIS file named at `loc` in the scenario (`ref.file`, `ref.layer`, `ref.crs`), relative
     to the scenario file that names it, with its CRS set; every problem located at `loc`."""
-    import pyogrio
-
     def problem(key: str, expected: str, found: str) -> GeodataError:
         file, line, path = loaded.sources.locate((*loc, key))
         return GeodataError([Problem(file, line, path, expected, found)])
@@ -134,9 +132,6 @@ def _read_file(loaded: LoadedScenario, i: int, c: Cluster) -> tuple[Any, str]:
 
 
 def _inline(loaded: LoadedScenario, i: int, c: Cluster) -> tuple[Any, str]:
-    import geopandas as gpd
-    import shapely
-
     g = c.geometry
     try:
         geom = shapely.from_wkt(g.inline) if isinstance(g.inline, str) else shapely.geometry.shape(g.inline)
@@ -158,9 +153,6 @@ def _bundled(loaded: LoadedScenario, i: int, c: Cluster) -> tuple[Any, str]:
 
 def _checked(loaded: LoadedScenario, i: int, geom: Any, warnings: list[str]) -> Any:
     """Reject empty, non-polygonal or wrong-hemisphere geometry; repair small invalidities."""
-    import geopandas as gpd
-    import shapely
-
     key = next(k for k in ("bundled", "file", "inline") if getattr(loaded.scenario.clusters[i].geometry, k))
     if geom is None or geom.is_empty:
         raise GeodataError([_problem(loaded, i, key, "a non-empty polygon", "an empty geometry")])
@@ -185,8 +177,6 @@ def _checked(loaded: LoadedScenario, i: int, geom: Any, warnings: list[str]) -> 
 
 def resolve_cluster_geometries(loaded: LoadedScenario) -> ClusterGeometries:
     """Each cluster's outline; all problems are collected and raised together."""
-    import geopandas as gpd
-
     readers = {"bundled": _bundled, "file": _read_file, "inline": _inline}
     rows, problems = [], []
     warnings: list[str] = []
@@ -232,8 +222,6 @@ def _attractors(roads: gpd.GeoDataFrame) -> gpd.GeoSeries:
 
 def access_features(layers: dict[str, gpd.GeoDataFrame] | None = None) -> gpd.GeoDataFrame:
     """The roads and points (interchanges) layers together (bundled unless given)."""
-    import pandas as pd
-
     layers = layers or {n: load_layer(n) for n in ("roads", "points")}
     return pd.concat([layers["roads"], layers["points"]], ignore_index=True)
 
@@ -241,9 +229,6 @@ def access_features(layers: dict[str, gpd.GeoDataFrame] | None = None) -> gpd.Ge
 def geo_arrays(clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
                roads: gpd.GeoDataFrame) -> GeoArrays:
     """Distances measured in the metric CRS (EPSG:5897), in kilometres."""
-    import numpy as np
-    import shapely
-
     shapes = clusters.geometry.to_crs(METRIC_CRS)
     centres = shapes.representative_point()
     attract = _attractors(roads)

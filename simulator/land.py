@@ -7,6 +7,7 @@ axis; results have dims (draw, phase, year). Equations: docs/model.md §Land.
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import expit
 
 __all__ = ["ramp", "logistic_ramp", "simulate_land", "attractiveness", "fill", "water_level", "allocate",
            "competitive_takeup"]
@@ -69,8 +70,6 @@ def logistic_ramp(years: np.ndarray, start: np.ndarray, duration: np.ndarray) ->
 
     0 before opening; F = 0 fills at once. Dims as `ramp`.
     """
-    from scipy.special import expit
-
     tau = years[None, None, :] + 1.0 - start[..., None]
     f = np.broadcast_to(duration[..., None], tau.shape)
     safe = np.where(f > _INSTANT, f, 1.0)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy.stats import norm, qmc
 
 if TYPE_CHECKING:
     from simulator.scenario.distributions import Distribution
@@ -55,8 +56,6 @@ def uniforms(seed: int, key: str, n: int, method: str = "random") -> np.ndarray:
     column (one draw in each of n equal strata, in random order; scipy.stats.qmc)."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, *_key_words(key)]))
     if method == "lhs" and n > 1:
-        from scipy.stats import qmc
-
         column: np.ndarray = qmc.LatinHypercube(d=1, rng=rng).random(n)[:, 0]
         return column
     return rng.random(n)
@@ -70,8 +69,6 @@ def spearman_to_pearson(rho: float) -> float:
 
 def _correlate(u: dict[str, np.ndarray], pairs: tuple[tuple[str, str, float], ...]) -> None:
     """Impose rank correlations on the uniforms of the named keys, in place."""
-    from scipy.stats import norm
-
     keys = list(dict.fromkeys(k for a, b, _ in pairs for k in (a, b)))
     r = np.eye(len(keys))
     for a, b, rho in pairs:

@@ -13,6 +13,8 @@ from html.parser import HTMLParser
 from importlib import resources
 from pathlib import Path
 
+from xstatic.pkg import leaflet as xleaflet
+
 __all__ = [
     "LEAFLET_VERSION",
     "OfflineViolation",
@@ -39,8 +41,6 @@ class OfflineViolation(RuntimeError):
 
 
 def _leaflet_dir() -> Path:
-    from xstatic.pkg import leaflet as xleaflet
-
     if xleaflet.VERSION != LEAFLET_VERSION:
         raise OfflineViolation(
             f"xstatic-leaflet {xleaflet.VERSION} is installed; the maps need {LEAFLET_VERSION}"

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal, Union
 
 import numpy as np
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from scipy.stats import beta, norm
 
 __all__ = [
     "Fixed", "Uniform", "Triangular", "Normal", "LogNormal", "PERT",
@@ -153,15 +154,11 @@ class PERT(_Bounded):
         return (self.low + self.lamb * self.mode + self.high) / (self.lamb + 2)
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
-        from scipy.stats import beta
-
         a, b = self._ab()
         x: np.ndarray = self.low + (self.high - self.low) * beta.ppf(u, a, b)
         return x
 
     def cdf(self, x: float) -> float:
-        from scipy.stats import beta
-
         a, b = self._ab()
         return float(beta.cdf((x - self.low) / (self.high - self.low), a, b))
 
@@ -177,14 +174,10 @@ class Normal(_Dist):
         return self.mean
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
-        from scipy.stats import norm
-
         x: np.ndarray = norm.ppf(u, self.mean, self.sd)
         return x
 
     def cdf(self, x: float) -> float:
-        from scipy.stats import norm
-
         return float(norm.cdf(x, self.mean, self.sd))
 
 
@@ -202,14 +195,10 @@ class LogNormal(_Dist):
         return (0.0, math.inf)
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
-        from scipy.stats import norm
-
         x: np.ndarray = self.median * np.exp(self.sigma * norm.ppf(u))
         return x
 
     def cdf(self, x: float) -> float:
-        from scipy.stats import norm
-
         return 0.0 if x <= 0 else float(norm.cdf(math.log(x / self.median) / self.sigma))
 
 

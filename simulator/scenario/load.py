@@ -13,13 +13,21 @@ that introduced the bad value, in whichever file of the chain that is.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
 from simulator.errors import Problem, ScenarioError
+from simulator.scenario import schema
+from simulator.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -59,8 +67,6 @@ def _key_line(node: Any, key: Any) -> int:
 
 def _located(node: Any, file: str) -> Any:
     """ruamel round-trip nodes → LDict/LList carrying file and 1-based lines."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
     if isinstance(node, CommentedMap):
         out = LDict((k, _located(v, file)) for k, v in node.items())
         out.file, out.line = file, node.lc.line + 1
@@ -77,9 +83,6 @@ def _located(node: Any, file: str) -> Any:
 
 
 def _read_yaml(path: Path) -> LDict:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
     shown = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -273,8 +276,6 @@ def _short(value: Any) -> str:
 
 def _known_fields(loc: tuple[Any, ...]) -> list[str]:
     """Field names valid at the parent of `loc`, for a 'did you mean' hint."""
-    from simulator.scenario import schema
-
     cls: type[BaseModel] = schema.Scenario
     for key in loc[:-1]:
         if isinstance(key, int):
@@ -292,8 +293,6 @@ def _known_fields(loc: tuple[Any, ...]) -> list[str]:
 
 
 def _validation_problems(exc: Any, sources: SourceMap) -> list[Problem]:
-    import difflib
-
     problems = []
     for err in exc.errors():
         loc = tuple(err["loc"])
@@ -311,10 +310,6 @@ def _validation_problems(exc: Any, sources: SourceMap) -> list[Problem]:
 
 def load_scenario(path: str | Path) -> LoadedScenario:
     """Load, resolve and validate a scenario file; raise ScenarioError with every problem."""
-    from pydantic import ValidationError
-
-    from simulator.scenario.schema import Scenario
-
     doc, chain = _resolve(Path(path), ())
     for key in _CHILD_ONLY[1:]:
         doc.pop(key, None)

@@ -11,7 +11,15 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    create_model,
+    model_validator,
+)
 
 from simulator.scenario.distributions import Distribution, Param, param
 from simulator.scenario.rules_config import RulesConfig
@@ -65,8 +73,6 @@ def default_param(name: str) -> Distribution:
         spec: dict[str, Any] = {"dist": "fixed", "value": float(row["mode"])}
     else:
         spec = {"dist": row["dist"], **{k: float(row[k]) for k in ("low", "mode", "high")}}
-    from pydantic import TypeAdapter
-
     return TypeAdapter(Param).validate_python({**spec, "source": row["source"]})
 
 
