@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 SCENARIOS := scenarios/baseline.yaml scenarios/approved.yaml scenarios/expansion.yaml
 
-.PHONY: run test clean
+.PHONY: run test install-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,9 +24,18 @@ run: $(VENV)/.installed
 	$(BIN)/clustersim compare scenarios/baseline.yaml scenarios/expansion.yaml --out results/comparison --maps maps --overwrite
 
 test: $(VENV)/.installed-test
-	$(BIN)/ruff check simulator tests benchmarks geodata/build.py
+	$(BIN)/ruff check simulator tests benchmarks geodata scenarios
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
+
+# `pip install .` (dependencies included) into a fresh venv outside the checkout, then run a
+# bundled scenario by name from an empty folder: the wheel must carry the GeoPackage and the
+# scenarios. About a minute; tests/test_packaging.py does a quicker version in `make test`.
+install-check:
+	@d=$$(mktemp -d) && trap 'rm -rf "$$d"' EXIT && \
+	$(PYTHON) -m venv "$$d/venv" && "$$d/venv/bin/python" -m pip install -q . && \
+	mkdir "$$d/run" && cd "$$d/run" && "$$d/venv/bin/clustersim" run expansion --draws 20 --out out && \
+	test -f out/expansion/summary.json && echo "install-check: ok"
 
 clean:
 	rm -rf $(VENV) results

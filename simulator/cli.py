@@ -22,6 +22,7 @@ __all__ = ["main"]
 EXAMPLES = """examples:
   clustersim validate scenarios/*.yaml
   clustersim run scenarios/expansion.yaml --draws 2000 --overwrite
+  clustersim run expansion            # a bundled scenario, by name
   clustersim compare scenarios/baseline.yaml scenarios/expansion.yaml --overwrite
   clustersim check scenarios/expansion.yaml
   clustersim sites scenarios/expansion.yaml --area 74 --count 5
@@ -252,14 +253,14 @@ def cmd_sites(args: argparse.Namespace) -> int:
 def cmd_geodata(args: argparse.Namespace) -> int:
     """`info`: each bundled layer with its feature count, CRS and accuracy mix;
     `build`: rebuild geodata/thuong_tin.gpkg from the sourced tables in geodata/."""
-    import runpy
-
     from simulator import geodata
 
     if args.action == "build":
-        script = geodata.geodata_dir() / "build.py"
+        # the build module ships inside the package: geodata/ is simulator.bundled_geodata
+        from simulator.bundled_geodata import build
+
         out = geodata.geodata_dir() / geodata.BUNDLE
-        runpy.run_path(str(script), run_name="clustersim_geodata")["build"](out)
+        build.build(out)
         _say(args, f"wrote {out}")
         return 0
     import pyogrio
@@ -341,7 +342,9 @@ def _parser() -> argparse.ArgumentParser:
     def add(name: str, fn: Callable[[argparse.Namespace], int],
             parents: list[argparse.ArgumentParser], nargs: str) -> argparse.ArgumentParser:
         sp = sub.add_parser(name, help=fn.__doc__, description=fn.__doc__, parents=parents)
-        sp.add_argument("files", nargs=nargs, metavar="FILE", help="scenario YAML file")
+        sp.add_argument("files", nargs=nargs, metavar="FILE",
+                        help="scenario YAML file, or the name of a bundled scenario "
+                             "(baseline, approved, expansion)")
         sp.set_defaults(func=fn)
         return sp
 

@@ -11,6 +11,7 @@ import contextlib
 import os
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from simulator.scenario.schema import Cluster
 
 __all__ = [
-    "STORAGE_CRS", "METRIC_CRS", "BUNDLE", "LAYERS", "geodata_dir", "load_layer",
+    "STORAGE_CRS", "METRIC_CRS", "BUNDLE", "BUNDLE_PACKAGE", "LAYERS", "geodata_dir", "load_layer",
     "ClusterGeometries", "resolve_cluster_geometries", "area_ha", "scenario_layers",
     "GeoArrays", "geo_arrays", "access_features", "fixed_gpkg_date",
 ]
@@ -52,10 +53,14 @@ def fixed_gpkg_date(stamp: str = "2025-01-01T00:00:00.000Z") -> Iterator[None]:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": old})
 
 
+BUNDLE_PACKAGE = "simulator.bundled_geodata"  # the repository's geodata/ folder, installed
+
+
 def geodata_dir() -> Path:
-    """The bundled data folder: $CLUSTERSIM_GEODATA, else `geodata/` beside the package."""
+    """The bundled data folder: $CLUSTERSIM_GEODATA, else the package data of
+    `simulator.bundled_geodata` (the repository's `geodata/`, shipped inside the wheel)."""
     env = os.environ.get("CLUSTERSIM_GEODATA")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "geodata"
+    return Path(env) if env else Path(str(resources.files(BUNDLE_PACKAGE)))
 
 
 @cache
@@ -66,7 +71,7 @@ def load_layer(name: str) -> gpd.GeoDataFrame:
         raise GeodataError([Problem(str(path), None, "layer", f"one of {', '.join(LAYERS)}", name)])
     if not path.is_file():
         raise GeodataError([Problem(str(path), None, "", "the bundled GeoPackage "
-                                    "(run `python geodata/build.py`)", "no such file")])
+                                    "(run `clustersim geodata build`)", "no such file")])
     return pyogrio.read_dataframe(path, layer=name).to_crs(STORAGE_CRS)
 
 

@@ -17,6 +17,7 @@ import difflib
 import hashlib
 import json
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +33,7 @@ from simulator.scenario.schema import Scenario
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-__all__ = ["LoadedScenario", "load_scenario", "SourceMap"]
+__all__ = ["LoadedScenario", "load_scenario", "SourceMap", "bundled_scenarios", "scenario_path"]
 
 _CHILD_ONLY = ("extends", "remove_clusters", "modify_clusters")
 
@@ -87,7 +88,9 @@ def _read_yaml(path: Path) -> LDict:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ScenarioError([Problem(shown, None, "", "an existing scenario file", "no such file")])
+        names = ", ".join(bundled_scenarios())
+        raise ScenarioError([Problem(shown, None, "", "an existing scenario file or the name of "
+                                     f"a bundled scenario ({names})", "no such file")])
     except (OSError, UnicodeDecodeError) as e:
         raise ScenarioError([Problem(shown, None, "", "a readable UTF-8 text file", str(e))])
     try:
@@ -308,9 +311,29 @@ def _validation_problems(exc: Any, sources: SourceMap) -> list[Problem]:
     return problems
 
 
+BUNDLED_SCENARIOS = "simulator.bundled_scenarios"  # the repository's scenarios/, installed
+
+
+def bundled_scenarios() -> dict[str, Path]:
+    """The scenarios shipped with the package (the repository's `scenarios/`), by name."""
+    folder = Path(str(resources.files(BUNDLED_SCENARIOS)))
+    return {p.stem: p for p in sorted(folder.glob("*.yaml"))}
+
+
+def scenario_path(name: str | Path) -> Path:
+    """`name` itself when it is an existing file; else the bundled scenario of that name
+    (`expansion` or `expansion.yaml`); else `name` unchanged, so that reading it reports the
+    missing file."""
+    path = Path(name)
+    if path.is_file() or path.parent != Path("."):
+        return path
+    return bundled_scenarios().get(path.name.removesuffix(".yaml"), path)
+
+
 def load_scenario(path: str | Path) -> LoadedScenario:
-    """Load, resolve and validate a scenario file; raise ScenarioError with every problem."""
-    doc, chain = _resolve(Path(path), ())
+    """Load, resolve and validate a scenario file (a path, or the name of a bundled scenario:
+    `scenario_path`); raise ScenarioError with every problem."""
+    doc, chain = _resolve(scenario_path(path), ())
     for key in _CHILD_ONLY[1:]:
         doc.pop(key, None)
     if len(chain) > 1:
