@@ -48,8 +48,9 @@ def _client(args: argparse.Namespace) -> Client | None:
                                   "installed (pip install 'clustersim[scale]')", "not installed")])
     if args.scheduler:
         return Client(args.scheduler)
+    # ":0": any free port for the scheduler's HTTP server (None still binds 8787 and warns)
     return Client(LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None))
+                               dashboard_address=":0"))
 
 
 def _hold_bytes(args: argparse.Namespace) -> int | None:

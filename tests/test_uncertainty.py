@@ -100,7 +100,8 @@ def test_dask_equals_local() -> None:
     local = model.simulate(inputs)
     import simulator.model as m
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as lc, \
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=":0") as lc, \
             Client(lc) as client:
         old = m._CHUNK_CELLS
         try:
