@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.optimize import brentq
 
 from simulator import employment, finance, land, model
 from simulator.inputs import build_inputs
@@ -82,16 +83,21 @@ def test_gravity_three_communes_by_hand() -> None:
 
 
 def test_gravity_shortage_brings_in_commuters() -> None:
+    """Three communes of 10 workers, clusters of 60 and 40 jobs at 1, 2, 3 km and 3, 2, 1 km
+    (β 0.3): the outside origin holds the 70 missing workers at 12 km, equally far from both
+    clusters, so it splits like the middle commune, 1 : r with r = B₁D₁ / B₀D₀. Cluster 0's
+    column sum fixes r: 10/(1 + r e^−0.6) + 10/(1 + r) + 10/(1 + r e^0.6) + 70/(1 + r) = 60,
+    r = 0.662068…, so the in-commuters are 70/(1 + r) = 42.1162 and 70 r/(1 + r) = 27.8838."""
     f = employment.deterrence(np.array([[[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]]]), np.array([0.3]),
                               np.array([12.0]))
     g = employment.gravity(np.full((1, 3, 1), 10.0), np.array([[[60.0], [40.0]]]), f)
-    assert g["workers_supplied"].sum() == pytest.approx(30.0)  # every local worker is used
-    assert g["in_commuters"].sum() == pytest.approx(70.0)
-    np.testing.assert_allclose(g["in_commuters"][0, :, 0] + _filled_locally(g), [60.0, 40.0])
-
-
-def _filled_locally(g: dict[str, np.ndarray]) -> np.ndarray:
-    return np.array([60.0, 40.0]) - g["in_commuters"][0, :, 0]
+    np.testing.assert_allclose(g["workers_supplied"][0, :, 0], [10.0, 10.0, 10.0])  # all used
+    e = np.exp(0.6)
+    r = brentq(lambda r: 10 / (1 + r / e) + 10 / (1 + r) + 10 / (1 + r * e) + 70 / (1 + r) - 60,
+               1e-6, 1e6)
+    assert r == pytest.approx(0.662068, abs=1e-6)
+    np.testing.assert_allclose(g["in_commuters"][0, :, 0], [70 / (1 + r), 70 * r / (1 + r)],
+                               rtol=1e-7)
 
 
 def test_npv_irr_payback_by_hand() -> None:

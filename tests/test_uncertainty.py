@@ -47,8 +47,15 @@ def test_rank_correlation_is_imposed() -> None:
     assert spearmanr(v["a"], v["b"]).statistic == pytest.approx(0.7, abs=0.02)
     assert abs(spearmanr(v["a"], v["c"]).statistic) < 0.03
     plain = draw_keys(specs, seed=5, n=20_000)
-    np.testing.assert_array_equal(np.sort(v["b"]), np.sort(v["b"]))  # marginal kept
-    assert np.quantile(v["b"], 0.5) == pytest.approx(np.quantile(plain["b"], 0.5), abs=0.03)
+    # The copula keeps every marginal: triangular(0, 1, 3) has F(x) = x²/3 up to the mode and
+    # 1 − (3 − x)²/6 above it, so P10 = √0.3, P50 = 3 − √3, P90 = 3 − √0.6, mean 4/3.
+    want = [np.sqrt(0.3), 3 - np.sqrt(3), 3 - np.sqrt(0.6)]
+    for k in ("a", "b", "c"):
+        np.testing.assert_allclose(np.quantile(v[k], (0.1, 0.5, 0.9)), want, atol=0.03)
+        assert v[k].mean() == pytest.approx(4 / 3, abs=0.02)
+    # the first key of the pair keeps its own draws (the Cholesky factor's first row is e₁)
+    np.testing.assert_allclose(v["a"], plain["a"], rtol=1e-9)
+    assert not np.allclose(v["b"], plain["b"])  # b was reordered to follow a
 
 
 def test_targets_and_correlation_keys_are_checked(write, cli) -> None:
