@@ -19,7 +19,7 @@ from simulator.model import simulate
 from simulator.results import DISTRICT_METRICS, METRICS, Results
 from simulator.scenario.load import LoadedScenario, load_scenario
 
-__all__ = ["Run", "run_file"]
+__all__ = ["Run", "run_file", "simulate_run"]
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,15 @@ def run_file(path: str | Path, *, draws: int | None = None, seed: int | None = N
     inputs = build_inputs(loaded.scenario, geo, draws=draws, seed=seed)
     names = {*METRICS, *DISTRICT_METRICS, *(f"jobs_{s}" for s in inputs.sectors)}
     _check_references(loaded, inputs, names)
+    return simulate_run(loaded, geometries, inputs, layers, on_chunk=on_chunk, client=client,
+                        hold_bytes=hold_bytes)
+
+
+def simulate_run(loaded: LoadedScenario, geometries: ClusterGeometries, inputs: Inputs,
+                 layers: dict[str, Any], *, on_chunk: Callable[[int, int], None] | None = None,
+                 client: Any = None, hold_bytes: int | None = None) -> Run:
+    """Simulate checked inputs into a Run, enforcing the occupancy gates when the scenario
+    says `gating: enforce` (also used by `clustersim optimise` for each candidate plan)."""
     results = simulate(inputs, on_chunk=on_chunk, client=client, hold_bytes=hold_bytes)
     run = Run(loaded, geometries, results, inputs.seed, inputs.draws, inputs, layers)
     if loaded.scenario.rules.gating == "enforce":

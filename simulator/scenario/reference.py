@@ -11,13 +11,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from simulator.scenario import schema
+from simulator.scenario import optimise_config as oc, schema
 
 __all__ = ["reference_markdown", "json_schema", "write_reference"]
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 _MODELS = (schema.Scenario, schema.District, schema.DistrictParams, schema.LandUse,
-           schema.SectorParams, schema.Cluster, schema.ClusterParams, schema.Phase, schema.GeometryRef)
+           schema.SectorParams, schema.Cluster, schema.ClusterParams, schema.Phase, schema.GeometryRef,
+           oc.OptimiseConfig, oc.Decision, oc.Objective, oc.MetricConstraint, oc.RuleConstraint,
+           oc.SearchBudget)
 _INTRO = """# Scenario file reference
 
 *Generated from `simulator/scenario/schema.py` by `python -m simulator.scenario.reference`;

@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from simulator.scenario.distributions import Distribution, Param, param
+from simulator.scenario.optimise_config import OptimiseConfig
 from simulator.scenario.rules_config import RulesConfig
 
 __all__ = [
@@ -434,6 +435,9 @@ class Scenario(Base):
     """Rule checks: `off`, `thresholds`, `gating` (docs/rules.md)."""
     geodata: GeodataLayers = Field(default_factory=GeodataLayers)
     """Bundled layers replaced by the planner's own GIS files."""
+    optimise: OptimiseConfig | None = None
+    """The planning problem of `clustersim optimise`: decision variables, objective(s) and
+    constraints (docs/optimise.md); `clustersim run` ignores it."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:

@@ -1,0 +1,235 @@
+"""The scenario's `optimise:` section: which clusters to decide on, what to maximise, and
+which constraints a plan must meet with what probability (`clustersim optimise`).
+
+Checks that need only this section are validators here; those that need the rest of the
+scenario or the results contract (cluster ids, years, metric names, contradictory bounds) are in
+`check_optimise`, which gives each problem the file and line of the offending field.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+if TYPE_CHECKING:
+    from simulator.errors import Problem
+    from simulator.scenario.load import LoadedScenario
+
+__all__ = ["Decision", "Measure", "Objective", "MetricConstraint", "RuleConstraint",
+           "SearchBudget", "OptimiseConfig", "check_optimise", "RULE_CONSTRAINTS"]
+
+Year = Annotated[int, Field(ge=1990, le=2100)]
+Probability = Annotated[float, Field(gt=0, le=1)]
+Stat = Annotated[str, Field(pattern=r"^(mean|p([1-9]|[1-9][0-9]))$")]
+# rules whose result depends on the plan's timing; the spatial rules depend on where, not when
+RULE_CONSTRAINTS = ("cluster_size", "new_cluster_gate", "expansion_occupancy",
+                    "expansion_infrastructure", "services_share", "land_structure", "rice_land")
+
+
+class _Base(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class Decision(_Base):
+    """One decision variable: when a listed cluster (or each of its phases) is approved."""
+
+    cluster: str
+    """Id of a cluster of the scenario."""
+    years: tuple[Year, Year]
+    """Window of approval years `[first, last]`, both included."""
+    step: int = Field(default=1, ge=1, le=20)
+    """Years between the options in the window (1: every year)."""
+    not_built: bool = True
+    """Whether "not built" is an option (the cluster, or a phase and the phases after it)."""
+    per_phase: bool = False
+    """Decide each phase's approval year on its own (later phases not before earlier ones);
+    default: the first phase's year, the others keeping their offsets from it."""
+
+    @model_validator(mode="after")
+    def _window(self) -> Decision:
+        if self.years[0] > self.years[1]:
+            raise ValueError(f"a window [first, last] with first ≤ last; found an empty window "
+                             f"[{self.years[0]}, {self.years[1]}]")
+        return self
+
+    def options(self) -> tuple[int | None, ...]:
+        """The approval years in the window, then None (not built) when allowed."""
+        years: tuple[int | None, ...] = tuple(range(self.years[0], self.years[1] + 1, self.step))
+        return years + ((None,) if self.not_built else ())
+
+
+class Measure(_Base):
+    """A number per draw read from the results contract: a metric in one year, or summed,
+    discounted, or its highest or lowest value over a range of years."""
+
+    metric: str
+    """Any metric of the results (timeseries.csv), e.g. `jobs`, `public_npv_bn_vnd`."""
+    cluster: str | None = None
+    """A cluster id; default: the district total."""
+    over: Literal["year", "sum", "discounted", "max", "min"] = "year"
+    """`year`: the value in `year`; `sum`/`discounted`: Σ over the years (discounted to the base
+    year at `discount_rate`); `max`/`min`: the highest/lowest yearly value (e.g. capex per year)."""
+    year: Year | None = None
+    """The year, with `over: year` (required then)."""
+    from_year: Year | None = None
+    """First year of the range (default: the base year)."""
+    to_year: Year | None = None
+    """Last year of the range (default: the horizon year)."""
+    discount_rate: float | None = Field(default=None, ge=0, le=1)
+    """Rate of `over: discounted` (default: the central value of the district's discount rate)."""
+
+    @model_validator(mode="after")
+    def _when(self) -> Measure:
+        if self.over == "year" and self.year is None:
+            raise ValueError("a year with over: year (or over: sum|discounted|max|min); found none")
+        if self.from_year is not None and self.to_year is not None and self.from_year > self.to_year:
+            raise ValueError(f"from_year ≤ to_year; found an empty range {self.from_year}–{self.to_year}")
+        return self
+
+    def describe(self) -> str:
+        where = f"{self.cluster}." if self.cluster else ""
+        when = (f"{self.year}" if self.over == "year"
+                else f"{self.over} {self.from_year or 'base'}–{self.to_year or 'horizon'}")
+        return f"{where}{self.metric} ({when})"
+
+
+class Objective(Measure):
+    """What the plan should make as large (or small) as possible."""
+
+    sense: Literal["maximise", "minimise"] = "maximise"
+    """Which way is better."""
+    stat: Stat = "mean"
+    """Statistic over draws: `mean` or a percentile `pNN` (e.g. `p10` for a cautious plan)."""
+
+
+class MetricConstraint(Measure):
+    """A bound a plan must meet with at least a given probability over the draws."""
+
+    at_least: float | None = None
+    """Met in a draw when the value is at least this (give this or `at_most`)."""
+    at_most: float | None = None
+    """Met in a draw when the value is at most this."""
+    probability: Probability = 0.5
+    """Share of draws that must meet the bound."""
+    label: str | None = None
+    """How outputs name the constraint."""
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> MetricConstraint:
+        if (self.at_least is None) == (self.at_most is None):
+            raise ValueError("exactly one of at_least, at_most")
+        return self
+
+
+class RuleConstraint(_Base):
+    """A rule of rules.yaml that every cluster must pass in at least `probability` of the
+    draws (docs/rules.md), with the scenario's thresholds."""
+
+    rule: Literal["cluster_size", "new_cluster_gate", "expansion_occupancy",
+                  "expansion_infrastructure", "services_share", "land_structure", "rice_land"]
+    """A rule whose result depends on the plan: the Decree 32 gates, size, land use, rice land."""
+    probability: Probability = 1.0
+    """Share of draws in which each cluster must pass (1: in every draw)."""
+
+
+class SearchBudget(_Base):
+    """Limits of the search."""
+
+    evaluations: int = Field(default=400, ge=1, le=100_000)
+    """Most plans simulated (each on every draw)."""
+    seconds: float = Field(default=100.0, gt=0)
+    """Wall-clock limit; the best plan found so far is returned."""
+    candidates: int = Field(default=4, ge=1, le=50)
+    """Plans the MILP proposes per round, simulated in full."""
+
+
+class OptimiseConfig(_Base):
+    """The planning problem `clustersim optimise` solves (docs/optimise.md)."""
+
+    decisions: list[Decision] = Field(min_length=1)
+    """The decision variables: clusters (or phases) and their windows of approval years."""
+    objectives: list[Objective] = Field(min_length=1, max_length=2)
+    """What to optimise; a second objective adds a Pareto front of the two."""
+    constraints: list[MetricConstraint | RuleConstraint] = Field(default_factory=list)
+    """Metric bounds with a probability, and rules every cluster must pass."""
+    budget: SearchBudget = Field(default_factory=SearchBudget)
+    """How long the search may run."""
+
+
+def _loc_problem(loaded: LoadedScenario, loc: tuple[Any, ...], expected: str, found: str) -> Problem:
+    from simulator.errors import Problem
+
+    file, line, where = loaded.sources.locate(loc)
+    return Problem(file, line, where, expected, found)
+
+
+def _check_measure(loaded: LoadedScenario, loc: tuple[Any, ...], m: Measure,
+                   metrics: set[str]) -> list[Problem]:
+    s, out = loaded.scenario, []
+    if m.metric not in metrics:
+        out.append(_loc_problem(loaded, (*loc, "metric"), "a metric of the results: "
+                                + ", ".join(sorted(metrics)), repr(m.metric)))
+    if m.cluster is not None and m.cluster not in {c.id for c in s.clusters}:
+        out.append(_loc_problem(loaded, (*loc, "cluster"), "a cluster id of the scenario",
+                                repr(m.cluster)))
+    for key in ("year", "from_year", "to_year"):
+        y = getattr(m, key)
+        if y is not None and not s.base_year <= y <= s.horizon_year:
+            out.append(_loc_problem(loaded, (*loc, key), f"a year within {s.base_year}–"
+                                    f"{s.horizon_year}", str(y)))
+    return out
+
+
+def _check_decisions(loaded: LoadedScenario, cfg: OptimiseConfig) -> list[Problem]:
+    s, out = loaded.scenario, []
+    ids, seen = {c.id: c for c in s.clusters}, set()
+    for i, d in enumerate(cfg.decisions):
+        loc = ("optimise", "decisions", i)
+        if d.cluster not in ids:
+            out.append(_loc_problem(loaded, (*loc, "cluster"), "a cluster id of the scenario",
+                                    repr(d.cluster)))
+        elif d.cluster in seen:
+            out.append(_loc_problem(loaded, (*loc, "cluster"), "each cluster decided once",
+                                    f"{d.cluster!r} again"))
+        seen.add(d.cluster)
+        if not (s.base_year <= d.years[0] and d.years[1] <= s.horizon_year):
+            out.append(_loc_problem(loaded, (*loc, "years"), f"a window within {s.base_year}–"
+                                    f"{s.horizon_year}", f"[{d.years[0]}, {d.years[1]}]"))
+    return out
+
+
+def _same_measure(a: MetricConstraint, b: MetricConstraint) -> bool:
+    keys = ("metric", "cluster", "over", "year", "from_year", "to_year", "discount_rate")
+    return all(getattr(a, k) == getattr(b, k) for k in keys)
+
+
+def _contradictions(loaded: LoadedScenario, cfg: OptimiseConfig) -> list[Problem]:
+    """P(X ≥ a) + P(X ≤ b) ≤ 1 when a > b: two such bounds whose probabilities add up to more
+    than 1 cannot both hold."""
+    out = []
+    cons = [(i, c) for i, c in enumerate(cfg.constraints) if isinstance(c, MetricConstraint)]
+    for i, lo in cons:
+        for j, hi in cons:
+            if (lo.at_least is None or hi.at_most is None or not _same_measure(lo, hi)
+                    or lo.at_least <= hi.at_most or lo.probability + hi.probability <= 1):
+                continue
+            out.append(_loc_problem(
+                loaded, ("optimise", "constraints", j), "constraints that can hold together",
+                f"{hi.metric} ≤ {hi.at_most:g} with P ≥ {hi.probability:g} contradicts "
+                f"constraints[{i}]: ≥ {lo.at_least:g} with P ≥ {lo.probability:g}"))
+    return out
+
+
+def check_optimise(loaded: LoadedScenario, metrics: set[str]) -> list[Problem]:
+    """Every problem of the `optimise:` section against the scenario and the metric names."""
+    cfg: OptimiseConfig | None = getattr(loaded.scenario, "optimise", None)
+    if cfg is None:
+        return [_loc_problem(loaded, (), "an `optimise:` section (docs/optimise.md)", "none")]
+    out = _check_decisions(loaded, cfg)
+    for i, o in enumerate(cfg.objectives):
+        out += _check_measure(loaded, ("optimise", "objectives", i), o, metrics)
+    for i, c in enumerate(cfg.constraints):
+        if isinstance(c, MetricConstraint):
+            out += _check_measure(loaded, ("optimise", "constraints", i), c, metrics)
+    return out + _contradictions(loaded, cfg)
