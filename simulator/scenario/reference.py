@@ -52,6 +52,7 @@ are errors.
 
 def _type(field: Any) -> str:
     text = str(field.annotation).replace("typing.", "").replace("simulator.scenario.schema.", "")
+    text = text.replace("simulator.scenario.optimise_config.", "")
     if "Fixed" in text or "tagged-union" in text or "Annotated" in text and "dist" in text:
         return "param"
     for old, new in (("<class '", ""), ("'>", ""), ("Optional[", ""), ("NoneType", "none")):
