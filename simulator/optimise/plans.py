@@ -11,19 +11,19 @@ objective(s) and constraints per draw.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from simulator.geodata import ClusterGeometries, GeoArrays
 from simulator.inputs import build_inputs
-from simulator.scenario.optimise_config import MetricConstraint, RuleConstraint
-
-if TYPE_CHECKING:
-    from simulator.geodata import ClusterGeometries, GeoArrays
-    from simulator.results import Results
-    from simulator.run import Run
-    from simulator.scenario.load import LoadedScenario
-    from simulator.scenario.optimise_config import Measure, Objective, OptimiseConfig
+from simulator.results import Results
+from simulator.rules import build_context, checks
+from simulator.run import Run, simulate_run
+from simulator.scenario.load import LoadedScenario
+from simulator.scenario.optimise_config import (
+    Measure, MetricConstraint, Objective, OptimiseConfig, RuleConstraint,
+)
 
 __all__ = ["Plan", "Variable", "PlanSpace", "Evaluation", "Evaluator", "measure_values",
            "statistic", "rule_keys", "plan_scenario", "objective_sense"]
@@ -205,11 +205,9 @@ class Evaluator:
         cfg: OptimiseConfig = self.loaded.scenario.optimise
         return cfg
 
-    def run(self, plan: Plan, plan_id: str | None = None) -> Run:
+    def run(self, plan: Plan, plan_id: str | None = None,
+            layers: dict[str, Any] | None = None) -> Run:
         """The plan's scenario simulated: the numbers `clustersim run` gives for it."""
-        from simulator.geodata import ClusterGeometries
-        from simulator.run import simulate_run
-
         scenario = plan_scenario(self.loaded.scenario, self.space, plan, plan_id)
         ids = [c.id for c in self.loaded.scenario.clusters]
         keep = np.array([ids.index(c.id) for c in scenario.clusters], dtype=np.intp)
@@ -219,11 +217,14 @@ class Evaluator:
         frame = self.geometries.frame.iloc[keep].reset_index(drop=True)
         loaded = replace(self.loaded, scenario=scenario)
         inputs = build_inputs(scenario, geo, draws=self.draws, seed=self.seed)
-        return simulate_run(loaded, ClusterGeometries(frame, ()), inputs, {},
+        return simulate_run(loaded, ClusterGeometries(frame, ()), inputs, layers or {},
                             hold_bytes=self.hold_bytes)
 
     def __call__(self, plan: Plan) -> Evaluation:
-        run = self.run(plan)
+        return self.score(self.run(plan), plan)
+
+    def score(self, run: Run, plan: Plan) -> Evaluation:
+        """The objectives and constraints of a simulated plan (or of the planner's own run)."""
         cfg, r = self.config, run.results
         rate = self.loaded.scenario.district.params.discount_rate.central()
         objective_draws = tuple(measure_values(r, o, rate) for o in cfg.objectives)
@@ -249,8 +250,6 @@ class Evaluator:
 def _rule_fail(run: Run, c: RuleConstraint) -> tuple[np.ndarray, tuple[str, ...]]:
     """P(fail) of the rule for each of `rule_keys` (0 where it does not apply or the cluster
     is not built), and those failing it at the required probability."""
-    from simulator.rules import build_context, checks
-
     ctx = build_context(run, spatial=False)
     keys = rule_keys(run.loaded.scenario)
     if c.rule in ctx.off:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
 
 from simulator.optimise.plans import Evaluation, Plan, PlanSpace
 
@@ -205,8 +206,6 @@ class _Milp:
         return np.zeros_like(base) if e is None else getattr(e, which)[j] - base
 
     def solve(self, exclude: list[Plan]) -> Plan | None:
-        from scipy.optimize import Bounds, LinearConstraint, milp
-
         vs, n_y = self.search.space.variables, len(self.cols)
         cons = self.search.bounds
         chance = [j for j, b in enumerate(cons) if b[0] is not None or b[1] is not None]

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 from simulator.errors import ScenarioError
 from simulator.geodata import access_features, geo_arrays
 from simulator.optimise.plans import Evaluation, Evaluator, Plan, PlanSpace, objective_sense
 from simulator.optimise.search import Search, SearchResult, pareto_front
-from simulator.scenario.optimise_config import MetricConstraint, check_optimise
-
-if TYPE_CHECKING:
-    from simulator.run import Run
+from simulator.run import Run
+from simulator.optimise.checks import check_optimise
+from simulator.scenario.optimise_config import MetricConstraint
 
 __all__ = ["Outcome", "solve", "problem_evaluator"]
 

@@ -2,22 +2,19 @@
 which constraints a plan must meet with what probability (`clustersim optimise`).
 
 Checks that need only this section are validators here; those that need the rest of the
-scenario or the results contract (cluster ids, years, metric names, contradictory bounds) are in
-`check_optimise`, which gives each problem the file and line of the offending field.
+scenario or the results contract (cluster ids, years, metric names, contradictory bounds) are
+`simulator.optimise.checks.check_optimise`, which gives each problem the file and line of the
+offending field.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-if TYPE_CHECKING:
-    from simulator.errors import Problem
-    from simulator.scenario.load import LoadedScenario
-
 __all__ = ["Decision", "Measure", "Objective", "MetricConstraint", "RuleConstraint",
-           "SearchBudget", "OptimiseConfig", "check_optimise", "RULE_CONSTRAINTS"]
+           "SearchBudget", "OptimiseConfig", "RULE_CONSTRAINTS"]
 
 Year = Annotated[int, Field(ge=1990, le=2100)]
 Probability = Annotated[float, Field(gt=0, le=1)]
@@ -155,81 +152,3 @@ class OptimiseConfig(_Base):
     """Metric bounds with a probability, and rules every cluster must pass."""
     budget: SearchBudget = Field(default_factory=SearchBudget)
     """How long the search may run."""
-
-
-def _loc_problem(loaded: LoadedScenario, loc: tuple[Any, ...], expected: str, found: str) -> Problem:
-    from simulator.errors import Problem
-
-    file, line, where = loaded.sources.locate(loc)
-    return Problem(file, line, where, expected, found)
-
-
-def _check_measure(loaded: LoadedScenario, loc: tuple[Any, ...], m: Measure,
-                   metrics: set[str]) -> list[Problem]:
-    s, out = loaded.scenario, []
-    if m.metric not in metrics:
-        out.append(_loc_problem(loaded, (*loc, "metric"), "a metric of the results: "
-                                + ", ".join(sorted(metrics)), repr(m.metric)))
-    if m.cluster is not None and m.cluster not in {c.id for c in s.clusters}:
-        out.append(_loc_problem(loaded, (*loc, "cluster"), "a cluster id of the scenario",
-                                repr(m.cluster)))
-    for key in ("year", "from_year", "to_year"):
-        y = getattr(m, key)
-        if y is not None and not s.base_year <= y <= s.horizon_year:
-            out.append(_loc_problem(loaded, (*loc, key), f"a year within {s.base_year}–"
-                                    f"{s.horizon_year}", str(y)))
-    return out
-
-
-def _check_decisions(loaded: LoadedScenario, cfg: OptimiseConfig) -> list[Problem]:
-    s, out = loaded.scenario, []
-    ids, seen = {c.id: c for c in s.clusters}, set()
-    for i, d in enumerate(cfg.decisions):
-        loc = ("optimise", "decisions", i)
-        if d.cluster not in ids:
-            out.append(_loc_problem(loaded, (*loc, "cluster"), "a cluster id of the scenario",
-                                    repr(d.cluster)))
-        elif d.cluster in seen:
-            out.append(_loc_problem(loaded, (*loc, "cluster"), "each cluster decided once",
-                                    f"{d.cluster!r} again"))
-        seen.add(d.cluster)
-        if not (s.base_year <= d.years[0] and d.years[1] <= s.horizon_year):
-            out.append(_loc_problem(loaded, (*loc, "years"), f"a window within {s.base_year}–"
-                                    f"{s.horizon_year}", f"[{d.years[0]}, {d.years[1]}]"))
-    return out
-
-
-def _same_measure(a: MetricConstraint, b: MetricConstraint) -> bool:
-    keys = ("metric", "cluster", "over", "year", "from_year", "to_year", "discount_rate")
-    return all(getattr(a, k) == getattr(b, k) for k in keys)
-
-
-def _contradictions(loaded: LoadedScenario, cfg: OptimiseConfig) -> list[Problem]:
-    """P(X ≥ a) + P(X ≤ b) ≤ 1 when a > b: two such bounds whose probabilities add up to more
-    than 1 cannot both hold."""
-    out = []
-    cons = [(i, c) for i, c in enumerate(cfg.constraints) if isinstance(c, MetricConstraint)]
-    for i, lo in cons:
-        for j, hi in cons:
-            if (lo.at_least is None or hi.at_most is None or not _same_measure(lo, hi)
-                    or lo.at_least <= hi.at_most or lo.probability + hi.probability <= 1):
-                continue
-            out.append(_loc_problem(
-                loaded, ("optimise", "constraints", j), "constraints that can hold together",
-                f"{hi.metric} ≤ {hi.at_most:g} with P ≥ {hi.probability:g} contradicts "
-                f"constraints[{i}]: ≥ {lo.at_least:g} with P ≥ {lo.probability:g}"))
-    return out
-
-
-def check_optimise(loaded: LoadedScenario, metrics: set[str]) -> list[Problem]:
-    """Every problem of the `optimise:` section against the scenario and the metric names."""
-    cfg: OptimiseConfig | None = getattr(loaded.scenario, "optimise", None)
-    if cfg is None:
-        return [_loc_problem(loaded, (), "an `optimise:` section (docs/optimise.md)", "none")]
-    out = _check_decisions(loaded, cfg)
-    for i, o in enumerate(cfg.objectives):
-        out += _check_measure(loaded, ("optimise", "objectives", i), o, metrics)
-    for i, c in enumerate(cfg.constraints):
-        if isinstance(c, MetricConstraint):
-            out += _check_measure(loaded, ("optimise", "constraints", i), c, metrics)
-    return out + _contradictions(loaded, cfg)

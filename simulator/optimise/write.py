@@ -1,0 +1,227 @@
+"""What `clustersim optimise` writes: the best plan as an ordinary scenario file, optimise.json
+(every plan simulated, its objectives and constraint probabilities, provenance), plans.csv, the
+Pareto front (two objectives) as pareto.csv and pareto.svg, and the plain-text summary."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from html import escape
+from typing import Any
+
+import numpy as np
+from ruamel.yaml import YAML
+
+from simulator import __version__
+from simulator.optimise.plans import Evaluation, plan_scenario
+from simulator.optimise.solve import Outcome
+from simulator.scenario.optimise_config import MetricConstraint
+
+__all__ = ["plan_yaml", "optimise_json", "plans_csv", "pareto_csv", "pareto_svg", "summary_lines",
+           "constraint_label", "best_id"]
+
+
+def best_id(outcome: Outcome) -> str:
+    return f"{outcome.run.loaded.scenario.id}-best"[:64]
+
+
+def constraint_label(c: Any) -> str:
+    if isinstance(c, MetricConstraint):
+        bound = f"≥ {c.at_least:g}" if c.at_least is not None else f"≤ {c.at_most:g}"
+        return c.label or f"{c.describe()} {bound}, P ≥ {c.probability:g}"
+    return f"rule {c.rule}: every decided cluster passes, P ≥ {c.probability:g}"
+
+
+def plan_yaml(outcome: Outcome) -> str:
+    """The best plan as a self-contained scenario file (no `extends`): the planner's resolved
+    scenario with the plan's approval years, without what it does not build, with the draws and
+    seed of the search — `clustersim run` on it gives the numbers the search saw."""
+    ev, best = outcome.evaluator, outcome.best
+    scenario = plan_scenario(ev.loaded.scenario, ev.space, best.plan, best_id(outcome))
+    scenario = scenario.model_copy(update={
+        "draws": ev.draws, "seed": ev.seed,
+        "title": f"{scenario.title} — recommended plan",
+        "description": "Recommended by clustersim optimise from " + ev.loaded.chain[0] + ": "
+                       + _plan_text(outcome, best) + ". " + scenario.description})
+    data = scenario.model_dump(mode="json", exclude={"extends", "optimise"}, exclude_none=True)
+    yaml = YAML()
+    yaml.width, yaml.allow_unicode = 100, True
+    buf = io.StringIO()
+    yaml.dump(data, buf)
+    head = (f"# Written by clustersim {__version__} optimise from {ev.loaded.chain[0]} "
+            f"(sha256 {ev.loaded.sha256[:12]}), seed {ev.seed}, {ev.draws} draws.\n"
+            f"# Plan: {_plan_text(outcome, best)}\n")
+    return head + buf.getvalue()
+
+
+def _plan_text(outcome: Outcome, e: Evaluation) -> str:
+    return ", ".join(f"{k} {'not built' if v is None else v}"
+                     for k, v in outcome.space.describe(e.plan).items())
+
+
+def _evaluation(outcome: Outcome, e: Evaluation) -> dict[str, Any]:
+    cfg = outcome.evaluator.config
+    return {
+        "plan": outcome.space.describe(e.plan),
+        "objectives": {o.describe(): v for o, v in zip(cfg.objectives, e.objectives)},
+        "constraints": [{"constraint": constraint_label(c), "probability": p, "required": r,
+                         "met": p >= r - 1e-12, **({"failing": list(f)} if f else {})}
+                        for c, p, r, f in zip(cfg.constraints, e.probabilities, e.required,
+                                              e.findings)],
+        "feasible": e.feasible,
+    }
+
+
+def binding(outcome: Outcome) -> list[str]:
+    """The constraints the recommendation meets with least margin (or misses)."""
+    e, cfg = outcome.best, outcome.evaluator.config
+    step = 1.0 / outcome.evaluator.draws
+    return [constraint_label(c) for c, p, r in zip(cfg.constraints, e.probabilities, e.required)
+            if p < r + 2 * step + 1e-12]
+
+
+def optimise_json(outcome: Outcome, planner: Evaluation | None) -> str:
+    ev, r = outcome.evaluator, outcome.result
+    doc: dict[str, Any] = {
+        "provenance": {"clustersim": __version__, "scenario": ev.loaded.chain[0],
+                       "scenario_sha256": ev.loaded.sha256, "seed": ev.seed, "draws": ev.draws,
+                       "method": "exact one-change neighbourhoods + HiGHS MILP proposals, "
+                                 "simulated in full on common random numbers (docs/optimise.md)"},
+        "problem": ev.config.model_dump(mode="json"),
+        "plans_in_space": ev.space.size(),
+        "evaluations": len(r.evaluations),
+        "seconds": round(r.seconds, 3),
+        "stopped": r.stopped,
+        "feasible_found": any(e.feasible for e in r.evaluations.values()),
+        "best": _evaluation(outcome, outcome.best),
+        "binding": binding(outcome),
+        "start": _evaluation(outcome, r.start),
+        "planner": None if planner is None else _evaluation(outcome, planner),
+        "rounds": r.rounds,
+        "pareto_front": [_evaluation(outcome, e) for e in outcome.front],
+        "plans": [_evaluation(outcome, e) for e in r.evaluations.values()],
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=1, default=_plain) + "\n"
+
+
+def _plain(x: Any) -> Any:
+    if isinstance(x, np.generic):
+        return x.item()
+    raise TypeError(type(x).__name__)
+
+
+def plans_csv(outcome: Outcome) -> str:
+    cfg = outcome.evaluator.config
+    names = [v.name for v in outcome.space.variables]
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow([*names, *(o.describe() for o in cfg.objectives),
+                *(f"P: {constraint_label(c)}" for c in cfg.constraints), "feasible"])
+    for e in outcome.result.evaluations.values():
+        w.writerow([*("" if v is None else v for v in e.plan), *(f"{v:.6f}" for v in e.objectives),
+                    *(f"{p:.4f}" for p in e.probabilities), int(e.feasible)])
+    return out.getvalue()
+
+
+def pareto_csv(outcome: Outcome) -> str:
+    cfg = outcome.evaluator.config
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow([*(v.name for v in outcome.space.variables), *(o.describe() for o in cfg.objectives)])
+    for e in outcome.front:
+        w.writerow([*("" if v is None else v for v in e.plan), *(f"{v:.6f}" for v in e.objectives)])
+    return out.getvalue()
+
+
+def pareto_svg(outcome: Outcome, width: int = 640, height: int = 400) -> str:
+    """Every feasible plan simulated (grey) and the Pareto front (joined, orange), with the
+    recommendation ringed."""
+    cfg = outcome.evaluator.config
+    ok = [e for e in outcome.result.evaluations.values() if e.feasible]
+    if len(cfg.objectives) < 2 or not ok:
+        return ""
+    xs = np.array([e.objectives[0] for e in ok])
+    ys = np.array([e.objectives[1] for e in ok])
+    pad, left, bottom = 16, 70, 46
+    x0, x1 = float(xs.min()), float(xs.max()) or 1.0
+    y0, y1 = float(ys.min()), float(ys.max()) or 1.0
+
+    def px(x: float) -> float:
+        return left + (x - x0) / ((x1 - x0) or 1.0) * (width - left - pad)
+
+    def py(y: float) -> float:
+        return height - bottom - (y - y0) / ((y1 - y0) or 1.0) * (height - bottom - pad)
+
+    dots = "".join(f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="3" fill="#9aa5b1"/>'
+                   for x, y in zip(xs, ys))
+    front = " ".join(f"{px(e.objectives[0]):.1f},{py(e.objectives[1]):.1f}" for e in outcome.front)
+    b = outcome.best
+    ring = (f'<circle cx="{px(b.objectives[0]):.1f}" cy="{py(b.objectives[1]):.1f}" r="7" '
+            'fill="none" stroke="#1f4e79" stroke-width="2"/>') if b.feasible else ""
+    labels = (f'<text x="{(left + width) / 2:.0f}" y="{height - 10}" text-anchor="middle">'
+              f'{escape(cfg.objectives[0].describe())} ({cfg.objectives[0].sense})</text>'
+              f'<text x="14" y="{(height - bottom) / 2:.0f}" text-anchor="middle" '
+              f'transform="rotate(-90 14 {(height - bottom) / 2:.0f})">'
+              f'{escape(cfg.objectives[1].describe())} ({cfg.objectives[1].sense})</text>'
+              f'<text x="{left}" y="{height - bottom + 16}">{x0:,.0f}</text>'
+              f'<text x="{width - pad}" y="{height - bottom + 16}" text-anchor="end">{x1:,.0f}</text>'
+              f'<text x="{left - 4}" y="{height - bottom}" text-anchor="end">{y0:,.0f}</text>'
+              f'<text x="{left - 4}" y="{pad + 8}" text-anchor="end">{y1:,.0f}</text>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+            f'width="{width}" height="{height}" font-family="sans-serif" font-size="11" '
+            f'role="img"><title>Pareto front</title>'
+            f'<rect x="{left}" y="{pad}" width="{width - left - pad}" height="{height - bottom - pad}" '
+            f'fill="none" stroke="#ccc"/>{dots}'
+            f'<polyline points="{front}" fill="none" stroke="#e07b00" stroke-width="2"/>'
+            + "".join(f'<circle cx="{px(e.objectives[0]):.1f}" cy="{py(e.objectives[1]):.1f}" r="4" '
+                      f'fill="#e07b00"/>' for e in outcome.front)
+            + ring + labels + "</svg>\n")
+
+
+def summary_lines(outcome: Outcome, planner: Evaluation | None) -> list[str]:
+    """What the terminal says: the recommendation, against the planner's plan, or why none."""
+    r, cfg, best = outcome.result, outcome.evaluator.config, outcome.best
+    o = cfg.objectives[0]
+    lines = [f"{len(r.evaluations)} plans simulated of {outcome.space.size():,} "
+             f"in {r.seconds:.0f} s ({r.stopped})"]
+    if not best.feasible:
+        lines.append("no plan found meets every constraint; the closest misses:")
+        lines += [f"  {constraint_label(c)}: P = {p:.2f} < {q:g}" for c, p, q
+                  in zip(cfg.constraints, best.probabilities, best.required) if p < q - 1e-12]
+        return lines
+    lines.append(f"recommended: {_plan_text(outcome, best)}")
+    lines.append(f"  {o.describe()} {o.stat}: {best.objectives[0]:,.1f}")
+    if planner is not None:
+        verdict = "meets" if planner.feasible else "misses"
+        lines.append(f"  planner's plan: {planner.objectives[0]:,.1f} ({verdict} the constraints)")
+    for c, p, q in zip(cfg.constraints, best.probabilities, best.required):
+        lines.append(f"  {constraint_label(c)}: P = {p:.2f} (needs {q:g})")
+    return lines
+
+
+def optimise_page(outcome: Outcome, runs: list[Any], table: Any, lang: str) -> str:
+    """The paired comparison page of the planner's plan and the recommendation (maps side by
+    side, their difference, the table with P(better)), followed by the decisions, the
+    constraints and, for two objectives, the Pareto front."""
+    from simulator.views import render_comparison_page
+
+    html = render_comparison_page(runs, table, lang=lang)
+    return html.replace("</body>", _decisions_html(outcome) + "</body>", 1)
+
+
+def _decisions_html(outcome: Outcome) -> str:
+    planner = {c.id: c for c in outcome.run.loaded.scenario.clusters}
+    rows = []
+    for v, year in zip(outcome.space.variables, outcome.best.plan):
+        c = planner[v.cluster]
+        was = c.phases[v.phase or 0].approval_year
+        rows.append(f"<tr><td>{escape(c.name)}</td><td>{escape(v.name)}</td><td>{was}</td>"
+                    f"<td><b>{'—' if year is None else year}</b></td></tr>")
+    cons = "".join(f"<li>{escape(line.strip())}</li>" for line in summary_lines(outcome, None)[1:])
+    svg = pareto_svg(outcome)
+    front = (f'<h2>Pareto front</h2>{svg}' if svg else "")
+    return ('<section class="ccn-block ccn-optimise"><h2>Recommended approval years '
+            '(— not built)</h2><table class="ccn-table"><thead><tr><th>cluster</th><th>decision</th>'
+            '<th>planner</th><th>recommended</th></tr></thead><tbody>' + "".join(rows)
+            + f"</tbody></table><ul>{cons}</ul>{front}</section>\n")
