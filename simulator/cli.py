@@ -27,6 +27,7 @@ EXAMPLES = """examples:
   clustersim check scenarios/expansion.yaml
   clustersim sites scenarios/expansion.yaml --area 74 --count 5
   clustersim sensitivity scenarios/expansion.yaml --metric npv_bn_vnd --method morris
+  clustersim optimise scenarios/optimise-jobs.yaml --overwrite
 """
 
 
@@ -206,6 +207,51 @@ def cmd_check(args: argparse.Namespace) -> int:
     return worst
 
 
+def _optimise_search(args: argparse.Namespace, client: Client | None):  # type: ignore[no-untyped-def]
+    """The planner's run, then the search, with one progress bar for both."""
+    from simulator.optimise.solve import solve
+    from simulator.run import run_file
+
+    with _progress(args) as bar:
+        task = bar.add_task(f"{args.files[0]}: planner's plan", total=None) if bar else None
+
+        def tick(done: int, total: int) -> None:
+            if bar:
+                bar.update(task, completed=done, total=total)
+
+        run = run_file(args.files[0], draws=args.draws, seed=args.seed, on_chunk=tick,
+                       client=client, hold_bytes=_hold_bytes(args))
+        if bar:
+            bar.update(task, description=f"{args.files[0]}: plans simulated", completed=0)
+        return run, solve(run, client=client, hold_bytes=_hold_bytes(args), progress=tick)
+
+
+def cmd_optimise(args: argparse.Namespace) -> int:
+    """Recommend which clusters to approve, and when, for the scenario's `optimise:` problem
+    (docs/optimise.md); write results/<id>-optimise/ with the best plan as a scenario file,
+    optimise.json, plans.csv, the paired comparison page (and the Pareto front for two
+    objectives). Exit 3 when no plan meets every constraint.
+    Example: clustersim optimise scenarios/optimise-jobs.yaml --overwrite"""
+    from simulator.optimise.write import summary_lines, write_optimisation
+
+    client = _client(args)
+    try:
+        run, outcome = _optimise_search(args, client)
+    finally:
+        if client is not None:
+            client.close()
+    ev = outcome.evaluator
+    planner = ev.score(run, outcome.result.start.plan)
+    best_run = ev.run(outcome.best.plan, f"{run.loaded.scenario.id}-best"[:64], run.layers)
+    out = Path(args.out) / f"{run.loaded.scenario.id}-optimise"
+    write_optimisation(outcome, planner, best_run, out, overwrite=args.overwrite,
+                       maps_dir=args.maps, lang=args.lang)
+    for line in summary_lines(outcome, planner):
+        _say(args, line)
+    _say(args, f"→ {out}/")
+    return 0 if outcome.best.feasible else 3
+
+
 def _weights(pairs: list[str]) -> dict[str, float] | None:
     """--weight NAME=W options → a weights mapping (None: the defaults)."""
     from simulator.errors import InputError, Problem
@@ -341,7 +387,7 @@ def _parser() -> argparse.ArgumentParser:
                           "it they are recomputed block by block: same numbers, bounded memory")
 
     def add(name: str, fn: Callable[[argparse.Namespace], int],
-            parents: list[argparse.ArgumentParser], nargs: str) -> argparse.ArgumentParser:
+            parents: list[argparse.ArgumentParser], nargs: str | int) -> argparse.ArgumentParser:
         sp = sub.add_parser(name, help=fn.__doc__, description=fn.__doc__, parents=parents)
         sp.add_argument("files", nargs=nargs, metavar="FILE",
                         help="scenario YAML file, or the name of a bundled scenario "
@@ -380,6 +426,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="replace an existing sensitivity folder")
     sen.add_argument("--lang", choices=("en", "vi"), default="en",
                      help="language of the chart's captions (default: en; labels are English)")
+    opt = add("optimise", cmd_optimise, [common, sim], 1)
+    opt.add_argument("--out", default="results", help="results folder (default: results)")
+    opt.add_argument("--lang", choices=("vi", "en"), default="vi",
+                     help="language of the page (default: vi)")
     geo = sub.add_parser("geodata", help=cast(str, cmd_geodata.__doc__).splitlines()[0],
                          description=cmd_geodata.__doc__, parents=[common])
     geo.add_argument("action", choices=("info", "build"))

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
+
 from simulator.optimise.plans import Evaluation, Plan
 from simulator.optimise.search import rank_key
 from simulator.optimise.solve import problem_evaluator, solve
@@ -153,3 +155,61 @@ def test_competition_makes_greedy_wrong_and_the_search_finds_the_enumerated_opti
     out = solve(run)
     assert out.best.plan == best.plan
     assert len(out.result.evaluations) < n_plans == 64
+
+
+def test_best_plan_file_reproduces_the_search_numbers_exactly(write, cli, tmp_path) -> None:
+    """Screened on 20 draws, confirmed on all 40: the written plan file, run by `clustersim
+    run`, gives bit for bit the numbers optimise.json reports for the recommendation."""
+    import json
+
+    import numpy as np
+
+    budget = "  budget: {evaluations: 30, screen_draws: 20, confirm: 3}\n"
+    path = _problem(write, COMPETITION_PROBLEM.replace("  budget: {evaluations: 50, candidates: 4}\n",
+                                                      budget), params="    lease_price_bn_vnd_per_ha: 80\n")
+    code, out, err = cli("optimise", path, "--out", tmp_path / "res", "--quiet")
+    assert code == 0, err
+    folder = tmp_path / "res" / "small-optimise"
+    doc = json.loads((folder / "optimise.json").read_text(encoding="utf-8"))
+    assert doc["screen_draws"] == 20 and doc["provenance"]["draws"] == 40
+    assert len(doc["confirmed_on_every_draw"]) >= 2
+    best = doc["best"]
+    run = run_file(folder / "small-best.yaml")
+    assert run.draws == 40 and run.seed == 11
+    ids = set(run.results.cluster_ids)
+    assert ids == {"alpha"} | {k for k, v in best["plan"].items() if v is not None}
+    for k, v in best["plan"].items():
+        if v is not None:
+            c = next(c for c in run.loaded.scenario.clusters if c.id == k)
+            assert c.phases[0].approval_year == v
+    npv = run.results.district["npv_bn_vnd"][:, run.results.year_index(2034)]
+    assert float(npv.mean()) == best["objectives"]["npv_bn_vnd (2034)"]
+    again = problem_evaluator(run_file(path))
+    plan = tuple(best["plan"][v.name] for v in again.space.variables)
+    np.testing.assert_array_equal(again.run(plan).results.district["jobs"],
+                                  run.results.district["jobs"])
+
+
+@pytest.mark.parametrize("change, expected", [
+    ("{metric: jobs, over: sum, from_year: 2024, to_year: 2034}", "jobz"),
+    ("{cluster: beta, years: [2024, 2027]}", "window"),
+    ("{rule: new_cluster_gate, probability: 1}", "contradicts"),
+])
+def test_bad_problems_one_located_line_exit_2(write, cli, tmp_path, change, expected) -> None:
+    """An unknown objective metric, an empty window, contradictory constraints: one line naming
+    the file, line and field, exit 2, nothing written."""
+    problem = GATE_PROBLEM
+    if expected == "jobz":
+        problem = problem.replace("{metric: jobs, over: sum", "{metric: jobz, over: sum")
+    elif expected == "window":
+        problem = problem.replace(change, "{cluster: beta, years: [2027, 2024]}")
+    else:
+        problem = problem.replace(change, change + "\n    - {metric: jobs, year: 2030, at_least: 500, "
+                                  "probability: 0.8}\n    - {metric: jobs, year: 2030, at_most: 400, "
+                                  "probability: 0.3}")
+    path = _problem(write, problem, GATE_RULES)
+    code, out, err = cli("optimise", path, "--out", tmp_path / "res")
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1, err
+    assert lines[0].startswith(f"{path}:") and expected in lines[0]
+    assert not (tmp_path / "res").exists()

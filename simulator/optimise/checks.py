@@ -4,6 +4,7 @@ the contract are objectives at once) and contradictory bounds — each problem l
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 from simulator.errors import Problem
@@ -22,7 +23,9 @@ def _check_measure(loaded: LoadedScenario, loc: tuple[Any, ...], m: Measure,
                    metrics: set[str]) -> list[Problem]:
     s, out = loaded.scenario, []
     if m.metric not in metrics:
-        out.append(_loc_problem(loaded, (*loc, "metric"), "a metric of the results: "
+        close = difflib.get_close_matches(m.metric, sorted(metrics), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        out.append(_loc_problem(loaded, (*loc, "metric"), "a metric of the results" + hint + ": "
                                 + ", ".join(sorted(metrics)), repr(m.metric)))
     if m.cluster is not None and m.cluster not in {c.id for c in s.clusters}:
         out.append(_loc_problem(loaded, (*loc, "cluster"), "a cluster id of the scenario",

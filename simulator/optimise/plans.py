@@ -18,7 +18,7 @@ import numpy as np
 from simulator.geodata import ClusterGeometries, GeoArrays
 from simulator.inputs import build_inputs
 from simulator.results import Results
-from simulator.rules import build_context, checks
+from simulator.rules.engine import build_context, checks
 from simulator.run import Run, simulate_run
 from simulator.scenario.load import LoadedScenario
 from simulator.scenario.optimise_config import (

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from simulator.errors import ScenarioError
 from simulator.geodata import access_features, geo_arrays
 from simulator.optimise.plans import Evaluation, Evaluator, Plan, PlanSpace, objective_sense
-from simulator.optimise.search import Search, SearchResult, pareto_front
+from simulator.optimise.search import Search, SearchResult, pareto_front, rank_key
 from simulator.run import Run
 from simulator.optimise.checks import check_optimise
 from simulator.scenario.optimise_config import MetricConstraint
@@ -24,6 +24,8 @@ class Outcome:
     evaluator: Evaluator
     result: SearchResult
     front: tuple[Evaluation, ...]  # two objectives: the feasible non-dominated plans
+    screen_draws: int  # draws the search compared plans on
+    confirmed: dict[Plan, Evaluation]  # the best plans simulated again on every draw
 
     @property
     def space(self) -> PlanSpace:
@@ -64,26 +66,40 @@ def _call(evaluator: Evaluator, plan: Plan) -> Evaluation:
 
 def solve(run: Run, *, client: Any = None, hold_bytes: int | None = None,
           progress: Callable[[int, int], None] | None = None) -> Outcome:
-    """Search the plan space of the run's `optimise:` section from the planner's own plan."""
+    """Search the plan space of the run's `optimise:` section from the planner's own plan, on
+    the first `budget.screen_draws` draws; then simulate the best plans (and the planner's, and
+    the Pareto front) on every draw and recommend the best of those."""
     evaluator = problem_evaluator(run, hold_bytes)
     cfg = evaluator.config
     senses = [objective_sense(o) for o in cfg.objectives]
     bounds = [(c.at_least, c.at_most) if isinstance(c, MetricConstraint) else (None, None)
               for c in cfg.constraints]
-    search = Search(evaluator.space, _batch(evaluator, client), senses=senses, bounds=bounds,
+    screener = replace(evaluator, draws=min(evaluator.draws, cfg.budget.screen_draws))
+    search = Search(evaluator.space, _batch(screener, client), senses=senses, bounds=bounds,
                     evaluations=cfg.budget.evaluations, seconds=cfg.budget.seconds,
                     candidates=cfg.budget.candidates, progress=progress)
     start = evaluator.space.nearest(run.loaded.scenario)
     result = search.run(start)
-    front: tuple[Evaluation, ...] = ()
+    front: list[Evaluation] = []
     if len(senses) == 2:
         for w in _PARETO_WEIGHTS:
             scales = _scales(list(search.cache.values()))
             search.run(start, weights=(1.0 - w, w), scales=scales, max_rounds=2)
         result.evaluations = search.cache
-        front = tuple(pareto_front(list(search.cache.values()), senses))
+        front = pareto_front(list(search.cache.values()), senses)
+    confirmed: dict[Plan, Evaluation] = {}
+    if screener.draws < evaluator.draws:
+        ranked = sorted(search.cache.values(), key=lambda e: rank_key(e, senses, (1.0, 0.0), (1.0, 1.0)))
+        plans = [start, *(e.plan for e in ranked[: cfg.budget.confirm]), *(e.plan for e in front)]
+        full = _batch(evaluator, client)(list(dict.fromkeys(plans)))
+        confirmed = {e.plan: e for e in full}
+        result.start = confirmed[start]
+        result.best = min(full, key=lambda e: rank_key(e, senses, (1.0, 0.0), (1.0, 1.0)))
+        front = pareto_front(full, senses) if len(senses) == 2 else []
+        if progress is not None:
+            progress(len(search.cache) + len(full), cfg.budget.evaluations + len(full))
     result.seconds = search.elapsed
-    return Outcome(run, evaluator, result, front)
+    return Outcome(run, evaluator, result, tuple(front), screener.draws, confirmed)
 
 
 def _scales(evals: list[Evaluation]) -> tuple[float, float]:

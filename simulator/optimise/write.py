@@ -7,19 +7,27 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from html import escape
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from ruamel.yaml import YAML
 
 from simulator import __version__
+from simulator.map_content import comparison_view
+from simulator.maps.comparison_page import render_comparison
 from simulator.optimise.plans import Evaluation, plan_scenario
 from simulator.optimise.solve import Outcome
+from simulator.outputs import atomic_folder
+from simulator.rules.engine import check_all
+from simulator.run import Run
 from simulator.scenario.optimise_config import MetricConstraint
+from simulator.tables import comparison_table
 
 __all__ = ["plan_yaml", "optimise_json", "plans_csv", "pareto_csv", "pareto_svg", "summary_lines",
-           "constraint_label", "best_id"]
+           "constraint_label", "best_id", "optimise_page", "write_optimisation"]
 
 
 def best_id(outcome: Outcome) -> str:
@@ -73,12 +81,18 @@ def _evaluation(outcome: Outcome, e: Evaluation) -> dict[str, Any]:
     }
 
 
-def binding(outcome: Outcome) -> list[str]:
-    """The constraints the recommendation meets with least margin (or misses)."""
-    e, cfg = outcome.best, outcome.evaluator.config
-    step = 1.0 / outcome.evaluator.draws
-    return [constraint_label(c) for c, p, r in zip(cfg.constraints, e.probabilities, e.required)
-            if p < r + 2 * step + 1e-12]
+def binding(outcome: Outcome) -> dict[str, int]:
+    """What stops a better plan: for each constraint, how many of the plans simulated that beat
+    the recommendation on the (first) objective miss it (the recommendation itself when no plan
+    meets every constraint)."""
+    best, cfg = outcome.best, outcome.evaluator.config
+    sense = 1.0 if cfg.objectives[0].sense == "maximise" else -1.0
+    evals = list(outcome.result.evaluations.values()) + list(outcome.confirmed.values())
+    better = [e for e in evals if not best.feasible and e.plan == best.plan
+              or best.feasible and sense * e.objectives[0] > sense * best.objectives[0] + 1e-9]
+    counts = {constraint_label(c): sum(1 for e in better if e.probabilities[j] < e.required[j] - 1e-12)
+              for j, c in enumerate(cfg.constraints)}
+    return {k: v for k, v in sorted(counts.items(), key=lambda kv: -kv[1]) if v}
 
 
 def optimise_json(outcome: Outcome, planner: Evaluation | None) -> str:
@@ -89,6 +103,7 @@ def optimise_json(outcome: Outcome, planner: Evaluation | None) -> str:
                        "method": "exact one-change neighbourhoods + HiGHS MILP proposals, "
                                  "simulated in full on common random numbers (docs/optimise.md)"},
         "problem": ev.config.model_dump(mode="json"),
+        "screen_draws": outcome.screen_draws,
         "plans_in_space": ev.space.size(),
         "evaluations": len(r.evaluations),
         "seconds": round(r.seconds, 3),
@@ -101,6 +116,7 @@ def optimise_json(outcome: Outcome, planner: Evaluation | None) -> str:
         "rounds": r.rounds,
         "pareto_front": [_evaluation(outcome, e) for e in outcome.front],
         "plans": [_evaluation(outcome, e) for e in r.evaluations.values()],
+        "confirmed_on_every_draw": [_evaluation(outcome, e) for e in outcome.confirmed.values()],
     }
     return json.dumps(doc, ensure_ascii=False, indent=1, default=_plain) + "\n"
 
@@ -183,14 +199,19 @@ def summary_lines(outcome: Outcome, planner: Evaluation | None) -> list[str]:
     """What the terminal says: the recommendation, against the planner's plan, or why none."""
     r, cfg, best = outcome.result, outcome.evaluator.config, outcome.best
     o = cfg.objectives[0]
-    lines = [f"{len(r.evaluations)} plans simulated of {outcome.space.size():,} "
-             f"in {r.seconds:.0f} s ({r.stopped})"]
+    lines = [f"{len(r.evaluations)} plans of {outcome.space.size():,} simulated on "
+             f"{outcome.screen_draws} draws, {len(outcome.confirmed)} again on all "
+             f"{outcome.evaluator.draws}, in {r.seconds:.0f} s ({r.stopped})"]
     if not best.feasible:
         lines.append("no plan found meets every constraint; the closest misses:")
         lines += [f"  {constraint_label(c)}: P = {p:.2f} < {q:g}" for c, p, q
                   in zip(cfg.constraints, best.probabilities, best.required) if p < q - 1e-12]
         return lines
     lines.append(f"recommended: {_plan_text(outcome, best)}")
+    stops = binding(outcome)
+    if stops:
+        lines.append("  binding: " + "; ".join(f"{k} (missed by {v} better plans)"
+                                               for k, v in list(stops.items())[:2]))
     lines.append(f"  {o.describe()} {o.stat}: {best.objectives[0]:,.1f}")
     if planner is not None:
         verdict = "meets" if planner.feasible else "misses"
@@ -200,14 +221,35 @@ def summary_lines(outcome: Outcome, planner: Evaluation | None) -> list[str]:
     return lines
 
 
-def optimise_page(outcome: Outcome, runs: list[Any], table: Any, lang: str) -> str:
+def optimise_page(outcome: Outcome, runs: list[Run], table: Any, lang: str) -> str:
     """The paired comparison page of the planner's plan and the recommendation (maps side by
     side, their difference, the table with P(better)), followed by the decisions, the
     constraints and, for two objectives, the Pareto front."""
-    from simulator.views import render_comparison_page
-
-    html = render_comparison_page(runs, table, lang=lang)
+    findings = [check_all(r) for r in runs]
+    html = render_comparison(comparison_view(runs, table, findings, lang=lang))
     return html.replace("</body>", _decisions_html(outcome) + "</body>", 1)
+
+
+def write_optimisation(outcome: Outcome, planner: Evaluation, best_run: Run, out: Path, *,
+                       overwrite: bool, maps_dir: Path | None = None, lang: str = "vi") -> Path:
+    """Into `out`, atomically: <id>-best.yaml, optimise.json, plans.csv, comparison.csv,
+    optimise.html and, for two objectives, pareto.csv and pareto.svg."""
+    runs = [outcome.run, best_run]
+    table = comparison_table(runs)
+    page = optimise_page(outcome, runs, table, lang)
+    files = {f"{best_id(outcome)}.yaml": plan_yaml(outcome),
+             "optimise.json": optimise_json(outcome, planner), "plans.csv": plans_csv(outcome),
+             "optimise.html": page}
+    if len(outcome.evaluator.config.objectives) == 2:
+        files.update({"pareto.csv": pareto_csv(outcome), "pareto.svg": pareto_svg(outcome)})
+    with atomic_folder(out, overwrite=overwrite) as tmp:
+        for name, text in files.items():
+            (tmp / name).write_text(text, encoding="utf-8")
+        table.to_csv(tmp / "comparison.csv", index=False, float_format="%.6f", lineterminator="\n")
+    if maps_dir is not None:
+        Path(maps_dir).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(out / "optimise.html", Path(maps_dir) / f"{outcome.run.loaded.scenario.id}-optimise.html")
+    return out
 
 
 def _decisions_html(outcome: Outcome) -> str:
@@ -218,7 +260,7 @@ def _decisions_html(outcome: Outcome) -> str:
         was = c.phases[v.phase or 0].approval_year
         rows.append(f"<tr><td>{escape(c.name)}</td><td>{escape(v.name)}</td><td>{was}</td>"
                     f"<td><b>{'—' if year is None else year}</b></td></tr>")
-    cons = "".join(f"<li>{escape(line.strip())}</li>" for line in summary_lines(outcome, None)[1:])
+    cons = "".join(f"<li>{escape(line.strip())}</li>" for line in summary_lines(outcome, None))
     svg = pareto_svg(outcome)
     front = (f'<h2>Pareto front</h2>{svg}' if svg else "")
     return ('<section class="ccn-block ccn-optimise"><h2>Recommended approval years '

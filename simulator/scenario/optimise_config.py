@@ -139,6 +139,12 @@ class SearchBudget(_Base):
     """Wall-clock limit; the best plan found so far is returned."""
     candidates: int = Field(default=4, ge=1, le=50)
     """Plans the MILP proposes per round, simulated in full."""
+    screen_draws: int = Field(default=250, ge=10)
+    """The search compares plans on the first this many draws (all of them when the run has
+    fewer); the best plans are then simulated again on every draw and the recommendation is
+    the best of those."""
+    confirm: int = Field(default=8, ge=1, le=100)
+    """Plans simulated again on every draw after a screening search."""
 
 
 class OptimiseConfig(_Base):
