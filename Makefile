@@ -22,6 +22,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/clustersim run $(SCENARIOS) --out results --maps maps --overwrite --sensitivity jobs:2030
 	$(BIN)/clustersim compare scenarios/baseline.yaml scenarios/expansion.yaml --out results/comparison --maps maps --overwrite
+	$(BIN)/clustersim optimise scenarios/optimise-jobs.yaml --out results --maps maps --overwrite
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check simulator tests benchmarks geodata scenarios
