@@ -9,41 +9,53 @@ Precedence when a file says `extends: parent.yaml` (applied in this order):
   5. the child's `clusters:` are appended; reusing a parent's id is an error (use modify).
 Every value keeps the file and line it came from, so a validation problem points at the line
 that introduced the bad value, in whichever file of the chain that is.
+
+Bounds: a scenario file (and every parent) is at most `MAX_BYTES`, a parent must be a YAML
+file (`.yaml`/`.yml`) holding a mapping, and a file may hold at most `MAX_NODES` values once
+its YAML aliases are expanded (a "billion laughs" file is refused, not expanded).
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, get_args, get_origin
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from simulator.errors import Problem, ScenarioError
-from simulator.scenario import schema
+from simulator.scenario import distributions, schema
 from simulator.scenario.schema import Scenario
-
-if TYPE_CHECKING:
-    from pydantic import BaseModel
 
 __all__ = ["LoadedScenario", "load_scenario", "SourceMap", "bundled_scenarios", "scenario_path"]
 
 _CHILD_ONLY = ("extends", "remove_clusters", "modify_clusters")
+MAX_BYTES = 2_000_000  # a scenario file, or a parent, larger than this is refused
+MAX_NODES = 200_000  # values in one file, aliases expanded (the bundled scenarios: < 2,000)
+YAML_SUFFIXES = (".yaml", ".yml")
 
 
 class LDict(dict):  # type: ignore[type-arg]
-    """A mapping that remembers its file and the line of each key."""
+    """A mapping that remembers its file and the line of each key (and, after merging a
+    child into a parent, the file of each key: `files`, default `file`)."""
 
     file: str
     line: int
     lines: dict[Any, int]
+    files: dict[Any, str]
+
+
+def _file_of(node: LDict, key: Any) -> str:
+    files: dict[Any, str] = getattr(node, "files", {})
+    return files.get(key, node.file)
 
 
 class LList(list):  # type: ignore[type-arg]
@@ -66,26 +78,41 @@ def _key_line(node: Any, key: Any) -> int:
     return int(node.lc.line) + 1
 
 
-def _located(node: Any, file: str) -> Any:
-    """ruamel round-trip nodes → LDict/LList carrying file and 1-based lines."""
-    if isinstance(node, CommentedMap):
-        out = LDict((k, _located(v, file)) for k, v in node.items())
-        out.file, out.line = file, node.lc.line + 1
-        out.lines = {k: _key_line(node, k) for k in node}
-        return out
-    if isinstance(node, CommentedSeq):
-        out_l = LList(_located(v, file) for v in node)
-        out_l.file, out_l.line = file, node.lc.line + 1
-        out_l.lines = [node.lc.item(i)[0] + 1 for i in range(len(node))]
-        return out_l
-    if isinstance(node, str):
-        return str(node)
-    return node
+def _located(root: Any, file: str) -> Any:
+    """ruamel round-trip nodes → LDict/LList carrying file and 1-based lines. An alias is
+    copied where it is used; more than MAX_NODES values in all is refused."""
+    count = 0
+
+    def walk(node: Any) -> Any:
+        nonlocal count
+        count += 1
+        if count > MAX_NODES:
+            raise ScenarioError([Problem(file, None, "", f"at most {MAX_NODES:,} values once "
+                                         "YAML aliases are expanded", "more (an alias bomb?)")])
+        if isinstance(node, CommentedMap):
+            out = LDict((k, walk(v)) for k, v in node.items())
+            out.file, out.line, out.files = file, node.lc.line + 1, {}
+            out.lines = {k: _key_line(node, k) for k in node}
+            return out
+        if isinstance(node, CommentedSeq):
+            out_l = LList(walk(v) for v in node)
+            out_l.file, out_l.line = file, node.lc.line + 1
+            out_l.lines = [node.lc.item(i)[0] + 1 for i in range(len(node))]
+            return out_l
+        if isinstance(node, str):
+            return str(node)
+        return node
+
+    return walk(root)
 
 
 def _read_yaml(path: Path) -> LDict:
     shown = str(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise ScenarioError([Problem(shown, None, "", f"a scenario file of at most "
+                                         f"{MAX_BYTES:,} bytes", f"{size:,} bytes")])
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         names = ", ".join(bundled_scenarios())
@@ -108,10 +135,16 @@ def _read_yaml(path: Path) -> LDict:
     return located
 
 
+class _Replace(LDict):
+    """A mapping that replaces, rather than merges into, the parent's value."""
+
+
 def _merge(parent: Any, child: Any) -> Any:
-    if isinstance(parent, LDict) and isinstance(child, LDict):
+    if isinstance(parent, LDict) and isinstance(child, LDict) and not isinstance(child, _Replace):
         out = LDict(parent)
         out.file, out.line, out.lines = child.file, child.line, {**parent.lines, **child.lines}
+        out.files = {**{k: _file_of(parent, k) for k in parent},
+                     **{k: _file_of(child, k) for k in child}}
         for k, v in child.items():
             out[k] = _merge(parent[k], v) if k in parent else v
         return out
@@ -125,7 +158,7 @@ def _cluster_index(clusters: Any) -> dict[str, int]:
 
 
 def _problem(node: LDict, key: str, expected: str, found: str) -> Problem:
-    return Problem(node.file, node.lines.get(key, node.line), key, expected, found)
+    return Problem(_file_of(node, key), node.lines.get(key, node.line), key, expected, found)
 
 
 def _apply_child(parent: LDict, child: LDict) -> LDict:
@@ -133,6 +166,7 @@ def _apply_child(parent: LDict, child: LDict) -> LDict:
     problems: list[Problem] = []
     plain = LDict((k, v) for k, v in child.items() if k not in (*_CHILD_ONLY, "clusters"))
     plain.file, plain.line, plain.lines = child.file, child.line, child.lines
+    plain.files = child.files
     merged: LDict = _merge(parent, plain)
     clusters = LList(parent.get("clusters") or [])
     old = parent.get("clusters")
@@ -164,7 +198,7 @@ def _apply_child(parent: LDict, child: LDict) -> LDict:
             problems.append(Problem(modify.file, modify.lines.get(mid), f"modify_clusters.{mid}",
                                     "a mapping of cluster fields", repr(change)))
         else:
-            kept[index[mid]] = _merge(kept[index[mid]], change)
+            kept[index[mid]] = _merge(kept[index[mid]], _replacing_geometry(change))
 
     added: Any = child.get("clusters") or []
     for j, c in enumerate(added):
@@ -182,6 +216,35 @@ def _apply_child(parent: LDict, child: LDict) -> LDict:
     return merged
 
 
+def _replacing_geometry(change: Any) -> Any:
+    """`modify_clusters.<id>.geometry` names a new source: it replaces the parent's geometry
+    (merging would keep the parent's `bundled` beside a new `file`)."""
+    geometry = change.get("geometry")
+    if not isinstance(geometry, LDict):
+        return change
+    new = _Replace(geometry)
+    new.file, new.line, new.lines, new.files = geometry.file, geometry.line, geometry.lines, {}
+    out = LDict(change)
+    out.file, out.line, out.lines, out.files = change.file, change.line, change.lines, change.files
+    out["geometry"] = new
+    return out
+
+
+def _parent_path(doc: LDict, path: Path) -> Path:
+    """The file `extends:` names: an existing YAML scenario file of at most MAX_BYTES."""
+    name = doc.get("extends")
+    if not isinstance(name, str):
+        raise ScenarioError([_problem(doc, "extends", "a file name", repr(name))])
+    parent = path.parent / name
+    if parent.suffix.lower() not in YAML_SUFFIXES:
+        raise ScenarioError([_problem(doc, "extends", "a YAML scenario file (.yaml or .yml)",
+                                      repr(name))])
+    if not parent.is_file():
+        raise ScenarioError([_problem(doc, "extends", "an existing parent scenario file",
+                                      f"{name} (no such file next to {path.name})")])
+    return parent
+
+
 def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[LDict, tuple[Path, ...]]:
     path = path.resolve()
     if path in chain:
@@ -190,16 +253,9 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[LDict, tuple[Path, ..
                                      loop)])
     doc = _read_yaml(path)
     chain = (*chain, path)
-    parent_name = doc.get("extends")
-    if parent_name is None:
+    if doc.get("extends") is None:
         return doc, chain
-    if not isinstance(parent_name, str):
-        raise ScenarioError([_problem(doc, "extends", "a file name", repr(parent_name))])
-    parent_path = (path.parent / parent_name)
-    if not parent_path.is_file():
-        raise ScenarioError([_problem(doc, "extends", "an existing parent scenario file",
-                                      f"{parent_name} (no such file next to {path.name})")])
-    parent, parents = _resolve(parent_path, chain)
+    parent, parents = _resolve(_parent_path(doc, path), chain)
     return _apply_child(parent, doc), parents
 
 
@@ -216,7 +272,7 @@ class SourceMap:
         parts: list[str] = []
         for key in loc:
             if isinstance(node, LDict) and key in node:
-                file, line = node.file, node.lines.get(key, node.line)
+                file, line = _file_of(node, key), node.lines.get(key, node.line)
                 parts.append(f".{key}" if parts else str(key))
                 node = node[key]
             elif isinstance(node, LList) and isinstance(key, int) and key < len(node):
@@ -277,6 +333,51 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "…"
 
 
+def _models_in(annotation: Any) -> list[tuple[str, type[BaseModel]]]:
+    """(suffix, model) for each scenario model an annotation holds: `X`, `X | None` → "",
+    `list[X]` → "[<id>]", `dict[str, X]` → ".<name>" (distributions are leaves)."""
+    origin, args = get_origin(annotation), get_args(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [] if annotation.__module__ == distributions.__name__ else [("", annotation)]
+    if origin is list and args:
+        return [(f"[<{'id' if 'id' in getattr(m, 'model_fields', {}) else 'n'}>]{s}", m)
+                for s, m in _models_in(args[0])]
+    if origin is dict and len(args) == 2:
+        return [(f".<name>{s}", m) for s, m in _models_in(args[1])]
+    return [x for a in args for x in _models_in(a)]
+
+
+@functools.cache
+def _schema_paths() -> tuple[tuple[str, str], ...]:
+    """(leaf name, full path) of every field of the scenario schema, e.g. ("jobs_per_leased_ha",
+    "district.sectors.<name>.jobs_per_leased_ha")."""
+    out: list[tuple[str, str]] = []
+
+    def walk(cls: Any, prefix: str, depth: int) -> None:
+        for name, field in cls.model_fields.items():
+            out.append((name, prefix + name))
+            for suffix, model in _models_in(field.annotation) if depth < 6 else []:
+                walk(model, f"{prefix}{name}{suffix}.", depth + 1)
+
+    walk(schema.Scenario, "", 0)
+    return tuple(out)
+
+
+def _hint(loc: tuple[Any, ...]) -> str | None:
+    """'did you mean …?' for an unknown field: the field of that name elsewhere in the
+    schema (with its full path), else the closest name here, else the closest name anywhere."""
+    leaf, known = str(loc[-1]), _known_fields(loc)
+    elsewhere = sorted({p for name, p in _schema_paths() if name == leaf})
+    if elsewhere:
+        return " or ".join(repr(p) for p in elsewhere[:3])
+    close = difflib.get_close_matches(leaf, known, n=1)
+    if close:
+        return repr(close[0])
+    leaves = {name: p for name, p in _schema_paths()}
+    close = difflib.get_close_matches(leaf, list(leaves), n=1, cutoff=0.8)
+    return repr(leaves[close[0]]) if close else None
+
+
 def _known_fields(loc: tuple[Any, ...]) -> list[str]:
     """Field names valid at the parent of `loc`, for a 'did you mean' hint."""
     cls: type[BaseModel] = schema.Scenario
@@ -302,11 +403,10 @@ def _validation_problems(exc: Any, sources: SourceMap) -> list[Problem]:
         file, line, path = sources.locate(loc)
         expected, found = _expected_found(err)
         if err["type"] == "extra_forbidden":
-            known = _known_fields(loc)
-            close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+            known, hint = _known_fields(loc), _hint(loc)
             expected = f"one of {', '.join(known)}" if known else expected
-            if close:
-                expected = f"a known field (did you mean {close[0]!r}?)"
+            if hint:
+                expected = f"a known field (did you mean {hint}?)"
         problems.append(Problem(file, line, path, expected, found))
     return problems
 
@@ -330,6 +430,20 @@ def scenario_path(name: str | Path) -> Path:
     return bundled_scenarios().get(path.name.removesuffix(".yaml"), path)
 
 
+def _late_problems(scenario: Any, sources: SourceMap) -> list[Problem]:
+    """What the schema cannot see field by field: a phase approved after the horizon would
+    silently contribute nothing."""
+    problems = []
+    for i, c in enumerate(scenario.clusters):
+        for j, p in enumerate(c.phases):
+            if p.approval_year > scenario.horizon_year:
+                file, line, where = sources.locate(("clusters", i, "phases", j, "approval_year"))
+                problems.append(Problem(file, line, where, f"a year ≤ horizon_year "
+                                        f"{scenario.horizon_year} (a phase approved later adds "
+                                        "nothing to the results)", str(p.approval_year)))
+    return problems
+
+
 def load_scenario(path: str | Path) -> LoadedScenario:
     """Load, resolve and validate a scenario file (a path, or the name of a bundled scenario:
     `scenario_path`); raise ScenarioError with every problem."""
@@ -343,6 +457,9 @@ def load_scenario(path: str | Path) -> LoadedScenario:
         scenario = Scenario.model_validate(doc)
     except ValidationError as exc:
         raise ScenarioError(_validation_problems(exc, sources)) from None
+    late = _late_problems(scenario, sources)
+    if late:
+        raise ScenarioError(late)
     canonical = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
     digest = hashlib.sha256(canonical.encode()).hexdigest()
     return LoadedScenario(scenario, digest, tuple(str(p) for p in chain), sources)

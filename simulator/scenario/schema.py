@@ -317,10 +317,13 @@ class Cluster(Base):
              else cast(Distribution, p.share).central() * self.area_ha)
             for p in self.phases
         )
-        if total > self.area_ha * 1.0001:
+        if abs(total - self.area_ha) > self.area_ha * 1e-3:
+            shares = all(p.share is not None for p in self.phases)
+            found = (f"shares adding up to {total / self.area_ha:g}" if shares
+                     else f"{total:g} ha")
             raise ValueError(
-                f"phases adding up to at most the cluster's {self.area_ha:g} ha; found {total:g} ha"
-            )
+                f"phases adding up to the cluster's {self.area_ha:g} ha (shares adding up to 1); "
+                f"found {found}")
         return self
 
 
