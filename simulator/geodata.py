@@ -19,6 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import pyproj
 import shapely
 
 from simulator.errors import GeodataError, Problem
@@ -94,12 +95,35 @@ def _problem(loaded: LoadedScenario, i: int, key: str, expected: str, found: str
     return Problem(file, line, path, expected, found)
 
 
-def _read_gis(loaded: LoadedScenario, loc: tuple[Any, ...], ref: Any) -> gpd.GeoDataFrame:
+def _located(loaded: LoadedScenario, loc: tuple[Any, ...], expected: str,
+             found: str) -> GeodataError:
+    file, line, path = loaded.sources.locate(loc)
+    return GeodataError([Problem(file, line, path, expected, found)])
+
+
+def _crs(loaded: LoadedScenario, loc: tuple[Any, ...], text: str) -> Any:
+    """The pyproj CRS a scenario names at `loc` (e.g. `EPSG:5897`), or a located error."""
+    try:
+        return pyproj.CRS.from_user_input(text)
+    except pyproj.exceptions.CRSError:
+        raise _located(loaded, loc, "a CRS PROJ knows (e.g. EPSG:5897 for VN-2000 / TM-3 "
+                       "105°00′, EPSG:4326 for WGS84)", repr(text)) from None
+
+
+def _in_viet_nam(frame: gpd.GeoDataFrame) -> bool:
+    """Every finite bound in WGS84 lon 100–112, lat 6–25 (northern Việt Nam and around)."""
+    b = frame.total_bounds
+    return bool(np.isfinite(b).all() and 100 <= b[0] <= b[2] <= 112 and 6 <= b[1] <= b[3] <= 25)
+
+
+def _read_gis(loaded: LoadedScenario, loc: tuple[Any, ...], ref: Any,
+              warnings: list[str] | None = None) -> gpd.GeoDataFrame:
     """A GIS file named at `loc` in the scenario (`ref.file`, `ref.layer`, `ref.crs`), relative
-    to the scenario file that names it, with its CRS set; every problem located at `loc`."""
+    to the scenario file that names it, with its CRS set; every problem located at `loc`.
+    `crs:` only names the CRS of a file that declares none: a different one is an error, the
+    same one a warning (appended to `warnings`)."""
     def problem(key: str, expected: str, found: str) -> GeodataError:
-        file, line, path = loaded.sources.locate((*loc, key))
-        return GeodataError([Problem(file, line, path, expected, found)])
+        return _located(loaded, (*loc, key), expected, found)
 
     path = (loaded.sources.file_of((*loc, "file")).parent / ref.file).resolve()
     if not path.exists():
@@ -112,14 +136,21 @@ def _read_gis(loaded: LoadedScenario, loc: tuple[Any, ...], ref: Any) -> gpd.Geo
         raise problem("file", "a file with a CRS, or `crs:` in the scenario (e.g. EPSG:5897 "
                       "for VN-2000 / TM-3 105°00′)", f"{path.name} has no CRS")
     if ref.crs is not None:
-        df = df.set_crs(ref.crs, allow_override=True)
+        given = _crs(loaded, (*loc, "crs"), ref.crs)
+        if df.crs is not None and not df.crs.equals(given):
+            raise problem("crs", f"no `crs:` ({path.name} declares {df.crs.to_string()}; `crs:` "
+                          "is only for a file without one)", ref.crs)
+        if df.crs is not None and warnings is not None:
+            where = loaded.sources.locate((*loc, "crs"))[2]
+            warnings.append(f"{where}: {path.name} already declares {ref.crs}; `crs:` is not needed")
+        df = df.set_crs(given)
     df.attrs["file_name"] = path.name
     return df
 
 
-def _read_file(loaded: LoadedScenario, i: int, c: Cluster) -> tuple[Any, str]:
+def _read_file(loaded: LoadedScenario, i: int, c: Cluster, warnings: list[str]) -> tuple[Any, str]:
     g = c.geometry
-    df = _read_gis(loaded, ("clusters", i, "geometry"), g)
+    df = _read_gis(loaded, ("clusters", i, "geometry"), g, warnings)
     path = Path(df.attrs["file_name"])
     if g.feature is not None:
         field = g.id_field or "id"
@@ -130,23 +161,28 @@ def _read_file(loaded: LoadedScenario, i: int, c: Cluster) -> tuple[Any, str]:
         if df.empty:
             raise GeodataError([_problem(loaded, i, "feature", f"a {field} value in {path.name}",
                                          repr(g.feature))])
+        if len(df) > 1:
+            raise GeodataError([_problem(loaded, i, "feature", f"a {field} value held by one "
+                                         f"feature of {path.name}",
+                                         f"{g.feature!r} on {len(df)} features")])
     elif len(df) != 1:
         raise GeodataError([_problem(loaded, i, "feature", f"a feature id (with id_field): "
                                      f"{path.name} has {len(df)} features", "none")])
     return df.to_crs(STORAGE_CRS).geometry.iloc[0], "digitised"
 
 
-def _inline(loaded: LoadedScenario, i: int, c: Cluster) -> tuple[Any, str]:
+def _inline(loaded: LoadedScenario, i: int, c: Cluster, warnings: list[str]) -> tuple[Any, str]:
     g = c.geometry
     try:
         geom = shapely.from_wkt(g.inline) if isinstance(g.inline, str) else shapely.geometry.shape(g.inline)
     except Exception as e:  # shapely raises GEOSException, ValueError, KeyError…
         raise GeodataError([_problem(loaded, i, "inline", "a GeoJSON geometry or WKT", str(e))])
-    s = gpd.GeoSeries([geom], crs=g.crs or STORAGE_CRS).to_crs(STORAGE_CRS)
+    crs = _crs(loaded, ("clusters", i, "geometry", "crs"), g.crs) if g.crs else STORAGE_CRS
+    s = gpd.GeoSeries([geom], crs=crs).to_crs(STORAGE_CRS)
     return s.iloc[0], "digitised"
 
 
-def _bundled(loaded: LoadedScenario, i: int, c: Cluster) -> tuple[Any, str]:
+def _bundled(loaded: LoadedScenario, i: int, c: Cluster, warnings: list[str]) -> tuple[Any, str]:
     layer = load_layer("clusters")
     row = layer[layer["id"] == c.geometry.bundled]
     if row.empty:
@@ -188,7 +224,7 @@ def resolve_cluster_geometries(loaded: LoadedScenario) -> ClusterGeometries:
     for i, c in enumerate(loaded.scenario.clusters):
         kind = next(k for k in readers if getattr(c.geometry, k) is not None)
         try:
-            geom, accuracy = readers[kind](loaded, i, c)
+            geom, accuracy = readers[kind](loaded, i, c, warnings)
             rows.append((c.id, _checked(loaded, i, geom, warnings), accuracy))
         except GeodataError as e:
             problems.extend(e.problems)
@@ -281,7 +317,86 @@ def _read_layer_file(loaded: LoadedScenario, name: str, ref: Any) -> gpd.GeoData
     out = df.rename(columns={v: k for k, v in wanted.items()})[[*wanted, df.geometry.name]]
     out["id"] = out["id"].astype(str)
     out["accuracy"], out["source"] = ref.accuracy, f"planner file {path.name}"
-    return out.set_geometry(df.geometry.name).to_crs(STORAGE_CRS)
+    out = out.set_geometry(df.geometry.name)
+    if name == "communes":
+        out = _checked_communes(loaded, out, path.name, ref)
+    try:
+        out = out.to_crs(STORAGE_CRS)
+    except Exception as e:  # pyproj raises ProjError, ValueError… for impossible coordinates
+        raise problem("file", "coordinates in the file's CRS", f"{path.name}: {e}") from None
+    if not _in_viet_nam(out):
+        raise problem("file", "features in northern Việt Nam (WGS84 lon 100–112, lat 6–25); "
+                      "wrong CRS, or metric coordinates labelled EPSG:4326?",
+                      f"{path.name} spans {_bounds_text(out)}")
+    return out
+
+
+def _bounds_text(frame: gpd.GeoDataFrame) -> str:
+    x0, y0, x1, y1 = frame.total_bounds
+    return f"lon {x0:.4g}…{x1:.4g}, lat {y0:.4g}…{y1:.4g}"
+
+
+MIN_COMMUNES = 5  # the coarsest real division: Thường Tín has 5 communes since 2025 (29 before)
+COVER_MIN = 0.9  # the planner's communes cover at least 90 % of the district outline
+
+
+def _checked_communes(loaded: LoadedScenario, df: gpd.GeoDataFrame, file_name: str,
+                      ref: Any) -> gpd.GeoDataFrame:
+    """A planner's communes layer the labour catchment can use: polygons with unique ids and a
+    finite population ≥ 0 (not all zero); the first bad feature is named."""
+
+    def problem(key: str, expected: str, found: str) -> GeodataError:
+        return _located(loaded, ("geodata", "communes", key), expected, found)
+
+    if len(df) < MIN_COMMUNES:
+        raise problem("file", f"at least {MIN_COMMUNES} communes (polygons with a population)",
+                      f"{file_name} has {len(df)}")
+    kinds = df.geometry.geom_type.fillna("no geometry")
+    bad = ~kinds.isin(["Polygon", "MultiPolygon"]) | df.geometry.is_empty.fillna(True)
+    if bad.any():
+        k = int(bad.to_numpy().argmax())
+        raise problem("file", "a polygon for every commune",
+                      f"{file_name}: feature {df['id'].iloc[k]!r} is {kinds.iloc[k]}"
+                      + (" (empty)" if kinds.iloc[k] != "no geometry" and bad.iloc[k] else ""))
+    dup = df["id"][df["id"].duplicated()]
+    if len(dup):
+        raise problem("id_field", f"a unique {ref.id_field} for every commune",
+                      f"{file_name}: {dup.iloc[0]!r} on {int((df['id'] == dup.iloc[0]).sum())} features")
+    raw = df["population_2019"]
+    pop = pd.to_numeric(raw, errors="coerce").astype(float)
+    bad_pop = ~pop.between(0, 1e8)  # NaN, text, negative, inf or absurd
+    if bad_pop.any():
+        k = int(bad_pop.to_numpy().argmax())
+        raise problem("population_field", f"a population ≥ 0 in {ref.population_field} of every "
+                      "commune", f"{file_name}: feature {df['id'].iloc[k]!r} has {_value_text(raw.iloc[k])}")
+    if pop.sum() <= 0:
+        raise problem("population_field", f"a population in {ref.population_field} (all are 0)",
+                      f"{file_name}: total {pop.sum():g}")
+    out = df.copy()
+    out["population_2019"] = pop.to_numpy()
+    return out
+
+
+def _value_text(value: Any) -> str:
+    """A cell as a planner would read it: 'text' quoted, numbers plain, a null as `no value`."""
+    if value is None:
+        return "no value"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _check_coverage(loaded: LoadedScenario, communes: gpd.GeoDataFrame,
+                    district: gpd.GeoDataFrame) -> None:
+    """The planner's communes must cover the district (else they are another place, or a
+    wrong CRS moved them)."""
+    d = district.to_crs(METRIC_CRS).union_all()
+    c = communes.to_crs(METRIC_CRS).union_all()
+    covered = d.intersection(c).area / d.area if d.area > 0 else 1.0
+    if covered < COVER_MIN:
+        far = d.distance(c) / 1000.0
+        raise _located(loaded, ("geodata", "communes", "file"),
+                       f"communes covering at least {COVER_MIN:.0%} of the district outline",
+                       f"{covered:.0%} covered" + (f", the nearest {far:,.1f} km away" if far > 0
+                                                     else ""))
 
 
 def scenario_layers(loaded: LoadedScenario) -> dict[str, gpd.GeoDataFrame]:
@@ -292,4 +407,6 @@ def scenario_layers(loaded: LoadedScenario) -> dict[str, gpd.GeoDataFrame]:
         ref = getattr(loaded.scenario.geodata, name)
         if ref is not None:
             layers[name] = _read_layer_file(loaded, name, ref)
+    if loaded.scenario.geodata.communes is not None:
+        _check_coverage(loaded, layers["communes"], layers["district"])
     return layers
