@@ -6,7 +6,7 @@ labour catchment (employment.py) → money (finance.py).
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterator
 
 import numpy as np
@@ -20,7 +20,8 @@ from simulator.results import (
 from simulator.uncertainty import ParamSpec, draw_keys
 
 __all__ = ["simulate", "simulate_draws", "cluster_block", "draw_parameters", "ParameterDraws",
-           "RecomputedDraws", "chunk_slices", "held_bytes", "HOLD_BYTES"]
+           "RecomputedDraws", "chunk_slices", "held_bytes", "HOLD_BYTES", "memory_estimate",
+           "MemoryEstimate"]
 
 _CHUNK_CELLS = 20_000_000  # float64 cells in flight per chunk (~160 MB): bounds working memory
 HOLD_BYTES = 1 << 30  # per-cluster draws held in memory up to this; above it they are recomputed
@@ -248,6 +249,56 @@ def held_bytes(inputs: Inputs) -> int:
     """Bytes to hold every cluster metric for every draw, cluster and year."""
     n = len(cluster_metric_names(inputs))
     return 8 * n * inputs.draws * len(inputs.cluster_ids) * len(inputs.years)
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    """Bytes a run needs at its peak, for any number of draws: the libraries and the working
+    chunk, plus for every draw the district, commune and coupling numbers and the parameter
+    draws (`kept_per_draw`), plus the per-cluster draws — all held while they fit in `budget`
+    (`cluster_per_draw` each), else one recomputed block (the budget, at least one cluster:
+    `block_per_draw` each)."""
+
+    kept_per_draw: int
+    cluster_per_draw: int
+    block_per_draw: int
+    budget: int
+    draws: int
+
+    def total_for(self, draws: int) -> int:
+        clusters = self.cluster_per_draw * draws
+        if clusters > self.budget:
+            clusters = max(self.budget, self.block_per_draw * draws)
+        return int(_BASE_BYTES + 16 * _CHUNK_CELLS + _SAFETY * (self.kept_per_draw * draws
+                                                                + clusters))
+
+    @property
+    def total(self) -> int:
+        return self.total_for(self.draws)
+
+    def draws_within(self, available: int) -> int:
+        """The most draws whose estimate fits in `available` bytes (0: none)."""
+        lo, hi = 0, 1 << 40
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            lo, hi = (mid, hi) if self.total_for(mid) <= available else (lo, mid - 1)
+        return lo
+
+
+_BASE_BYTES = 400 << 20  # the interpreter with numpy, pandas, geopandas, shapely loaded
+_SAFETY = 1.5  # temporaries: sorting for percentiles, copula, Dask's copies
+
+
+def memory_estimate(inputs: Inputs, hold_bytes: int | None = None) -> MemoryEstimate:
+    """What `simulate` and the summaries of its results will hold, from one probe draw (the
+    shapes of the numbers kept per draw) and the sizes of the per-cluster arrays."""
+    probe = replace(inputs, draws=1)
+    params = ParameterDraws(probe)
+    kept = simulate_draws(probe, params.take(), keep_clusters=False)
+    per_draw = sum(v.nbytes for k, v in kept.items() if ":" in k) + params.values.nbytes
+    block = 8 * len(inputs.years) * (len(cluster_metric_names(inputs)) + 64)  # one cluster
+    return MemoryEstimate(per_draw, held_bytes(probe), block,
+                          HOLD_BYTES if hold_bytes is None else hold_bytes, inputs.draws)
 
 
 class RecomputedDraws(ClusterDraws):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -12,10 +13,10 @@ import numpy as np
 from simulator.geodata import (
     ClusterGeometries, access_features, geo_arrays, resolve_cluster_geometries, scenario_layers,
 )
-from simulator.errors import Problem, ScenarioError
+from simulator.errors import InputError, Problem, ScenarioError
 from simulator.gating import gate_openings
 from simulator.inputs import Inputs, build_inputs
-from simulator.model import simulate
+from simulator.model import memory_estimate, simulate
 from simulator.results import DISTRICT_METRICS, METRICS, Results
 from simulator.scenario.load import LoadedScenario, load_scenario
 
@@ -66,6 +67,40 @@ def _with_commune_warnings(loaded: LoadedScenario, g: ClusterGeometries, commune
     return ClusterGeometries(g.frame, (*g.warnings, *extra))
 
 
+def _available_bytes() -> int:
+    """Memory the run may use: MemAvailable of /proc/meminfo (Linux), else the physical memory."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return 1 << 62  # unknown: do not refuse
+
+
+def _check_memory(loaded: LoadedScenario, inputs: Inputs, hold_bytes: int | None,
+                  from_option: bool) -> None:
+    """Refuse, before computing, a run whose estimated peak memory exceeds what is available
+    (rather than let the kernel kill it): say how many draws fit."""
+    need, have = memory_estimate(inputs, hold_bytes), _available_bytes()
+    if need.total <= have:
+        return
+    gib = 1024**3
+    fit = need.draws_within(have)
+    expected = (f"at most {fit:,} draws for {len(inputs.cluster_ids)} clusters × "
+                f"{len(inputs.years)} years in the {have / gib:.1f} GiB of memory available "
+                "(fewer draws, or a larger machine via --scheduler)")
+    found = f"{inputs.draws:,} draws, about {need.total / gib:.1f} GiB"
+    if from_option:
+        raise InputError([Problem("--draws", None, "", expected, found)])
+    file, line, where = loaded.sources.locate(("draws",))
+    raise ScenarioError([Problem(file, line, where, expected, found)])
+
+
 def run_file(path: str | Path, *, draws: int | None = None, seed: int | None = None,
              on_chunk: Callable[[int, int], None] | None = None, client: Any = None,
              hold_bytes: int | None = None) -> Run:
@@ -80,6 +115,7 @@ def run_file(path: str | Path, *, draws: int | None = None, seed: int | None = N
     inputs = build_inputs(loaded.scenario, geo, draws=draws, seed=seed)
     names = {*METRICS, *DISTRICT_METRICS, *(f"jobs_{s}" for s in inputs.sectors)}
     _check_references(loaded, inputs, names)
+    _check_memory(loaded, inputs, hold_bytes, from_option=draws is not None)
     return simulate_run(loaded, geometries, inputs, layers, on_chunk=on_chunk, client=client,
                         hold_bytes=hold_bytes)
 

@@ -1,0 +1,45 @@
+"""Memory is estimated before computing: a run that would not fit is refused with the number
+of draws that would, instead of being killed by the kernel."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import pytest
+
+from simulator import model
+from simulator.run import run_file
+
+from conftest import DATA
+
+
+@pytest.mark.parametrize("hold", [None, 1 << 20])
+def test_the_estimate_bounds_the_peak_and_is_not_absurd(hold) -> None:
+    """Held (default budget) and recomputed (1 MiB budget) per-cluster draws: the traced peak
+    of simulating and summarising stays under the estimate, and the estimate within 4× of it."""
+    run = run_file(DATA / "mini.yaml", draws=1)
+    estimate = model.memory_estimate(model.replace(run.inputs, draws=6000), hold)
+    tracemalloc.start()
+    try:
+        run_file(DATA / "mini.yaml", draws=6000, hold_bytes=hold).results.summarise()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak + model._BASE_BYTES <= estimate.total <= 4 * (peak + model._BASE_BYTES)
+
+
+def test_a_run_too_large_is_refused_before_computing(mini, cli, tmp_path, monkeypatch) -> None:
+    inputs = run_file(mini, draws=1).inputs
+    fit = model.memory_estimate(inputs).draws_within(1 << 30)
+    need = model.memory_estimate(model.replace(inputs, draws=1_000_000)).total / 1024**3
+    monkeypatch.setattr("simulator.run._available_bytes", lambda: 1 << 30)
+    monkeypatch.setattr("simulator.run.simulate", lambda *a, **k: pytest.fail("computed"))
+    code, _, err = cli("run", mini, "--draws", "1000000", "--out", tmp_path / "out")
+    assert code == 2 and err == (f"--draws: expected at most {fit:,} draws for 2 clusters × 11 "
+                                 "years in the 1.0 GiB of memory available (fewer draws, or a "
+                                 "larger machine via --scheduler), found 1,000,000 draws, about "
+                                 f"{need:.1f} GiB\n")
+    assert 0 < fit < 1_000_000 and not (tmp_path / "out").exists()
+    mini.write_text(mini.read_text().replace("draws: 1", "draws: 900000"))
+    code, _, err = cli("run", mini, "--out", tmp_path / "out")
+    assert code == 2 and err.startswith(f"{mini}:8: draws: expected at most {fit:,} draws")
