@@ -48,7 +48,13 @@ def _client(args: argparse.Namespace) -> Client | None:
         raise InputError([Problem("--workers/--scheduler", None, "", "dask.distributed "
                                   "installed (pip install 'clustersim[scale]')", "not installed")])
     if args.scheduler:
-        return Client(args.scheduler)
+        try:
+            return Client(args.scheduler, timeout=30)
+        except (OSError, TimeoutError, ValueError) as e:
+            from simulator.errors import InputError, Problem
+
+            raise InputError([Problem("--scheduler", None, "", "a Dask scheduler that answers",
+                                      f"{args.scheduler}: {e}")]) from None
     # ":0": any free port for the scheduler's HTTP server (None still binds 8787 and warns)
     return Client(LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
                                dashboard_address=":0"))
@@ -168,13 +174,32 @@ def _sensitivity(run: Run, metric: str, year: int | None, *, where: str, flag: s
                                   found or str(e))]) from None
 
 
+def _distinct_ids(loaded: list[Any]) -> None:
+    """compare names its columns by scenario id: two files with one id would lose one."""
+    from simulator.errors import InputError, Problem
+
+    seen: dict[str, str] = {}
+    problems = []
+    for one in loaded:
+        sid = one.scenario.id
+        if sid in seen:
+            file, line, _ = one.sources.locate(("id",))
+            problems.append(Problem(file, line, "id", f"an id other than {seen[sid]}'s "
+                                    "(compare names its columns by scenario id)", repr(sid)))
+        seen.setdefault(sid, Path(one.chain[0]).name)
+    if problems:
+        raise InputError(problems)
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run two or more scenarios and write comparison.csv and comparison.html."""
     from simulator.outputs import comparison_name, write_comparison
     from simulator.scenario.load import load_scenario
 
     # Common random numbers: every scenario runs with the first one's seed and draws.
-    first = load_scenario(args.files[0]).scenario
+    loaded = [load_scenario(f) for f in args.files]
+    _distinct_ids(loaded)
+    first = loaded[0].scenario
     runs = _runs(args, seed=args.seed if args.seed is not None else first.seed,
                  draws=args.draws or first.draws)
     out = Path(args.out) if args.out else Path("results") / comparison_name(runs)
@@ -263,6 +288,9 @@ def _weights(pairs: list[str]) -> dict[str, float] | None:
             out[name.strip()] = float(value)
         except ValueError:
             raise InputError([Problem("--weight", None, "", "NAME=number", pair)]) from None
+        if not 0 <= out[name.strip()] < float("inf"):
+            raise InputError([Problem("--weight", None, "", "NAME=W with W a finite number ≥ 0",
+                                      pair)])
     return out or None
 
 
@@ -449,14 +477,42 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+MAX_DRAWS = 1_000_000  # as the scenario schema's `draws`
+
+
+def _option_problems(args: argparse.Namespace) -> list[str]:
+    """Options checked before anything is read or computed."""
+    out = []
+    if args.command == "compare" and len(args.files) < 2:
+        out.append("clustersim compare: expected two or more scenario files")
+    draws = getattr(args, "draws", None)
+    if draws is not None and not 1 <= draws <= MAX_DRAWS:
+        out.append(f"clustersim: --draws: expected a whole number 1–{MAX_DRAWS:,}, found {draws}")
+    seed = getattr(args, "seed", None)
+    if seed is not None and not 0 <= seed < 2**63:
+        out.append(f"clustersim: --seed: expected a whole number ≥ 0, found {seed}")
+    workers = getattr(args, "workers", 0) or 0
+    if not 0 <= workers <= 1024:
+        out.append(f"clustersim: --workers: expected a number of processes 1–1024 (0: no "
+                   f"Dask), found {workers}")
+    scheduler = getattr(args, "scheduler", None)
+    if scheduler is not None and not _is_scheduler_address(scheduler):
+        out.append("clustersim: --scheduler: expected a Dask scheduler address like "
+                   f"tcp://host:8786, found {scheduler!r}")
+    return out
+
+
+def _is_scheduler_address(text: str) -> bool:
+    import re
+
+    return re.fullmatch(r"(tcp|tls|ws|wss|ucx)://[^\s/:]+(:\d{1,5})?/?", text) is not None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.command == "compare" and len(args.files) < 2:
-        print("clustersim compare: expected two or more scenario files", file=sys.stderr)
-        return 2
-    if getattr(args, "draws", None) is not None and args.draws < 1:
-        print("clustersim: --draws: expected a whole number ≥ 1, found "
-              f"{args.draws}", file=sys.stderr)
+    bad = _option_problems(args)
+    if bad:
+        print("\n".join(bad), file=sys.stderr)
         return 2
     try:
         code: int = args.func(args)

@@ -92,8 +92,9 @@ def _has_polygons(geom: Any) -> bool:
 def _weights(weights: dict[str, float] | None) -> dict[str, float]:
     given = dict(DEFAULT_WEIGHTS if weights is None else weights)
     bad = [k for k in given if k not in DEFAULT_WEIGHTS]
-    if bad or any(v < 0 for v in given.values()) or sum(given.values()) <= 0:
-        raise ValueError(f"weights named {', '.join(DEFAULT_WEIGHTS)}, ≥ 0 and not all 0; "
+    finite = all(math.isfinite(v) for v in given.values())
+    if bad or not finite or any(v < 0 for v in given.values()) or sum(given.values()) <= 0:
+        raise ValueError(f"weights named {', '.join(DEFAULT_WEIGHTS)}, finite, ≥ 0 and not all 0; "
                          f"found {given}")
     return given
 

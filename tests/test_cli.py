@@ -108,9 +108,23 @@ def test_a_tiny_memory_budget_gives_the_same_bytes(mini, tmp_path, cli) -> None:
     assert code == 2 and "--memory-gib: expected a number of GiB > 0, found 0.0" in stderr
 
 
-def test_bad_draws_option(mini, cli) -> None:
-    code, _, stderr = cli("run", mini, "--draws", 0)
-    assert code == 2 and "--draws: expected a whole number ≥ 1, found 0" in stderr
+BAD_OPTIONS = {
+    "no draws": (("--draws", "0"), "--draws: expected a whole number 1–1,000,000, found 0"),
+    "too many draws": (("--draws", "1000000000"), "--draws: expected a whole number 1–1,000,000, "
+                                                  "found 1000000000"),
+    "negative seed": (("--seed", "-1"), "--seed: expected a whole number ≥ 0, found -1"),
+    "negative workers": (("--workers", "-2"), "--workers: expected a number of processes 1–1024"),
+    "scheduler not a url": (("--scheduler", "notaurl"), "--scheduler: expected a Dask scheduler "
+                                                        "address like tcp://host:8786, found 'notaurl'"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_OPTIONS))
+def test_bad_options_exit_2_before_anything(mini, tmp_path, cli, case) -> None:
+    extra, message = BAD_OPTIONS[case]
+    code, stdout, stderr = cli("run", mini, "--out", tmp_path / "out", *extra)
+    assert code == 2 and stderr.startswith("clustersim: ") and message in stderr, stderr
+    assert len(stderr.splitlines()) == 1 and not (tmp_path / "out").exists()
 
 
 def test_help_is_fast_and_lists_commands() -> None:

@@ -1,0 +1,128 @@
+"""Odd and hostile scenario inputs (issue 17): each is one located line, exit 2, before any
+computing, nothing written — never an internal error or a silently different number."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from conftest import DATA
+
+MINI = (DATA / "mini.yaml").read_text(encoding="utf-8")
+ALPHA = shapely.from_wkt(
+    "POLYGON ((105.870 20.840, 105.873 20.840, 105.873 20.8429, 105.870 20.8429, 105.870 20.840))")
+INLINE = ('inline: "POLYGON ((105.870 20.840, 105.873 20.840, 105.873 20.8429, 105.870 20.8429, '
+          '105.870 20.840))"')
+BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{n}: &{n} [{', '.join(['*' + p] * 10)}]\n" for p, n in zip("abcdefgh", "bcdefghi"))
+
+
+def _files(tmp_path: Path, files: dict[str, str]) -> Path:
+    """Write the files (a `{MINI}` in a text is mini.yaml's text); the first is the scenario."""
+    gpd.GeoDataFrame({"ma": ["A1", "A1"]}, geometry=[ALPHA, ALPHA.buffer(1e-4)],
+                     crs="EPSG:4326").to_crs("EPSG:5897").to_file(tmp_path / "two.gpkg")
+    gpd.GeoDataFrame({"ma": ["A1"]}, geometry=[ALPHA], crs="EPSG:4326").to_file(tmp_path / "a.gpkg")
+    for name, text in files.items():
+        (tmp_path / name).write_text(text.replace("{MINI}", MINI), encoding="utf-8")
+    return tmp_path / next(iter(files))
+
+
+def _edit(old: str, new: str) -> str:
+    assert old in MINI
+    return MINI.replace(old, new, 1)
+
+
+CASES = {  # name: (files, file of the problem, line, message)
+    "phase shares 0.5": (
+        {"s.yaml": _edit("{share: 1.0, approval_year: 2020", "{share: 0.5, approval_year: 2020")},
+        "s.yaml", 33, "clusters[alpha]: expected phases adding up to the cluster's 10 ha (shares "
+        "adding up to 1), found shares adding up to 0.5"),
+    "phase areas short": (
+        {"s.yaml": _edit("{area_ha: 6, approval_year", "{area_ha: 5, approval_year")},
+        "s.yaml", 44, "clusters[beta]: expected phases adding up to the cluster's 10 ha (shares "
+        "adding up to 1), found 9 ha"),
+    "approval after the horizon": (
+        {"s.yaml": _edit("{area_ha: 6, approval_year: 2026", "{area_ha: 6, approval_year: 2031")},
+        "s.yaml", 55, "clusters[beta].phases[1].approval_year: expected a year ≤ horizon_year 2030"
+        " (a phase approved later adds nothing to the results), found 2031"),
+    "field in the wrong place": (
+        {"s.yaml": _edit("    fill_years: 2\n", "    fill_years: 2\n    jobs_per_leased_ha: 90\n")},
+        "s.yaml", 14, "district.params.jobs_per_leased_ha: expected a known field (did you mean "
+        "'district.sectors.<name>.jobs_per_leased_ha'?), found unknown field 'jobs_per_leased_ha'"),
+    "extends a system file": (
+        {"s.yaml": "extends: /etc/passwd\nid: c\n"}, "s.yaml", 1,
+        "extends: expected a YAML scenario file (.yaml or .yml), found '/etc/passwd'"),
+    "extends a non-scenario yaml": (
+        {"s.yaml": "extends: p.yaml\nid: c\n", "p.yaml": "root:x:0:0:root:/root:/bin/bash\n"},
+        "p.yaml", 1, "expected a mapping of scenario fields, found str"),
+    "unknown key in the parent": (
+        {"s.yaml": "extends: p.yaml\nid: c\n", "p.yaml": MINI.replace("seed: 7", "seed: 7\nsede: 3")},
+        "p.yaml", 8, "sede: expected a known field (did you mean 'seed'?), found unknown field 'sede'"),
+    "alias bomb": ({"s.yaml": BOMB}, "s.yaml", None,
+                   "expected at most 200,000 values once YAML aliases are expanded"),
+    "huge file": ({"s.yaml": "{MINI}" + "#" * 2_000_000 + "\n"}, "s.yaml", None,
+                  "expected a scenario file of at most 2,000,000 bytes"),
+    "unknown crs": ({"s.yaml": _edit(INLINE, INLINE + "\n      crs: 'EPSG:99999'")},
+                    "s.yaml", 39, "clusters[alpha].geometry.crs: expected a CRS PROJ knows"),
+    "crs against the file's": (
+        {"s.yaml": _edit(INLINE, "file: two.gpkg\n      id_field: ma\n      feature: A1\n"
+                                 "      crs: 'EPSG:4326'")},
+        "s.yaml", 41, "clusters[alpha].geometry.crs: expected no `crs:` (two.gpkg declares "
+        "EPSG:5897; `crs:` is only for a file without one), found EPSG:4326"),
+    "two features with the id": (
+        {"s.yaml": _edit(INLINE, "file: two.gpkg\n      id_field: ma\n      feature: A1")},
+        "s.yaml", 40, "clusters[alpha].geometry.feature: expected a ma value held by one feature "
+        "of two.gpkg, found 'A1' on 2 features"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_odd_scenario_is_one_located_line(tmp_path, cli, case) -> None:
+    files, where, line, message = CASES[case]
+    path = _files(tmp_path, files)
+    out = tmp_path / "out"
+    code, stdout, err = cli("run", path, "--out", out, "--quiet")
+    assert code == 2, err
+    prefix = f"{tmp_path / where}:{line}:" if line else f"{tmp_path / where}:"
+    assert len(err.splitlines()) == 1 and err.startswith(prefix), err
+    assert message in err and "internal error" not in err
+    assert not out.exists()
+
+
+def test_a_crs_equal_to_the_files_is_a_warning(tmp_path, cli) -> None:
+    path = _files(tmp_path, {"s.yaml": _edit(INLINE, "file: a.gpkg\n      crs: 'EPSG:4326'")})
+    code, stdout, err = cli("validate", path)
+    assert code == 0, err
+    assert "warning: clusters[alpha].geometry.crs: a.gpkg already declares EPSG:4326" in stdout
+
+
+def test_modify_clusters_geometry_replaces_the_source(tmp_path) -> None:
+    """A child giving `geometry: {file: …}` replaces the parent's `inline` (not merged)."""
+    from simulator.geodata import resolve_cluster_geometries
+    from simulator.scenario.load import load_scenario
+
+    path = _files(tmp_path, {"c.yaml": "extends: p.yaml\nid: c\nmodify_clusters:\n  alpha:\n"
+                                       "    geometry: {file: a.gpkg}\n", "p.yaml": "{MINI}"})
+    loaded = load_scenario(path)
+    geometry = loaded.scenario.clusters[0].geometry
+    assert geometry.file == "a.gpkg" and geometry.inline is None
+    assert resolve_cluster_geometries(loaded).frame.geometry.iloc[0].equals(ALPHA)
+
+
+@pytest.mark.parametrize("weight", ["interchange=nan", "interchange=inf", "residential=-1"])
+def test_sites_weight_must_be_finite(mini, cli, tmp_path, weight) -> None:
+    code, _, err = cli("sites", mini, "--area", "5", "--weight", weight, "--out", tmp_path / "o")
+    assert code == 2 and err == f"--weight: expected NAME=W with W a finite number ≥ 0, found {weight}\n"
+    assert not (tmp_path / "o").exists()
+
+
+def test_compare_of_two_files_with_one_id_is_refused(mini, cli, tmp_path) -> None:
+    other = tmp_path / "other.yaml"
+    other.write_text(MINI.replace("seed: 7", "seed: 8"), encoding="utf-8")
+    code, _, err = cli("compare", mini, other, "--out", tmp_path / "cmp")
+    assert code == 2 and err == (f"{other}:3: id: expected an id other than mini.yaml's (compare "
+                                 "names its columns by scenario id), found 'mini'\n")
+    assert not (tmp_path / "cmp").exists()
