@@ -19,7 +19,7 @@ import shapely
 from simulator import __version__
 from simulator.geodata import METRIC_CRS
 from simulator.geodata import load_layer as bundled
-from simulator.maps.i18n import check_lang, metric_label, unit_label, words
+from simulator.words.pages import check_lang, metric_label, unit_label, words
 from simulator.maps.view import (
     Badge,
     ComparisonView,

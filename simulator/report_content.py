@@ -15,7 +15,7 @@ from typing import Any
 from simulator import __version__
 from simulator.gating import GateOpening
 from simulator.maps.formatting import fmt_number
-from simulator.maps.i18n import check_lang, metric_label, unit_label, words
+from simulator.words.pages import check_lang, metric_label, unit_label, words
 from simulator.maps.view import ReportView
 from simulator.results import milestone_years
 from simulator.rules.book import rule_table

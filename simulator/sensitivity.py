@@ -30,6 +30,7 @@ from SALib.sample import sobol as sobol_sample
 from simulator import model
 from simulator.results import DISTRICT_METRICS, METRICS
 from simulator.run import Run
+from simulator.words.sensitivity import METRIC_NAMES, PARAMETER_PHRASES, TORNADO_LEGEND
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,33 +49,6 @@ _U_EDGE = 1e-3  # u mapped onto [0.001, 0.999]: finite values for normal and log
 _ROW_CELLS = 250_000  # model rows × clusters × years per chunk (~120 MB of model arrays)
 _RESAMPLES = 100  # bootstrap resamples of the confidence intervals
 _CONF = 0.95
-
-_PHRASES = {
-    "area_ha": "area", "share": "area share", "clearance_years": "clearance years",
-    "construction_years": "construction years", "max_occupancy": "maximum occupancy",
-    "fill_years": "years to fill", "farmland_share": "farmland share",
-    "rice_share": "rice share of farmland", "capex_bn_vnd_per_ha": "infrastructure cost per ha",
-    "clearance_cost_bn_vnd_per_ha": "clearance cost per ha",
-    "lease_price_bn_vnd_per_ha": "lease price per ha",
-    "infra_fee_bn_vnd_per_leased_ha": "infrastructure fee per leased ha",
-    "opex_bn_vnd_per_ha": "operating cost per ha",
-    "land_rent_bn_vnd_per_leased_ha": "land rent per leased ha",
-    "tax_share": "tax share of firm revenue", "state_support_share": "State support share",
-    "demand_ha_per_year": "demand for industrial land",
-    "craft_demand_ha_per_year": "craft-village land demand",
-    "demand_growth": "growth of land demand", "access_scale_km": "accessibility distance scale",
-    "rent_elasticity": "rent elasticity", "wage_bn_vnd_per_worker": "wage per worker",
-    "discount_rate": "discount rate", "population_growth": "population growth",
-    "working_age_share": "working-age share", "participation": "labour participation",
-    "cluster_labour_share": "labour share open to clusters", "detour_factor": "road detour factor",
-    "commute_decay_per_km": "commuting decay per km",
-    "outside_distance_km": "distance to outside labour",
-    "housing_share": "in-commuters needing housing", "jobs_per_leased_ha": "jobs per leased ha",
-    "firms_per_leased_ha": "firms per leased ha",
-    "revenue_bn_vnd_per_leased_ha": "revenue per leased ha",
-}
-_METRIC_NAMES = {"npv_bn_vnd": "Developer NPV", "public_npv_bn_vnd": "Public NPV",
-                 "occupancy_pct": "Occupancy", "in_commuters": "Workers from outside"}
 
 
 @dataclass(frozen=True)
@@ -107,14 +81,14 @@ def _label(key: str, inputs: Inputs, names: Mapping[str, str], n_cluster_places:
         cid, i, field = m.group(1), int(m.group(2)), m.group(3)
         ci = inputs.cluster_ids.index(cid) if cid in inputs.cluster_ids else -1
         several = int((inputs.phase_cluster == ci).sum()) > 1
-        return f"{_PHRASES.get(field, field)} of {names.get(cid, cid)}" + \
+        return f"{PARAMETER_PHRASES.get(field, field)} of {names.get(cid, cid)}" + \
             (f" phase {i + 1}" if several else "")
     if m := re.fullmatch(r"clusters\[(.+?)\]\.params\.(\w+)", key):
-        return f"{_PHRASES.get(m.group(2), m.group(2))} of {names.get(m.group(1), m.group(1))}"
+        return f"{PARAMETER_PHRASES.get(m.group(2), m.group(2))} of {names.get(m.group(1), m.group(1))}"
     if m := re.fullmatch(r"district\.sectors\.(.+)\.(\w+)", key):
-        return f"{_PHRASES.get(m.group(2), m.group(2))} in {m.group(1).replace('_', ' ')}"
+        return f"{PARAMETER_PHRASES.get(m.group(2), m.group(2))} in {m.group(1).replace('_', ' ')}"
     if m := re.fullmatch(r"district\.params\.(\w+)", key):
-        phrase = _PHRASES.get(m.group(1), m.group(1).replace("_", " "))
+        phrase = PARAMETER_PHRASES.get(m.group(1), m.group(1).replace("_", " "))
         if n_cluster_places == 0:
             return phrase
         every = n_cluster_places == len(inputs.cluster_ids)
@@ -262,8 +236,8 @@ def write_sensitivity_csv(df: pd.DataFrame, path: str | Path) -> None:
 
 
 def _metric_label(metric: str) -> str:
-    if metric in _METRIC_NAMES:
-        return _METRIC_NAMES[metric]
+    if metric in METRIC_NAMES:
+        return METRIC_NAMES[metric]
     words = re.sub(r"_(ha|pct|bn_vnd)$", "", metric).replace("_", " ")
     return words[:1].upper() + words[1:]
 
@@ -294,14 +268,6 @@ def plain_summary(df: pd.DataFrame, metric: str, year: int) -> str:
     return (f"{what} is driven {said} (normalised total-order Sobol indices; before "
             f"normalising they add up to {raw:.0f} %: an interaction counts once for every "
             "input in it, so they need not add up to 100 % — read them as relative weights).")
-
-
-_TEXT = {
-    "en": {"ST": "total order ST (bar) with 95 % interval", "S1": "first order S1",
-           "mu_star": "Morris μ* with 95 % interval (output units per full range of u)"},
-    "vi": {"ST": "chỉ số toàn phần ST (thanh), khoảng tin cậy 95 %", "S1": "chỉ số bậc một S1",
-           "mu_star": "Morris μ*, khoảng tin cậy 95 % (đơn vị đầu ra trên toàn khoảng u)"},
-}
 
 
 def _ticks(x: float) -> list[float]:
@@ -340,8 +306,8 @@ def _bar_rows(df: pd.DataFrame, key: str, scale: float, x0: float, top: float) -
 def tornado_svg(df: pd.DataFrame, *, title: str, lang: str = "en", top: int = 12) -> str:
     """A self-contained SVG bar chart of the `top` most influential inputs, largest on top:
     ST with S1 inside it (Sobol) or μ* (Morris), each with its 95 % interval."""
-    if lang not in _TEXT:
-        raise ValueError(f"lang: expected {' or '.join(_TEXT)}; found {lang!r}")
+    if lang not in TORNADO_LEGEND:
+        raise ValueError(f"lang: expected {' or '.join(TORNADO_LEGEND)}; found {lang!r}")
     key = "ST" if "ST" in df else "mu_star"
     shown = df.head(top)
     label_w = 7 * max([len(str(x)) for x in shown["label"]] + [10]) + 16
@@ -354,7 +320,7 @@ def tornado_svg(df: pd.DataFrame, *, title: str, lang: str = "en", top: int = 12
              f'y2="{axis_y}" stroke="#ddd"/><text x="{x0 + t * scale:.1f}" y="{axis_y + 14}" '
              f'text-anchor="middle">{_tick_text(t)}</text>' for t in ticks]
     parts += _bar_rows(shown, key, scale, x0, head)
-    text = _TEXT[lang]
+    text = TORNADO_LEGEND[lang]
     legend = escape(text[key]) + (f'; <tspan fill="#08519c">■</tspan> {escape(text["S1"])}'
                                   if key == "ST" else "")
     w, h = x0 + width + 40, axis_y + 44

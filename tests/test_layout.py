@@ -9,6 +9,7 @@ module). cli.py is left out: its imports are lazy on purpose (a quick `--help`).
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "simulator"
@@ -107,3 +108,33 @@ def test_the_cycle_finder_finds_a_cycle(tmp_path: Path) -> None:
     (pkg / "sub" / "c.py").write_text("def f():\n    import numba\n")
     assert cycles(import_graph(mods)) == []
     assert imports_in_functions(mods) == []  # an optional extra may be imported where used
+
+
+VIETNAMESE = re.compile("[ạảãáàâầấậẩẫăằắặẳẵđêềếệểễôồốộổỗơờớợởỡưừứựửữịỉĩíìọỏõóòụủũúùỳýỵỷỹ]",
+                        re.IGNORECASE)
+PLACE_NAMES = ("Thường Tín", "Hà Nội", "Việt Nam")  # names, not words to translate
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    """Bare string statements: docstrings, and attribute docstrings of the schema's fields."""
+    return {id(node.value) for node in ast.walk(tree)
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)}
+
+
+def test_vietnamese_words_live_in_the_words_package() -> None:
+    """Every string a user reads in Vietnamese is in simulator/words/ (one place to translate)."""
+    found = []
+    for m, f in modules().items():
+        if m.startswith("simulator.words"):
+            continue
+        tree = ast.parse(f.read_text(encoding="utf-8"))
+        docs = _docstrings(tree)
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Constant) and isinstance(node.value, str)
+                    and id(node) not in docs):
+                text = node.value
+                for name in PLACE_NAMES:
+                    text = text.replace(name, "")
+                if VIETNAMESE.search(text):
+                    found.append(f"{m}:{node.lineno}: {node.value[:40]!r}")
+    assert found == []

@@ -18,7 +18,7 @@ from simulator.maps.classes import classes_for
 from simulator.maps.elements import LeanMap
 from simulator.maps.encode import json_for_script
 from simulator.maps.formatting import fmt_number, fmt_signed
-from simulator.maps.i18n import LANGS, metric_label, unit_label, words
+from simulator.words.pages import LANGS, metric_label, unit_label, words
 from simulator.maps.view import Band, Variable
 
 LEAFLET_MARK = 'version="1.9.3"'

@@ -201,7 +201,7 @@ def test_deterministic(checked: tuple[Any, list, list], report_vi: str) -> None:
 
 
 def test_unknown_language() -> None:
-    from simulator.maps.i18n import words
+    from simulator.words.pages import words
 
     with pytest.raises(ValueError, match="vi, en"):
         words("fr")

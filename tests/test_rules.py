@@ -16,6 +16,7 @@ from simulator.rules.book import rule_table
 from simulator.rules.check_table import checks_json, exit_code, render_check_table
 from simulator.rules.engine import check_all, checks
 from simulator.scenario.rules_config import RulesConfig
+from simulator.words.rules import RULE_WORDS
 
 from conftest import DATA
 from rules_fixtures import cluster, fake_run, layers, results, scenario
@@ -40,8 +41,10 @@ def severities(run, rule: str, config: RulesConfig | None = None) -> dict[str, s
 
 def test_every_rule_has_a_check_a_citation_and_thresholds() -> None:
     assert list(checks()) == list(rule_table())
+    assert set(RULE_WORDS) == set(rule_table())  # every rule has its words, and no other does
     for r in rule_table().values():
         assert r.citation and r.short and r.fix and r.thresholds, r.id
+        assert r.title["en"] and r.title["vi"], r.id
         assert r.severity in ("warn", "fail")
         if r.confidence == "L":
             flags = ("verify", "unverified", "not found", "assumption")

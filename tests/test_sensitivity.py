@@ -87,11 +87,11 @@ def test_inputs_grouped_by_key_with_plain_labels(mini_inputs) -> None:
 
 def test_every_parameter_has_a_plain_phrase() -> None:
     from simulator.scenario.schema import DISTRICT_PARAMETER_NAMES, PARAMETER_NAMES, SECTOR_FIELDS
-    from simulator.sensitivity import _PHRASES
+    from simulator.words.sensitivity import PARAMETER_PHRASES
 
     names = (*PARAMETER_NAMES, *DISTRICT_PARAMETER_NAMES, *SECTOR_FIELDS, "area_ha", "share",
              "clearance_years", "construction_years")
-    assert [n for n in names if n not in _PHRASES] == []
+    assert [n for n in names if n not in PARAMETER_PHRASES] == []
 
 
 def test_district_values_match_results_for_every_metric(two) -> None:

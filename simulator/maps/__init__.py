@@ -3,7 +3,7 @@ comparison page.
 
 Every renderer returns a complete, self-contained HTML document as a string (no network
 needed: Leaflet and the project's JS/CSS are inlined; the report needs no script). Write it as
-UTF-8. Words come from `i18n` (Vietnamese and English). The renderers are imported from their
+UTF-8. Words come from `simulator.words.pages` (Vietnamese and English). The renderers are imported from their
 modules (`scenario_map.render_scenario_map`, `report_page.render_report_page`,
 `comparison_page.render_comparison`), so the page content (`view`) loads without folium.
 """

@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from . import charts, fragments
 from .formatting import fmt_number, fmt_pct, fmt_range, fmt_signed, fmt_year, is_missing
-from .i18n import check_lang, unit_label, words
+from simulator.words.pages import check_lang, unit_label, words
 from .page import PageBuilder, shared_domains
 from .view import ComparisonView, Indicator
 

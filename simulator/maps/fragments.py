@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 from . import charts
 from .classes import Classes
 from .formatting import MISSING, fmt_number, fmt_year, is_missing
-from .i18n import words
+from simulator.words.pages import words
 from .styles import SCHEMATIC_DASH, SITE_COLOR, SITE_DASH, SITE_OPACITY, STATUS_COLORS, \
     UNKNOWN_COLOR, road_styles, status_color, water_style
 from .view import Badge, Band, MapView, Variable

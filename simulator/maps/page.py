@@ -33,7 +33,7 @@ from .elements import (
 )
 from .encode import Slots, json_for_script
 from .formatting import MISSING, separators
-from .i18n import words
+from simulator.words.pages import words
 from .styles import SHADED_OPACITY
 from .view import MapView, Variable
 

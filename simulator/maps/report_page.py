@@ -13,7 +13,7 @@ from markupsafe import Markup
 from . import charts, fragments
 from .assets import check_offline, style_tag
 from .formatting import fmt_number, fmt_pct, fmt_range, fmt_year, is_missing
-from .i18n import check_lang, words
+from simulator.words.pages import check_lang, words
 from .view import ReportView
 
 __all__ = ["render_report_page"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .i18n import check_lang
+from simulator.words.pages import check_lang
 from .page import PageBuilder
 from .view import MapView
 

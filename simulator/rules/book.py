@@ -1,6 +1,7 @@
-"""The rule book: `rules.yaml` read as data (rule ids, citations, severities, thresholds).
+"""The rule book: `rules.yaml` read as data (rule ids, citations, severities, thresholds), with
+each rule's words (title, short reference, fix) from `simulator.words.rules`.
 
-Imports nothing of the simulator, so the scenario layer (`scenario.rules_config`) can validate
+Imports nothing of the simulator but its words, so the scenario layer (`scenario.rules_config`) can validate
 rule ids and threshold names without loading the checks.
 """
 
@@ -13,6 +14,8 @@ from importlib import resources
 from typing import Any, Literal
 
 from ruamel.yaml import YAML
+
+from simulator.words.rules import RULE_WORDS
 
 __all__ = ["Rule", "rule_table", "known_thresholds", "merged_thresholds", "EPS"]
 
@@ -41,7 +44,8 @@ def _yaml() -> dict[str, Any]:
 @cache
 def rule_table() -> dict[str, Rule]:
     """The rules of rules.yaml by id, in file order."""
-    return {r["id"]: Rule(**{**r, "thresholds": {k: float(v) for k, v in r["thresholds"].items()}})
+    return {r["id"]: Rule(**{**r, **RULE_WORDS[r["id"]],
+                             "thresholds": {k: float(v) for k, v in r["thresholds"].items()}})
             for r in _yaml()["rules"]}
 
 

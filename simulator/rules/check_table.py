@@ -8,30 +8,13 @@ from typing import Any
 from simulator.gating import GateOpening
 from simulator.rules.book import rule_table
 from simulator.rules.findings import Finding
+from simulator.words.checks import CHECK_TABLE
 
 __all__ = ["render_check_table", "checks_json", "exit_code", "EXIT_FAIL"]
 
 EXIT_FAIL = 3
 _ORDER = {"fail": 0, "warn": 1, "off": 2, "n/a": 3, "pass": 4}
-_WORDS: dict[str, dict[str, Any]] = {
-    "en": {
-        "fail": "FAIL", "warn": "WARN", "pass": "pass", "off": "OFF", "n/a": "n/a",
-        "head": ("", "RULE", "CITATION", "CLUSTER", "YEAR", "P(FAIL)", "WHAT WAS FOUND"),
-        "fix": "fix:", "title": "Rule checks", "rules": "Rules in this table",
-        "off_rules": "Switched off by the scenario",
-        "changed": "Thresholds changed by the scenario",
-        "hidden": "not shown: {n} passing and {m} not checkable (n/a)",
-        "none": "no rule fails or warns",
-    },
-    "vi": {
-        "fail": "KHÔNG ĐẠT", "warn": "CẢNH BÁO", "pass": "đạt", "off": "TẮT", "n/a": "chưa xét",
-        "head": ("", "QUY TẮC", "CĂN CỨ", "CỤM", "NĂM", "P(VI PHẠM)", "KẾT QUẢ KIỂM TRA"),
-        "fix": "cách xử lý:", "title": "Kiểm tra quy định", "rules": "Các quy tắc trong bảng",
-        "off_rules": "Kịch bản đã tắt", "changed": "Ngưỡng kịch bản đã thay đổi",
-        "hidden": "không hiển thị: {n} đạt và {m} chưa xét được (n/a)",
-        "none": "không có quy tắc nào vi phạm hoặc cảnh báo",
-    },
-}
+
 
 
 def exit_code(findings: list[Finding]) -> int:
@@ -90,7 +73,7 @@ def render_check_table(findings: list[Finding], lang: str = "en", *,
     """A table a planner can act on: failures first, then warnings, switched-off rules and
     (with include_passing) n/a and passing checks; each row is followed by its fix, and the
     rules that appear are listed with their full citation."""
-    w = _WORDS["vi" if lang == "vi" else "en"]
+    w = CHECK_TABLE["vi" if lang == "vi" else "en"]
     keep = set(_ORDER) if include_passing else {"fail", "warn", "off"}
     order = {rid: i for i, rid in enumerate(rule_table())}
     shown = sorted((f for f in findings if f.severity in keep),

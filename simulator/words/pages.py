@@ -1,4 +1,4 @@
-"""Every word the pages show, in Vietnamese (default) and English: one dictionary, no library.
+"""The words of the pages, in Vietnamese (default) and English: one dictionary, no library.
 
 `words(lang)` gives the page words; `metric_label`/`unit_label` name the model's metrics and
 units. Numbers follow the language too (`formatting.fmt_number(..., lang=)`): 1.234,5 in
