@@ -59,15 +59,22 @@ def timeseries_frame(run: Run) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def draw_stats(values: np.ndarray) -> dict[str, float]:
+    """mean, p10, p50, p90 over the draws with a value, and the share of such draws."""
+    ok = values[~np.isnan(values)]
+    if ok.size == 0:
+        return {"share": 0.0}
+    q = np.quantile(ok, (0.1, 0.5, 0.9))
+    return {"mean": float(ok.mean()), "p10": float(q[0]), "p50": float(q[1]),
+            "p90": float(q[2]), "share": ok.size / values.size}
+
+
 def finance_stats(values: np.ndarray) -> dict[str, float | None]:
-    """mean, p10, p50, p90 over the draws where the value exists, and that share."""
-    ok = ~np.isnan(values)
-    if not ok.any():
-        return {"share_of_draws": 0.0}
-    q = np.quantile(values[ok], (0.1, 0.5, 0.9))
-    return {"mean": round(float(values[ok].mean()), 4), "p10": round(float(q[0]), 4),
-            "p50": round(float(q[1]), 4), "p90": round(float(q[2]), 4),
-            "share_of_draws": round(float(ok.mean()), 4)}
+    """`draw_stats` rounded to 4 decimals, the share named `share_of_draws` (summary.json,
+    clusters.gpkg)."""
+    stats = draw_stats(values)
+    share = stats.pop("share")
+    return {**{k: round(v, 4) for k, v in stats.items()}, "share_of_draws": round(share, 4)}
 
 
 def summary(run: Run) -> dict[str, Any]:
@@ -143,16 +150,6 @@ def commune_table(run: Run, clusters: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         sums = joined.groupby("id_commune")[m].sum()
         communes[f"ccn_{m}"] = communes["id"].map(sums).fillna(0.0).to_numpy()
     return communes
-
-
-def draw_stats(values: np.ndarray) -> dict[str, float]:
-    """mean, p10, p50, p90 over the draws with a value, and the share of such draws."""
-    ok = values[~np.isnan(values)]
-    if ok.size == 0:
-        return {"share": 0.0}
-    q = np.quantile(ok, (0.1, 0.5, 0.9))
-    return {"mean": float(ok.mean()), "p10": float(q[0]), "p50": float(q[1]),
-            "p90": float(q[2]), "share": ok.size / values.size}
 
 
 def bands(draws: np.ndarray | dict[str, np.ndarray], ids: tuple[str, ...]) -> dict[str, Band]:
