@@ -186,9 +186,26 @@ def test_sensitivity_section(checked: tuple[Any, list, list]) -> None:
     assert "Demand &lt;b&gt;x&lt;/b&gt;" in section and "75 %" in section
     assert "No sensitivity analysis" not in section
     for bad in ('<svg onload="alert(1)"></svg>', "<svg><script>alert(1)</script></svg>",
-                "<img src=x>"):
+                "<img src=x>", '<svg xmlns:x="http://www.w3.org/1999/xlink"><a x:href="#"/></svg>',
+                '<svg><rect ONCLICK="alert(1)"/></svg>', '<svg><rect fill="javascript:x"/></svg>',
+                "<svg><foreignObject/></svg>", "<svg><use/></svg>", "<svg>"):
         with pytest.raises(ValueError, match="plain <svg>"):
             report_view(run, lang="en", sensitivity=Sensitivity(svg=bad))
+
+
+@pytest.mark.parametrize("title", ['see href="x"', "onload=alert(1)", "javascript:void(0)",
+                                   "<script>alert(1)</script>"])
+def test_a_tornado_titled_like_markup_is_shown_as_text(checked: tuple[Any, list, list],
+                                                        title: str) -> None:
+    """Escaped text that reads like markup is words on the chart: the report accepts it."""
+    from simulator.sensitivity import tornado_svg
+
+    ranking = pd.DataFrame({"input": ["a"], "label": ["Demand"], "ST": [0.6], "ST_conf": [0.1],
+                            "S1": [0.5], "S1_conf": [0.1], "ST_share": [1.0]})
+    svg = tornado_svg(ranking, title=title)
+    html = render_report(report_view(checked[0], lang="en", sensitivity=Sensitivity(
+        ranking=ranking, svg=svg, sentence="s")))
+    assert svg in html and "&lt;" in svg if "<" in title else title in svg
 
 
 def test_no_sensitivity_says_so(report_en: str) -> None:
