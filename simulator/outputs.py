@@ -29,6 +29,7 @@ from simulator.rules.check_table import checks_json
 from simulator.rules.engine import check_all
 from simulator.rules.findings import Finding
 from simulator.run import Run
+from simulator.safe_csv import write_frame
 from simulator.sensitivity import Sensitivity, write_sensitivity_csv
 from simulator.tables import (
     cluster_table,
@@ -88,8 +89,7 @@ def write_outputs(run: Run, out_root: Path, *, overwrite: bool, maps_dir: Path |
     pages = render_pages(run, clusters, findings=findings, gates=gates, lang=lang,
                          sensitivity=sensitivity)
     with atomic_folder(final, overwrite=overwrite) as tmp:
-        timeseries_frame(run).to_csv(tmp / "timeseries.csv", index=False, float_format="%.6f",
-                                     lineterminator="\n")
+        write_frame(timeseries_frame(run), tmp / "timeseries.csv", float_format="%.6f")
         (tmp / "summary.json").write_text(json.dumps(summary(run), indent=2, ensure_ascii=False)
                                           + "\n", encoding="utf-8")
         (tmp / "checks.json").write_text(json.dumps(checks_json(findings, gates), indent=1,
@@ -120,7 +120,7 @@ def write_comparison(runs: list[Run], out: Path, *, overwrite: bool,
     findings = [check_all(r) for r in runs]
     html = render_comparison(comparison_view(runs, table, findings, lang=lang))
     with atomic_folder(out, overwrite=overwrite) as tmp:
-        table.to_csv(tmp / "comparison.csv", index=False, float_format="%.6f", lineterminator="\n")
+        write_frame(table, tmp / "comparison.csv", float_format="%.6f")
         (tmp / "comparison.html").write_text(html, encoding="utf-8")
     if maps_dir is not None:
         Path(maps_dir).mkdir(parents=True, exist_ok=True)

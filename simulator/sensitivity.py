@@ -30,6 +30,7 @@ from SALib.sample import sobol as sobol_sample
 from simulator import model
 from simulator.results import DISTRICT_METRICS, METRICS
 from simulator.run import Run
+from simulator.safe_csv import write_frame
 from simulator.words.sensitivity import METRIC_NAMES, PARAMETER_PHRASES, TORNADO_LEGEND
 
 if TYPE_CHECKING:
@@ -232,7 +233,7 @@ def sensitivity(inputs: Inputs, *, metric: str, year: int, method: Method = "sob
 
 def write_sensitivity_csv(df: pd.DataFrame, path: str | Path) -> None:
     """The ranking as CSV (UTF-8, `\\n` line ends, 6 significant digits)."""
-    df.to_csv(path, index=False, float_format="%.6g", lineterminator="\n", encoding="utf-8")
+    write_frame(df, path, float_format="%.6g")
 
 
 def _metric_label(metric: str) -> str:

@@ -126,3 +126,57 @@ def test_compare_of_two_files_with_one_id_is_refused(mini, cli, tmp_path) -> Non
     assert code == 2 and err == (f"{other}:3: id: expected an id other than mini.yaml's (compare "
                                  "names its columns by scenario id), found 'mini'\n")
     assert not (tmp_path / "cmp").exists()
+
+
+FORMULA_TEXT = {
+    'title: "Mini <b>test</b> scenario"': 'title: "=1+1 javascript:x href=\'y\' onload=z"',
+    "name: CCN Alpha": "name: '@SUM(A1:A9)'",
+    "name: CCN Beta": "name: '-2+3'",
+    "    craft: {jobs_per_leased_ha: 200": "    '+cmd': {jobs_per_leased_ha: 200",
+}
+
+
+def test_formula_like_text_never_starts_a_csv_cell(mini, cli, tmp_path) -> None:
+    """A title that reads like markup runs with --sensitivity (the SVG check judges markup, not
+    escaped text); free text starting with = + - @ is written as '= … in every CSV."""
+    import csv
+
+    text = mini.read_text(encoding="utf-8")
+    for old, new in FORMULA_TEXT.items():
+        assert old in text
+        text = text.replace(old, new)
+    mini.write_text(text.replace("kind: craft_village\n", "kind: craft_village\n"
+                                 "    sector_mix: {'+cmd': 1.0}\n"), encoding="utf-8")
+    out = tmp_path / "out"
+    code, _, err = cli("run", mini, "--out", out, "--sensitivity", "jobs:2030", "--quiet")
+    assert code == 0, err
+    other = tmp_path / "other.yaml"
+    other.write_text(mini.read_text(encoding="utf-8").replace("id: mini", "id: other"))
+    assert cli("compare", mini, other, "--out", tmp_path / "cmp", "--quiet")[0] == 0
+    cells = [cell for f in [*out.rglob("*.csv"), *(tmp_path / "cmp").rglob("*.csv")]
+             for row in csv.reader(f.read_text(encoding="utf-8").splitlines()) for cell in row]
+    assert len(cells) > 10_000 and "clearance years of -2+3 phase 2" in cells
+    risky = [c for c in cells if c.startswith(("=", "+", "-", "@")) and not _is_number(c)]
+    assert risky == []
+    assert "javascript:x" in (out / "mini" / "report.html").read_text(encoding="utf-8")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def test_safe_csv_neutralises_text_not_numbers(tmp_path) -> None:
+    import pandas as pd
+
+    from simulator.safe_csv import write_frame
+
+    df = pd.DataFrame({"name": ["=1+1", "+cmd", "-2+3", "@SUM(A1)", "\tx", "ok", None],
+                       "value": [-2.5, 1.0, -3.0, 0.0, 2.0, 3.0, 4.0], "=col": 1})
+    write_frame(df, tmp_path / "x.csv", float_format="%.1f")
+    assert (tmp_path / "x.csv").read_text(encoding="utf-8").splitlines() == [
+        "name,value,'=col", "'=1+1,-2.5,1", "'+cmd,1.0,1", "'-2+3,-3.0,1", "'@SUM(A1),0.0,1",
+        "'\tx,2.0,1", "ok,3.0,1", ",4.0,1"]

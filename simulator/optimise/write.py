@@ -23,6 +23,7 @@ from simulator.optimise.solve import Outcome
 from simulator.outputs import atomic_folder
 from simulator.rules.engine import check_all
 from simulator.run import Run
+from simulator.safe_csv import safe_cell, write_frame
 from simulator.scenario.optimise_config import MetricConstraint
 from simulator.tables import comparison_table
 
@@ -132,10 +133,11 @@ def plans_csv(outcome: Outcome) -> str:
     names = [v.name for v in outcome.space.variables]
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
-    w.writerow([*names, *(o.describe() for o in cfg.objectives),
-                *(f"P: {constraint_label(c)}" for c in cfg.constraints), "feasible"])
+    w.writerow([safe_cell(x) for x in (*names, *(o.describe() for o in cfg.objectives),
+                *(f"P: {constraint_label(c)}" for c in cfg.constraints), "feasible")])
     for e in outcome.result.evaluations.values():
-        w.writerow([*("" if v is None else v for v in e.plan), *(f"{v:.6f}" for v in e.objectives),
+        w.writerow([*(safe_cell("" if v is None else v) for v in e.plan),
+                    *(f"{v:.6f}" for v in e.objectives),
                     *(f"{p:.4f}" for p in e.probabilities), int(e.feasible)])
     return out.getvalue()
 
@@ -144,9 +146,11 @@ def pareto_csv(outcome: Outcome) -> str:
     cfg = outcome.evaluator.config
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
-    w.writerow([*(v.name for v in outcome.space.variables), *(o.describe() for o in cfg.objectives)])
+    w.writerow([safe_cell(x) for x in (*(v.name for v in outcome.space.variables),
+                                         *(o.describe() for o in cfg.objectives))])
     for e in outcome.front:
-        w.writerow([*("" if v is None else v for v in e.plan), *(f"{v:.6f}" for v in e.objectives)])
+        w.writerow([*(safe_cell("" if v is None else v) for v in e.plan),
+                    *(f"{v:.6f}" for v in e.objectives)])
     return out.getvalue()
 
 
@@ -245,7 +249,7 @@ def write_optimisation(outcome: Outcome, planner: Evaluation, best_run: Run, out
     with atomic_folder(out, overwrite=overwrite) as tmp:
         for name, text in files.items():
             (tmp / name).write_text(text, encoding="utf-8")
-        table.to_csv(tmp / "comparison.csv", index=False, float_format="%.6f", lineterminator="\n")
+        write_frame(table, tmp / "comparison.csv", float_format="%.6f")
     if maps_dir is not None:
         Path(maps_dir).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(out / "optimise.html", Path(maps_dir) / f"{outcome.run.loaded.scenario.id}-optimise.html")
