@@ -8,9 +8,10 @@ Heavy libraries are imported inside the commands so that `--help` answers at onc
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence, cast
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 if TYPE_CHECKING:
     from dask.distributed import Client
@@ -140,11 +141,41 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _loaded_all(files: Sequence[str | Path]) -> list[Any]:
+    """Every file loaded and validated (cheap: no geometry, no simulation); all problems."""
+    from simulator.errors import InputError
+    from simulator.scenario.load import load_scenario
+
+    loaded, problems = [], []
+    for f in files:
+        try:
+            loaded.append(load_scenario(f))
+        except InputError as e:
+            problems.extend(e.problems)
+    if problems:
+        raise InputError(problems)
+    return loaded
+
+
+def _refuse(problems: list[Any]) -> None:
+    from simulator.errors import InputError
+
+    if problems:
+        raise InputError(problems)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Simulate scenario files and write results/<id>/ (summary, timeseries, GeoPackage, map)."""
-    from simulator.outputs import write_outputs
+    from simulator.outputs import folder_problems, write_outputs
 
-    for run in _runs(args):
+    loaded = _loaded_all(args.files)
+    _distinct_ids(loaded, "two results folders")
+    _refuse([*(p for one in loaded for p in folder_problems(
+        Path(args.out) / one.scenario.id, "--out", new=True, overwrite=args.overwrite)),
+        *folder_problems(args.maps, "--maps")])
+    for f, run in zip(args.files, _runs(args)):
+        for w in run.geometries.warnings:
+            _say(args, f"{f}: warning: {w}")
         sens = None
         if args.sensitivity:
             metric, _, year = args.sensitivity.partition(":")
@@ -153,7 +184,11 @@ def cmd_run(args: argparse.Namespace) -> int:
                                 flag="--sensitivity", lang=args.lang)
         folder = write_outputs(run, Path(args.out), overwrite=args.overwrite, maps_dir=args.maps,
                                lang=args.lang, sensitivity=sens)
-        _say(args, f"{run.loaded.scenario.id}: {run.draws} draws → {folder}/")
+        sid = run.loaded.scenario.id
+        _say(args, f"{sid}: {run.draws} draws → {folder}/ (map.html, report.html)")
+        if args.maps is not None:
+            _say(args, f"{sid}: maps → {Path(args.maps) / f'{sid}.html'}, "
+                       f"{Path(args.maps) / f'{sid}-report.html'}")
     return 0
 
 
@@ -174,8 +209,10 @@ def _sensitivity(run: Run, metric: str, year: int | None, *, where: str, flag: s
                                   found or str(e))]) from None
 
 
-def _distinct_ids(loaded: list[Any]) -> None:
-    """compare names its columns by scenario id: two files with one id would lose one."""
+def _distinct_ids(loaded: list[Any], why: str = "compare names its columns by scenario id",
+                  ) -> None:
+    """Two files with one id would lose one: compare names its columns by scenario id, run
+    its results folders."""
     from simulator.errors import InputError, Problem
 
     seen: dict[str, str] = {}
@@ -185,7 +222,7 @@ def _distinct_ids(loaded: list[Any]) -> None:
         if sid in seen:
             file, line, _ = one.sources.locate(("id",))
             problems.append(Problem(file, line, "id", f"an id other than {seen[sid]}'s "
-                                    "(compare names its columns by scenario id)", repr(sid)))
+                                    f"({why})", repr(sid)))
         seen.setdefault(sid, Path(one.chain[0]).name)
     if problems:
         raise InputError(problems)
@@ -193,18 +230,23 @@ def _distinct_ids(loaded: list[Any]) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run two or more scenarios and write comparison.csv and comparison.html."""
-    from simulator.outputs import comparison_name, write_comparison
-    from simulator.scenario.load import load_scenario
+    from simulator.outputs import comparison_name, folder_problems, write_comparison
 
     # Common random numbers: every scenario runs with the first one's seed and draws.
-    loaded = [load_scenario(f) for f in args.files]
+    loaded = _loaded_all(args.files)
     _distinct_ids(loaded)
     first = loaded[0].scenario
+    planned = Path(args.out) if args.out else Path("results") / "-vs-".join(
+        one.scenario.id for one in loaded)
+    _refuse([*folder_problems(planned, "--out", new=True, overwrite=args.overwrite),
+             *folder_problems(args.maps, "--maps")])
     runs = _runs(args, seed=args.seed if args.seed is not None else first.seed,
                  draws=args.draws or first.draws)
     out = Path(args.out) if args.out else Path("results") / comparison_name(runs)
     write_comparison(runs, out, overwrite=args.overwrite, maps_dir=args.maps, lang=args.lang)
     _say(args, f"comparison of {', '.join(r.results.scenario_id for r in runs)} → {out}/")
+    if args.maps is not None:
+        _say(args, f"map → {Path(args.maps) / f'{comparison_name(runs)}.html'}")
     return 0
 
 
@@ -215,8 +257,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     from simulator.gating import gate_openings
     from simulator.rules.check_table import checks_json, exit_code, render_check_table
+    from simulator.outputs import folder_problems
     from simulator.rules.engine import check_all
 
+    _refuse(folder_problems(args.json, "--json"))
     worst = 0
     for run in _runs(args):
         findings = check_all(run)
@@ -258,7 +302,11 @@ def cmd_optimise(args: argparse.Namespace) -> int:
     objectives). Exit 3 when no plan meets every constraint.
     Example: clustersim optimise scenarios/optimise-jobs.yaml --overwrite"""
     from simulator.optimise.write import summary_lines, write_optimisation
+    from simulator.outputs import folder_problems
 
+    sid = _loaded_all(args.files[:1])[0].scenario.id
+    _refuse([*folder_problems(Path(args.out) / f"{sid}-optimise", "--out", new=True,
+                              overwrite=args.overwrite), *folder_problems(args.maps, "--maps")])
     client = _client(args)
     try:
         run, outcome = _optimise_search(args, client)
@@ -301,9 +349,11 @@ def cmd_sites(args: argparse.Namespace) -> int:
     from simulator.errors import InputError, Problem
     from simulator.map_content import map_view
     from simulator.maps.scenario_map import render_scenario_map
+    from simulator.outputs import folder_problems
     from simulator.sites import find_sites
 
     weights = _weights(args.weight)
+    _refuse(folder_problems(args.out, "--out"))
     for run in _runs(args, draws=1):
         try:
             sites = find_sites(run, args.area, args.count, weights, kind=args.kind)
@@ -354,13 +404,15 @@ def cmd_geodata(args: argparse.Namespace) -> int:
 
 
 def _sensitivity_one(args: argparse.Namespace, path: str) -> Path:
-    from simulator.outputs import atomic_folder
+    from simulator.outputs import atomic_folder, folder_problems
     from simulator.run import run_file
     from simulator.sensitivity import write_sensitivity_csv
 
     run = run_file(path, draws=1, seed=args.seed)
     s = run.loaded.scenario
     year = s.horizon_year if args.year is None else args.year
+    _refuse(folder_problems(Path(args.out) / f"{s.id}-sensitivity-{args.metric}-{year}", "--out",
+                            new=True, overwrite=args.overwrite))
     sens = _sensitivity(run, args.metric, year, where=path, method=args.method, n=args.n,
                         lang=args.lang)
     out = Path(args.out) / f"{s.id}-sensitivity-{args.metric}-{year}"
@@ -435,7 +487,8 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--lang", choices=("vi", "en"), default="vi",
                         help="language of maps and reports (default: vi)")
     chk = add("check", cmd_check, [common, sim], "+")
-    chk.add_argument("--lang", choices=("en", "vi"), default="en", help="language of the table")
+    chk.add_argument("--lang", choices=("vi", "en"), default="vi",
+                     help="language of the table (default: vi)")
     chk.add_argument("--all", action="store_true", help="also list passing and n/a checks")
     chk.add_argument("--json", type=Path, metavar="DIR", help="write DIR/<scenario id>/checks.json")
     sen = add("sensitivity", cmd_sensitivity, [common], "+")
@@ -452,13 +505,14 @@ def _parser() -> argparse.ArgumentParser:
     sen.add_argument("--out", default="results", help="results folder (default: results)")
     sen.add_argument("--overwrite", action="store_true",
                      help="replace an existing sensitivity folder")
-    sen.add_argument("--lang", choices=("en", "vi"), default="en",
-                     help="language of the chart's captions (default: en; labels are English)")
+    sen.add_argument("--lang", choices=("vi", "en"), default="vi",
+                     help="language of the chart's captions (default: vi; labels are English)")
     opt = add("optimise", cmd_optimise, [common, sim], 1)
     opt.add_argument("--out", default="results", help="results folder (default: results)")
     opt.add_argument("--lang", choices=("vi", "en"), default="vi",
                      help="language of the page (default: vi)")
-    geo = sub.add_parser("geodata", help=cast(str, cmd_geodata.__doc__).splitlines()[0],
+    geo = sub.add_parser("geodata", help="list the bundled GIS layers (info) or rebuild them "
+                         "from the sourced tables (build)",
                          description=cmd_geodata.__doc__, parents=[common])
     geo.add_argument("action", choices=("info", "build"))
     geo.set_defaults(func=cmd_geodata)
@@ -473,7 +527,8 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument("--out", type=Path,
                     help="write <scenario id>_sites.gpkg and <scenario id>_sites.html (the map "
                          "with the candidate sites) into this folder")
-    st.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the map")
+    st.add_argument("--lang", choices=("vi", "en"), default="vi",
+                    help="language of the map (default: vi)")
     return p
 
 
@@ -495,6 +550,11 @@ def _option_problems(args: argparse.Namespace) -> list[str]:
     if not 0 <= workers <= 1024:
         out.append(f"clustersim: --workers: expected a number of processes 1–1024 (0: no "
                    f"Dask), found {workers}")
+    area = getattr(args, "area", None)
+    if area is not None and not 0 < area < float("inf"):
+        out.append(f"clustersim sites: --area: expected a number of hectares > 0, found {area}")
+    if getattr(args, "count", 1) < 1:
+        out.append(f"clustersim sites: --count: expected a whole number ≥ 1, found {args.count}")
     scheduler = getattr(args, "scheduler", None)
     if scheduler is not None and not _is_scheduler_address(scheduler):
         out.append("clustersim: --scheduler: expected a Dask scheduler address like "
@@ -508,18 +568,37 @@ def _is_scheduler_address(text: str) -> bool:
     return re.fullmatch(r"(tcp|tls|ws|wss|ucx)://[^\s/:]+(:\d{1,5})?/?", text) is not None
 
 
+def _terminate(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _on_sigterm_exit() -> Any:
+    """SIGTERM unwinds like Ctrl-C (a temporary output folder is removed on the way out);
+    returns the previous handler (None where signals cannot be set: not the main thread)."""
+    try:
+        return signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:
+        return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     bad = _option_problems(args)
     if bad:
         print("\n".join(bad), file=sys.stderr)
         return 2
+    previous = _on_sigterm_exit()
     try:
         code: int = args.func(args)
         return code
     except KeyboardInterrupt:
         print("clustersim: interrupted", file=sys.stderr)
         return 130
+    except SystemExit as e:
+        if e.code != 128 + signal.SIGTERM:
+            raise
+        print("clustersim: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except Exception as e:  # the one place that turns exceptions into exit codes
         from simulator.errors import InputError
 
@@ -532,3 +611,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"clustersim: internal error: {type(e).__name__}: {e} (rerun with --debug "
               "for the traceback)", file=sys.stderr)
         return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)

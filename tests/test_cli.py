@@ -150,3 +150,98 @@ def test_internal_error_is_exit_1_without_traceback(mini, cli, monkeypatch) -> N
     monkeypatch.setattr("simulator.run.simulate", boom)
     code, _, stderr = cli("run", mini, "--out", mini.parent / "out")
     assert code == 1 and "internal error: RuntimeError: kaput" in stderr and "Traceback" not in stderr
+
+
+def _no_computing(monkeypatch) -> None:
+    monkeypatch.setattr("simulator.run.simulate", lambda *a, **k: pytest.fail("computed"))
+
+
+OUT_CASES = {  # name: (set-up of tmp_path, extra options, expected stderr)
+    "out exists": (lambda t: (t / "out" / "mini").mkdir(parents=True), ("--out", "{t}/out"),
+                   "{t}/out/mini: expected a new output folder (or --overwrite to replace it), "
+                   "found it already exists"),
+    "out is a file": (lambda t: (t / "out").write_text("x"), ("--out", "{t}/out"),
+                      "--out: expected a folder that can be created, found {t}/out is a file"),
+    "maps is a file": (lambda t: (t / "maps").write_text("x"),
+                       ("--out", "{t}/out", "--maps", "{t}/maps"),
+                       "--maps: expected a folder, found {t}/maps is a file"),
+    "out read-only": (lambda t: (t / "ro").mkdir(), ("--out", "{t}/ro/results"),
+                      "--out: expected a folder you may write to, found {t}/ro is read-only"),
+    "maps read-only": (lambda t: (t / "ro").mkdir(), ("--out", "{t}/out", "--maps", "{t}/ro/m"),
+                       "--maps: expected a folder you may write to, found {t}/ro is read-only"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(OUT_CASES))
+def test_output_folders_are_checked_before_computing(mini, tmp_path, cli, monkeypatch,
+                                                     case) -> None:
+    import os
+
+    setup, options, message = OUT_CASES[case]
+    setup(tmp_path)
+    real_access = os.access
+    monkeypatch.setattr("simulator.outputs.os.access",  # root may write anywhere: pretend
+                        lambda p, mode: Path(p).name != "ro" and real_access(p, mode))
+    _no_computing(monkeypatch)
+    before = sorted(tmp_path.rglob("*"))
+    code, _, err = cli("run", mini, *(o.format(t=tmp_path) for o in options))
+    assert code == 2 and err == message.format(t=tmp_path) + "\n"
+    assert sorted(tmp_path.rglob("*")) == before  # nothing written
+
+
+def test_two_runs_racing_to_one_folder_do_not_replace_each_other(tmp_path) -> None:
+    """The second run to finish, without --overwrite, is refused when it renames; the first
+    one's folder stays whole; no temporary folder is left."""
+    from simulator.errors import OutputExistsError
+    from simulator.outputs import atomic_folder
+
+    final = tmp_path / "out" / "mini"
+    with pytest.raises(OutputExistsError):
+        with atomic_folder(final, overwrite=False) as slow:
+            (slow / "who").write_text("slow")
+            with atomic_folder(final, overwrite=False) as fast:  # starts later, ends first
+                (fast / "who").write_text("fast")
+    assert (final / "who").read_text() == "fast"
+    with atomic_folder(final, overwrite=True) as again:  # --overwrite replaces
+        (again / "who").write_text("again")
+    assert (final / "who").read_text() == "again"
+    assert sorted(p.name for p in final.parent.iterdir()) == ["mini"]
+
+
+def test_sigterm_while_writing_removes_the_temporary_folder(mini, tmp_path, cli,
+                                                            monkeypatch) -> None:
+    import os
+    import signal
+
+    import simulator.outputs
+
+    def killed(*a, **k):
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(simulator.outputs, "write_frame", killed)
+    code, _, err = cli("run", mini, "--out", tmp_path / "out")
+    assert code == 143 and err == "clustersim: terminated\n"
+    assert list((tmp_path / "out").iterdir()) == []  # no hidden .mini.tmp-… folder
+    assert signal.getsignal(signal.SIGTERM) is not simulator.cli._terminate  # restored
+
+
+def test_run_prints_warnings_and_where_the_maps_went(mini, tmp_path, cli) -> None:
+    _edit(mini, "commune: Quất Động", "commune: Nowhere")
+    code, out, _ = cli("run", mini, "--out", tmp_path / "out", "--maps", tmp_path / "maps")
+    assert code == 0
+    assert f"{mini}: warning: alpha: the scenario says commune 'Nowhere'" in out
+    assert f"mini: maps → {tmp_path / 'maps' / 'mini.html'}, {tmp_path / 'maps' / 'mini-report.html'}" in out
+    assert (tmp_path / "maps" / "mini-report.html").exists()
+
+
+def test_every_command_defaults_to_vietnamese() -> None:
+    from simulator.cli import _parser
+
+    p = _parser()
+    langs = {}
+    for name, sub in p._subparsers._group_actions[0].choices.items():  # type: ignore[union-attr]
+        for action in sub._actions:
+            if action.dest == "lang":
+                langs[name] = action.default
+    assert set(langs) >= {"run", "compare", "check", "sensitivity", "sites", "optimise"}
+    assert set(langs.values()) == {"vi"}
