@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "simulator"
@@ -138,3 +140,14 @@ def test_vietnamese_words_live_in_the_words_package() -> None:
                 if VIETNAMESE.search(text):
                     found.append(f"{m}:{node.lineno}: {node.value[:40]!r}")
     assert found == []
+
+
+def test_page_content_loads_without_folium() -> None:
+    """maps/__init__ imports no renderer: the content a page is handed (and everything that
+    builds it) loads without folium; the renderers do load it."""
+    probe = ("import sys, simulator.tables, simulator.map_content, simulator.report_content; "
+             "print('folium' in sys.modules); import simulator.maps.scenario_map; "
+             "print('folium' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.split() == ["False", "True"]
