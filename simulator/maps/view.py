@@ -138,7 +138,7 @@ class ComparisonView:
 
 @dataclass(frozen=True)
 class ReportView:
-    """Everything report.html shows, already picked and labelled (see simulator/report.py)."""
+    """Everything report.html shows, already picked and labelled (see simulator/report_content.py)."""
 
     lang: str
     title: str
