@@ -22,7 +22,7 @@ from simulator.rules.book import rule_table
 from simulator.rules.findings import Finding
 from simulator.run import Run
 from simulator.scenario.schema import parameter_table
-from simulator.sensitivity import Sensitivity, tornado_svg
+from simulator.sensitivity import Sensitivity
 from simulator.tables import bands, draw_stats, targets
 
 __all__ = ["REPORT_METRICS", "CHART_METRICS", "report_view", "assumption_rows"]
@@ -157,10 +157,7 @@ def assumption_rows(run: Run, lang: str = "en") -> tuple[dict[str, Any], ...]:
 def _sensitivity(s: Sensitivity | None) -> dict[str, Any]:
     if s is None:
         return {}
-    svg = s.svg
-    if svg is None and s.ranking is not None and len(s.ranking):
-        attrs = s.ranking.attrs
-        svg = tornado_svg(s.ranking, title=f"{attrs.get('metric', '')} {attrs.get('year', '')}")
+    svg = s.svg  # drawn by sensitivity.sensitivity_for_report, before any page is built
     if svg is not None and not _plain_svg(svg):
         raise ValueError("sensitivity.svg: expected a plain <svg> chart (no script, event "
                          "handler, link or embedded content)")
