@@ -32,7 +32,9 @@ from simulator.report_content import REPORT_METRICS
 from simulator.rules.book import rule_table
 from simulator.rules.findings import Finding
 from simulator.run import Run
-from simulator.tables import bands, cluster_table, simulated_years_in_common
+from simulator.tables import (
+    bands, cluster_draws, cluster_table, commune_draws, paired_diff, simulated_years_in_common,
+)
 
 __all__ = ["map_view", "comparison_view", "difference_view", "POPUP_METRICS", "FAN_METRICS",
            "COMMUNE_CHOICES", "simplified"]
@@ -104,32 +106,6 @@ def _indicator_labels(run: Run, metrics: tuple[str, ...], lang: str, prefix: str
                            _map_digits(m)) for m in metrics)
 
 
-def _cluster_communes(clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
-                      commune_ids: tuple[str, ...]) -> np.ndarray:
-    """(cluster, commune) 0/1: the commune containing each cluster's representative point."""
-    points = clusters.set_geometry(clusters.geometry.representative_point())
-    joined = points.sjoin(communes[["id", "geometry"]], how="left", predicate="within",
-                          rsuffix="commune")
-    joined = joined[~joined.index.duplicated()]
-    out = np.zeros((len(clusters), len(commune_ids)))
-    where = {c: k for k, c in enumerate(commune_ids)}
-    for row, cid in enumerate(joined["id_commune"]):
-        if cid in where:
-            out[row, where[cid]] = 1.0
-    return out
-
-
-def _commune_draws(run: Run, clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
-                   ) -> dict[str, np.ndarray]:
-    """Per commune (draw, commune, year): the labour results and the farmland converted by
-    the clusters whose representative point lies in the commune."""
-    r = run.results
-    out = {k: v for k, v in r.communes.items() if k in COMMUNE_CHOICES}
-    inside = _cluster_communes(clusters, communes, r.commune_ids)
-    out["farmland_in_commune"] = r.metrics.weighted_sum("farmland_converted_ha", inside)
-    return out
-
-
 def _choices(draws: dict[str, np.ndarray], ids: tuple[str, ...], lang: str, *,
              diverging: bool = False) -> tuple[Variable, ...]:
 
@@ -154,7 +130,8 @@ def _map_timeline(run: Run, clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFra
         visible={c: tuple(bool(v > 0) for v in gross[k]) for k, c in enumerate(r.cluster_ids)},
         fill=fill,
         indicators={c: {m: per_metric[m][c] for m in POPUP_METRICS} for c in r.cluster_ids},
-        choropleths=_choices(_commune_draws(run, clusters, communes), r.commune_ids, lang),
+        choropleths=_choices(commune_draws(run, clusters, communes, tuple(COMMUNE_CHOICES)),
+                             r.commune_ids, lang),
         default_choropleth=next(iter(COMMUNE_CHOICES)), fans=FAN_METRICS)
 
 
@@ -231,25 +208,6 @@ def _key_rows_first(table: pd.DataFrame) -> pd.DataFrame:
     return table.iloc[np.argsort(order.to_numpy(), kind="stable")].reset_index(drop=True)
 
 
-def _per_cluster(run: Run, metric: str, ids: tuple[str, ...], k: np.ndarray) -> np.ndarray:
-    """(draw, len(ids), len(k)) values of `metric` in years k; zero for a cluster the run
-    does not have."""
-    r = run.results
-    out = np.zeros((r.draws, len(ids), len(k)))
-    for j, cid in enumerate(ids):
-        if cid in r.cluster_ids:
-            out[:, j] = r.metrics.column(metric, r.cluster_ids.index(cid))[:, k]
-    return out
-
-
-def _paired_diff(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """B − A draw by draw (common random numbers); the difference of the means when the
-    runs have different numbers of draws."""
-    diff: np.ndarray = (b - a if a.shape[0] == b.shape[0]
-                        else (b.mean(axis=0) - a.mean(axis=0))[None])
-    return diff
-
-
 def _union_clusters(a: MapView, b: MapView) -> gpd.GeoDataFrame:
     """B's clusters, then A's clusters that B does not have."""
 
@@ -271,13 +229,14 @@ def difference_view(run_a: Run, run_b: Run, view_a: MapView, view_b: MapView, *,
     clusters = _union_clusters(view_a, view_b)
     ids = tuple(clusters["id"])
     ka, kb = (np.searchsorted(r.results.years, years) for r in (run_a, run_b))
-    per_metric = {m: bands(_paired_diff(_per_cluster(run_a, m, ids, ka),
-                                   _per_cluster(run_b, m, ids, kb)), ids) for m in DIFF_METRICS}
-    built = (_per_cluster(run_a, "gross_area_ha", ids, ka).mean(axis=0) > 0) | (
-        _per_cluster(run_b, "gross_area_ha", ids, kb).mean(axis=0) > 0)
-    da = _commune_draws(run_a, view_a.clusters, view_a.communes)
-    db = _commune_draws(run_b, view_b.clusters, view_b.communes)
-    choices = _choices({k: _paired_diff(da[k][:, :, ka], db[k][:, :, kb]) for k in da},
+    per_metric = {m: bands(paired_diff(cluster_draws(run_a, m, ids, ka),
+                                       cluster_draws(run_b, m, ids, kb)), ids)
+                  for m in DIFF_METRICS}
+    built = (cluster_draws(run_a, "gross_area_ha", ids, ka).mean(axis=0) > 0) | (
+        cluster_draws(run_b, "gross_area_ha", ids, kb).mean(axis=0) > 0)
+    da = commune_draws(run_a, view_a.clusters, view_a.communes, tuple(COMMUNE_CHOICES))
+    db = commune_draws(run_b, view_b.clusters, view_b.communes, tuple(COMMUNE_CHOICES))
+    choices = _choices({k: paired_diff(da[k][:, :, ka], db[k][:, :, kb]) for k in da},
                        run_b.results.commune_ids, lang, diverging=True)
     timeline = Timeline(
         years=tuple(years), visible={c: tuple(map(bool, built[j])) for j, c in enumerate(ids)},

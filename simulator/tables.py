@@ -22,7 +22,8 @@ from simulator.run import Run
 from simulator.uncertainty import quantiles
 
 __all__ = ["STATS", "timeseries_frame", "summary", "targets", "cluster_table", "commune_table",
-           "finance_stats", "draw_stats", "bands", "simulated_years_in_common",
+           "finance_stats", "draw_stats", "bands", "cluster_communes", "commune_draws",
+           "cluster_draws", "paired_diff", "simulated_years_in_common",
            "milestones_in_common", "comparison_table"]
 
 STATS = ("mean", "p10", "p50", "p90")
@@ -157,6 +158,52 @@ def bands(draws: np.ndarray | dict[str, np.ndarray], ids: tuple[str, ...]) -> di
     q = draws if isinstance(draws, dict) else quantiles(draws)
     return {i: Band(*(tuple(float(x) for x in q[s][k]) for s in ("mean", "p10", "p50", "p90")))
             for k, i in enumerate(ids)}
+
+
+def cluster_communes(clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
+                      commune_ids: tuple[str, ...]) -> np.ndarray:
+    """(cluster, commune) 0/1: the commune containing each cluster's representative point."""
+    points = clusters.set_geometry(clusters.geometry.representative_point())
+    joined = points.sjoin(communes[["id", "geometry"]], how="left", predicate="within",
+                          rsuffix="commune")
+    joined = joined[~joined.index.duplicated()]
+    out = np.zeros((len(clusters), len(commune_ids)))
+    where = {c: k for k, c in enumerate(commune_ids)}
+    for row, cid in enumerate(joined["id_commune"]):
+        if cid in where:
+            out[row, where[cid]] = 1.0
+    return out
+
+
+def commune_draws(run: Run, clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
+                  keys: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Per commune (draw, commune, year): the commune results named in `keys` and
+    `farmland_in_commune`, the farmland converted by the clusters whose representative point
+    lies in the commune."""
+    r = run.results
+    out = {k: v for k, v in r.communes.items() if k in keys}
+    inside = cluster_communes(clusters, communes, r.commune_ids)
+    out["farmland_in_commune"] = r.metrics.weighted_sum("farmland_converted_ha", inside)
+    return out
+
+
+def cluster_draws(run: Run, metric: str, ids: tuple[str, ...], k: np.ndarray) -> np.ndarray:
+    """(draw, len(ids), len(k)) values of `metric` in years k; zero for a cluster the run
+    does not have."""
+    r = run.results
+    out = np.zeros((r.draws, len(ids), len(k)))
+    for j, cid in enumerate(ids):
+        if cid in r.cluster_ids:
+            out[:, j] = r.metrics.column(metric, r.cluster_ids.index(cid))[:, k]
+    return out
+
+
+def paired_diff(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """B − A draw by draw (common random numbers); the difference of the means when the
+    runs have different numbers of draws."""
+    diff: np.ndarray = (b - a if a.shape[0] == b.shape[0]
+                        else (b.mean(axis=0) - a.mean(axis=0))[None])
+    return diff
 
 
 def simulated_years_in_common(runs: list[Run]) -> list[int]:
