@@ -122,33 +122,48 @@ def _change(series: list[float], before: float) -> list[float]:
 
 
 def _money(leased: list[float], d_leased: list[float], built: list[float], d_built: list[float],
-           d_farm: list[float], revenue: list[float], jobs: list[float],
+           farmland: tuple[list[float], list[float]], revenue: list[float], jobs: list[float],
            q: dict[str, float]) -> dict[str, list[float]]:
-    """One cluster's cash flows (docs/model.md §Money); d_ are changes from the year before."""
+    """One cluster's cash flows for every party (docs/model.md §6); d_ are changes from the
+    year before; `farmland`: converted so far and its change."""
+    farm, d_farm = farmland
+    npvs = ("npv_bn_vnd", "public_npv_bn_vnd", "central_npv_bn_vnd", "city_npv_bn_vnd",
+            "households_npv_bn_vnd", "workers_npv_bn_vnd", "recovery_cost_npv_bn_vnd", "leased_ha_npv")
     out: dict[str, list[float]] = {k: [] for k in (
         "wages_bn_vnd", "budget_revenue_bn_vnd", "capex_bn_vnd", "clearance_cost_bn_vnd",
         "opex_bn_vnd", "land_lease_revenue_bn_vnd", "net_cash_bn_vnd",
-        "cumulative_net_cash_bn_vnd", "public_net_cash_bn_vnd", "npv_bn_vnd", "public_npv_bn_vnd")}
-    total = npv = public_npv = 0.0
+        "cumulative_net_cash_bn_vnd", "public_net_cash_bn_vnd", "farm_income_lost_bn_vnd", *npvs)}
+    total = 0.0
+    acc = dict.fromkeys(npvs, 0.0)
     for y in range(len(leased)):
         capex = q["capex_bn_vnd_per_ha"] * d_built[y]
         support = q["state_support_share"] * capex
         clearance = q["clearance_cost_bn_vnd_per_ha"] * d_farm[y]
         opex = q["opex_bn_vnd_per_ha"] * built[y]
-        lease = (q["lease_price_bn_vnd_per_ha"] * d_leased[y]
-                 + q["infra_fee_bn_vnd_per_leased_ha"] * leased[y])
-        budget = q["tax_share"] * revenue[y] + q["land_rent_bn_vnd_per_leased_ha"] * leased[y]
+        sold = (1.0 + q["lease_price_growth"]) ** y * d_leased[y]
+        sales = q["lease_price_bn_vnd_per_ha"] * sold
+        lease = sales + q["infra_fee_bn_vnd_per_leased_ha"] * leased[y]
+        taxes = q["tax_share"] * revenue[y]
+        budget = taxes + q["land_rent_bn_vnd_per_leased_ha"] * leased[y]
         net = lease - (capex - support) - clearance - opex
+        lost = q["farm_income_bn_vnd_per_ha"] * farm[y]
+        wage = q["wage_bn_vnd_per_worker"]
         total += net
-        npv += net * (1.0 + q["discount_rate"]) ** -y
-        public_npv += (budget - support) * (1.0 + q["discount_rate"]) ** -y
-        for k, v in (("wages_bn_vnd", q["wage_bn_vnd_per_worker"] * jobs[y]),
+        discount = (1.0 + q["discount_rate"]) ** -y
+        central = q["central_tax_share"] * taxes
+        for k, v in (("npv_bn_vnd", net), ("public_npv_bn_vnd", budget - support),
+                     ("central_npv_bn_vnd", central), ("city_npv_bn_vnd", budget - central - support),
+                     ("households_npv_bn_vnd", clearance - lost),
+                     ("workers_npv_bn_vnd", (wage - q["alt_income_bn_vnd_per_worker"]) * jobs[y]),
+                     ("recovery_cost_npv_bn_vnd", sales - net), ("leased_ha_npv", sold)):
+            acc[k] += v * discount
+        for k, v in (("wages_bn_vnd", wage * jobs[y]),
                      ("budget_revenue_bn_vnd", budget), ("capex_bn_vnd", capex),
                      ("clearance_cost_bn_vnd", clearance), ("opex_bn_vnd", opex),
                      ("land_lease_revenue_bn_vnd", lease), ("net_cash_bn_vnd", net),
                      ("cumulative_net_cash_bn_vnd", total),
-                     ("public_net_cash_bn_vnd", budget - support), ("npv_bn_vnd", npv),
-                     ("public_npv_bn_vnd", public_npv)):
+                     ("public_net_cash_bn_vnd", budget - support),
+                     ("farm_income_lost_bn_vnd", lost), *acc.items()):
             out[k].append(v)
     return out
 
@@ -234,7 +249,7 @@ def simulate_one(inp: Any, p: dict[str, dict[str, Any]], d: int) -> dict[str, An
         money.append(_money(
             leased[c], _change(leased[c], leased_before[c]), built,
             _change(built, before["built_ha"][c][0]),
-            _change(farm, before["farmland_converted_ha"][c][0]),
+            (farm, _change(farm, before["farmland_converted_ha"][c][0])),
             out["firm_revenue_bn_vnd"][c], out["jobs"][c],
             {**{k: v[c] for k, v in cl.items()}, **di}))
     for k in money[0]:

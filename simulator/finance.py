@@ -1,7 +1,9 @@
-"""Money: land, jobs and construction → revenue, cost, cash flows, NPV, IRR, payback.
+"""Money: land, jobs and construction → each party's cash flows, NPV, IRR, payback, break-even.
 
 Billion VND at constant base-year prices. Pure functions on arrays: flows have dims
-(draw, cluster, year), per-hectare rates (draw, cluster). Equations: docs/model.md §Money.
+(draw, cluster, year), per-hectare rates (draw, cluster), district rates (draw,). Parties: the
+developer (infrastructure investor), the public budget (central and city), farm households
+and workers. Equations: docs/model.md §6; evidence for every rate: docs/calibration.md.
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize.elementwise import find_root
 
-__all__ = ["yearly_change", "simulate_money", "discounted", "npv", "irr", "payback_year"]
+__all__ = ["LAND_KEYS", "yearly_change", "price_index", "simulate_money", "breakeven_price", "discounted", "npv",
+           "irr", "payback_year"]
 
 
 def yearly_change(stock: np.ndarray, before_first: np.ndarray | None = None) -> np.ndarray:
@@ -23,40 +26,83 @@ def _rate(x: np.ndarray) -> np.ndarray:
     return x[..., None]
 
 
-def simulate_money(*, leased_ha: np.ndarray, newly_leased_ha: np.ndarray, built_ha: np.ndarray,
-                   newly_built_ha: np.ndarray, newly_cleared_farmland_ha: np.ndarray,
-                   firm_revenue: np.ndarray, jobs: np.ndarray, p: dict[str, np.ndarray],
-                   ) -> dict[str, np.ndarray]:
-    """Developer (the cluster's infrastructure investor) and public budget, per year:
+def price_index(growth: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """(1 + g)^t, (draw, 1, year): the lease price relative to the base year, t = years since
+    the base year, g the real yearly growth of the lease price (a district parameter)."""
+    out: np.ndarray = (1.0 + growth[:, None, None]) ** t[None, None, :]
+    return out
 
-    capex          = K · ΔB                 (ΔB: gross ha whose construction finished this year)
-    clearance_cost = κ · ΔF                 (ΔF: farmland ha cleared this year)
-    opex           = o · B                  (B: gross ha built)
-    lease_revenue  = p · ΔL + φ · L         (one-off sub-lease on newly leased ha + yearly fees)
+
+LAND_KEYS = ("leased_ha", "newly_leased_ha", "built_ha", "newly_built_ha", "farmland_ha",
+             "newly_cleared_farmland_ha")
+
+
+def simulate_money(*, land: dict[str, np.ndarray], firm_revenue: np.ndarray, jobs: np.ndarray,
+                   index: np.ndarray, p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Every party's yearly cash flow (bn VND, constant base-year prices), arrays (draw, cluster,
+    year); `land` holds the LAND_KEYS stocks and yearly changes (ha), `p` the rates per draw and
+    cluster (or per draw), `index` = `price_index` (draw, 1, year):
+
+    capex          = K · ΔB                  ΔB: gross ha whose construction finished this year;
+                                             K: infrastructure only, site clearance excluded
+    clearance_cost = κ · ΔF                  ΔF: farmland ha cleared this year
+    total_investment = capex + clearance_cost   (the decisions' tổng mức đầu tư, clearance inside)
+    opex           = o · B                   B: gross ha built
+    lease_sales    = p₀ · (1 + g)^t · ΔL     one-off sub-lease for the term on newly leased ha
+    lease_revenue  = lease_sales + φ · L     + yearly infrastructure and management fees
     developer_net  = lease_revenue − (1 − σ) · capex − clearance_cost − opex
-    budget_revenue = τ · R + ρ · L          (taxes on firm revenue R + land rent on leased ha)
-    public_net     = budget_revenue − σ · capex        (σ: State support share of capex)
-    wages          = w · J
+    taxes = τ · R ;  land_rent = ρ · L       R: firms' revenue, L: leased ha
+    budget_revenue = taxes + land_rent
+    central_net    = c · taxes               c: the central budget's share of shared taxes
+    city_net       = (1 − c) · taxes + land_rent − σ · capex     (land rent stays with the city)
+    public_net     = central_net + city_net = budget_revenue − σ · capex
+    farm_income_lost = y_f · F               F: farmland converted so far
+    households_net = clearance_cost − farm_income_lost   (compensation and support received)
+    wages          = w · J ;  workers_net = (w − w_a) · J      w_a: the farm/rural alternative
+    recovery_cost  = lease_sales − developer_net   what lease sales must recover (fees netted)
     """
-    capex = _rate(p["capex_bn_vnd_per_ha"]) * newly_built_ha
+    leased_ha, built_ha = land["leased_ha"], land["built_ha"]
+    capex = _rate(p["capex_bn_vnd_per_ha"]) * land["newly_built_ha"]
     support = _rate(p["state_support_share"]) * capex
-    clearance = _rate(p["clearance_cost_bn_vnd_per_ha"]) * newly_cleared_farmland_ha
+    clearance = _rate(p["clearance_cost_bn_vnd_per_ha"]) * land["newly_cleared_farmland_ha"]
     opex = _rate(p["opex_bn_vnd_per_ha"]) * built_ha
-    lease = (_rate(p["lease_price_bn_vnd_per_ha"]) * newly_leased_ha
-             + _rate(p["infra_fee_bn_vnd_per_leased_ha"]) * leased_ha)
-    budget = _rate(p["tax_share"]) * firm_revenue + _rate(p["land_rent_bn_vnd_per_leased_ha"]) * leased_ha
+    sold = index * land["newly_leased_ha"]
+    sales = _rate(p["lease_price_bn_vnd_per_ha"]) * sold
+    lease = sales + _rate(p["infra_fee_bn_vnd_per_leased_ha"]) * leased_ha
+    taxes = _rate(p["tax_share"]) * firm_revenue
+    rent = _rate(p["land_rent_bn_vnd_per_leased_ha"]) * leased_ha
+    central = p["central_tax_share"][:, None, None] * taxes
     net = lease - (capex - support) - clearance - opex
+    lost = p["farm_income_bn_vnd_per_ha"][:, None, None] * land["farmland_ha"]
+    wage = p["wage_bn_vnd_per_worker"][:, None, None]
     return {
-        "wages_bn_vnd": p["wage_bn_vnd_per_worker"][:, None, None] * jobs,
-        "budget_revenue_bn_vnd": budget,
+        "wages_bn_vnd": wage * jobs,
+        "workers_net_bn_vnd": (wage - p["alt_income_bn_vnd_per_worker"][:, None, None]) * jobs,
+        "budget_revenue_bn_vnd": taxes + rent,
         "capex_bn_vnd": capex,
         "clearance_cost_bn_vnd": clearance,
         "opex_bn_vnd": opex,
         "land_lease_revenue_bn_vnd": lease,
         "net_cash_bn_vnd": net,
         "cumulative_net_cash_bn_vnd": np.cumsum(net, axis=-1),
-        "public_net_cash_bn_vnd": budget - support,
+        "public_net_cash_bn_vnd": taxes + rent - support,
+        "central_net_cash_bn_vnd": central,
+        "city_net_cash_bn_vnd": taxes - central + rent - support,
+        "farm_income_lost_bn_vnd": lost,
+        "households_net_bn_vnd": clearance - lost,
+        "recovery_cost_bn_vnd": sales - net,
+        "sold_ha_indexed": sold,
     }
+
+
+def breakeven_price(recovery_cost_npv: np.ndarray, sold_npv: np.ndarray) -> np.ndarray:
+    """The base-year lease price p₀* at which the developer's NPV is zero, take-up held fixed:
+    NPV(p₀) = p₀ · S − C with S = Σ_t (1 + g)^t ΔL_t / (1 + r)^t (`sold_npv`) and C the NPV of
+    what lease sales must recover (`recovery_cost_npv`), so p₀* = C / S, exactly, per draw.
+    NaN where nothing is leased (S ≈ 0: under 0.001 ha)."""
+    out: np.ndarray = np.divide(recovery_cost_npv, sold_npv, out=np.full_like(sold_npv, np.nan),
+                                where=sold_npv > 1e-3)
+    return out
 
 
 def discounted(flows: np.ndarray, rate: np.ndarray) -> np.ndarray:

@@ -26,6 +26,13 @@ __all__ = ["simulate", "simulate_draws", "cluster_block", "draw_parameters", "Pa
 _CHUNK_CELLS = 20_000_000  # float64 cells in flight per chunk (~160 MB): bounds working memory
 HOLD_BYTES = 1 << 30  # per-cluster draws held in memory up to this; above it they are recomputed
 _INDUSTRIAL = LAND_USES.index("industrial")
+# cash flow → its running NPV (docs/model.md §6); flows in _NPV_ONLY are not kept themselves
+_NPVS = {"net_cash_bn_vnd": "npv_bn_vnd", "public_net_cash_bn_vnd": "public_npv_bn_vnd",
+         "central_net_cash_bn_vnd": "central_npv_bn_vnd", "city_net_cash_bn_vnd": "city_npv_bn_vnd",
+         "households_net_bn_vnd": "households_npv_bn_vnd", "workers_net_bn_vnd": "workers_npv_bn_vnd",
+         "recovery_cost_bn_vnd": "recovery_cost_npv_bn_vnd", "sold_ha_indexed": "leased_ha_npv"}
+_NPV_ONLY = ("central_net_cash_bn_vnd", "city_net_cash_bn_vnd", "households_net_bn_vnd",
+             "workers_net_bn_vnd", "recovery_cost_bn_vnd", "sold_ha_indexed")
 
 
 class ParameterDraws:
@@ -159,14 +166,20 @@ def _clusters(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], ld: dict[str,
     }
     sector_jobs = employment.by_sector(leased, inputs.sector_mix, s["jobs_per_leased_ha"])
     out.update({f"jobs_{name}": sector_jobs[:, :, k] for k, name in enumerate(inputs.sectors)})
-    out.update(finance.simulate_money(
-        leased_ha=leased, newly_leased_ha=finance.yearly_change(leased, ld["leased_before"]),
-        built_ha=ld["built_ha"], newly_built_ha=finance.yearly_change(ld["built_ha"], ld["before_built_ha"]),
-        newly_cleared_farmland_ha=finance.yearly_change(ld["farmland_converted_ha"],
-                                                        ld["before_farmland_converted_ha"]),
-        firm_revenue=revenue, jobs=jobs, p={**cl, **d}))
-    out["npv_bn_vnd"] = finance.npv(out["net_cash_bn_vnd"], d["discount_rate"])
-    out["public_npv_bn_vnd"] = finance.npv(out["public_net_cash_bn_vnd"], d["discount_rate"])
+    change = finance.yearly_change
+    money = finance.simulate_money(
+        land={"leased_ha": leased, "newly_leased_ha": change(leased, ld["leased_before"]),
+              "built_ha": ld["built_ha"], "newly_built_ha": change(ld["built_ha"], ld["before_built_ha"]),
+              "farmland_ha": ld["farmland_converted_ha"],
+              "newly_cleared_farmland_ha": change(ld["farmland_converted_ha"],
+                                                  ld["before_farmland_converted_ha"])},
+        firm_revenue=revenue, jobs=jobs,
+        index=finance.price_index(d["lease_price_growth"], inputs.years - inputs.years[0]),
+        p={**cl, **d})
+    rate = d["discount_rate"]
+    for flow, name in _NPVS.items():
+        money[name] = finance.npv(money.pop(flow) if flow in _NPV_ONLY else money[flow], rate)
+    out.update(money)
     return out
 
 

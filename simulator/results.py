@@ -46,6 +46,13 @@ METRICS: dict[str, str] = {
     "npv_bn_vnd": "bn VND",
     "public_net_cash_bn_vnd": "bn VND/yr",
     "public_npv_bn_vnd": "bn VND",
+    "central_npv_bn_vnd": "bn VND",
+    "city_npv_bn_vnd": "bn VND",
+    "farm_income_lost_bn_vnd": "bn VND/yr",
+    "households_npv_bn_vnd": "bn VND",
+    "workers_npv_bn_vnd": "bn VND",
+    "recovery_cost_npv_bn_vnd": "bn VND",
+    "leased_ha_npv": "ha",
 }
 DISTRICT_METRICS: dict[str, str] = {
     "unmet_demand_ha": "ha/yr",
@@ -66,6 +73,9 @@ BETTER: dict[str, int] = {
     "capex_bn_vnd": -1, "clearance_cost_bn_vnd": -1, "opex_bn_vnd": -1,
     "land_lease_revenue_bn_vnd": 1, "net_cash_bn_vnd": 1, "cumulative_net_cash_bn_vnd": 1,
     "npv_bn_vnd": 1, "public_net_cash_bn_vnd": 1, "public_npv_bn_vnd": 1,
+    "central_npv_bn_vnd": 1, "city_npv_bn_vnd": 1, "farm_income_lost_bn_vnd": -1,
+    "households_npv_bn_vnd": 1, "workers_npv_bn_vnd": 1, "recovery_cost_npv_bn_vnd": -1,
+    "leased_ha_npv": 1,
     "unmet_demand_ha": -1, "workers_in_commuting": -1, "worker_housing_demand": -1,
 }
 

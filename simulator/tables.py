@@ -129,12 +129,12 @@ def cluster_table(run: Run) -> gpd.GeoDataFrame:
         g[col] = [getattr(c, col) for c in s.clusters]
     g["declared_area_ha"] = [c.area_ha for c in s.clusters]
     g["inferred"] = [c.inferred for c in s.clusters]
-    for m in r.metrics:
-        for stat in ("mean", "p10", "p90"):
-            g[f"{m}_{stat}" if stat != "mean" else m] = r.clusters_at(m, s.horizon_year, stat)
-    g["developer_irr_p50"] = [finance_stats(r.irr[:, k]).get("p50") for k in range(len(s.clusters))]
-    g["payback_year_p50"] = [finance_stats(r.payback[:, k]).get("p50") for k in range(len(s.clusters))]
-    return g
+    cols: dict[str, Any] = {f"{m}_{stat}" if stat != "mean" else m: r.clusters_at(m, s.horizon_year, stat)
+                            for m in r.metrics for stat in ("mean", "p10", "p90")}
+    cols["developer_irr_p50"] = [finance_stats(r.irr[:, k]).get("p50") for k in range(len(s.clusters))]
+    cols["payback_year_p50"] = [finance_stats(r.payback[:, k]).get("p50") for k in range(len(s.clusters))]
+    out: gpd.GeoDataFrame = pd.concat([g, pd.DataFrame(cols, index=g.index)], axis=1)
+    return out  # one concat: pandas warns past 100 columns inserted one by one
 
 
 def commune_table(run: Run, clusters: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -65,6 +65,37 @@ def test_alpha_timeline_by_hand(mini_results) -> None:
         sum(f / 1.1**t for t, f in enumerate(flows)), abs=1e-6)
 
 
+
+def test_every_party_and_break_even_by_hand(mini_results) -> None:
+    """Alpha's parties (docs/model.md §6): the central budget takes 68 % of the taxes, the city
+    the rest plus land rent less the State's support; households get the clearance payments and
+    lose 0.04 bn a year on each converted farmland ha; workers gain 0.1 − 0.06 a year each; the
+    break-even lease price makes the developer NPV zero with the take-up held."""
+    r = mini_results
+    d = [1.1**-t for t in range(11)]
+    taxes, rent, support = [0, 0, 0, 3, 6] + [6] * 6, [0, 0, 0, 1.5, 3] + [3] * 6, [0, 25, 25] + [0] * 8
+    central = sum(0.68 * x * f for x, f in zip(taxes, d))
+    city = sum((0.32 * x + y - z) * f for x, y, z, f in zip(taxes, rent, support, d))
+    assert series(r, "central_npv_bn_vnd", "alpha")[2030] == pytest.approx(central, abs=1e-6)
+    assert series(r, "city_npv_bn_vnd", "alpha")[2030] == pytest.approx(city, abs=1e-6)
+    assert central + city == pytest.approx(series(r, "public_npv_bn_vnd", "alpha")[2030], abs=1e-6)
+    assert series(r, "farm_income_lost_bn_vnd", "alpha")[2024] == pytest.approx(0.04 * 5)
+    households = [20 - 0.2] + [-0.2] * 10  # 4 × 5 ha paid in 2020, then 0.04 × 5 ha lost a year
+    assert series(r, "households_npv_bn_vnd", "alpha")[2030] == pytest.approx(
+        sum(x * f for x, f in zip(households, d)), abs=1e-6)
+    jobs = [0, 0, 0, 300] + [600] * 7
+    assert series(r, "workers_npv_bn_vnd", "alpha")[2030] == pytest.approx(
+        sum(0.04 * j * f for j, f in zip(jobs, d)), abs=1e-6)
+    sold = 3 * d[3] + 3 * d[4]  # ha sold in 2023 and 2024, discounted (no price growth)
+    assert series(r, "leased_ha_npv", "alpha")[2030] == pytest.approx(sold, abs=1e-6)
+    npv = series(r, "npv_bn_vnd", "alpha")[2030]
+    cost = series(r, "recovery_cost_npv_bn_vnd", "alpha")[2030]
+    assert cost == pytest.approx(12 * sold - npv, abs=1e-6)
+    from simulator.finance import breakeven_price
+    price = breakeven_price(np.array([cost]), np.array([sold]))[0]
+    assert price * sold - cost == pytest.approx(0, abs=1e-9)  # NPV is zero at that price
+    assert price > 12  # alpha loses money at 12 bn/ha
+
 def test_beta_craft_pool_and_fractional_clearance_by_hand(mini_results) -> None:
     """Phase 2 clears for E[tri(1, 2, 4)] = 7/3 years from 2026 and opens at 2029 1/3;
     the craft pool brings 1.2 ha a year."""
