@@ -25,7 +25,7 @@ BAD_CASES = {
     "wrong type": ("draws: 1", "draws: many", ":8: draws: expected a valid integer"),
     "negative area": ("area_ha: 10\n    source: test\n    sector_mix",
                       "area_ha: -10\n    source: test\n    sector_mix",
-                      ":39: clusters[alpha].area_ha: expected a number greater than 0, found -10"),
+                      ":42: clusters[alpha].area_ha: expected a number greater than 0, found -10"),
     "yaml syntax": ("title:", "title: [", "expected valid YAML"),
     "missing parent": ("id: mini", "extends: parent.yaml\nid: mini",
                        ":3: extends: expected an existing parent scenario file, found parent.yaml"),
@@ -59,7 +59,7 @@ def test_unknown_bundled_geometry_exit_2(mini, cli) -> None:
           "bundled: no_such_cluster")
     code, _, stderr = cli("validate", mini)
     assert code == 2
-    assert f"{mini}:38: clusters[alpha].geometry.bundled: expected an id of the bundled clusters layer" in stderr
+    assert f"{mini}:41: clusters[alpha].geometry.bundled: expected an id of the bundled clusters layer" in stderr
     assert "found 'no_such_cluster'" in stderr
 
 

@@ -28,6 +28,9 @@ PARAMETER_PHRASES: dict[str, str] = {  # en only
     "housing_share": "in-commuters needing housing", "jobs_per_leased_ha": "jobs per leased ha",
     "firms_per_leased_ha": "firms per leased ha",
     "revenue_bn_vnd_per_leased_ha": "revenue per leased ha",
+    "lease_price_growth": "lease price growth", "central_tax_share": "central share of taxes",
+    "farm_income_bn_vnd_per_ha": "farm income per ha", "alt_income_bn_vnd_per_worker":
+    "workers' alternative income",
 }
 
 METRIC_NAMES: dict[str, str] = {  # en only
