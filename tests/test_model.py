@@ -7,7 +7,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from simulator import land, model
+from simulator import finance, land, model
 from simulator.inputs import build_inputs
 from simulator.results import HeldDraws
 from simulator.scenario.load import load_scenario
@@ -91,8 +91,7 @@ def test_every_party_and_break_even_by_hand(mini_results) -> None:
     npv = series(r, "npv_bn_vnd", "alpha")[2030]
     cost = series(r, "recovery_cost_npv_bn_vnd", "alpha")[2030]
     assert cost == pytest.approx(12 * sold - npv, abs=1e-6)
-    from simulator.finance import breakeven_price
-    price = breakeven_price(np.array([cost]), np.array([sold]))[0]
+    price = finance.breakeven_price(np.array([cost]), np.array([sold]))[0]
     assert price * sold - cost == pytest.approx(0, abs=1e-9)  # NPV is zero at that price
     assert price > 12  # alpha loses money at 12 bn/ha
 
