@@ -40,7 +40,8 @@ __all__ = ["map_view", "comparison_view", "difference_view", "POPUP_METRICS", "F
            "COMMUNE_CHOICES", "simplified"]
 
 POPUP_METRICS = ("gross_area_ha", "leased_area_ha", "occupancy_pct", "jobs", "firms",
-                 "in_commuters", "budget_revenue_bn_vnd", "npv_bn_vnd")
+                 "in_commuters", "budget_revenue_bn_vnd", "npv_bn_vnd", "public_npv_bn_vnd",
+                 "households_npv_bn_vnd", "workers_npv_bn_vnd")
 FAN_METRICS = ("jobs", "occupancy_pct")
 DIFF_METRICS = ("gross_area_ha", "leased_area_ha", "jobs", "firms", "farmland_converted_ha",
                 "budget_revenue_bn_vnd")

@@ -17,9 +17,11 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 
+from simulator.appraisal import decision_clusters, price_response
 from simulator.errors import OutputExistsError, Problem
 from simulator.gating import GateOpening, gate_openings
 from simulator.geodata import fixed_gpkg_date
@@ -113,11 +115,14 @@ def _publish(tmp: Path, final: Path, overwrite: bool, attempts: int = 5) -> None
 
 def render_pages(run: Run, clusters: gpd.GeoDataFrame, *, findings: list[Finding] | None = None,
                  gates: list[GateOpening] | None = None, lang: str = "vi",
-                 sensitivity: Sensitivity | None = None) -> dict[str, str]:
+                 sensitivity: Sensitivity | None = None,
+                 price_response: list[dict[str, Any]] | None = None) -> dict[str, str]:
     """The scenario's HTML pages by file name (map.html, report.html). `sensitivity` is an
-    optional `sensitivity.Sensitivity` (tornado SVG, plain sentence, ranking)."""
+    optional `sensitivity.Sensitivity` (tornado SVG, plain sentence, ranking);
+    `price_response` the rows of `appraisal.price_response`."""
     view = map_view(run, clusters, findings=findings, lang=lang)
-    report = report_view(run, findings=findings, gates=gates, lang=lang, sensitivity=sensitivity)
+    report = report_view(run, findings=findings, gates=gates, lang=lang, sensitivity=sensitivity,
+                         price_response=price_response)
     return {"map.html": render_scenario_map(view), "report.html": render_report_page(report)}
 
 
@@ -130,11 +135,12 @@ def write_outputs(run: Run, out_root: Path, *, overwrite: bool, maps_dir: Path |
     clusters = cluster_table(run)
     findings = check_all(run)
     gates = gate_openings(run.loaded.scenario, run.results)
+    response = price_response(run, decision_clusters(run))  # re-runs the model: once, here
     pages = render_pages(run, clusters, findings=findings, gates=gates, lang=lang,
-                         sensitivity=sensitivity)
+                         sensitivity=sensitivity, price_response=response)
     with atomic_folder(final, overwrite=overwrite) as tmp:
         write_frame(timeseries_frame(run), tmp / "timeseries.csv", float_format="%.6f")
-        (tmp / "summary.json").write_text(json.dumps(summary(run), indent=2, ensure_ascii=False)
+        (tmp / "summary.json").write_text(json.dumps(summary(run, response), indent=2, ensure_ascii=False)
                                           + "\n", encoding="utf-8")
         (tmp / "checks.json").write_text(json.dumps(checks_json(findings, gates), indent=1,
                                                     ensure_ascii=False) + "\n", encoding="utf-8")

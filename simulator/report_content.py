@@ -2,8 +2,11 @@
 
 Picks and labels: the scenario's purpose and provenance, the district indicators at the
 milestone years, district trajectories for fan charts, developer IRR and payback, the rule
-checks with their legal basis, gate openings, targets with probabilities, every parameter the
-run used with its source, and the sensitivity ranking when one is passed in.
+checks with their legal basis, gate openings, targets with probabilities, who gains (each
+party's NPV) with one sentence per proposed cluster, break-even lease prices beside the market
+benchmarks and how take-up answers the price, the calibration table (published figures against
+the model's bands), every parameter the run used with its source, and the sensitivity ranking
+when one is passed in.
 """
 
 from __future__ import annotations
@@ -12,9 +15,9 @@ from pathlib import Path
 from xml.etree import ElementTree
 from typing import Any
 
-from simulator import __version__
+from simulator import __version__, appraisal
 from simulator.gating import GateOpening
-from simulator.maps.formatting import fmt_number
+from simulator.maps.formatting import fmt_number, fmt_pct
 from simulator.words.pages import check_lang, metric_label, unit_label, words
 from simulator.maps.view import ReportView
 from simulator.results import milestone_years
@@ -168,10 +171,65 @@ def _sensitivity(s: Sensitivity | None) -> dict[str, Any]:
     return {"sensitivity_svg": svg, "sensitivity_text": s.sentence, "sensitivity_rows": rows}
 
 
+_SENTENCE_PARTIES = ("workers", "households", "public", "developer")
+
+
+def _gains_sentence(name: str, parties: dict[str, dict[str, Any]], lang: str) -> str:
+    w = words(lang)
+
+    def listing(items: list[str]) -> str:
+        return w["and"].join(items) if items else w["nobody"]
+
+    up = [f"{w['party:' + p].lower()} ({fmt_pct(parties[p]['p_gain'], lang)})"
+          for p in _SENTENCE_PARTIES if parties[p]["p_gain"] >= 0.5]
+    down = [f"{w['party:' + p].lower()} ({fmt_pct(1 - parties[p]['p_gain'], lang)})"
+            for p in _SENTENCE_PARTIES if parties[p]["p_gain"] < 0.5]
+    return w["gains_sentence"].format(name=name, gainers=listing(up), losers=listing(down))
+
+
+def _who_gains(run: Run, lang: str) -> dict[str, Any]:
+    gains = appraisal.who_gains(run.results)
+    names = {c.id: c.name for c in run.loaded.scenario.clusters}
+    rows = [{"name": words(lang)["district_total"], "parties": gains["district"], "total": True}]
+    rows += [{"name": names[c], "parties": gains["by_cluster"][c], "total": False}
+             for c in run.results.cluster_ids]
+    sentences = tuple(_gains_sentence(names[c], gains["by_cluster"][c], lang)
+                      for c in appraisal.decision_clusters(run))
+    return {"who_gains": tuple(rows), "gains_sentences": sentences}
+
+
+def _breakeven(run: Run, lang: str) -> dict[str, Any]:
+    r, y = run.results, int(run.results.years[-1])
+    be = appraisal.breakeven(r)
+    names = {c.id: c.name for c in run.loaded.scenario.clusters}
+    specs = dict(zip(run.inputs.cluster_ids, run.inputs.cluster_specs["lease_price_bn_vnd_per_ha"]))
+    rows = [{"name": words(lang)["district_uniform"], "stats": be["district"], "total": True,
+             "assumed": None, "p_profit": float((r.values("npv_bn_vnd", y) > 0).mean())}]
+    rows += [{"name": names[c], "stats": be["by_cluster"][c], "total": False,
+              "assumed": specs[c].dist.central(),
+              "p_profit": float((r.values("npv_bn_vnd", y, c) > 0).mean())}
+             for c in r.cluster_ids if be["by_cluster"][c]["p50"] is not None]
+    return {"breakeven": tuple(rows), "benchmarks": tuple(be["benchmarks"])}
+
+
+def _calibration(run: Run) -> tuple[dict[str, Any], ...]:
+    names = {c.id: c.name for c in run.loaded.scenario.clusters}
+    return tuple({**row, "cluster_name": names.get(row.get("cluster") or "", "")}
+                 for row in appraisal.calibration_rows(run))
+
+
+def _price_response(run: Run, rows: list[dict[str, Any]] | None) -> tuple[dict[str, Any], ...]:
+    names = {c.id: c.name for c in run.loaded.scenario.clusters}
+    return tuple({**row, "name": names[row["cluster"]]} for row in rows or [])
+
+
 def report_view(run: Run, *, findings: list[Finding] | None = None,
                 gates: list[GateOpening] | None = None,
-                lang: str = "vi", sensitivity: Sensitivity | None = None) -> ReportView:
-    """Everything report.html shows, picked from the run, labelled in `lang`."""
+                lang: str = "vi", sensitivity: Sensitivity | None = None,
+                price_response: list[dict[str, Any]] | None = None) -> ReportView:
+    """Everything report.html shows, picked from the run, labelled in `lang`.
+    `price_response`: `appraisal.price_response` rows, computed once by the caller (it re-runs
+    the model), else none are shown."""
     s, r = run.loaded.scenario, run.results
     check_lang(lang)
     years = milestone_years(s.base_year, s.horizon_year)
@@ -191,4 +249,5 @@ def report_view(run: Run, *, findings: list[Finding] | None = None,
         targets=tuple({"label": t["label"], "probability": t["probability"],
                        "source": t.get("source")} for t in targets(run)),
         assumptions=assumption_rows(run, lang), notes=tuple(run.geometries.warnings),
-        **_sensitivity(sensitivity))
+        **_who_gains(run, lang), **_breakeven(run, lang), calibration=_calibration(run),
+        price_response=_price_response(run, price_response), **_sensitivity(sensitivity))

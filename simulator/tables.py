@@ -15,7 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from simulator import __version__
+from simulator import __version__, appraisal
 from simulator.maps.view import Band
 from simulator.results import BETTER, DISTRICT_METRICS, milestone_years
 from simulator.run import Run
@@ -78,8 +78,11 @@ def finance_stats(values: np.ndarray) -> dict[str, float | None]:
     return {**{k: round(v, 4) for k, v in stats.items()}, "share_of_draws": round(share, 4)}
 
 
-def summary(run: Run) -> dict[str, Any]:
-    """Provenance and the district's key indicators at the milestone years."""
+def summary(run: Run, price_response: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Provenance, the district's key indicators at the milestone years, developer IRR and
+    payback, who gains (each party's NPV at the horizon, per cluster and district), break-even
+    lease prices beside the sourced benchmarks, the calibration table and, when given (it
+    re-runs the model), `appraisal.price_response`."""
     s, r = run.loaded.scenario, run.results
     years = milestone_years(s.base_year, s.horizon_year)
     return {
@@ -100,6 +103,10 @@ def summary(run: Run) -> dict[str, Any]:
                                "payback_year": finance_stats(r.payback[:, k])}
                            for k, c in enumerate(r.cluster_ids)},
         },
+        "who_gains": appraisal.who_gains(r),
+        "breakeven_lease_price": appraisal.breakeven(r),
+        "price_response": price_response or [],
+        "calibration": appraisal.calibration_rows(run),
         "targets": targets(run),
         "warnings": list(run.geometries.warnings),
     }
@@ -133,8 +140,21 @@ def cluster_table(run: Run) -> gpd.GeoDataFrame:
                             for m in r.metrics for stat in ("mean", "p10", "p90")}
     cols["developer_irr_p50"] = [finance_stats(r.irr[:, k]).get("p50") for k in range(len(s.clusters))]
     cols["payback_year_p50"] = [finance_stats(r.payback[:, k]).get("p50") for k in range(len(s.clusters))]
+    cols.update(_cluster_money(run))
     out: gpd.GeoDataFrame = pd.concat([g, pd.DataFrame(cols, index=g.index)], axis=1)
     return out  # one concat: pandas warns past 100 columns inserted one by one
+
+
+def _cluster_money(run: Run) -> dict[str, list[float | None]]:
+    """Per cluster: break-even lease price P10/P50/P90 (bn VND per leased ha, take-up held)
+    and each party's probability of gaining by the horizon."""
+    r = run.results
+    be = [appraisal.draw_stats(appraisal.breakeven_draws(r, c)) for c in r.cluster_ids]
+    gains = appraisal.who_gains(r)["by_cluster"]
+    cols: dict[str, list[float | None]] = {f"breakeven_{k}": [b[k] for b in be] for k in ("p10", "p50", "p90")}
+    for party in appraisal.PARTIES:
+        cols[f"{party}_p_gain"] = [gains[c][party]["p_gain"] for c in r.cluster_ids]
+    return cols
 
 
 def commune_table(run: Run, clusters: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

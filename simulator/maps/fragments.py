@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 
 from . import charts
 from .classes import Classes
-from .formatting import MISSING, fmt_number, fmt_year, is_missing
+from .formatting import MISSING, fmt_number, fmt_range, fmt_year, is_missing
 from simulator.words.pages import words
 from .styles import SCHEMATIC_DASH, SITE_COLOR, SITE_DASH, SITE_OPACITY, STATUS_COLORS, \
     UNKNOWN_COLOR, road_styles, status_color, water_style
@@ -127,6 +127,11 @@ def _timeline_parts(view: MapView, row: Mapping[str, Any]) -> dict[str, Any]:
                       "value": f"{fmt_number(100 * row['developer_irr_p50'], 1, lang)} %"})
     if "payback_year_p50" in row:
         extra.append({"label": w["payback_p50"], "value": fmt_year(row.get("payback_year_p50"))})
+    if not is_missing(row.get("breakeven_p50")):
+        extra.append({"label": w["breakeven_p50"] + " (" + w["p10_p90"] + ")",
+                      "value": f"{fmt_number(row['breakeven_p50'], 1, lang)} "
+                               f"({fmt_range(row.get('breakeven_p10'), row.get('breakeven_p90'), 1, lang)}) "
+                               f"{w['value_bn_ha']}"})
     by_column = {i.column: i for i in view.indicators}
     sparks = [{"label": f"{by_column[c].label} ({by_column[c].unit})",
                "svg": charts.spark_svg(tl.years, bands[c], digits=by_column[c].digits,

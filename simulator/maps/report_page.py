@@ -74,6 +74,71 @@ def _charts(view: ReportView) -> list[Markup]:
             for label, unit, band in view.charts]
 
 
+_PARTIES = ("developer", "public", "central", "city", "households", "workers")
+
+
+def _band_cell(st: dict[str, Any], digits: int, lang: str, centre: str = "p50") -> dict[str, str]:
+    return {"mean": fmt_number(st.get(centre), digits, lang),
+            "range": fmt_range(st.get("p10"), st.get("p90"), digits, lang)}
+
+
+def _who_gains_rows(view: ReportView) -> list[dict[str, Any]]:
+    lang = view.lang
+    return [{"name": r["name"], "total": r["total"],
+             "cells": [{**_band_cell(r["parties"][p], 0, lang),
+                        "p": fmt_pct(r["parties"][p]["p_gain"], lang)} for p in _PARTIES]}
+            for r in view.who_gains]
+
+
+def _breakeven_rows(view: ReportView) -> list[dict[str, Any]]:
+    lang = view.lang
+    return [{"name": r["name"], "total": r["total"],
+             "assumed": fmt_number(r["assumed"], 1, lang) if r["assumed"] is not None else "–",
+             **_band_cell(r["stats"], 1, lang), "usd": _band_cell(r["stats"]["usd_per_m2"], 0, lang),
+             "p_profit": fmt_pct(r["p_profit"], lang)} for r in view.breakeven]
+
+
+def _benchmark_rows(view: ReportView) -> list[dict[str, Any]]:
+    lang = view.lang
+    return [{"what": b["what"], "bn": fmt_number(b["published"], 1, lang),
+             "usd": fmt_number(b["published"] / 0.25, 0, lang), "year": b["year"],
+             "source": b["source"]} for b in view.benchmarks]
+
+
+def _price_rows(view: ReportView) -> list[dict[str, Any]]:
+    lang = view.lang
+    return [{"name": r["name"], "price": fmt_number(r["breakeven_p50"], 1, lang),
+             "default": _band_cell(r["leased_ha_years"]["default"], 0, lang),
+             "at_be": _band_cell(r["leased_ha_years"]["at_breakeven"], 0, lang),
+             "npv": _band_cell(r["developer_npv"]["at_breakeven"], 0, lang),
+             "district": " → ".join(fmt_number(r["district_leased_ha_years"][k]["mean"], 0, lang)
+                                    for k in ("default", "at_breakeven"))}
+            for r in view.price_response]
+
+
+def _digits_for(x: float) -> int:
+    return 0 if abs(x) >= 100 else 1 if abs(x) >= 10 else 2 if abs(x) >= 1 else 3
+
+
+def _calibration_rows(view: ReportView, w: dict[str, str]) -> list[dict[str, Any]]:
+    lang, out = view.lang, []
+    for r in view.calibration:
+        d, m = _digits_for(r["published"]), r["model"]
+        out.append({"quantity": w.get("q:" + r["quantity"], r["quantity"]), "what": r["what"],
+                    "cluster": r["cluster_name"], "published": fmt_number(r["published"], d, lang),
+                    "band": " – ".join(fmt_number(m[k], d, lang) for k in ("p10", "p50", "p90")),
+                    "unit": r["unit"], "source": r["source"], "year": r["year"],
+                    "outside": r["outside"]})
+    return out
+
+
+def _money(view: ReportView, w: dict[str, str]) -> dict[str, Any]:
+    """The who-gains, break-even, price-response and calibration tables, formatted."""
+    return {"gains": _who_gains_rows(view), "parties": [w["party:" + p] for p in _PARTIES],
+            "breakeven": _breakeven_rows(view), "benchmarks": _benchmark_rows(view),
+            "price_rows": _price_rows(view), "calibration": _calibration_rows(view, w)}
+
+
 def render_report_page(view: ReportView) -> str:
     """A complete HTML document (write it as UTF-8)."""
     w = words(check_lang(view.lang))
@@ -101,5 +166,6 @@ def render_report_page(view: ReportView) -> str:
         sens_rows=[{"label": r["label"], "value": fmt_number(r["value"], 3, view.lang),
                     "share": fmt_pct(r["share"], view.lang) if not is_missing(r["share"])
                     else ""} for r in view.sensitivity_rows],
+        **_money(view, w),
     )
     return check_offline("<!DOCTYPE html>\n" + html)

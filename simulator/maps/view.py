@@ -159,3 +159,10 @@ class ReportView:
     sensitivity_svg: str | None = None  # a trusted, pre-rendered <svg> (sensitivity.tornado_svg)
     sensitivity_text: str | None = None
     sensitivity_rows: tuple[dict[str, Any], ...] = ()
+    # who gains, break-even, calibration (simulator/appraisal.py, docs/model.md §6)
+    who_gains: tuple[dict[str, Any], ...] = ()  # name, total, parties: party → stats + p_gain
+    gains_sentences: tuple[str, ...] = ()  # one per proposed cluster
+    breakeven: tuple[dict[str, Any], ...] = ()  # name, total, assumed, p_profit, stats (+usd_per_m2)
+    benchmarks: tuple[dict[str, Any], ...] = ()  # calibration.csv lease_price rows
+    price_response: tuple[dict[str, Any], ...] = ()  # appraisal.price_response rows + name
+    calibration: tuple[dict[str, Any], ...] = ()  # appraisal.calibration_rows + cluster_name

@@ -73,6 +73,53 @@ _WORDS: dict[str, dict[str, str]] = {
         "severity": "Result", "rule": "Rule", "citation": "Legal basis", "p_fail": "P(fail)",
         "citations": "Legal basis of these rules",
         "finding": "What was found", "fix": "How to fix", "no_problems": "No rule fails or warns.",
+        # report: who gains, break-even, calibration (docs/model.md §6, docs/calibration.md)
+        "who_gains": "Who gains", "party": "Party",
+        "who_gains_note": "Each party's NPV since the base year, at the horizon (bn VND, discounted "
+                          "at the run's rate): median, the P10–P90 range below it, and the "
+                          "probability that the party gains. Money paid before the base year is "
+                          "sunk: for clusters cleared before it, the households show only the "
+                          "farm income they still lose.",
+        "party:developer": "Developer", "party:public": "Public budget",
+        "party:central": "of which central", "party:city": "of which city (Hà Nội)",
+        "party:households": "Farm households", "party:workers": "Workers",
+        "p_gain": "P(gain)", "gains_sentence": "{name}: gain — {gainers}; lose — {losers}.",
+        "nobody": "nobody", "and": ", ",
+        "gains_sentences": "In one sentence per cluster (probabilities over the draws):",
+        "breakeven": "Break-even lease price",
+        "breakeven_note": "The base-year lease price (one payment for the lease term) at which the "
+                          "developer's NPV at the horizon is zero, per draw, the simulated take-up "
+                          "held fixed (so the NPV is linear in the price and the price exact). "
+                          "bn VND per leased ha; USD/m² at 25,000 VND/USD (1 USD/m² = 0.25 bn/ha).",
+        "assumed_price": "Assumed price (mean)", "breakeven_p50": "Break-even, median",
+        "p10_p90": "P10–P90", "usd_m2": "USD/m²", "p_profit": "P(developer NPV > 0)",
+        "benchmarks": "Market benchmarks (sourced)", "what": "What", "value_bn_ha": "bn VND/ha",
+        "district_uniform": "District: one price for every cluster",
+        "price_response": "How take-up responds to the price (competitive take-up)",
+        "price_response_note": "Each proposed cluster in turn is re-run with its lease price fixed "
+                               "at its median break-even price, every other cluster unchanged, "
+                               "the same draws. Leased ha-years add up the leased area over the "
+                               "simulated years: the pace of take-up.",
+        "ha_years_default": "Leased ha-years at the assumed price",
+        "ha_years_at_be": "Leased ha-years at break-even",
+        "npv_at_be": "Developer NPV at break-even (take-up responding)",
+        "district_ha_years": "District leased ha-years (assumed → break-even)",
+        "no_price_response": "Take-up does not depend on the price here (independent take-up), "
+                             "or no proposed cluster leases land.",
+        "calibration": "Calibration: published figures against the model",
+        "calibration_note": "Each published figure beside the model's P10–P50–P90 for the same "
+                            "quantity, flagged when it falls outside P10–P90. Per-cluster "
+                            "quantities pool the clusters whose investment lies inside the "
+                            "simulated years; back-test rows compare one cluster with its own "
+                            "establishment decision. Sources: docs/calibration.md.",
+        "quantity": "Quantity", "published": "Published", "model_band": "Model P10 – P50 – P90",
+        "outside_band": "outside", "inside_band": "inside",
+        "q:budget_per_gross_ha": "Budget revenue per gross ha of open clusters, base year",
+        "q:jobs": "Cluster jobs, base year", "q:firms": "Firms and households, base year",
+        "q:wage_per_worker": "Wage per worker, base year",
+        "q:total_investment_per_gross_ha": "Total investment per gross ha (clearance included)",
+        "q:clearance_per_farmland_ha": "Compensation and support per ha of farmland",
+        "q:lease_price": "Lease price per leased ha (assumed)",
         "gates": "Approval gates (Decree 32/2024)", "planned": "Planned approval",
         "on_time": "P(on time)", "never": "P(never within horizon)",
         "delay": "Delay, years (P10–P90)", "no_gates": "No cluster is subject to a gate.",
@@ -148,6 +195,51 @@ _WORDS: dict[str, dict[str, str]] = {
         "citations": "Căn cứ pháp lý của các quy tắc trên",
         "p_fail": "P(vi phạm)", "finding": "Kết quả kiểm tra", "fix": "Cách xử lý",
         "no_problems": "Không có quy tắc nào vi phạm hoặc cảnh báo.",
+        "who_gains": "Ai được, ai mất", "party": "Bên liên quan",
+        "who_gains_note": "NPV của mỗi bên từ năm gốc đến năm cuối (tỷ đồng, chiết khấu theo lãi "
+                          "suất của kịch bản): trung vị, bên dưới là khoảng P10–P90, và xác suất "
+                          "bên đó được lợi. Khoản chi trước năm gốc không tính: với các cụm đã "
+                          "GPMB trước đó, hộ nông dân chỉ còn phần thu nhập nông nghiệp bị mất.",
+        "party:developer": "Chủ đầu tư hạ tầng", "party:public": "Ngân sách nhà nước",
+        "party:central": "trong đó trung ương", "party:city": "trong đó thành phố (Hà Nội)",
+        "party:households": "Hộ nông dân", "party:workers": "Người lao động",
+        "p_gain": "P(được lợi)", "gains_sentence": "{name}: được lợi — {gainers}; bị thiệt — {losers}.",
+        "nobody": "không bên nào", "and": ", ",
+        "gains_sentences": "Mỗi cụm một câu (xác suất theo các lần mô phỏng):",
+        "breakeven": "Giá thuê hòa vốn",
+        "breakeven_note": "Giá thuê đất năm gốc (trả một lần cho cả thời hạn thuê) làm NPV của chủ "
+                          "đầu tư đến năm cuối bằng 0, tính cho từng lần mô phỏng với diện tích "
+                          "cho thuê giữ nguyên như đã mô phỏng (NPV tuyến tính theo giá nên giá "
+                          "hòa vốn là chính xác). Tỷ đồng/ha cho thuê; USD/m² theo 25.000 đồng/USD "
+                          "(1 USD/m² = 0,25 tỷ đồng/ha).",
+        "assumed_price": "Giá giả định (TB)", "breakeven_p50": "Giá hòa vốn, trung vị",
+        "p10_p90": "P10–P90", "usd_m2": "USD/m²", "p_profit": "P(NPV chủ đầu tư > 0)",
+        "benchmarks": "Mốc giá thị trường (có nguồn)", "what": "Nội dung", "value_bn_ha": "tỷ đồng/ha",
+        "district_uniform": "Toàn huyện: một giá chung cho mọi cụm",
+        "price_response": "Diện tích thuê phản ứng với giá (lấp đầy cạnh tranh)",
+        "price_response_note": "Lần lượt từng cụm đề xuất được chạy lại với giá thuê cố định bằng "
+                               "giá hòa vốn trung vị của nó, các cụm khác giữ nguyên, cùng các lần "
+                               "mô phỏng. Ha-năm cho thuê cộng diện tích đã cho thuê qua các năm: "
+                               "tốc độ lấp đầy.",
+        "ha_years_default": "Ha-năm cho thuê với giá giả định",
+        "ha_years_at_be": "Ha-năm cho thuê với giá hòa vốn",
+        "npv_at_be": "NPV chủ đầu tư ở giá hòa vốn (nhu cầu phản ứng)",
+        "district_ha_years": "Ha-năm cho thuê toàn huyện (giá giả định → hòa vốn)",
+        "no_price_response": "Diện tích thuê không phụ thuộc giá ở đây (lấp đầy độc lập), hoặc "
+                             "không cụm đề xuất nào cho thuê đất.",
+        "calibration": "Hiệu chỉnh: số liệu công bố so với mô hình",
+        "calibration_note": "Mỗi số liệu công bố đặt cạnh P10–P50–P90 của mô hình cho cùng đại "
+                            "lượng; đánh dấu khi nằm ngoài P10–P90. Đại lượng theo cụm gộp các cụm "
+                            "có vốn đầu tư trong các năm mô phỏng; dòng kiểm chứng so một cụm với "
+                            "quyết định thành lập của nó. Nguồn: docs/calibration.md.",
+        "quantity": "Đại lượng", "published": "Công bố", "model_band": "Mô hình P10 – P50 – P90",
+        "outside_band": "ngoài khoảng", "inside_band": "trong khoảng",
+        "q:budget_per_gross_ha": "Thu ngân sách trên mỗi ha cụm đang hoạt động, năm gốc",
+        "q:jobs": "Việc làm trong các cụm, năm gốc", "q:firms": "Doanh nghiệp, hộ sản xuất, năm gốc",
+        "q:wage_per_worker": "Tiền lương mỗi lao động, năm gốc",
+        "q:total_investment_per_gross_ha": "Tổng mức đầu tư mỗi ha (gồm bồi thường GPMB)",
+        "q:clearance_per_farmland_ha": "Bồi thường, hỗ trợ mỗi ha đất nông nghiệp",
+        "q:lease_price": "Giá thuê mỗi ha cho thuê (giả định)",
         "gates": "Điều kiện thành lập, mở rộng (NĐ 32/2024)", "planned": "Năm dự kiến phê duyệt",
         "on_time": "P(đúng hạn)", "never": "P(không đạt trong kỳ)",
         "delay": "Chậm, năm (P10–P90)", "no_gates": "Không cụm nào phải qua điều kiện này.",

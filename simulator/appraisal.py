@@ -1,0 +1,222 @@
+"""Who gains, break-even lease prices and the calibration table, computed from a run's results
+for display (summary.json, report, map popups). Equations: docs/model.md §6; the published
+figures and their sources: simulator/calibration.csv and docs/calibration.md.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import replace
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from simulator import finance
+from simulator.model import simulate
+from simulator.scenario.distributions import Fixed
+from simulator.uncertainty import ParamSpec
+
+if TYPE_CHECKING:
+    from simulator.results import Results
+    from simulator.run import Run
+
+__all__ = ["PARTIES", "BN_PER_HA_PER_USD_M2", "draw_stats", "who_gains", "breakeven_draws",
+           "breakeven", "new_clusters", "decision_clusters", "calibration_rows", "price_response", "published_figures"]
+
+# party → its NPV metric (docs/model.md §6)
+PARTIES: dict[str, str] = {
+    "developer": "npv_bn_vnd", "public": "public_npv_bn_vnd", "central": "central_npv_bn_vnd",
+    "city": "city_npv_bn_vnd", "households": "households_npv_bn_vnd", "workers": "workers_npv_bn_vnd",
+}
+# 1 USD/m² = 10,000 m² × 25,000 VND = 0.25 bn VND per ha (25,000 VND/USD: docs/calibration.md)
+BN_PER_HA_PER_USD_M2 = 0.25
+
+
+def draw_stats(values: np.ndarray) -> dict[str, float | None]:
+    """mean, P10, P50, P90 over the draws where the value exists, and the share of such draws."""
+    ok = values[np.isfinite(values)]
+    share = round(float(ok.size / max(values.size, 1)), 4)
+    if ok.size == 0:
+        return {"mean": None, "p10": None, "p50": None, "p90": None, "share_of_draws": share}
+    p10, p50, p90 = np.quantile(ok, [0.1, 0.5, 0.9])
+    return {"mean": round(float(ok.mean()), 4), "p10": round(float(p10), 4),
+            "p50": round(float(p50), 4), "p90": round(float(p90), 4), "share_of_draws": share}
+
+
+def _party_stats(values: np.ndarray) -> dict[str, float | None]:
+    return {**draw_stats(values), "p_gain": round(float((values > 0).mean()), 4)}
+
+
+def who_gains(results: Results, year: int | None = None) -> dict[str, Any]:
+    """Each party's NPV since the base year (bn VND) at `year` (default the horizon), per
+    cluster and for the district, with the probability that it is positive (`p_gain`)."""
+    y = int(results.years[-1]) if year is None else year
+    return {
+        "year": y, "unit": "bn VND",
+        "district": {p: _party_stats(results.values(m, y)) for p, m in PARTIES.items()},
+        "by_cluster": {c: {p: _party_stats(results.values(m, y, c)) for p, m in PARTIES.items()}
+                       for c in results.cluster_ids},
+    }
+
+
+def breakeven_draws(results: Results, cluster: str | None = None) -> np.ndarray:
+    """Per draw, the base-year lease price (bn VND per leased ha) at which the developer NPV at
+    the horizon is zero, the simulated take-up held fixed (`finance.breakeven_price`). For the
+    district (`cluster` None): the one price, common to every cluster, at which the developers
+    together break even. NaN where nothing new is leased."""
+    y = int(results.years[-1])
+    return finance.breakeven_price(results.values("recovery_cost_npv_bn_vnd", y, cluster),
+                                   results.values("leased_ha_npv", y, cluster))
+
+
+def breakeven(results: Results) -> dict[str, Any]:
+    """Break-even lease prices (P10–P50–P90 over the draws) per cluster and for the district,
+    in bn VND per leased ha and in USD/m², beside the sourced benchmarks."""
+    def both(v: np.ndarray) -> dict[str, Any]:
+        s = draw_stats(v)
+        usd = {k: (None if x is None or k == "share_of_draws" else round(x / BN_PER_HA_PER_USD_M2, 1))
+               for k, x in s.items() if k != "share_of_draws"}
+        return {**s, "usd_per_m2": usd}
+
+    return {
+        "unit": "bn VND per leased ha (base-year price, for the lease term)",
+        "note": "take-up held at the simulated values, so the developer NPV is linear in the price",
+        "district": both(breakeven_draws(results)),
+        "by_cluster": {c: both(breakeven_draws(results, c)) for c in results.cluster_ids},
+        "benchmarks": [r for r in published_figures() if r["quantity"] == "lease_price"],
+    }
+
+
+def published_figures() -> list[dict[str, Any]]:
+    """Rows of calibration.csv: quantity, published value, unit, year, source, what it is."""
+    text = resources.files("simulator").joinpath("calibration.csv").read_text(encoding="utf-8")
+    return [{**r, "published": float(r["published"])} for r in csv.DictReader(text.splitlines())]
+
+
+def new_clusters(run: Run) -> list[str]:
+    """Clusters whose every phase is approved in or after the base year: all their investment
+    lies inside the simulated years."""
+    inp = run.inputs
+    first = {c: min(a for a, k in zip(inp.phase_approval, inp.phase_cluster) if k == i)
+             for i, c in enumerate(inp.cluster_ids)}
+    return [c for c, a in first.items() if a >= inp.years[0]]
+
+
+def decision_clusters(run: Run) -> list[str]:
+    """The proposed clusters, or when there are none the clusters whose investment lies in the
+    simulated years: those a decision is still to be taken on."""
+    proposed = [c.id for c in run.loaded.scenario.clusters if c.status == "proposed"]
+    return proposed or new_clusters(run)
+
+
+def _totals(results: Results, cluster: str, metric: str) -> np.ndarray:
+    col = results.metrics.column(metric, results.cluster_ids.index(cluster))
+    total: np.ndarray = col.sum(axis=1)
+    return total
+
+
+def _per_ha(results: Results, cluster: str) -> dict[str, np.ndarray]:
+    """Per draw: total investment per gross ha and clearance per ha of farmland of a cluster."""
+    y = int(results.years[-1])
+    area = results.values("gross_area_ha", y, cluster)
+    farm = results.values("farmland_converted_ha", y, cluster)
+    capex = _totals(results, cluster, "capex_bn_vnd")
+    clearance = _totals(results, cluster, "clearance_cost_bn_vnd")
+    return {"total_investment_per_gross_ha": (capex + clearance) / area,
+            "clearance_per_farmland_ha": clearance / np.where(farm > 0, farm, np.nan)}
+
+
+def _open_gross_ha(r: Results, year: int) -> np.ndarray:
+    """Per draw, the gross ha of the clusters open for leasing in `year` (those paying)."""
+    total = np.zeros(r.draws)
+    for c in r.cluster_ids:
+        total += np.where(r.values("leasable_area_ha", year, c) > 0, r.values("gross_area_ha", year, c), 0.0)
+    return total
+
+
+def _model_draws(run: Run) -> dict[str, np.ndarray]:
+    """The model's per-draw values of each calibrated quantity (pooled over new clusters for
+    per-cluster quantities)."""
+    r, base = run.results, int(run.results.years[0])
+    out = {
+        "budget_per_gross_ha": r.values("budget_revenue_bn_vnd", base) / _open_gross_ha(r, base),
+        "jobs": r.values("jobs", base), "firms": r.values("firms", base),
+        "wage_per_worker": r.values("wages_bn_vnd", base) / r.values("jobs", base),
+    }
+    new = new_clusters(run)
+    if new:
+        per = [_per_ha(r, c) for c in new]
+        for k in per[0]:
+            out[k] = np.concatenate([p[k] for p in per])
+        out["lease_price"] = np.concatenate([_lease_price_draws(r, c) for c in new])
+    return out
+
+
+def _lease_price_draws(r: Results, c: str) -> np.ndarray:
+    """A cluster's base-year lease price per draw: the NPV of its lease sales ÷ that of the
+    price-indexed ha sold (exact: the price is one number per draw); NaN where none is sold."""
+    y = int(r.years[-1])
+    sold = r.values("leased_ha_npv", y, c)
+    sales = r.values("recovery_cost_npv_bn_vnd", y, c) + r.values("npv_bn_vnd", y, c)
+    price: np.ndarray = np.divide(sales, sold, out=np.full_like(sold, np.nan), where=sold > 1e-3)
+    return price
+
+
+def calibration_rows(run: Run) -> list[dict[str, Any]]:
+    """Each published figure beside the model's P10–P50–P90 for the same quantity, flagged
+    when it falls outside P10–P90. Per-cluster quantities pool the new clusters' draws; the
+    back-test rows compare one cluster with its own establishment decision."""
+    draws = _model_draws(run)
+    rows = []
+    for fig in published_figures():
+        q, cluster = fig["quantity"], fig.get("cluster") or ""
+        if cluster:
+            if cluster not in run.results.cluster_ids or cluster not in new_clusters(run):
+                continue
+            values = _per_ha(run.results, cluster)[q]
+        elif q in draws:
+            values = draws[q]
+        else:
+            continue
+        s = draw_stats(values)
+        if s["p10"] is None:
+            continue
+        outside = not (s["p10"] <= fig["published"] <= s["p90"])
+        rows.append({**fig, "model": s, "outside": outside})
+    return rows
+
+
+def price_response(run: Run, clusters: list[str]) -> list[dict[str, Any]]:
+    """How take-up answers the price under competition: each cluster in turn has its lease
+    price fixed at its P50 break-even (the others unchanged) and the scenario is re-run with
+    the same draws; its leased ha-years (Σ over the simulated years of the leased ha: the pace
+    of take-up), the district's, and its developer NPV are compared. Empty under
+    `takeup: independent` (take-up does not depend on the price there)."""
+    inp, r = run.inputs, run.results
+    if inp.takeup == "independent":
+        return []
+    y = int(r.years[-1])
+    rows = []
+    for c in clusters:
+        be = breakeven_draws(r, c)
+        if not np.isfinite(be).any():
+            continue
+        price = float(np.nanmedian(be))
+        ci = inp.cluster_ids.index(c)
+        specs = list(inp.cluster_specs["lease_price_bn_vnd_per_ha"])
+        old = specs[ci]
+        specs[ci] = ParamSpec(f"{old.key}@breakeven", Fixed(value=price), old.lo, old.hi)
+        alt = simulate(replace(inp, cluster_specs={**inp.cluster_specs,
+                                                   "lease_price_bn_vnd_per_ha": tuple(specs)}))
+        rows.append({
+            "cluster": c, "breakeven_p50": round(price, 3),
+            "leased_ha_years": {"default": draw_stats(_totals(r, c, "leased_area_ha")),
+                                "at_breakeven": draw_stats(_totals(alt, c, "leased_area_ha"))},
+            "developer_npv": {"default": draw_stats(r.values("npv_bn_vnd", y, c)),
+                              "at_breakeven": draw_stats(alt.values("npv_bn_vnd", y, c))},
+            "district_leased_ha_years": {
+                "default": draw_stats(r.district["leased_area_ha"].sum(axis=1)),
+                "at_breakeven": draw_stats(alt.district["leased_area_ha"].sum(axis=1))},
+        })
+    return rows

@@ -1,0 +1,80 @@
+"""Who gains, break-even prices, the calibration table and the price response (simulator/appraisal.py),
+and how summary.json and the report show them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simulator import appraisal, tables
+from simulator.maps.report_page import render_report_page
+from simulator.report_content import report_view
+from simulator.run import run_file
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def approved():
+    return run_file(ROOT / "scenarios/approved.yaml", draws=200)
+
+
+def test_budget_levels_add_up_and_parties_have_probabilities(approved) -> None:
+    r = approved.results
+    y = int(r.years[-1])
+    np.testing.assert_allclose(r.values("central_npv_bn_vnd", y) + r.values("city_npv_bn_vnd", y),
+                               r.values("public_npv_bn_vnd", y), rtol=1e-9, atol=1e-9)
+    gains = appraisal.who_gains(r)
+    dev = gains["district"]["developer"]
+    npv = r.values("npv_bn_vnd", y)
+    assert dev["p50"] == pytest.approx(np.median(npv), abs=1e-3)
+    assert dev["p_gain"] == pytest.approx((npv > 0).mean())
+    assert set(gains["by_cluster"]) == set(r.cluster_ids)
+
+
+def test_district_break_even_is_one_price_that_zeroes_the_summed_npv(approved) -> None:
+    """p* · Σ_c S_c − Σ_c C_c = 0 per draw; each cluster's price zeroes its own NPV."""
+    r = approved.results
+    y = int(r.years[-1])
+    price = appraisal.breakeven_draws(r)
+    sold, cost = r.values("leased_ha_npv", y), r.values("recovery_cost_npv_bn_vnd", y)
+    np.testing.assert_allclose(price * sold - cost, 0, atol=1e-6)
+    c = "hien_giang"
+    own = appraisal.breakeven_draws(r, c)
+    np.testing.assert_allclose(own * r.values("leased_ha_npv", y, c)
+                               - r.values("recovery_cost_npv_bn_vnd", y, c), 0, atol=1e-6)
+    assert np.isnan(appraisal.breakeven_draws(r, "quat_dong")).all()  # nothing new leased
+
+
+def test_calibration_flags_the_suspect_decision_and_keeps_the_sourced_means(approved) -> None:
+    rows = appraisal.calibration_rows(approved)
+    by = {(row["quantity"], row["cluster"], row["published"]): row for row in rows}
+    assert not by[("budget_per_gross_ha", "", 0.65)]["outside"]
+    assert by[("budget_per_gross_ha", "", 0.82)]["outside"]  # the contradicting area count
+    assert not by[("total_investment_per_gross_ha", "hien_giang", 25.04)]["outside"]
+    assert by[("total_investment_per_gross_ha", "hoa_binh", 34.21)]["outside"]  # probably a copy error
+    assert not by[("clearance_per_farmland_ha", "", 5.70)]["outside"]
+
+
+def test_take_up_falls_when_a_cluster_charges_its_break_even_price(approved) -> None:
+    """Competitive take-up: at its (higher) break-even price Hiền Giang leases more slowly."""
+    rows = appraisal.price_response(approved, ["hien_giang"])
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["breakeven_p50"] > 24  # above the assumed mean price
+    assert row["leased_ha_years"]["at_breakeven"]["mean"] < row["leased_ha_years"]["default"]["mean"]
+
+
+def test_summary_and_report_show_who_gains_break_even_and_calibration(approved) -> None:
+    s = tables.summary(approved)
+    assert {"who_gains", "breakeven_lease_price", "calibration", "price_response"} <= set(s)
+    assert s["breakeven_lease_price"]["by_cluster"]["hien_giang"]["p50"] > 0
+    html = render_report_page(report_view(approved, lang="en"))
+    for anchor in ('id="who-gains"', 'id="breakeven"', 'id="calibration"', "ccn-outside"):
+        assert anchor in html
+    # one sentence per cluster still to be decided (no proposed ones: those investing after 2023)
+    assert html.count("CCN làng nghề Hiền Giang (giai đoạn 1): gain —") == 1
+    table = tables.cluster_table(approved)
+    assert table.loc[table["id"] == "hien_giang", "breakeven_p50"].iloc[0] > 0
