@@ -123,8 +123,14 @@ def _per_ha(results: Results, cluster: str) -> dict[str, np.ndarray]:
     farm = results.values("farmland_converted_ha", y, cluster)
     capex = _totals(results, cluster, "capex_bn_vnd")
     clearance = _totals(results, cluster, "clearance_cost_bn_vnd")
-    return {"total_investment_per_gross_ha": (capex + clearance) / area,
-            "clearance_per_farmland_ha": clearance / np.where(farm > 0, farm, np.nan)}
+    return {"total_investment_per_gross_ha": _ratio(capex + clearance, area),
+            "clearance_per_farmland_ha": _ratio(clearance, farm)}
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """num / den per draw, NaN where den is 0 (nothing to divide by: no value)."""
+    out: np.ndarray = np.divide(num, den, out=np.full_like(num, np.nan, dtype=float), where=den > 0)
+    return out
 
 
 def _open_gross_ha(r: Results, year: int) -> np.ndarray:
@@ -140,9 +146,9 @@ def _model_draws(run: Run) -> dict[str, np.ndarray]:
     per-cluster quantities)."""
     r, base = run.results, int(run.results.years[0])
     out = {
-        "budget_per_gross_ha": r.values("budget_revenue_bn_vnd", base) / _open_gross_ha(r, base),
+        "budget_per_gross_ha": _ratio(r.values("budget_revenue_bn_vnd", base), _open_gross_ha(r, base)),
         "jobs": r.values("jobs", base), "firms": r.values("firms", base),
-        "wage_per_worker": r.values("wages_bn_vnd", base) / r.values("jobs", base),
+        "wage_per_worker": _ratio(r.values("wages_bn_vnd", base), r.values("jobs", base)),
     }
     new = new_clusters(run)
     if new:

@@ -213,7 +213,7 @@ _WORDS: dict[str, dict[str, str]] = {
                           "hòa vốn là chính xác). Tỷ đồng/ha cho thuê; USD/m² theo 25.000 đồng/USD "
                           "(1 USD/m² = 0,25 tỷ đồng/ha).",
         "assumed_price": "Giá giả định (TB)", "breakeven_p50": "Giá hòa vốn, trung vị",
-        "p10_p90": "P10–P90", "usd_m2": "USD/m²", "p_profit": "P(NPV chủ đầu tư > 0)",
+        "p10_p90": "khoảng P10–P90", "usd_m2": "USD mỗi m²", "p_profit": "P(NPV chủ đầu tư > 0)",
         "benchmarks": "Mốc giá thị trường (có nguồn)", "what": "Nội dung", "value_bn_ha": "tỷ đồng/ha",
         "district_uniform": "Toàn huyện: một giá chung cho mọi cụm",
         "price_response": "Diện tích thuê phản ứng với giá (lấp đầy cạnh tranh)",
