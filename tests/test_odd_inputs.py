@@ -38,15 +38,15 @@ def _edit(old: str, new: str) -> str:
 CASES = {  # name: (files, file of the problem, line, message)
     "phase shares 0.5": (
         {"s.yaml": _edit("{share: 1.0, approval_year: 2020", "{share: 0.5, approval_year: 2020")},
-        "s.yaml", 33, "clusters[alpha]: expected phases adding up to the cluster's 10 ha (shares "
+        "s.yaml", 36, "clusters[alpha]: expected phases adding up to the cluster's 10 ha (shares "
         "adding up to 1), found shares adding up to 0.5"),
     "phase areas short": (
         {"s.yaml": _edit("{area_ha: 6, approval_year", "{area_ha: 5, approval_year")},
-        "s.yaml", 44, "clusters[beta]: expected phases adding up to the cluster's 10 ha (shares "
+        "s.yaml", 47, "clusters[beta]: expected phases adding up to the cluster's 10 ha (shares "
         "adding up to 1), found 9 ha"),
     "approval after the horizon": (
         {"s.yaml": _edit("{area_ha: 6, approval_year: 2026", "{area_ha: 6, approval_year: 2031")},
-        "s.yaml", 55, "clusters[beta].phases[1].approval_year: expected a year ≤ horizon_year 2030"
+        "s.yaml", 58, "clusters[beta].phases[1].approval_year: expected a year ≤ horizon_year 2030"
         " (a phase approved later adds nothing to the results), found 2031"),
     "field in the wrong place": (
         {"s.yaml": _edit("    fill_years: 2\n", "    fill_years: 2\n    jobs_per_leased_ha: 90\n")},
@@ -66,15 +66,15 @@ CASES = {  # name: (files, file of the problem, line, message)
     "huge file": ({"s.yaml": "{MINI}" + "#" * 2_000_000 + "\n"}, "s.yaml", None,
                   "expected a scenario file of at most 2,000,000 bytes"),
     "unknown crs": ({"s.yaml": _edit(INLINE, INLINE + "\n      crs: 'EPSG:99999'")},
-                    "s.yaml", 39, "clusters[alpha].geometry.crs: expected a CRS PROJ knows"),
+                    "s.yaml", 42, "clusters[alpha].geometry.crs: expected a CRS PROJ knows"),
     "crs against the file's": (
         {"s.yaml": _edit(INLINE, "file: two.gpkg\n      id_field: ma\n      feature: A1\n"
                                  "      crs: 'EPSG:4326'")},
-        "s.yaml", 41, "clusters[alpha].geometry.crs: expected no `crs:` (two.gpkg declares "
+        "s.yaml", 44, "clusters[alpha].geometry.crs: expected no `crs:` (two.gpkg declares "
         "EPSG:5897; `crs:` is only for a file without one), found EPSG:4326"),
     "two features with the id": (
         {"s.yaml": _edit(INLINE, "file: two.gpkg\n      id_field: ma\n      feature: A1")},
-        "s.yaml", 40, "clusters[alpha].geometry.feature: expected a ma value held by one feature "
+        "s.yaml", 43, "clusters[alpha].geometry.feature: expected a ma value held by one feature "
         "of two.gpkg, found 'A1' on 2 features"),
 }
 
