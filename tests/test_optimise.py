@@ -213,3 +213,76 @@ def test_bad_problems_one_located_line_exit_2(write, cli, tmp_path, change, expe
     assert code == 2 and len(lines) == 1, err
     assert lines[0].startswith(f"{path}:") and expected in lines[0]
     assert not (tmp_path / "res").exists()
+
+
+PARETO_PROBLEM = """
+  decisions:
+    - {cluster: beta, years: [2024, 2026]}
+    - {cluster: gamma, years: [2024, 2026]}
+    - {cluster: delta, years: [2024, 2026]}
+  objectives:
+    - {metric: jobs, year: 2030}
+    - {metric: rice_land_converted_ha, year: 2034, sense: minimise}
+  budget: {evaluations: 48, candidates: 2}
+"""
+
+
+def test_two_objectives_give_the_enumerated_pareto_front(write, cli, tmp_path) -> None:
+    """Jobs in 2030 against rice land converted: the points of the front written to
+    pareto.csv are exactly those of the enumeration's non-dominated plans (plans that tie
+    are all on it), and pareto.svg draws it."""
+    import csv
+
+    from simulator.optimise.search import pareto_front
+
+    path = _problem(write, PARETO_PROBLEM)
+    run = run_file(path)
+    _, n_plans, evals = _enumerate(run)
+    truth = {tuple(round(v, 6) for v in e.objectives) for e in pareto_front(evals, [1.0, -1.0])}
+    code, _, err = cli("optimise", path, "--out", tmp_path / "res", "--quiet")
+    assert code == 0, err
+    folder = tmp_path / "res" / "small-optimise"
+    with open(folder / "pareto.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    found = {tuple(round(float(v), 6) for v in list(r.values())[3:]) for r in rows}
+    assert found == truth and len(truth) == 4  # none, one, two or three clusters built
+    assert n_plans == 64
+    svg = (folder / "pareto.svg").read_text(encoding="utf-8")
+    assert svg.startswith("<svg") and svg.count('fill="#e07b00"') == len(rows)
+    page = (folder / "optimise.html").read_text(encoding="utf-8")
+    assert "Pareto front" in page and "Năm phê duyệt đề xuất" in page
+
+
+def test_dask_workers_give_the_same_recommendation(write) -> None:
+    """Plans evaluated on two Dask worker processes: the same plans, the same numbers."""
+    pytest.importorskip("dask.distributed")
+    from dask.distributed import Client, LocalCluster
+
+    run = run_file(_problem(write, COMPETITION_PROBLEM.replace("evaluations: 50", "evaluations: 12"),
+                            params="    lease_price_bn_vnd_per_ha: 80\n"))
+    local = solve(run)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=":0") as lc, Client(lc) as client:
+        remote = solve(run, client=client)
+    assert list(remote.result.evaluations) == list(local.result.evaluations)
+    assert remote.best.plan == local.best.plan and remote.best.objectives == local.best.objectives
+
+
+def test_optimise_page_renders_offline(write, cli, tmp_path, map_page) -> None:
+    """optimise.html in headless Chromium with the network cut: both maps (planner's plan and
+    recommendation), the decisions table with one row per decision, the Pareto front, no
+    error; every year the table shows is the planner's or the recommended one."""
+    from maps_fixtures import assert_offline_clean, open_offline, screenshot
+
+    budget = "  budget: {evaluations: 20, candidates: 2}"
+    path = _problem(write, PARETO_PROBLEM.replace("  budget: {evaluations: 48, candidates: 2}", budget))
+    code, _, err = cli("optimise", path, "--out", tmp_path / "res", "--quiet", "--lang", "en")
+    assert code == 0, err
+    errors = open_offline(map_page, tmp_path / "res" / "small-optimise" / "optimise.html")
+    assert len(map_page.evaluate("window.CLUSTERSIM.clustersPerMap")) == 2  # planner, recommended
+    rows = map_page.locator(".ccn-optimise tbody tr")
+    assert rows.count() == 3
+    assert rows.nth(0).locator("td").nth(2).inner_text() == "2026"  # the planner's beta
+    assert map_page.locator(".ccn-optimise svg polyline").is_visible()
+    screenshot(map_page, "optimise-page")
+    assert_offline_clean(errors)

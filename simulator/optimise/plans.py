@@ -110,7 +110,8 @@ def _plan_cluster(c: Any, values: list[tuple[Variable, int | None]]) -> Any:
     return c.model_copy(update={"phases": new})
 
 
-def plan_scenario(scenario: Any, space: PlanSpace, plan: Plan, plan_id: str | None = None) -> Any:
+def plan_scenario(scenario: Any, space: PlanSpace, plan: Plan, plan_id: str | None = None,
+                  title: str | None = None) -> Any:
     """The scenario a plan stands for: the planner's, with the plan's approval years and
     without the clusters (or trailing phases) it does not build. Validated again."""
     by_cluster: dict[str, list[tuple[Variable, int | None]]] = {}
@@ -124,6 +125,8 @@ def plan_scenario(scenario: Any, space: PlanSpace, plan: Plan, plan_id: str | No
     update: dict[str, Any] = {"clusters": clusters}
     if plan_id is not None:
         update["id"] = plan_id
+    if title is not None:
+        update["title"] = title
     return scenario.model_copy(update=update)
 
 
@@ -206,9 +209,9 @@ class Evaluator:
         return cfg
 
     def run(self, plan: Plan, plan_id: str | None = None,
-            layers: dict[str, Any] | None = None) -> Run:
+            layers: dict[str, Any] | None = None, title: str | None = None) -> Run:
         """The plan's scenario simulated: the numbers `clustersim run` gives for it."""
-        scenario = plan_scenario(self.loaded.scenario, self.space, plan, plan_id)
+        scenario = plan_scenario(self.loaded.scenario, self.space, plan, plan_id, title)
         ids = [c.id for c in self.loaded.scenario.clusters]
         keep = np.array([ids.index(c.id) for c in scenario.clusters], dtype=np.intp)
         g = self.geo

@@ -79,10 +79,14 @@ def solve(run: Run, *, client: Any = None, hold_bytes: int | None = None,
                     evaluations=cfg.budget.evaluations, seconds=cfg.budget.seconds,
                     candidates=cfg.budget.candidates, progress=progress)
     start = evaluator.space.nearest(run.loaded.scenario)
+    if len(senses) == 2:  # half the budget for the first objective, half for the front
+        search.budget = max(1, cfg.budget.evaluations // 2)
     result = search.run(start)
     front: list[Evaluation] = []
     if len(senses) == 2:
-        for w in _PARETO_WEIGHTS:
+        for k, w in enumerate(_PARETO_WEIGHTS, start=1):
+            search.budget = len(search.cache) + (cfg.budget.evaluations - len(search.cache)) // (
+                len(_PARETO_WEIGHTS) - k + 1)
             scales = _scales(list(search.cache.values()))
             search.run(start, weights=(1.0 - w, w), scales=scales, max_rounds=2)
         result.evaluations = search.cache

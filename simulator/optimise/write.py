@@ -28,7 +28,7 @@ from simulator.scenario.optimise_config import MetricConstraint
 from simulator.tables import comparison_table
 
 __all__ = ["plan_yaml", "optimise_json", "plans_csv", "pareto_csv", "pareto_svg", "summary_lines",
-           "constraint_label", "best_id", "optimise_page", "write_optimisation"]
+           "constraint_label", "best_id", "optimise_page", "write_optimisation", "plan_text"]
 
 
 def best_id(outcome: Outcome) -> str:
@@ -52,7 +52,7 @@ def plan_yaml(outcome: Outcome) -> str:
         "draws": ev.draws, "seed": ev.seed,
         "title": f"{scenario.title} — recommended plan",
         "description": "Recommended by clustersim optimise from " + ev.loaded.chain[0] + ": "
-                       + _plan_text(outcome, best) + ". " + scenario.description})
+                       + plan_text(outcome, best) + ". " + scenario.description})
     data = scenario.model_dump(mode="json", exclude={"extends", "optimise"}, exclude_none=True)
     yaml = YAML()
     yaml.width, yaml.allow_unicode = 100, True
@@ -60,11 +60,11 @@ def plan_yaml(outcome: Outcome) -> str:
     yaml.dump(data, buf)
     head = (f"# Written by clustersim {__version__} optimise from {ev.loaded.chain[0]} "
             f"(sha256 {ev.loaded.sha256[:12]}), seed {ev.seed}, {ev.draws} draws.\n"
-            f"# Plan: {_plan_text(outcome, best)}\n")
+            f"# Plan: {plan_text(outcome, best)}\n")
     return head + buf.getvalue()
 
 
-def _plan_text(outcome: Outcome, e: Evaluation) -> str:
+def plan_text(outcome: Outcome, e: Evaluation) -> str:
     return ", ".join(f"{k} {'not built' if v is None else v}"
                      for k, v in outcome.space.describe(e.plan).items())
 
@@ -211,7 +211,7 @@ def summary_lines(outcome: Outcome, planner: Evaluation | None) -> list[str]:
         lines += [f"  {constraint_label(c)}: P = {p:.2f} < {q:g}" for c, p, q
                   in zip(cfg.constraints, best.probabilities, best.required) if p < q - 1e-12]
         return lines
-    lines.append(f"recommended: {_plan_text(outcome, best)}")
+    lines.append(f"recommended: {plan_text(outcome, best)}")
     stops = binding(outcome)
     if stops:
         lines.append("  binding: " + "; ".join(f"{k} (missed by {v} better plans)"
@@ -231,7 +231,7 @@ def optimise_page(outcome: Outcome, runs: list[Run], table: Any, lang: str) -> s
     constraints and, for two objectives, the Pareto front."""
     findings = [check_all(r) for r in runs]
     html = render_comparison(comparison_view(runs, table, findings, lang=lang))
-    return html.replace("</body>", _decisions_html(outcome) + "</body>", 1)
+    return html.replace('<main class="ccn-grid">', _decisions_html(outcome, lang) + '<main class="ccn-grid">', 1)
 
 
 def write_optimisation(outcome: Outcome, planner: Evaluation, best_run: Run, out: Path, *,
@@ -256,7 +256,18 @@ def write_optimisation(outcome: Outcome, planner: Evaluation, best_run: Run, out
     return out
 
 
-def _decisions_html(outcome: Outcome) -> str:
+_WORDS = {
+    "en": {"heading": "Recommended approval years (— not built)", "cluster": "cluster",
+           "decision": "decision", "planner": "planner's plan", "recommended": "recommended",
+           "front": "Pareto front"},
+    "vi": {"heading": "Năm phê duyệt đề xuất (— không xây dựng)", "cluster": "cụm",
+           "decision": "quyết định", "planner": "kế hoạch", "recommended": "đề xuất",
+           "front": "Biên Pareto (Pareto front)"},
+}
+
+
+def _decisions_html(outcome: Outcome, lang: str) -> str:
+    w = _WORDS.get(lang, _WORDS["en"])
     planner = {c.id: c for c in outcome.run.loaded.scenario.clusters}
     rows = []
     for v, year in zip(outcome.space.variables, outcome.best.plan):
@@ -266,8 +277,8 @@ def _decisions_html(outcome: Outcome) -> str:
                     f"<td><b>{'—' if year is None else year}</b></td></tr>")
     cons = "".join(f"<li>{escape(line.strip())}</li>" for line in summary_lines(outcome, None))
     svg = pareto_svg(outcome)
-    front = (f'<h2>Pareto front</h2>{svg}' if svg else "")
-    return ('<section class="ccn-block ccn-optimise"><h2>Recommended approval years '
-            '(— not built)</h2><table class="ccn-table"><thead><tr><th>cluster</th><th>decision</th>'
-            '<th>planner</th><th>recommended</th></tr></thead><tbody>' + "".join(rows)
+    front = (f'<h2>{w["front"]}</h2>{svg}' if svg else "")
+    head = "".join(f"<th>{w[k]}</th>" for k in ("cluster", "decision", "planner", "recommended"))
+    return (f'<section class="ccn-block ccn-optimise"><h2>{w["heading"]}</h2>'
+            f'<table class="ccn-table"><thead><tr>{head}</tr></thead><tbody>' + "".join(rows)
             + f"</tbody></table><ul>{cons}</ul>{front}</section>\n")
