@@ -26,6 +26,7 @@ from simulator.run import Run
 from simulator.safe_csv import safe_cell, write_frame
 from simulator.scenario.optimise_config import MetricConstraint
 from simulator.tables import comparison_table
+from simulator.words.optimise import optimise_words
 
 __all__ = ["plan_yaml", "optimise_json", "plans_csv", "pareto_csv", "pareto_svg", "summary_lines",
            "constraint_label", "best_id", "optimise_page", "write_optimisation", "plan_text"]
@@ -256,18 +257,8 @@ def write_optimisation(outcome: Outcome, planner: Evaluation, best_run: Run, out
     return out
 
 
-_WORDS = {
-    "en": {"heading": "Recommended approval years (— not built)", "cluster": "cluster",
-           "decision": "decision", "planner": "planner's plan", "recommended": "recommended",
-           "front": "Pareto front"},
-    "vi": {"heading": "Năm phê duyệt đề xuất (— không xây dựng)", "cluster": "cụm",
-           "decision": "quyết định", "planner": "kế hoạch", "recommended": "đề xuất",
-           "front": "Biên Pareto (Pareto front)"},
-}
-
-
 def _decisions_html(outcome: Outcome, lang: str) -> str:
-    w = _WORDS.get(lang, _WORDS["en"])
+    w = optimise_words(lang)
     planner = {c.id: c for c in outcome.run.loaded.scenario.clusters}
     rows = []
     for v, year in zip(outcome.space.variables, outcome.best.plan):
