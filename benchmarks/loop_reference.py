@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from simulator.employment import _IPF_ITERATIONS  # the model's iteration count, to do equal work
+from simulator.kernels import IPF_MAX_SWEEPS, IPF_TOLERANCE  # the model's stopping rule
 
 _INSTANT = 1e-6
 _L0 = 1.0 / (1.0 + math.exp(4.0))  # logistic at τ = 0
@@ -180,8 +180,12 @@ def _gravity_year(workers: list[float], jobs: list[float], f: list[list[float]]
     origins = [*workers, max(total_j - total_w, 0.0)]
     dests = [*jobs, max(total_w - total_j, 0.0)]
     a, b = [0.0] * (n_i + 1), [1.0] * (n_c + 1)
-    for _ in range(_IPF_ITERATIONS):
-        a = [_inv(sum(f[i][c] * b[c] * dests[c] for c in range(n_c + 1))) for i in range(n_i + 1)]
+    for _ in range(IPF_MAX_SWEEPS):  # until no A_i moves by more than the tolerance
+        new = [_inv(sum(f[i][c] * b[c] * dests[c] for c in range(n_c + 1))) for i in range(n_i + 1)]
+        moved = any(abs(x - y) * o > IPF_TOLERANCE * abs(x) * o for x, y, o in zip(new, a, origins))
+        a = new
+        if not moved:
+            break
         b = [_inv(sum(f[i][c] * a[i] * origins[i] for i in range(n_i + 1))) for c in range(n_c + 1)]
     to_c = [b[c] * dests[c] for c in range(n_c)]
     supplied = [a[i] * origins[i] * sum(f[i][c] * to_c[c] for c in range(n_c)) for i in range(n_i)]

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulator import kernels
+
 __all__ = ["per_cluster", "by_sector", "labour_supply", "deterrence", "balanced_jobs",
            "in_commuters", "gravity"]
-
-_IPF_ITERATIONS = 25  # the marginals agree to ~1e-12 after 20 on the bundled scenarios
-
 
 def per_cluster(mix: np.ndarray, per_sector: np.ndarray) -> np.ndarray:
     """x_c = Σ_s mix_cs · x_s: a cluster's density from its sector mix. (C,S),(D,S) → (D,C)."""
@@ -91,17 +90,10 @@ def gravity(workers: np.ndarray, jobs: np.ndarray, f: np.ndarray) -> dict[str, n
     full = np.zeros((d, i + 1, c + 1))  # origins × destinations
     full[:, :, :c] = np.swapaxes(f, 1, 2)
     full[:, :i, c] = 1.0  # staying out of cluster work; the outside pool never does
-    ft = np.ascontiguousarray(np.swapaxes(full, 1, 2))
-    # One small matrix product per draw: each draw's numbers do not depend on the chunk size.
-    # x / max(y, 1e-300) keeps an empty row or column (y = 0, all its flows 0) finite.
-    # A_i O_i = O_i / Σ_c f_ic B_c D_c  and  B_c D_c = D_c / Σ_i f_ic A_i O_i, in place.
-    bd, a, ao = dests.copy(), np.empty_like(origins), np.empty_like(origins)
-    for k in range(_IPF_ITERATIONS):
-        np.matmul(full, bd, out=a)
-        np.divide(origins, np.maximum(a, 1e-300, out=a), out=ao)
-        if k < _IPF_ITERATIONS - 1:
-            np.matmul(ft, ao, out=bd)
-            np.divide(dests, np.maximum(bd, 1e-300, out=bd), out=bd)
+    # IPF draw by draw and year by year until converged (kernels.ipf): the balanced origin
+    # weights A_i O_i; each draw's numbers do not depend on the chunk size.
+    ao = np.empty_like(origins)
+    kernels.ipf(full, origins, dests, ao)
     to_clusters = balanced_jobs(f, ao, jobs)  # B_c J_c (D,C,Y)
     supplied = ao[:, :i] * (np.ascontiguousarray(full[:, :i, :c]) @ to_clusters)
     return {"workers_supplied": supplied, "origin_weights": ao,

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
+from simulator import kernels
+
 __all__ = ["ramp", "logistic_ramp", "simulate_land", "attractiveness", "fill", "water_level", "allocate",
            "competitive_takeup"]
 
@@ -106,25 +108,16 @@ def water_level(demand: np.ndarray, score: np.ndarray, room: np.ndarray,
     margin against rounding).
 
     With clusters sorted by falling score, the first k are full at level θ_k =
-    (D − Σ_{j<k} V_j) / Σ_{j≥k} a_j V_j, and the answer is the first k with θ_k · a_k < 1.
-    `order` is argsort(−score, axis=1), which can be computed once for every year."""
+    (D − Σ_{j<k} V_j) / Σ_{j≥k} a_j V_j, and the answer is the first k with θ_k · a_k < 1
+    (kernels.water_level). `order` is argsort(−score, axis=1), which can be computed once for
+    every year."""
     if order is None:
         order = np.argsort(-score, axis=1, kind="stable")
-    a = np.take_along_axis(score, order, axis=1)
-    v = np.take_along_axis(room, order, axis=1)
-    w = a * v
-    full_room = np.cumsum(v, axis=1) - v  # Σ_{j<k} V_j
-    rest_weight = w[:, ::-1].cumsum(axis=1)[:, ::-1]  # Σ_{j≥k} a_j V_j
-    live = rest_weight > 0
-    theta = np.divide(demand[:, None] - full_room, rest_weight, out=np.zeros_like(w), where=live)
-    ok = live & (theta * a < 1.0)
-    first = ok.argmax(axis=1)
-    rows = np.arange(len(demand))
-    some_room = (v > 0).any(axis=1)
-    smallest = np.where(v > 0, a, np.inf).min(axis=1)
-    everyone_full = np.divide(2.0, smallest, out=np.zeros_like(smallest), where=some_room)
-    level = np.where(ok.any(axis=1), theta[rows, first], everyone_full)
-    return np.where(demand > 0, np.maximum(level, 0.0), 0.0)
+    level: np.ndarray = kernels.water_level(np.ascontiguousarray(demand, dtype=float),
+                                            np.ascontiguousarray(score, dtype=float),
+                                            np.ascontiguousarray(room, dtype=float),
+                                            np.ascontiguousarray(order, dtype=np.intp))
+    return level
 
 
 def allocate(demand: np.ndarray, score: np.ndarray, room: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -145,26 +138,23 @@ def competitive_takeup(capacity: np.ndarray, leased_before: np.ndarray, score: n
 
     `capacity` (draw, cluster, year) is the leasable area times the maximum occupancy;
     `leased_before` (draw, cluster) is the leased area at the end of the year before the base
-    year. The water levels θ (draw, year, pool) couple the clusters; given `levels` (from a
-    run over every cluster) the recurrence runs for any block of clusters on its own, exactly.
-    Returns leased (draw, cluster, year), unmet demand (draw, year) and the levels."""
-    leased = np.empty_like(capacity)
-    n, _, years = capacity.shape
-    unmet = np.zeros((n, years))
+    year. The pools' masks are disjoint. The water levels θ (draw, year, pool) couple the
+    clusters; given `levels` (from a run over every cluster) the recurrence runs for any block
+    of clusters on its own, exactly. Returns leased (draw, cluster, year), unmet demand
+    (draw, year) and the levels. The loop is compiled: kernels.takeup."""
+    n, c, years = capacity.shape
+    pool_of = np.full(c, -1, dtype=np.intp)
+    for k, (mask, _) in enumerate(pools):
+        pool_of[np.asarray(mask, dtype=bool)] = k
+    demand = np.empty((n, years, len(pools)))
+    for k, (_, dem) in enumerate(pools):
+        demand[:, :, k] = dem
     solve = levels is None
     if levels is None:
         levels = np.zeros((n, years, len(pools)))
-        orders = [np.argsort(-(score * mask), axis=1, kind="stable") for mask, _ in pools]
-    current = leased_before.copy()
-    for t in range(years):
-        vacant = np.maximum(capacity[:, :, t] - current, 0.0)
-        take = np.zeros_like(current)
-        for k, (mask, demand) in enumerate(pools):
-            room = vacant * mask
-            if solve:
-                levels[:, t, k] = water_level(demand[:, t], score * mask, room, orders[k])
-                unmet[:, t] += np.maximum(demand[:, t] - room.sum(axis=1), 0.0)
-            take += fill(room, levels[:, t, k], score)
-        current = current + take
-        leased[:, :, t] = current
+    levels = np.ascontiguousarray(levels, dtype=float)
+    leased, unmet = kernels.takeup(np.ascontiguousarray(capacity, dtype=float),
+                                   np.ascontiguousarray(leased_before, dtype=float),
+                                   np.ascontiguousarray(score, dtype=float), pool_of, demand,
+                                   levels, solve)
     return leased, unmet, levels

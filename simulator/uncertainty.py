@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.stats import norm, qmc
 
+from simulator import kernels
+
 if TYPE_CHECKING:
     from simulator.scenario.distributions import Distribution
 
@@ -93,29 +95,14 @@ def draw_keys(specs: dict[str, ParamSpec], *, seed: int, n: int,
             for k, s in specs.items()}
 
 
-_SORT_ROWS = 32  # cells sorted at a time: one small reused buffer, no fresh pages per call
-
-
 def quantiles(a: np.ndarray) -> dict[str, np.ndarray]:
-    """mean, p10, p50, p90 over axis 0 (the draws): numpy's default (linear) quantiles, equal
-    to np.quantile (a test checks it) and several times faster on (draw, cluster, year)
-    arrays: the draws of a few cells at a time are copied into one reused buffer and sorted
-    (numpy's SIMD sort), instead of a strided multi-point partition. The arrays hold no NaN."""
+    """mean, p10, p50, p90 over axis 0 (the draws): numpy's default (linear) quantiles and
+    mean, equal to np.quantile's and np.mean's (a test checks it), found by selection in a
+    compiled loop (kernels.select_quantiles) rather than by sorting every cell's draws. The
+    arrays hold no NaN."""
     n, shape = a.shape[0], a.shape[1:]
     flat = a.reshape(n, -1)
-    cells = flat.shape[1]
-    where = np.array(QUANTILES) * (n - 1)
-    below = np.floor(where).astype(np.intp)
-    above = np.minimum(below + 1, n - 1)
-    out = {f"p{round(q * 100)}": np.empty(cells) for q in QUANTILES}
-    buf = np.empty((min(_SORT_ROWS, cells), n))
-    for j in range(0, cells, _SORT_ROWS):
-        rows = buf[: min(_SORT_ROWS, cells - j)]
-        rows[...] = flat[:, j : j + len(rows)].T
-        rows.sort(axis=1)
-        for q, lo, hi, w in zip(QUANTILES, below, above, where - below):
-            x, y = rows[:, lo], rows[:, hi]
-            diff = y - x
-            # numpy's _lerp, so that the values equal np.quantile's
-            out[f"p{round(q * 100)}"][j : j + len(rows)] = x + diff * w if w < 0.5 else y - diff * (1.0 - w)
-    return {"mean": a.mean(axis=0), **{k: v.reshape(shape) for k, v in out.items()}}
+    out = np.empty((len(QUANTILES) + 1, flat.shape[1]))
+    kernels.select_quantiles(flat, np.array(QUANTILES) * (n - 1), out)
+    names = [f"p{round(q * 100)}" for q in QUANTILES]
+    return {"mean": out[-1].reshape(shape), **{k: v.reshape(shape) for k, v in zip(names, out)}}

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import brentq
 
-from simulator import employment, finance, land, model
+from simulator import employment, finance, kernels, land, model
 from simulator.inputs import build_inputs
 
 from conftest import ROOT, geo_for
@@ -98,6 +98,34 @@ def test_gravity_shortage_brings_in_commuters() -> None:
     assert r == pytest.approx(0.662068, abs=1e-6)
     np.testing.assert_allclose(g["in_commuters"][0, :, 0], [70 / (1 + r), 70 * r / (1 + r)],
                                rtol=1e-7)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_gravity_stops_when_the_marginals_agree_to_the_tolerance(seed: int) -> None:
+    """IPF stops once no balanced origin weight moves by more than IPF_TOLERANCE: then every
+    origin's and destination's flows sum to its total within a few times the tolerance, well
+    before the safety stop."""
+    rng = np.random.default_rng(seed)
+    d, c, i, y = 20, 9, 6, 4
+    f = employment.deterrence(rng.uniform(0.5, 12.0, (d, c, i)), rng.uniform(0.05, 0.5, d),
+                              rng.uniform(5.0, 20.0, d))
+    workers, jobs = rng.uniform(0, 5_000, (d, i, y)), rng.uniform(0, 4_000, (d, c, y))
+    jobs[:, 0] = 0.0  # an empty destination
+    g = employment.gravity(workers, jobs, f)
+    ao = g["origin_weights"]
+    full = np.concatenate([np.swapaxes(f, 1, 2), np.r_[np.ones(i), 0.0][None, :, None]
+                           * np.ones((d, 1, 1))], axis=2)  # origins × (clusters + slack)
+    dests = np.concatenate([jobs, np.maximum(workers.sum(1) - jobs.sum(1), 0)[:, None]], axis=1)
+    origins = np.concatenate([workers, np.maximum(jobs.sum(1) - workers.sum(1), 0)[:, None]], axis=1)
+    bd = dests / np.maximum(np.einsum("dic,diy->dcy", full, ao), 1e-300)
+    flows = ao[:, :, None, :] * full[..., None] * bd[:, None, :, :]  # (d, origin, dest, y)
+    tol = 10 * kernels.IPF_TOLERANCE
+    np.testing.assert_allclose(flows.sum(axis=1), dests, rtol=1e-14, atol=1e-9)  # columns: exact
+    np.testing.assert_allclose(flows.sum(axis=2), origins, rtol=tol, atol=1e-9)  # rows: to tol
+    out = np.empty_like(origins)
+    sweeps = kernels.ipf(full, origins, dests, out)
+    assert sweeps < d * y * 100  # far fewer than the safety stop, IPF_MAX_SWEEPS per cell
+    np.testing.assert_array_equal(out, ao)
 
 
 def test_npv_irr_payback_by_hand() -> None:

@@ -1,0 +1,237 @@
+"""The model's hot loops, compiled with numba: take-up by water filling, the gravity model's
+iterative proportional fitting, and band quantiles by selection.
+
+These loops *are* the equations (docs/model.md); land.py, employment.py and uncertainty.py call
+them. Every loop runs draw by draw (and cell by cell), so a draw's numbers never depend on the
+chunk of draws or the block of clusters it is computed in. Compiled once and cached on disk
+(`cache=True`); numba is imported only when a model module is (the CLI imports those lazily).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+__all__ = ["IPF_TOLERANCE", "IPF_MAX_SWEEPS", "water_level", "takeup", "ipf", "select_quantiles"]
+
+IPF_TOLERANCE = 1e-12  # stop when no balanced origin weight moves by more than this (relative)
+IPF_MAX_SWEEPS = 1000  # a safety stop; the bundled scenarios converge in ~10–30 sweeps
+
+
+@njit(cache=True, nogil=True)
+def _level(demand: float, score: np.ndarray, room: np.ndarray, order: np.ndarray) -> float:  # pragma: no cover - compiled
+    """θ with Σ_c V_c · min(1, θ a_c) = D over the clusters `order` (falling score): the first
+    k are full at θ_k = (D − Σ_{j<k} V_j) / Σ_{j≥k} a_j V_j; the answer is the first k with
+    θ_k · a_k < 1. When the demand exceeds all the room, θ = 2 / min a over clusters with room
+    (everyone full, with a margin against rounding)."""
+    if not demand > 0.0:
+        return 0.0
+    n = order.shape[0]
+    rest = np.empty(n)  # Σ_{j≥k} a_j V_j, summed from the last cluster up
+    acc = 0.0
+    for k in range(n - 1, -1, -1):
+        c = order[k]
+        acc += score[c] * room[c]
+        rest[k] = acc
+    filled = 0.0  # running Σ_{j≤k} V_j; Σ_{j<k} V_j is taken as filled − V_k
+    smallest = np.inf
+    for k in range(n):
+        c = order[k]
+        v = room[c]
+        filled += v
+        if v > 0.0 and score[c] < smallest:
+            smallest = score[c]
+        if rest[k] > 0.0:
+            theta = (demand - (filled - v)) / rest[k]
+            if theta * score[c] < 1.0:
+                found: float = max(theta, 0.0)
+                return found
+    if smallest == np.inf:
+        return 0.0
+    full: float = 2.0 / smallest
+    return full
+
+
+@njit(cache=True, nogil=True)
+def water_level(demand: np.ndarray, score: np.ndarray, room: np.ndarray,
+                order: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """θ (draw,) for demand (draw,), score and room (draw, cluster), `order` (draw, k) the
+    clusters to share among, by falling score."""
+    out = np.empty(demand.shape[0])
+    for d in range(demand.shape[0]):
+        out[d] = _level(demand[d], score[d], room[d], order[d])
+    return out
+
+
+@njit(cache=True, nogil=True)
+def takeup(capacity: np.ndarray, leased_before: np.ndarray, score: np.ndarray,
+           pool_of: np.ndarray, demand: np.ndarray, levels: np.ndarray,
+           solve: bool) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Year by year, each pool's demand (draw, year, pool) is shared among its clusters'
+    (`pool_of`, −1: none) vacant land V = capacity − leased by water filling,
+    leased[t] = leased[t−1] + V[t] · min(1, θ[t] · a). With `solve`, the levels θ (draw, year,
+    pool) are found and written, and the unmet demand (draw, year) summed; else `levels` are
+    given (from a run over every cluster) and only the fill is computed, with the same
+    arithmetic. Returns leased (draw, cluster, year) and unmet (draw, year)."""
+    n, c, years = capacity.shape
+    pools = levels.shape[2]
+    leased, unmet = np.empty((n, c, years)), np.zeros((n, years))
+    current, vacant = np.empty(c), np.empty(c)
+    for d in range(n):
+        members = []
+        for k in range(pools):
+            idx = np.flatnonzero(pool_of == k)
+            members.append(idx[np.argsort(-score[d, idx], kind="mergesort")])
+        current[:] = leased_before[d]
+        for t in range(years):
+            for j in range(c):
+                vacant[j] = max(capacity[d, j, t] - current[j], 0.0)
+            for k in range(pools):
+                if solve:
+                    total = 0.0
+                    for j in members[k]:
+                        total += vacant[j]
+                    unmet[d, t] += max(demand[d, t, k] - total, 0.0)
+                    levels[d, t, k] = _level(demand[d, t, k], score[d], vacant, members[k])
+                level = levels[d, t, k]
+                for j in members[k]:
+                    current[j] = current[j] + vacant[j] * min(level * score[d, j], 1.0)
+            leased[d, :, t] = current
+    return leased, unmet
+
+
+# The sums of the IPF sweeps may be reordered (vectorised): the same compiled code runs for
+# every draw and year, so a draw's numbers still do not depend on its chunk or block.
+_SUMS = {"reassoc", "contract"}
+
+
+@njit(cache=True, nogil=True, fastmath=_SUMS)
+def _ipf_cell(full: np.ndarray, full_t: np.ndarray, origins: np.ndarray, dests: np.ndarray,
+              bd: np.ndarray, ao: np.ndarray) -> int:  # pragma: no cover - compiled
+    """One draw and year of `ipf`, from B_c D_c = bd and A_i O_i = ao, both balanced in place;
+    returns the sweeps. full (origin, destination) and its transpose full_t, contiguous."""
+    ni, nc = full.shape
+    sweeps = 0
+    while True:
+        sweeps += 1
+        moved = False
+        for i in range(ni):
+            a = 0.0
+            for c in range(nc):
+                a += full[i, c] * bd[c]
+            new = origins[i] / max(a, 1e-300)
+            moved = moved or abs(new - ao[i]) > IPF_TOLERANCE * abs(new)
+            ao[i] = new
+        if not moved or sweeps >= IPF_MAX_SWEEPS:
+            return sweeps
+        for c in range(nc):
+            b = 0.0
+            for i in range(ni):
+                b += full_t[c, i] * ao[i]
+            bd[c] = dests[c] / max(b, 1e-300)
+
+
+@njit(cache=True, nogil=True)
+def ipf(full: np.ndarray, origins: np.ndarray, dests: np.ndarray,
+        out: np.ndarray) -> int:  # pragma: no cover - compiled
+    """Balanced origin weights A_i O_i (draw, origin, year) of the doubly-constrained gravity
+    model by iterative proportional fitting, each draw and year on its own:
+
+        A_i O_i = O_i / Σ_c f_ic B_c D_c,   B_c D_c = D_c / Σ_i f_ic A_i O_i
+
+    until no A_i O_i moves by more than IPF_TOLERANCE of itself (the row marginals then agree
+    to that), at most IPF_MAX_SWEEPS. The first year starts from B_c = 1; each later year from
+    the year before's A_i O_i (years differ little, so a few sweeps do). The flows T_ic are
+    unique; A_i O_i only up to a factor shared with B_c, and the model only ever uses them
+    with B_c recomputed from them. x / max(y, 1e-300) keeps an empty row or column finite. full (draw, origin, destination), origins (draw, origin, year),
+    dests (draw, destination, year). Returns the total of sweeps over every draw and year."""
+    n, ni, nc = full.shape
+    bd, ao = np.empty(nc), np.empty(ni)
+    sweeps = 0
+    for d in range(n):
+        f = np.ascontiguousarray(full[d])
+        f_t = np.ascontiguousarray(full[d].T)
+        ao[:] = 0.0
+        for y in range(origins.shape[2]):
+            dest = np.ascontiguousarray(dests[d, :, y])
+            if ao.sum() > 0.0:  # B_c D_c from last year's A_i O_i
+                for c in range(nc):
+                    b = 0.0
+                    for i in range(ni):
+                        b += f_t[c, i] * ao[i]
+                    bd[c] = dest[c] / max(b, 1e-300)
+            else:
+                bd[:] = dest
+            sweeps += _ipf_cell(f, f_t, np.ascontiguousarray(origins[d, :, y]), dest, bd, ao)
+            out[d, :, y] = ao
+    return sweeps
+
+
+@njit(cache=True, nogil=True)
+def _select(buf: np.ndarray, lo: int, hi: int, k: int) -> None:  # pragma: no cover - compiled
+    """Rearrange buf[lo:hi] so that buf[k] is its (k − lo)-th smallest, no larger value before
+    it and no smaller after (quickselect with branch-free partitions: values below the pivot
+    to the front, then values equal to it, so ties and constants end at once)."""
+    while hi - lo > 1:
+        a, b, c = buf[lo], buf[(lo + hi) // 2], buf[hi - 1]
+        pivot = max(min(a, b), min(max(a, b), c))  # median of three
+        s = lo
+        for i in range(lo, hi):
+            x = buf[i]
+            buf[i] = buf[s]
+            buf[s] = x
+            s += x < pivot
+        if k < s:
+            hi = s
+            continue
+        e = s
+        for i in range(s, hi):
+            x = buf[i]
+            buf[i] = buf[e]
+            buf[e] = x
+            e += x == pivot
+        if k < e:
+            return
+        lo = e
+
+
+_COLUMNS = 16  # cells copied at a time: whole cache lines of each draw's row are read
+
+
+@njit(cache=True, nogil=True)
+def select_quantiles(flat: np.ndarray, where: np.ndarray,
+                     out: np.ndarray) -> None:  # pragma: no cover - compiled
+    """numpy's linear quantiles of each column of `flat` (draw, cell) at positions `where`
+    (increasing, q · (n − 1)), and the mean: out (len(where) + 1, cell), the mean last. The
+    columns are copied a few at a time into a reused buffer and the order statistics selected
+    in increasing order, each on what is left to the right of the one before; the
+    interpolation is numpy's _lerp and the mean numpy's (the draws added in order), so the
+    values equal np.quantile's and np.mean's."""
+    n, cells = flat.shape
+    buf = np.empty((_COLUMNS, n))
+    m = where.shape[0]
+    for j0 in range(0, cells, _COLUMNS):
+        width = min(_COLUMNS, cells - j0)
+        for i in range(n):
+            for b in range(width):
+                buf[b, i] = flat[i, j0 + b]
+        for b in range(width):
+            row = buf[b]
+            total = 0.0
+            for i in range(n):
+                total += row[i]
+            out[m, j0 + b] = total / n
+            start = 0
+            for q in range(m):
+                below = int(np.floor(where[q]))
+                w = where[q] - below
+                _select(row, start, n, below)
+                x = row[below]
+                y = x
+                if below + 1 < n:
+                    y = row[below + 1]
+                    for i in range(below + 2, n):
+                        y = min(y, row[i])
+                start = below
+                diff = y - x
+                out[q, j0 + b] = x + diff * w if w < 0.5 else y - diff * (1.0 - w)
