@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from simulator.results import Results
     from simulator.run import Run
 
-__all__ = ["PARTIES", "BN_PER_HA_PER_USD_M2", "draw_stats", "who_gains", "breakeven_draws",
+__all__ = ["PARTIES", "BN_PER_HA_PER_USD_M2", "PRICE_RESPONSE_MAX", "draw_stats", "who_gains", "breakeven_draws",
            "breakeven", "new_clusters", "decision_clusters", "calibration_rows", "price_response", "published_figures"]
 
 # party → its NPV metric (docs/model.md §6)
@@ -29,6 +29,7 @@ PARTIES: dict[str, str] = {
     "developer": "npv_bn_vnd", "public": "public_npv_bn_vnd", "central": "central_npv_bn_vnd",
     "city": "city_npv_bn_vnd", "households": "households_npv_bn_vnd", "workers": "workers_npv_bn_vnd",
 }
+PRICE_RESPONSE_MAX = 12  # clusters re-run one by one at their break-even price, at most
 # 1 USD/m² = 10,000 m² × 25,000 VND = 0.25 bn VND per ha (25,000 VND/USD: docs/calibration.md)
 BN_PER_HA_PER_USD_M2 = 0.25
 
@@ -198,9 +199,10 @@ def price_response(run: Run, clusters: list[str]) -> list[dict[str, Any]]:
     price fixed at its P50 break-even (the others unchanged) and the scenario is re-run with
     the same draws; its leased ha-years (Σ over the simulated years of the leased ha: the pace
     of take-up), the district's, and its developer NPV are compared. Empty under
-    `takeup: independent` (take-up does not depend on the price there)."""
+    `takeup: independent` (take-up does not depend on the price there), and when there are
+    more than PRICE_RESPONSE_MAX clusters (each one costs a whole re-run)."""
     inp, r = run.inputs, run.results
-    if inp.takeup == "independent":
+    if inp.takeup == "independent" or len(clusters) > PRICE_RESPONSE_MAX:
         return []
     y = int(r.years[-1])
     rows = []

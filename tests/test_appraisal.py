@@ -78,3 +78,10 @@ def test_summary_and_report_show_who_gains_break_even_and_calibration(approved) 
     assert html.count("CCN làng nghề Hiền Giang (giai đoạn 1): gain —") == 1
     table = tables.cluster_table(approved)
     assert table.loc[table["id"] == "hien_giang", "breakeven_p50"].iloc[0] > 0
+
+
+def test_price_response_is_skipped_for_many_clusters(approved) -> None:
+    """Each cluster costs a whole re-run: past PRICE_RESPONSE_MAX none is computed."""
+    many = list(approved.results.cluster_ids) * 2
+    assert len(many) > appraisal.PRICE_RESPONSE_MAX
+    assert appraisal.price_response(approved, many) == []

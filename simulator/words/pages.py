@@ -104,8 +104,9 @@ _WORDS: dict[str, dict[str, str]] = {
         "ha_years_at_be": "Leased ha-years at break-even",
         "npv_at_be": "Developer NPV at break-even (take-up responding)",
         "district_ha_years": "District leased ha-years (assumed → break-even)",
-        "no_price_response": "Take-up does not depend on the price here (independent take-up), "
-                             "or no proposed cluster leases land.",
+        "no_price_response": "Not computed: take-up does not depend on the price here "
+                             "(independent take-up), no proposed cluster leases land, or there "
+                             "are more than 12 proposed clusters (each needs a whole re-run).",
         "calibration": "Calibration: published figures against the model",
         "calibration_note": "Each published figure beside the model's P10–P50–P90 for the same "
                             "quantity, flagged when it falls outside P10–P90. Per-cluster "
@@ -225,8 +226,9 @@ _WORDS: dict[str, dict[str, str]] = {
         "ha_years_at_be": "Ha-năm cho thuê với giá hòa vốn",
         "npv_at_be": "NPV chủ đầu tư ở giá hòa vốn (nhu cầu phản ứng)",
         "district_ha_years": "Ha-năm cho thuê toàn huyện (giá giả định → hòa vốn)",
-        "no_price_response": "Diện tích thuê không phụ thuộc giá ở đây (lấp đầy độc lập), hoặc "
-                             "không cụm đề xuất nào cho thuê đất.",
+        "no_price_response": "Không tính: diện tích thuê không phụ thuộc giá ở đây (lấp đầy độc "
+                             "lập), không cụm đề xuất nào cho thuê đất, hoặc có hơn 12 cụm đề "
+                             "xuất (mỗi cụm cần chạy lại toàn bộ).",
         "calibration": "Hiệu chỉnh: số liệu công bố so với mô hình",
         "calibration_note": "Mỗi số liệu công bố đặt cạnh P10–P50–P90 của mô hình cho cùng đại "
                             "lượng; đánh dấu khi nằm ngoài P10–P90. Đại lượng theo cụm gộp các cụm "
