@@ -120,8 +120,10 @@ def _runs(args: argparse.Namespace, *, seed: int | None = None, draws: int | Non
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Check scenario files (schema, extends, geometry, targets) with one central-value run."""
+    """Check scenario files (schema, extends, geometry, targets, the optimise: problem) with one
+    central-value run."""
     from simulator.errors import InputError
+    from simulator.optimise.checks import check_optimise
     from simulator.run import run_file
 
     problems = []
@@ -132,6 +134,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
             problems.extend(e.problems)
             continue
         s = run.loaded.scenario
+        if s.optimise is not None:
+            found = check_optimise(run.loaded, set(run.results.district) | set(run.results.metrics))
+            if found:
+                problems.extend(found)
+                continue
         _say(args, f"{f}: ok — {s.id}, {len(s.clusters)} clusters, "
                    f"{sum(c.area_ha for c in s.clusters):.1f} ha, {s.base_year}–{s.horizon_year}")
         for w in run.geometries.warnings:

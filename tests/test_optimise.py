@@ -213,6 +213,7 @@ def test_bad_problems_one_located_line_exit_2(write, cli, tmp_path, change, expe
     assert code == 2 and len(lines) == 1, err
     assert lines[0].startswith(f"{path}:") and expected in lines[0]
     assert not (tmp_path / "res").exists()
+    assert cli("validate", path)[2] == err  # validate says the same
 
 
 PARETO_PROBLEM = """
