@@ -36,11 +36,13 @@ import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
+from simulator.bundled_geodata import constraints as K
 from simulator.geodata import fixed_gpkg_date
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = HERE / "thuong_tin.gpkg"
 CROSSWALK_NAME = "crosswalk_2025.csv"
+GENERATORS = "commune_generators.csv"
 STORAGE_CRS = "EPSG:4326"
 ACCURACY_LEVELS = ("surveyed", "digitised", "schematic")
 STATUSES = ("operating", "under_construction", "approved", "proposed")
@@ -125,8 +127,10 @@ SRC_OUTLINE = (
     "scaled to the official area; "
 )
 SRC_COMMUNE = (
-    BUILT + "cell of a power diagram fitted so its area matches the GADM-derived area scaled "
-    "to the district outline and its centroid stays near the GADM-derived centroid; "
+    BUILT + "cell of a power diagram fitted (geodata/fit_communes.py) to the neighbours, sides, "
+    "river and district-edge statements of commune_neighbours.csv, with the GADM-derived area "
+    "scaled to the district as a soft target (±15 %) and the GADM-derived centroid as a weak "
+    "anchor; error_m from the residuals (geodata/README.md); "
 )
 SRC_COMMUNE_2025 = (
     BUILT + "dissolve of the schematic pre-2025 communes (a split commune goes whole to its "
@@ -191,6 +195,10 @@ def read_tables(folder: Path = HERE) -> dict[str, pd.DataFrame]:
     """The CSV source tables (UTF-8), checked by `validate_tables`."""
     names = ("district", "communes", "communes_2025", "clusters", "lines", "points")
     tables = {n: pd.read_csv(Path(folder) / f"{n}.csv", encoding="utf-8") for n in names}
+    tables["commune_neighbours"] = K.read_neighbours(folder)
+    generators = Path(folder) / GENERATORS  # the result of fit_communes.py (absent before it)
+    if generators.is_file():
+        tables["commune_generators"] = pd.read_csv(generators, encoding="utf-8")
     cl = tables["clusters"]
     cl["inferred"] = cl["inferred"].astype(str).str.lower().eq("true")
     cl["commune_id"] = cl["commune_id"].astype(object).where(cl["commune_id"].notna(), None)
@@ -201,6 +209,11 @@ def read_tables(folder: Path = HERE) -> dict[str, pd.DataFrame]:
 def validate_tables(tables: dict[str, pd.DataFrame]) -> None:
     """Raise ValueError listing every inconsistency in the source tables."""
     problems = [*_column_problems(tables), *_reference_problems(tables)]
+    ids = list(tables["communes"]["id"])
+    problems += K.validate_neighbours(tables["commune_neighbours"], ids)
+    if "commune_generators" in tables and list(tables["commune_generators"]["id"]) != ids:
+        problems.append("commune_generators.csv: ids must be those of communes.csv, in order "
+                        "(rerun geodata/fit_communes.py)")
     if problems:
         raise ValueError("invalid geodata tables:\n  " + "\n  ".join(problems))
 
@@ -491,16 +504,32 @@ def make_district(tables, lines) -> tuple[gpd.GeoDataFrame, np.ndarray]:
     return _gdf([rec], [outline]), centres
 
 
+def generator_cells(generators: pd.DataFrame, domain) -> np.ndarray:
+    """The power-diagram cells of the fitted generators (commune_generators.csv), clipped to
+    ``domain`` and snapped to a 1 cm grid: vertices shared by neighbouring cells (equal to
+    ~1e-9 m) become identical, so the cells form an exact coverage of the district."""
+    origin = np.array(domain.centroid.coords[0])
+    local = shapely.transform(domain, lambda xy: xy - origin)
+    sites = generators[["x_m", "y_m"]].to_numpy(float) - origin
+    cells = power_cells(sites, generators["weight_m2"].to_numpy(float), local)[0]
+    cells = shapely.set_precision(shapely.transform(cells, lambda xy: xy + origin), 0.01)
+    if not (shapely.coverage_is_valid(cells) and shapely.coverage_union_all(cells).is_valid):
+        raise RuntimeError("commune cells do not form a clean coverage")
+    return cells
+
+
 def make_communes(tables, district: gpd.GeoDataFrame, centres: np.ndarray) -> gpd.GeoDataFrame:
+    """The communes: cells of the power diagram fitted by fit_communes.py, with their area
+    residual, centroid offset, failed sourced constraints and position error."""
     com = tables["communes"]
     dom = district.geometry.iloc[0]
     targets = com.area_km2.to_numpy() / com.area_km2.sum() * dom.area
-    _, _, cells = fit_power_diagram(centres, targets, dom)
-    # snap to a 1 cm grid: vertices shared by neighbouring cells (equal to ~1e-9 m) become
-    # identical, so the cells form an exact coverage of the district (no slivers, no gaps)
-    cells = shapely.set_precision(cells, 0.01)
-    if not (shapely.coverage_is_valid(cells) and shapely.coverage_union_all(cells).is_valid):
-        raise RuntimeError("commune cells do not form a clean coverage")
+    if "commune_generators" not in tables:
+        raise RuntimeError(f"no {GENERATORS}: run geodata/fit_communes.py first")
+    cells = generator_cells(tables["commune_generators"], dom)
+    cons = K.build_constraints(tables["commune_neighbours"], list(com.id))
+    agree = K.agreement(cons, cells, dom, east_edge(dom))
+    res = K.residuals(agree, cells, targets, centres)
     rec = pd.DataFrame(
         dict(
             id=com.id,
@@ -510,11 +539,14 @@ def make_communes(tables, district: gpd.GeoDataFrame, centres: np.ndarray) -> gp
             area_km2_official=com.area_km2.astype(float),
             area_km2_target=np.round(targets / 1e6, 4),
             area_km2=np.round(shapely.area(cells) / 1e6, 4),
+            area_residual_pct=np.round(100 * res.area_residual, 2),
             centroid_lat=com.centroid_lat,
             centroid_lon=com.centroid_lon,
+            centroid_offset_m=np.round(res.centroid_offset_m, -1),
+            constraints_failed=res.constraints_failed.astype("int64"),
             commune_2025=com.commune_2025,
             accuracy="schematic",
-            error_m=750.0,
+            error_m=res.error_m,
             source=SRC_COMMUNE + com.source,
         )
     )

@@ -16,6 +16,8 @@ import pyogrio
 import pytest
 import shapely
 
+from simulator.bundled_geodata import constraints as K
+
 ROOT = Path(__file__).resolve().parents[1]
 GEODATA = ROOT / "geodata"
 GPKG = GEODATA / "thuong_tin.gpkg"
@@ -171,12 +173,117 @@ def test_communes_tessellate_district(proj):
 
 
 def test_commune_areas_fit_official(proj):
+    """Areas are a soft target of the fit (GADM areas are themselves ±10–20 %): every
+    residual within K.AREA_TOLERANCE, and the layer reports it."""
     c = proj["communes"]
     district_area = proj["district"].geometry.iloc[0].area
     target = c["area_km2_official"] / c["area_km2_official"].sum() * district_area
     err = c.geometry.area / target - 1
-    assert err.abs().max() < 0.05, c.loc[err.abs().idxmax(), "id"]
+    assert err.abs().max() <= K.AREA_TOLERANCE, c.loc[err.abs().idxmax(), "id"]
     assert np.allclose(c["area_km2"], c.geometry.area / 1e6, rtol=1e-3)
+    assert np.allclose(c["area_residual_pct"], 100 * err, atol=0.02)
+
+
+# --- what the sources say (commune_neighbours.csv) ----------------------------------------
+@pytest.fixture(scope="module")
+def cons(committed):
+    table = K.read_neighbours(GEODATA)
+    assert K.validate_neighbours(table, list(committed["communes"]["id"])) == []
+    return K.build_constraints(table, list(committed["communes"]["id"]))
+
+
+def test_sources_state_constraints(cons):
+    """The table is not empty talk: pairs, exclusions, river communes and district edges."""
+    assert len(cons.neighbours) >= 30 and len(cons.non_neighbours) >= 100
+    assert {cons.ids[i] for i in cons.river} == {"tu_nhien", "le_loi"}
+    assert cons.contradictions  # kept and shown, not dropped
+    pair = tuple(sorted((cons.ids.index("ha_hoi"), cons.ids.index("thu_phu"))))
+    assert pair in cons.neighbours and pair not in cons.non_neighbours
+
+
+def _shared(proj):
+    return K.shared_lengths(proj["communes"].geometry.to_numpy())
+
+
+def test_stated_neighbours_share_an_edge(proj, cons):
+    L = _shared(proj)
+    short = {(cons.ids[i], cons.ids[j]): round(L[i, j]) for i, j in cons.neighbours
+             if L[i, j] < K.MIN_SHARED_M}
+    assert not short
+
+
+def test_excluded_pairs_share_no_edge(proj, cons):
+    L = _shared(proj)
+    touching = {(cons.ids[i], cons.ids[j]): round(L[i, j]) for i, j in cons.non_neighbours
+                if L[i, j] >= K.MIN_SHARED_M}
+    assert not touching
+
+
+def test_stated_sides_and_edges(proj, cons):
+    district = proj["district"].geometry.iloc[0]
+    edge = build_edge(proj)
+    agree = K.agreement(cons, proj["communes"].geometry.to_numpy(), district, edge)
+    # the one statement the fit does not meet (geodata/README.md): Hà Hồi's page puts Vân
+    # Tảo to its north; the fitted Vân Tảo touches Hà Hồi on its east side
+    assert set(agree.failures) <= KNOWN_MISSES, agree.failures
+    assert agree.sides_ok >= agree.sides - len(KNOWN_MISSES) and agree.sides > 30
+    assert agree.outside == agree.outside_ok > 5
+    failed = dict(zip(proj["communes"]["id"], proj["communes"]["constraints_failed"]))
+    assert {k for k, v in failed.items() if v} <= {"ha_hoi", "van_tao"}
+
+
+KNOWN_MISSES = {"side: van_tao is not N of ha_hoi"}
+
+
+def build_edge(proj):
+    """The river-facing side of the district: where the river band touches the outline."""
+    river = proj["water"].set_index("kind").loc["river"].geometry
+    district = proj["district"].geometry.iloc[0]
+    return shapely.intersection(district.boundary, river.buffer(1.0))
+
+
+def test_river_communes_touch_the_river(proj, cons):
+    river = proj["water"].set_index("kind").loc["river"].geometry
+    c = proj["communes"]
+    for i in cons.river:
+        cell = c.geometry.iloc[i]
+        assert cell.distance(river) < 1.0, cons.ids[i]
+        along = cell.boundary.intersection(river.buffer(1.0)).length
+        assert along >= K.MIN_SHARED_M, (cons.ids[i], along)
+
+
+def test_error_m_follows_the_residuals(proj):
+    c = proj["communes"]
+    size = np.sqrt(c.geometry.area)
+    floor = np.sqrt((K.GADM_SHARE * size) ** 2 + (K.SHAPE_SHARE * size) ** 2)
+    assert (c["error_m"] >= np.round(floor, -1) - 10).all()
+    assert (c["error_m"] >= np.round(c["centroid_offset_m"], -1) - 10).all()
+    assert c["error_m"].nunique() > 5  # per commune, not one blanket figure
+
+
+def test_agreement_on_a_hand_made_grid():
+    """Four 1 km squares A B / C D: A–B and A–C share 1 km edges, A–D only a corner."""
+    sq = [shapely.box(x, y, x + 1000, y + 1000) for x, y in ((0, 1000), (1000, 1000),
+                                                              (0, 0), (1000, 0))]
+    L = K.shared_lengths(sq)
+    assert L[0, 1] == L[0, 2] == 1000 and L[0, 3] == 0 and L[1, 2] == 0
+    table = pd.DataFrame([
+        dict(commune_id="a", side="E", kind="commune", neighbour_id="b", listing="complete"),
+        dict(commune_id="a", side="S", kind="commune", neighbour_id="c", listing="complete"),
+        dict(commune_id="a", side="N", kind="outside", neighbour_id="", listing="complete"),
+        dict(commune_id="d", side="E", kind="river", neighbour_id="red_river",
+             listing="partial"),
+    ]).assign(neighbour_name="", confidence="H", source_date="n.d.", source="hand-made case")
+    cons = K.build_constraints(table, ["a", "b", "c", "d"])
+    assert set(cons.neighbours) == {(0, 1), (0, 2)} and cons.non_neighbours == {(0, 3)}
+    district = shapely.box(0, 0, 2000, 2000)
+    east = shapely.LineString([(2000, 2000), (2000, 0)])
+    ok = K.agreement(cons, sq, district, east)
+    assert ok.all_ok and ok.sides == 2 and ok.river == ok.outside == 1
+    swapped = K.agreement(cons, [sq[1], sq[0], sq[2], sq[3]], district, east)  # a and b swap
+    assert "side: b is not E of a" in swapped.failures
+    assert "not neighbours: a–c (0 m)" in swapped.failures
+    assert swapped.failed_per_commune[0] >= 2
 
 
 def test_communes_contain_their_centres(proj):
