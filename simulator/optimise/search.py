@@ -29,6 +29,7 @@ __all__ = ["Search", "SearchResult", "rank_key", "pareto_front"]
 
 _MILP_DRAWS = 100  # draws of the chance constraints in the MILP (an even sample of them)
 _MILP_SECONDS = 1.5
+_BATCH = 8  # plans simulated together (on Dask: in parallel) between budget checks
 
 
 def rank_key(e: Evaluation, senses: Sequence[float], weights: Sequence[float],
@@ -88,9 +89,14 @@ class Search:
         return self.budget - len(self.cache)
 
     def evaluate(self, plans: list[Plan]) -> list[Evaluation]:
-        new = list(dict.fromkeys(p for p in plans if p not in self.cache))[: max(0, self._left())]
-        if new:
-            for e in self._evaluate(new):
+        """Simulate the plans not yet simulated, a few at a time (`_BATCH`), while the budget
+        of evaluations and seconds lasts."""
+        new = list(dict.fromkeys(p for p in plans if p not in self.cache))
+        for i in range(0, len(new), _BATCH):
+            batch = new[i: i + _BATCH][: max(0, self._left())]
+            if not batch:
+                break
+            for e in self._evaluate(batch):
                 self.cache[e.plan] = e
             if self.progress is not None:
                 self.progress(len(self.cache), self.budget)

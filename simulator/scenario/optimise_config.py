@@ -135,8 +135,9 @@ class SearchBudget(_Base):
 
     evaluations: int = Field(default=400, ge=1, le=100_000)
     """Most plans simulated (each on every draw)."""
-    seconds: float = Field(default=100.0, gt=0)
-    """Wall-clock limit; the best plan found so far is returned."""
+    seconds: float = Field(default=600.0, gt=0)
+    """Wall-clock limit; the best plan found so far is returned. A search stopped by it
+    depends on the machine's speed: use `evaluations` for a reproducible recommendation."""
     candidates: int = Field(default=4, ge=1, le=50)
     """Plans the MILP proposes per round, simulated in full."""
     screen_draws: int = Field(default=250, ge=10)
