@@ -245,17 +245,19 @@ def _parent_path(doc: LDict, path: Path) -> Path:
     return parent
 
 
-def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[LDict, tuple[Path, ...]]:
-    path = path.resolve()
+def _resolve(given: Path, chain: tuple[Path, ...]) -> tuple[LDict, tuple[Path, ...]]:
+    """The file as given (problems name it so, e.g. `scenarios/my-plan.yaml`) and its parents;
+    the chain holds resolved paths (to find cycles)."""
+    path = given.resolve()
     if path in chain:
         loop = " → ".join(p.name for p in (*chain[chain.index(path):], path))
         raise ScenarioError([Problem(str(chain[-1]), None, "extends", "no cycle of extends",
                                      loop)])
-    doc = _read_yaml(path)
+    doc = _read_yaml(given)
     chain = (*chain, path)
     if doc.get("extends") is None:
         return doc, chain
-    parent, parents = _resolve(_parent_path(doc, path), chain)
+    parent, parents = _resolve(_parent_path(doc, given), chain)
     return _apply_child(parent, doc), parents
 
 
