@@ -11,14 +11,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from simulator.scenario import optimise_config as oc, schema
+from simulator.scenario.rules_config import RulesConfig
 
 __all__ = ["reference_markdown", "json_schema", "write_reference"]
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 _MODELS = (schema.Scenario, schema.District, schema.DistrictParams, schema.LandUse,
            schema.SectorParams, schema.Cluster, schema.ClusterParams, schema.Phase, schema.GeometryRef,
-           oc.OptimiseConfig, oc.Decision, oc.Objective, oc.MetricConstraint, oc.RuleConstraint,
+           schema.Target, schema.UncertaintySettings, schema.Correlation, RulesConfig,
+           schema.GeodataLayers, schema.LayerRef, oc.OptimiseConfig, oc.Decision, oc.Objective, oc.MetricConstraint, oc.RuleConstraint,
            oc.SearchBudget)
 _INTRO = """# Scenario file reference
 
@@ -45,14 +49,20 @@ district parameter is one draw shared by every cluster that inherits it.
 `extends: parent.yaml` loads the parent first. The child's keys override the parent's
 (mappings merge key by key; lists are replaced). Then `remove_clusters: [id, …]` drops parent
 clusters, `modify_clusters: {id: {…}}` merges keys into a parent cluster, and the child's
-`clusters:` are appended (an id already in the parent is an error). Cycles and missing parents
-are errors.
+`clusters:` are appended (an id already in the parent is an error). A `geometry:` given under
+`modify_clusters` replaces the parent's (a new `file:` does not keep the parent's `bundled:`).
+Cycles and missing parents are errors; a parent must be a YAML scenario file (`.yaml`/`.yml`,
+at most 2 MB, a mapping), and a problem in a parent is reported at its own file and line.
+
+Phases must add up to the cluster's `area_ha` (shares to 1), and no phase may be approved after
+`horizon_year`.
 """
 
 
 def _type(field: Any) -> str:
     text = str(field.annotation).replace("typing.", "").replace("simulator.scenario.schema.", "")
     text = text.replace("simulator.scenario.optimise_config.", "")
+    text = text.replace("simulator.scenario.rules_config.", "")
     if "Fixed" in text or "tagged-union" in text or "Annotated" in text and "dist" in text:
         return "param"
     for old, new in (("<class '", ""), ("'>", ""), ("Optional[", ""), ("NoneType", "none")):
@@ -64,10 +74,22 @@ def _default(model_name: str, field: Any) -> str:
     if field.is_required():
         return "**required**"
     if field.default_factory is not None:
-        return "(see below)"
+        return _factory_default(field.default_factory())
     if field.default is None:
         return "parameters.csv" if model_name == "DistrictParams" else "—"
     return f"`{field.default}`"
+
+
+def _factory_default(value: Any) -> str:
+    """What a default factory gives, as the reference shows it: a section below for a model,
+    the value otherwise (a land-use share comes from parameters.csv)."""
+    if isinstance(value, BaseModel):
+        name = type(value).__name__
+        assert type(value) in _MODELS, f"{name} needs a section in the reference"
+        return f"(see [{name}](#{name.lower()}))"
+    if isinstance(value, float):
+        return f"`{value:g}` (parameters.csv)"
+    return f"`{value!r}`" if value else ("`[]`" if isinstance(value, list) else "`{}`")
 
 
 def _defaults_table() -> str:
