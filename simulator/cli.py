@@ -66,7 +66,7 @@ def _hold_bytes(args: argparse.Namespace) -> int | None:
     gib = getattr(args, "memory_gib", None)
     if gib is None:
         return None
-    if not gib > 0:
+    if not 0 < gib < float("inf"):
         from simulator.errors import InputError, Problem
 
         raise InputError([Problem("--memory-gib", None, "", "a number of GiB > 0", repr(gib))])
