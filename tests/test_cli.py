@@ -246,3 +246,10 @@ def test_every_command_defaults_to_vietnamese() -> None:
                 langs[name] = action.default
     assert set(langs) >= {"run", "compare", "check", "sensitivity", "sites", "optimise"}
     assert set(langs.values()) == {"vi"}
+
+
+def test_geodata_help_is_a_whole_sentence() -> None:
+    done = subprocess.run([sys.executable, "-m", "simulator", "--help"], capture_output=True,
+                          text=True, check=True, cwd=ROOT)
+    text = " ".join(done.stdout.split())
+    assert "geodata list the bundled GIS layers (info) or rebuild them from the sourced tables (build)" in text

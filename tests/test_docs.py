@@ -73,3 +73,22 @@ def test_every_function_of_the_model_table_exists() -> None:
         else:
             missing.append(ref)
     assert missing == []
+
+
+def test_the_reference_points_to_sections_that_exist() -> None:
+    """No bare "see below": every model a default points to has its own section."""
+    text = reference_markdown()
+    assert "(see below)" not in text
+    sections = set(re.findall(r"^## (\w+)", text, re.M))
+    for name in re.findall(r"\(see \[(\w+)\]\(#(\w+)\)\)", text):
+        assert name[0] in sections and name[1] == name[0].lower(), name
+    for name in ("Target", "UncertaintySettings", "RulesConfig", "GeodataLayers", "LayerRef"):
+        assert name in sections
+
+
+def test_project_license_is_an_spdx_string() -> None:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["license"] == "MIT"
+    assert "setuptools>=77" in project["build-system"]["requires"]
