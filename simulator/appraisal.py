@@ -215,8 +215,11 @@ def price_response(run: Run, clusters: list[str]) -> list[dict[str, Any]]:
         specs = list(inp.cluster_specs["lease_price_bn_vnd_per_ha"])
         old = specs[ci]
         specs[ci] = ParamSpec(f"{old.key}@breakeven", Fixed(value=price), old.lo, old.hi)
+        # hold_bytes=0: only this cluster's draws and the district totals are read, so no
+        # per-cluster array is kept; the cluster's block is recomputed (the same numbers)
         alt = simulate(replace(inp, cluster_specs={**inp.cluster_specs,
-                                                   "lease_price_bn_vnd_per_ha": tuple(specs)}))
+                                                   "lease_price_bn_vnd_per_ha": tuple(specs)}),
+                       hold_bytes=0)
         rows.append({
             "cluster": c, "breakeven_p50": round(price, 3),
             "leased_ha_years": {"default": draw_stats(_totals(r, c, "leased_area_ha")),

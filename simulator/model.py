@@ -24,7 +24,7 @@ __all__ = ["simulate", "simulate_draws", "cluster_block", "draw_parameters", "Pa
            "MemoryEstimate"]
 
 _CHUNK_CELLS = 20_000_000  # float64 cells in flight per chunk (~160 MB): bounds working memory
-HOLD_BYTES = 1 << 30  # per-cluster draws held in memory up to this; above it they are recomputed
+HOLD_BYTES = 2 << 30  # per-cluster draws held in memory up to this; above it they are recomputed
 _INDUSTRIAL = LAND_USES.index("industrial")
 # cash flow → its running NPV (docs/model.md §6); flows in _NPV_ONLY are not kept themselves
 _NPVS = {"net_cash_bn_vnd": "npv_bn_vnd", "public_net_cash_bn_vnd": "public_npv_bn_vnd",
