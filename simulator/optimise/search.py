@@ -27,8 +27,9 @@ from simulator.optimise.plans import Evaluation, Plan, PlanSpace
 
 __all__ = ["Search", "SearchResult", "rank_key", "pareto_front"]
 
-_MILP_DRAWS = 100  # draws of the chance constraints in the MILP (an even sample of them)
-_MILP_SECONDS = 1.5
+_MILP_DRAWS = 50  # draws of the chance constraints in the MILP (an even sample of them)
+_MILP_NODES = 200  # branch-and-bound nodes per solve: a deterministic limit (time is not)
+_MILP_SECONDS = 60.0  # a safety cap only
 _BATCH = 8  # plans simulated together (on Dask: in parallel) between budget checks
 
 
@@ -244,7 +245,8 @@ class _Milp:
         integrality = np.r_[np.ones(n - len(self.x.required)), np.zeros(len(self.x.required))]
         upper = np.r_[np.ones(n - len(self.x.required)), np.full(len(self.x.required), np.inf)]
         res = milp(c, constraints=LinearConstraint(np.array(rows), lo, hi), integrality=integrality,
-                   bounds=Bounds(np.zeros(n), upper), options={"time_limit": _MILP_SECONDS})
+                   bounds=Bounds(np.zeros(n), upper),
+                   options={"node_limit": _MILP_NODES, "time_limit": _MILP_SECONDS})
         if res.x is None:
             return None
         chosen: list[int | None] = list(self.x.plan)
