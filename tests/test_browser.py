@@ -206,7 +206,8 @@ def test_point_cluster_and_unknown_status_are_drawn(map_page: Any, tmp_path: Pat
     errors = _open_map(map_page, tmp_path, type(view)(**{**view.__dict__, "clusters": clusters}))
     assert map_page.locator(".ccn-cluster").count() == 3
     assert map_page.locator(".ccn-cluster.ccn-status-unknown").count() == 1
-    assert map_page.locator('[data-ccn-id="cl0"]').count() == 1
+    assert map_page.locator('.ccn-cluster[data-ccn-id="cl0"]').count() == 1
+    assert map_page.locator('path.ccn-hit[data-ccn-id="cl0"]').count() == 1  # a point: haloed
     assert view.clusters["name"][0] in _click_cluster(map_page, 0)
     assert_offline_clean(errors)
 

@@ -91,7 +91,39 @@ def test_schematic_cluster_is_dashed(page: str) -> None:
     assert "dashArray" in styles["cl2"] and "ccn-schematic" in styles["cl2"]["className"]
     assert "dashArray" not in styles["cl0"]
     assert "approximate position" in _clusters(page)[2]["properties"]["popup"]
-    assert "dashed = approximate position" in page
+    assert "dashed = planned cluster, approximate position" in page
+
+
+def test_built_schematic_cluster_is_solid_and_counted_in_the_legend() -> None:
+    view = make_map_view()
+    clusters = view.clusters.copy()
+    clusters.loc[0, "accuracy"] = "schematic"  # cl0 is operating
+    html = render_scenario_map(type(view)(**{**view.__dict__, "clusters": clusters}))
+    styles = {f["properties"]["id"]: f["properties"]["style"] for f in _clusters(html)}
+    assert "dashArray" not in styles["cl0"] and "ccn-schematic" in styles["cl0"]["className"]
+    assert "dashArray" in styles["cl2"]  # proposed: still dashed
+    assert "1 existing clusters drawn schematically" in html
+
+
+def test_label_data_for_the_map() -> None:
+    from simulator.maps.features import cluster_label, short_name
+
+    assert short_name("Sông Hồng (đường tim, Natural Earth 1:10m)") == "Sông Hồng"
+    assert cluster_label("CCN làng nghề Tiền Phong (giai đoạn 1)") == "Tiền Phong GĐ 1"
+    assert cluster_label("CCN Quất Động mở rộng") == "Quất Động mở rộng"
+    html = render_scenario_map(make_map_view())
+    clusters = {f["properties"]["id"]: f["properties"] for f in _clusters(html)}
+    assert clusters["cl2"]["big"] and not clusters["cl0"]["big"]  # 45 ha and 20 ha
+    assert clusters["cl0"]["caption"] == "Quất Động"
+    blocks = _data_blocks(html)
+    communes = [f["properties"] for fc in blocks for f in fc.get("features", [])
+                if f["properties"].get("style", {}).get("className") == "ccn-commune"]
+    assert [c["caption"] for c in communes] == ["Quất Động", "Liên Phương", "Hà Hồi"]
+    lat, lng = communes[0]["lp"]
+    assert 20.79 < lat < 20.91 and 105.80 < lng < 105.84  # inside the first commune square
+    named = [f["properties"]["caption"] for fc in blocks for f in fc.get("features", [])
+             if "caption" in f["properties"] and "ccn-road" in str(f["properties"].get("style"))]
+    assert named == ["QL1A", "Đường sắt Bắc–Nam", "Cao tốc Pháp Vân–Cầu Giẽ"]  # one each
 
 
 def test_popup_has_indicators_with_units(page: str) -> None:

@@ -84,8 +84,9 @@ def _project_text(name: str) -> str:
 @lru_cache(maxsize=1)
 def project_js() -> str:
     """The project's own map code: layers, legend, title box, map sync (clustersim.js); year
-    slider, commune shading, badges, fullscreen, mini-map (controls.js)."""
-    return _project_text("clustersim.js") + "\n" + _project_text("controls.js")
+    slider, commune shading, badges, fullscreen, mini-map (controls.js); labels, touch
+    targets, north arrow, home button, popup sizes and print (carto.js)."""
+    return "\n".join(_project_text(n) for n in ("clustersim.js", "controls.js", "carto.js"))
 
 
 @lru_cache(maxsize=1)

@@ -7,6 +7,7 @@ scenario; this only changes representation.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -23,8 +24,8 @@ from .styles import cluster_style, commune_style, district_style, road_styles, s
     water_style
 from .view import Band, MapView
 
-__all__ = ["badges_fc", "bounds", "clusters_fc", "communes_fc", "district_fc", "roads_fc",
-           "sites_fc", "water_fc"]
+__all__ = ["BIG_CLUSTER_HA", "badges_fc", "bounds", "cluster_label", "clusters_fc",
+           "communes_fc", "district_fc", "roads_fc", "short_name", "sites_fc", "water_fc"]
 
 _LINES = {"LineString", "MultiLineString"}
 # (properties of a row, its GeoJSON geometry) → the row's features
@@ -67,13 +68,46 @@ def _simple(gdf: Any, what: str, make: _Make) -> dict[str, Any]:
     return _collection(features)
 
 
+BIG_CLUSTER_HA = 30.0  # clusters this large are labelled at the home zoom too
+_PARENS = re.compile(r"\s*\([^)]*\)")
+_CLUSTER_PREFIX = re.compile(r"^(CCN|Cụm công nghiệp)\s+(làng nghề\s+)?", re.IGNORECASE)
+
+
+def short_name(name: str) -> str:
+    """A map label: the name without parentheses ("Sông Hồng (đường tim)" → "Sông Hồng")."""
+    return _PARENS.sub("", name).strip() or name
+
+
+def cluster_label(name: str) -> str:
+    """A cluster's map label: its short name without the "CCN (làng nghề)" prefix every
+    cluster shares, and "giai đoạn" as "GĐ"."""
+    label = _CLUSTER_PREFIX.sub("", name).replace("giai đoạn", "GĐ")
+    label = re.sub(r"\(GĐ\s*([^)]*)\)", r"GĐ \1", label)
+    return label.strip() or name
+
+
+def _line_label(row: dict[str, Any], g: dict[str, Any]) -> dict[str, str]:
+    """{"caption": short name} for a named line (drawn along it by carto.js), else {}."""
+    name = row.get("name")
+    if g["type"] not in _LINES or not isinstance(name, str) or not name.strip():
+        return {}
+    return {"caption": short_name(name)}
+
+
+def _label_point(g: dict[str, Any]) -> list[float]:
+    point = shapely.geometry.shape(g).representative_point()
+    return [round(point.y, 5), round(point.x, 5)]
+
+
 def district_fc(gdf: Any) -> dict[str, Any]:
     return _simple(gdf, "district", lambda row, g: [_feature(g, style=district_style())])
 
 
 def roads_fc(gdf: Any) -> dict[str, Any]:
     def make(row: dict[str, Any], g: dict[str, Any]) -> list[dict[str, Any]]:
-        return [_feature(g, style=s) for s in road_styles(fragments.text(row.get("kind")))]
+        styles = road_styles(fragments.text(row.get("kind")))
+        return [_feature(g, style=s, **(_line_label(row, g) if i == 0 else {}))
+                for i, s in enumerate(styles)]
 
     return _simple(gdf, "roads", make)
 
@@ -81,7 +115,7 @@ def roads_fc(gdf: Any) -> dict[str, Any]:
 def water_fc(gdf: Any) -> dict[str, Any]:
     def make(row: dict[str, Any], g: dict[str, Any]) -> list[dict[str, Any]]:
         style = water_style(fragments.text(row.get("kind")), g["type"] in _LINES)
-        return [_feature(g, style=style)]
+        return [_feature(g, style=style, **_line_label(row, g))]
 
     return _simple(gdf, "water", make)
 
@@ -120,9 +154,13 @@ def clusters_fc(view: MapView, fill: Classes | None = None) -> dict[str, Any]:
         cid = fragments.text(row.get("id"))
         if geom is None:
             raise ValueError(f"clusters: {row.get('id')!r} has no geometry to draw")
+        area = row.get("declared_area_ha")
+        area = float(area) if isinstance(area, (int, float)) and math.isfinite(area) else 0.0
         props: dict[str, Any] = {
             "id": cid, "tooltip": fragments.cluster_tooltip(row, lang),
-            "popup": fragments.cluster_popup(row, view, badges.get(cid))}
+            "popup": fragments.cluster_popup(row, view, badges.get(cid)),
+            "caption": cluster_label(fragments.text(row.get("name"))), "area": round(area, 2),
+            "big": area >= BIG_CLUSTER_HA}
         colour = None
         if tl is not None and fill is not None:
             props["t"] = _cluster_series(view, cid, fill)
@@ -140,9 +178,11 @@ def communes_fc(view: MapView, classes: Mapping[str, Classes] | None = None) -> 
     choices = tl.choropleths if tl is not None and classes else ()
 
     def make(row: dict[str, Any], g: dict[str, Any]) -> list[dict[str, Any]]:
-        props: dict[str, Any] = {"style": commune_style(),
-                                 "tooltip": fragments.commune_tooltip(row, view.lang)}
         cid = fragments.text(row.get("id"))
+        props: dict[str, Any] = {"style": commune_style(),
+                                 "tooltip": fragments.commune_tooltip(row, view.lang),
+                                 "id": cid, "caption": fragments.text(row.get("name")),
+                                 "lp": _label_point(g)}
         series = {v.key: {"c": [classes[v.key].index(x) for x in v.values[cid].mean],
                           "v": _bands(v.values[cid], v.digits)}
                   for v in choices if cid in v.values}

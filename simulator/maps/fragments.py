@@ -17,7 +17,7 @@ from . import charts
 from .classes import Classes
 from .formatting import MISSING, fmt_number, fmt_range, fmt_year, is_missing
 from simulator.words.pages import words
-from .styles import SCHEMATIC_DASH, SITE_COLOR, SITE_DASH, SITE_OPACITY, STATUS_COLORS, \
+from .styles import BUILT, SCHEMATIC_DASH, SITE_COLOR, SITE_DASH, SITE_OPACITY, STATUS_COLORS, \
     UNKNOWN_COLOR, road_styles, status_color, water_style
 from .view import Badge, Band, MapView, Variable
 
@@ -218,10 +218,19 @@ def legend(view: MapView, classes: Mapping[str, Classes], compact: bool = False)
     note = w["units_note_timeline"] if tl else w["units_note"].format(year=view.year)
     sites = ({"color": SITE_COLOR, "dash": SITE_DASH, "opacity": SITE_OPACITY}
              if view.sites is not None else None)
+    schematic = _schematic_counts(view.clusters)
     return render("legend.html", t=w, statuses=statuses, roads=roads, water=water, fill=fill,
                   choropleths=chosen, selected=tl.default_choropleth if tl else "",
                   badges=bool(view.badges), dash=SCHEMATIC_DASH, note=note, compact=compact,
-                  sites=sites)
+                  sites=sites, built_schematic=w["schematic_built"].format(n=schematic[0])
+                  if schematic[0] else "", planned_schematic=schematic[1] > 0)
+
+
+def _schematic_counts(clusters: Any) -> tuple[int, int]:
+    """(built, planned) clusters drawn schematically."""
+    statuses, accuracy = _values(clusters, "status"), _values(clusters, "accuracy")
+    built = [s in BUILT for s, a in zip(statuses, accuracy, strict=True) if a == "schematic"]
+    return sum(built), len(built) - sum(built)
 
 
 def slider(view: MapView, input_id: str) -> str:

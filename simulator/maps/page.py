@@ -127,7 +127,7 @@ class PageBuilder:
             self._controls(m, view, f"m{self.count}")
         if title_box:
             m.add_child(HtmlControl(legend, "bottomright", "ccn-legend"))
-        config = json_for_script(_config(view, classes, minimap=title_box))
+        config = json_for_script(_config(view, classes, minimap=title_box, home=bounds))
         m.add_child(MapSetup(self.slots.put(config), layers))
         return m
 
@@ -175,13 +175,19 @@ class PageBuilder:
         return check_offline(self.slots.fill(self.page.render()))
 
 
-def _config(view: MapView, classes: dict[str, Classes], minimap: bool) -> dict[str, Any]:
-    """The map's JSON config: plain texts (set with textContent), colours, years."""
+_CONFIG_TEXTS = ("fullscreen", "minimap", "play", "pause", "home", "north", "north_label",
+                 "panel", "zoom_in", "zoom_out")
+
+
+def _config(view: MapView, classes: dict[str, Classes], minimap: bool,
+            home: list[list[float]]) -> dict[str, Any]:
+    """The map's JSON config: plain texts (set with textContent), colours, years; `home` is
+    the whole district's bounds; `minimap` (the one-map page) also asks for the phone panel."""
     w, tl = words(view.lang), view.timeline
     config: dict[str, Any] = {
-        "text": {k: w[k] for k in ("fullscreen", "minimap", "play", "pause")},
-        "minimap": minimap, "sep": separators(view.lang), "na": MISSING,
-        "shaded": SHADED_OPACITY,
+        "text": {k: w[k] for k in _CONFIG_TEXTS},
+        "minimap": minimap, "panel": minimap, "home": home, "sep": separators(view.lang),
+        "na": MISSING, "shaded": SHADED_OPACITY,
     }
     if tl is not None:
         k = fragments.year_index(tl.years, view.year)

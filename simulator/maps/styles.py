@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "BUILT",
     "STATUS_COLORS",
     "STATUS_LABELS",
     "UNKNOWN_COLOR",
@@ -80,16 +81,20 @@ def status_color(status: str) -> str:
     return STATUS_COLORS.get(status, UNKNOWN_COLOR)
 
 
+BUILT = ("operating", "under_construction")
+
+
 def cluster_style(status: str, schematic: bool, fill: str | None = None,
                   css: str = "ccn-cluster") -> dict[str, Any]:
-    """Filled by status (or `fill`), dark outline; dashed when the position is approximate.
-    `css` is the shape's class: "ccn-cluster" on scenario maps, "ccn-dcluster" on a
-    difference map."""
+    """Filled by status (or `fill`), dark outline; dashed when a planned cluster's position is
+    approximate. A built cluster drawn schematically keeps a solid outline (a dashed one
+    reads as "proposed"): the legend says how many are schematic. `css` is the shape's
+    class: "ccn-cluster" on scenario maps, "ccn-dcluster" on a difference map."""
     safe_status = status if status in STATUS_COLORS else "unknown"
     classes = f"{css} ccn-status-{safe_status}" + (" ccn-schematic" if schematic else "")
     style = {"className": classes, "color": "#252525", "weight": 1.6, "opacity": 1,
              "fillColor": fill or status_color(status), "fillOpacity": 0.9}
-    if schematic:
+    if schematic and status not in BUILT:
         style.update(dashArray=SCHEMATIC_DASH, weight=2)
     return style
 

@@ -41,7 +41,12 @@ _WORDS: dict[str, dict[str, str]] = {
                           "centroids and name-derived guesses, see geodata/README.md.",
         "legend_roads": "Roads", "legend_water": "Water", "legend_basemap": "Roads and water",
         "other_status": "Other status",
-        "dashed": "dashed = approximate position (schematic)",
+        "dashed": "dashed = planned cluster, approximate position (schematic)",
+        "schematic_built": "{n} existing clusters drawn schematically: a square of the true "
+                           "area at an approximate position",
+        "schematic_small": "ringed: a cluster too small to tap at this zoom",
+        "home": "Back to the whole district", "north": "N", "north_label": "North",
+        "panel": "Legend and layers", "zoom_in": "Zoom in", "zoom_out": "Zoom out",
         "badge_fail": "a rule fails", "badge_warn": "a rule warns",
         "not_built": "clusters appear in the year their land is approved",
         "units_note": "Declared area in ha; click a cluster for its {year} indicators (units "
@@ -164,7 +169,12 @@ _WORDS: dict[str, dict[str, str]] = {
         "legend_roads": "Đường giao thông", "legend_water": "Mặt nước",
         "legend_basemap": "Đường giao thông và mặt nước",
         "other_status": "Tình trạng khác",
-        "dashed": "viền đứt = vị trí gần đúng (sơ đồ)",
+        "dashed": "viền đứt = cụm quy hoạch, vị trí gần đúng (sơ đồ)",
+        "schematic_built": "{n} cụm hiện có vẽ theo sơ đồ: hình vuông đúng diện tích, vị trí "
+                           "gần đúng",
+        "schematic_small": "vòng tròn: cụm quá nhỏ để bấm ở mức thu phóng này",
+        "home": "Về toàn huyện", "north": "B", "north_label": "Hướng bắc",
+        "panel": "Chú giải, lớp", "zoom_in": "Phóng to", "zoom_out": "Thu nhỏ",
         "badge_fail": "vi phạm quy định", "badge_warn": "cảnh báo quy định",
         "not_built": "cụm hiện ra từ năm đất được phê duyệt",
         "units_note": "Diện tích công bố tính bằng ha; bấm vào một cụm để xem chỉ tiêu năm "

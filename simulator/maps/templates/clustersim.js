@@ -7,8 +7,8 @@
   var clusterCounts = [];
   /* One pane per layer kind keeps the stacking fixed when layers are toggled: clusters stay
    * above the (interactive) communes whatever the layer control does. */
-  var PANES = { district: 401, communes: 402, water: 403, roads: 404, clusters: 450,
-                dclusters: 450, sites: 460 };
+  var PANES = { district: 401, communes: 402, water: 403, roads: 404, hits: 449, clusters: 450,
+                dclusters: 450, labels: 455, sites: 460 };
 
   function readData(id) {
     return JSON.parse(document.getElementById(id).textContent);
@@ -41,14 +41,16 @@
     }
   }
 
-  /* A rule-check badge: a small marker with a fixed symbol (no data in its HTML). */
+  /* A rule-check badge: a small marker with a fixed symbol (no data in its HTML); a warning
+   * is a small dot so that a failure stands out. */
   function badge(feature, latlng) {
     var fail = feature.properties.severity === "fail";
     return L.marker(latlng, {
       keyboard: false,
       /* anchored by its lower-left corner at the cluster's north-east corner: never on top */
       icon: L.divIcon({ className: "ccn-badge ccn-badge-" + (fail ? "fail" : "warn"),
-                        html: fail ? "\u2716" : "!", iconSize: [15, 15], iconAnchor: [0, 15] })
+                        html: fail ? "\u2716" : "", iconSize: fail ? [16, 16] : [10, 10],
+                        iconAnchor: fail ? [0, 16] : [0, 10] })
     });
   }
 

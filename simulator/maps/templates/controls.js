@@ -189,8 +189,9 @@
     });
   }
 
-  /* A vector overview: the district outline and a box for the main map's view; click to pan. */
-  function miniMap(map, district, label) {
+  /* A vector overview: the district and its communes, and a box for the main map's view;
+   * click to pan. */
+  function miniMap(map, district, communes, label) {
     var Control = L.Control.extend({
       onAdd: function () {
         var div = L.DomUtil.create("div", "ccn-minimap");
@@ -206,6 +207,10 @@
       doubleClickZoom: false, boxZoom: false, keyboard: false, touchZoom: false, zoomSnap: 0 });
     var outline = L.geoJSON(district.toGeoJSON(), { interactive: false,
       style: { color: "#444", weight: 1, fillColor: "#fbfaf6", fillOpacity: 1 } }).addTo(mini);
+    if (communes) {
+      L.geoJSON(communes.toGeoJSON(), { interactive: false,
+        style: { color: "#9a9a9a", weight: 0.6, fill: false } }).addTo(mini);
+    }
     mini.fitBounds(outline.getBounds(), { padding: [4, 4] });
     var box = L.rectangle(map.getBounds(), { color: "#d7301f", weight: 2, fill: false,
                                              interactive: false }).addTo(mini);
@@ -230,7 +235,10 @@
     var cfg = CS.readData(configId);
     fullscreen(map, cfg.text.fullscreen);
     badgeClicks(layers);
-    if (cfg.minimap && layers.district) { miniMap(map, layers.district, cfg.text.minimap); }
+    if (cfg.minimap && layers.district) {
+      miniMap(map, layers.district, layers.communes, cfg.text.minimap);
+    }
+    if (CS.carto) { CS.carto(map, cfg, layers); }
     if (!cfg.timeline) { return; }
     var group = layers.clusters || layers.dclusters;
     var st = {

@@ -1,0 +1,482 @@
+/* clustersim maps: cartography and devices, on top of clustersim.js and controls.js.
+ *  - labels: communes and clusters as text markers, shown by priority with collision culling
+ *    (clusters everywhere at zoom >= 13, and the selected or large ones below it); road and
+ *    river names along their lines (SVG textPath);
+ *  - touch targets: a cluster drawn smaller than 24 px gets a 24 px halo under it that opens
+ *    its popup; halos pushed apart when they would overlap, with a leader line to the cluster;
+ *  - a north arrow, a "back to the whole district" button, popups sized to the map;
+ *  - print: the map is refitted to the printed page (beforeprint / afterprint).
+ * Texts are only ever set with textContent. */
+(function (CS, global) {
+  "use strict";
+  var TARGET = 24;           /* px: the smallest tap target (WCAG 2.2, 2.5.8) */
+  var HALO = TARGET / 2;
+  var LABEL_ZOOM = 13;       /* every cluster and commune label from this zoom on */
+  var COMMUNE_ZOOM = 12;     /* commune labels where they fit, from this zoom */
+  var NARROW = 600;          /* px: phone layout below this map width */
+  var ARROW = '<svg width="26" height="34" viewBox="0 0 26 34" aria-hidden="true">' +
+    '<path d="M13 2 L22 30 L13 24 L4 30 Z" fill="#252525" stroke="#fff" stroke-width="1.2"/>' +
+    '<path d="M13 2 L13 24 L4 30 Z" fill="#fff" stroke="#252525" stroke-width="1.2"/></svg>';
+  var HOME = '<svg width="18" height="18" viewBox="0 0 18 18" aria-hidden="true" fill="none" ' +
+    'stroke="#333" stroke-width="2"><path d="M2 9 L9 2 L16 9 M4 7.5 V16 H14 V7.5"/></svg>';
+
+  function el(tag, className, text) {
+    var e = document.createElement(tag);
+    if (className) { e.className = className; }
+    if (text !== undefined) { e.textContent = text; }
+    return e;
+  }
+
+  function button(className, label, svg) {
+    var b = L.DomUtil.create("button", className + " leaflet-bar");
+    b.type = "button";
+    b.title = label;
+    b.setAttribute("aria-label", label);
+    b.innerHTML = svg;  /* a constant */
+    L.DomEvent.disableClickPropagation(b);
+    return b;
+  }
+
+  function control(map, position, make) {
+    var Control = L.Control.extend({ onAdd: make });
+    return new Control({ position: position }).addTo(map);
+  }
+
+  /* ------------------------------------------------------------------ home view */
+
+  /* The widest visible control of a corner (0 when it is empty or hidden). */
+  function cornerWidth(map, corner) {
+    var c = map._controlCorners && map._controlCorners[corner], w = 0;
+    if (!c) { return 0; }
+    Array.prototype.forEach.call(c.children, function (k) { w = Math.max(w, k.offsetWidth); });
+    return w;
+  }
+
+  /* The whole district in view, clear of the title box (left) and legend (right) when the
+   * map is wide enough to leave room for both. */
+  function home(st) {
+    var map = st.map, size = map.getSize(), left = cornerWidth(map, "topleft"),
+      right = Math.max(cornerWidth(map, "bottomright"), cornerWidth(map, "topright"));
+    var roomy = size.x - left - right > 0.5 * size.x;
+    map.fitBounds(st.home, {
+      paddingTopLeft: roomy ? [left + 12, 12] : [12, 12],
+      paddingBottomRight: roomy ? [right + 12, 12] : [12, 12], animate: false
+    });
+  }
+
+  function homeButton(st, label) {
+    control(st.map, "topleft", function () {
+      var b = button("ccn-home", label, HOME);
+      L.DomEvent.on(b, "click", function () { home(st); });
+      return b;
+    });
+  }
+
+  function northArrow(map, letter, label) {
+    control(map, "topright", function () {
+      var d = L.DomUtil.create("div", "ccn-north");
+      d.setAttribute("role", "img");
+      d.setAttribute("aria-label", label);
+      d.innerHTML = ARROW;  /* a constant */
+      d.appendChild(el("span", "", letter));
+      return d;
+    });
+  }
+
+  /* Phone: one button shows or hides the legend, layers and shading choice. */
+  function panelButton(map, label) {
+    control(map, "topright", function () {
+      var b = L.DomUtil.create("button", "ccn-panel-btn leaflet-bar");
+      b.type = "button";
+      b.textContent = label;
+      b.setAttribute("aria-expanded", "false");
+      L.DomEvent.disableClickPropagation(b);
+      L.DomEvent.on(b, "click", function () {
+        var on = map.getContainer().classList.toggle("ccn-open");
+        b.setAttribute("aria-expanded", String(on));
+      });
+      return b;
+    });
+  }
+
+  /* Leaflet's own buttons, in the page's language. */
+  function translateControls(map, text) {
+    var c = map.getContainer();
+    [[".leaflet-control-zoom-in", text.zoom_in], [".leaflet-control-zoom-out", text.zoom_out]]
+      .forEach(function (pair) {
+        var b = c.querySelector(pair[0]);
+        if (b && pair[1]) { b.title = pair[1]; b.setAttribute("aria-label", pair[1]); }
+      });
+  }
+
+  /* ------------------------------------------------------------------ popups */
+
+  /* Popups never wider or taller than their map; small maps pan with small margins. */
+  function fitPopups(map, single) {
+    map.on("popupopen", function (e) {
+      var s = map.getSize(), o = e.popup.options, narrow = s.x < NARROW;
+      var maxW = Math.max(160, Math.min(420, s.x - 48)), maxH = Math.max(160, s.y - 80);
+      if (o.maxWidth === maxW && o.maxHeight === maxH) { return; }
+      o.maxWidth = maxW;
+      o.minWidth = Math.min(o.minWidth || 50, maxW);
+      o.maxHeight = maxH;
+      o.autoPanPaddingTopLeft = narrow ? [8, 8] : [50, single ? 150 : 20];
+      o.autoPanPaddingBottomRight = narrow ? [8, 8] : [single ? 290 : 20, 20];
+      e.popup.update();
+    });
+  }
+
+  /* ------------------------------------------------------------------ line labels */
+
+  var lineCount = 0;
+  var OFFSETS = ["50%", "30%", "70%", "15%", "85%"];
+
+  /* A road's or river's name along its line: an invisible copy of the line (west to east, so
+   * the text is never upside down) carries an SVG <textPath> in the layer's own SVG. */
+  function lineLabels(st, layer, className) {
+    if (!layer) { return; }
+    var map = st.map, ns = "http://www.w3.org/2000/svg";
+    layer.eachLayer(function (l) {
+      var p = l.feature && l.feature.properties;
+      if (!p || !p.caption || !l.getLatLngs) { return; }
+      var parts = l.getLatLngs();
+      parts = (parts.length && parts[0].lat === undefined) ? parts : [parts];
+      parts.forEach(function (latlngs) {
+        if (latlngs.length < 2 || latlngs[0].lat === undefined) { return; }
+        var west = latlngs[0].lng > latlngs[latlngs.length - 1].lng ? latlngs.slice().reverse() : latlngs;
+        var line = L.polyline(west, { pane: layer.options.pane, stroke: false, fill: false,
+                                      interactive: false, className: "ccn-label-path" });
+        var id = "ccn-line-" + (lineCount += 1);
+        line.on("add", function () { line.getElement().id = id; });
+        line.addTo(map);
+        var text = document.createElementNS(ns, "text"), path = document.createElementNS(ns, "textPath");
+        text.setAttribute("class", "ccn-line-label " + className);
+        text.setAttribute("dy", "-4");
+        path.setAttribute("href", "#" + id);
+        path.setAttribute("startOffset", "50%");
+        path.setAttribute("text-anchor", "middle");
+        path.textContent = p.caption;
+        text.appendChild(path);
+        line.getElement().ownerSVGElement.querySelector("g").appendChild(text);
+        st.lines.push({ text: text, path: path, layer: layer });
+      });
+    });
+  }
+
+  /* Glyph boxes of a line label in container pixels ([] when it is not drawn). */
+  function glyphs(map, text) {
+    var n = text.getNumberOfChars(), m = text.getScreenCTM(), out = [];
+    if (!n || !m) { return out; }
+    var origin = map.getContainer().getBoundingClientRect();
+    for (var i = 0; i < n; i += 1) {
+      var r;
+      try { r = text.getExtentOfChar(i); } catch (e) { continue; }  /* a char past the line's end */
+      var a = L.point(m.a * r.x + m.c * r.y + m.e, m.b * r.x + m.d * r.y + m.f),
+        b = L.point(m.a * (r.x + r.width) + m.c * (r.y + r.height) + m.e,
+                    m.b * (r.x + r.width) + m.d * (r.y + r.height) + m.f);
+      out.push({ x0: Math.min(a.x, b.x) - origin.left, y0: Math.min(a.y, b.y) - origin.top,
+                 x1: Math.max(a.x, b.x) - origin.left, y1: Math.max(a.y, b.y) - origin.top });
+    }
+    return out;
+  }
+
+  function hitsAny(boxes, others, gap) {
+    return boxes.some(function (b) { return others.some(function (o) { return overlap(b, o, gap); }); });
+  }
+
+  /* Each line label at the first position along its line (middle, then either side) where
+   * it covers no other line label and no cluster; hidden when there is none. Returns the
+   * glyph boxes shown, for the point labels to avoid. */
+  function placeLineLabels(st, items, controls) {
+    var shown = [], size = st.map.getSize(), clusters = items.map(function (it) { return it.box; });
+    clusters = clusters.concat(controls);
+    st.lines.forEach(function (lab) {
+      lab.text.style.display = "";
+      if (!st.map.hasLayer(lab.layer)) { lab.text.style.display = "none"; return; }
+      var ok = OFFSETS.some(function (off) {
+        lab.path.setAttribute("startOffset", off);
+        var boxes = glyphs(st.map, lab.text);
+        var whole = boxes.length === lab.path.textContent.length && boxes.every(function (b) {
+          return b.x0 >= 0 && b.y0 >= 0 && b.x1 <= size.x && b.y1 <= size.y; });
+        if (whole && !hitsAny(boxes, shown, 1) && !hitsAny(boxes, clusters, 1)) {
+          shown.push.apply(shown, boxes);
+          return true;
+        }
+        return false;
+      });
+      if (!ok) { lab.text.style.display = "none"; }
+    });
+    return shown;
+  }
+
+  /* ------------------------------------------------------------------ touch targets */
+
+  /* A drawn cluster's bounds (a point cluster is a circle marker). */
+  function boundsOf(layer) {
+    return layer.getBounds ? layer.getBounds() : L.latLngBounds([layer.getLatLng(), layer.getLatLng()]);
+  }
+
+  function rectOf(map, bounds) {
+    var a = map.latLngToContainerPoint(bounds.getSouthWest()),
+      b = map.latLngToContainerPoint(bounds.getNorthEast());
+    return { x0: Math.min(a.x, b.x), y0: Math.min(a.y, b.y), x1: Math.max(a.x, b.x), y1: Math.max(a.y, b.y) };
+  }
+
+  function overlap(a, b, gap) {
+    return a.x0 < b.x1 + gap && b.x0 < a.x1 + gap && a.y0 < b.y1 + gap && b.y0 < a.y1 + gap;
+  }
+
+  /* Push a point out of a rectangle (plus margin r). */
+  function pushOut(p, r, m) {
+    var cx = Math.max(r.x0, Math.min(p.x, r.x1)), cy = Math.max(r.y0, Math.min(p.y, r.y1));
+    var dx = p.x - cx, dy = p.y - cy, d = Math.sqrt(dx * dx + dy * dy);
+    if (d >= m) { return false; }
+    if (d < 0.01) {  /* inside: leave by the nearest side */
+      var opts = [[p.x - r.x0 + m, -1, 0], [r.x1 - p.x + m, 1, 0], [p.y - r.y0 + m, 0, -1], [r.y1 - p.y + m, 0, 1]];
+      opts.sort(function (a, b) { return a[0] - b[0]; });
+      p.x += opts[0][1] * opts[0][0]; p.y += opts[0][2] * opts[0][0];
+    } else {
+      p.x += dx / d * (m - d); p.y += dy / d * (m - d);
+    }
+    return true;
+  }
+
+  /* Halo positions: start on the cluster, then relax until no two halos (and no halo and
+   * another cluster's drawn shape) overlap. Deterministic: fixed order, fixed nudges. */
+  function relax(items) {
+    var small = items.filter(function (it) { return it.small; });
+    for (var iter = 0; iter < 80; iter += 1) {
+      var moved = false;
+      for (var i = 0; i < small.length; i += 1) {
+        var a = small[i];
+        for (var j = i + 1; j < small.length; j += 1) {
+          var b = small[j], need = TARGET + 3 + (a.badge || b.badge ? 6 : 0);
+          var dx = b.p.x - a.p.x, dy = b.p.y - a.p.y, d = Math.sqrt(dx * dx + dy * dy);
+          if (d >= need) { continue; }
+          if (d < 0.01) { var ang = 0.9 + j * 2.4; dx = Math.cos(ang); dy = Math.sin(ang); d = 1e-9; }
+          else { dx /= d; dy /= d; }
+          var push = (need - d) / 2 + 0.1;
+          a.p.x -= dx * push; a.p.y -= dy * push; b.p.x += dx * push; b.p.y += dy * push;
+          moved = true;
+        }
+        items.forEach(function (o) {
+          if (o !== a && !o.small && pushOut(a.p, o.r, HALO + 2)) { moved = true; }
+        });
+      }
+      if (!moved) { break; }
+    }
+  }
+
+  function haloFor(st, poly, pane) {
+    var halo = L.circleMarker(boundsOf(poly).getCenter(), {
+      pane: pane, radius: HALO, className: "ccn-hit", color: "#252525", weight: 1.2,
+      opacity: 0.8, fillColor: "#ffffff", fillOpacity: 0.75, bubblingMouseEvents: false });
+    var id = poly.feature.properties.id;
+    halo.on("add", function () { halo.getElement().setAttribute("data-ccn-id", id); });
+    halo.on("click", function (e) {
+      L.DomEvent.stop(e);
+      if (st.map.hasLayer(poly)) { poly.openPopup(boundsOf(poly).getCenter()); }
+    });
+    if (poly.feature.properties.tooltip) {
+      halo.bindTooltip(poly.feature.properties.tooltip, { sticky: true, direction: "top", className: "ccn-tooltip" });
+    }
+    return { halo: halo, leader: L.polyline([], { pane: pane, interactive: false, className: "ccn-leader",
+                                                  color: "#252525", weight: 1, opacity: 0.8 }) };
+  }
+
+  /* Every drawn cluster: its screen rectangle, and a halo when it is drawn too small. */
+  function targets(st) {
+    var map = st.map, items = [];
+    st.group.eachLayer(function (poly) {
+      var p = poly.feature.properties, h = st.halos[p.id];
+      var on = map.hasLayer(poly), r = on && rectOf(map, boundsOf(poly));
+      var small = on && Math.min(r.x1 - r.x0, r.y1 - r.y0) < TARGET;
+      if (!small && h) { map.removeLayer(h.halo); map.removeLayer(h.leader); }
+      if (!on) { return; }
+      items.push({ id: p.id, poly: poly, r: r, small: small, badge: !!st.badges[p.id],
+                   c: L.point((r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2),
+                   p: L.point((r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2) });
+    });
+    relax(items);
+    items.forEach(function (it) {
+      if (!it.small) { it.box = it.r; return; }
+      var h = st.halos[it.id] || (st.halos[it.id] = haloFor(st, it.poly, st.hitPane));
+      var at = map.containerPointToLatLng(it.p);
+      h.halo.setLatLng(at).addTo(map);
+      if (it.p.distanceTo(it.c) > HALO) { h.leader.setLatLngs([map.containerPointToLatLng(it.c), at]).addTo(map); }
+      else { map.removeLayer(h.leader); }
+      it.box = { x0: it.p.x - HALO, y0: it.p.y - HALO, x1: it.p.x + HALO, y1: it.p.y + HALO };
+    });
+    return items;
+  }
+
+  /* A badge sits at the north-east corner of what is tapped: the shape, or its halo. */
+  function placeBadges(st, items) {
+    items.forEach(function (it) {
+      var b = st.badges[it.id];
+      if (!b) { return; }
+      var ne = it.small ? L.point(it.p.x + HALO * 0.6, it.p.y - HALO * 0.6) : L.point(it.r.x1, it.r.y0);
+      b.setLatLng(st.map.containerPointToLatLng(ne));
+      if (b.getElement()) { b.getElement().setAttribute("data-ccn-id", it.id); }
+    });
+  }
+
+  /* ------------------------------------------------------------------ point labels */
+
+  function labelMarker(map, text, kind, pane) {
+    var span = el("span", "", text);
+    return L.marker([0, 0], { pane: pane, interactive: false, keyboard: false,
+      icon: L.divIcon({ className: "ccn-label ccn-label-" + kind, html: span, iconSize: null }) });
+  }
+
+  /* Candidates in priority order: the selected cluster, clusters by area, communes. */
+  function candidates(st, items) {
+    var zoom = st.map.getZoom(), out = [];
+    items.slice().sort(function (a, b) {
+      return (b.id === st.selected) - (a.id === st.selected) || b.poly.feature.properties.area - a.poly.feature.properties.area;
+    }).forEach(function (it) {
+      var p = it.poly.feature.properties;
+      if (zoom >= LABEL_ZOOM || p.big || it.id === st.selected) {
+        out.push({ key: "c:" + it.id, text: p.caption, kind: "cluster", at: L.point((it.box.x0 + it.box.x1) / 2, it.box.y1 + 1),
+                   below: true, own: it });
+      }
+    });
+    if (zoom >= COMMUNE_ZOOM && st.communes.length) {
+      st.communes.forEach(function (c) {
+        var p = c.feature.properties;
+        out.push({ key: "m:" + p.id, text: p.caption, kind: "commune", at: st.map.latLngToContainerPoint(p.lp) });
+      });
+    }
+    return out;
+  }
+
+  /* Shows what fits: a label is dropped when it would cover a placed label, another cluster's
+   * shape or halo, or leave the map. */
+  function placeLabels(st, items, lineBoxes) {
+    var size = st.map.getSize(), placed = [];
+    var shown = {};
+    candidates(st, items).forEach(function (c) {
+      var m = st.labels[c.key] || (st.labels[c.key] = labelMarker(st.map, c.text, c.kind, st.labelPane));
+      if (!m.ccnSize) {
+        m.setLatLng(st.map.containerPointToLatLng(c.at)).addTo(st.map);
+        var e = m.getElement();
+        m.ccnSize = L.point(e.offsetWidth, e.offsetHeight);
+      }
+      var w = m.ccnSize.x, h = m.ccnSize.y;
+      var r = c.below ? { x0: c.at.x - w / 2, y0: c.at.y, x1: c.at.x + w / 2, y1: c.at.y + h }
+                      : { x0: c.at.x - w / 2, y0: c.at.y - h / 2, x1: c.at.x + w / 2, y1: c.at.y + h / 2 };
+      var fits = r.x0 >= 2 && r.y0 >= 2 && r.x1 <= size.x - 2 && r.y1 <= size.y - 2 &&
+        !placed.some(function (o) { return overlap(o, r, 2); }) &&
+        !lineBoxes.some(function (o) { return overlap(o, r, 1); }) &&
+        !items.some(function (it) { return it !== c.own && overlap(it.box, r, 1); });
+      if (!fits) { return; }
+      placed.push(r);
+      shown[c.key] = true;
+      m.setLatLng(st.map.containerPointToLatLng(L.point(r.x0, r.y0))).addTo(st.map);  /* top left */
+    });
+    Object.keys(st.labels).forEach(function (k) {
+      if (!shown[k] && st.map.hasLayer(st.labels[k])) { st.map.removeLayer(st.labels[k]); }
+    });
+  }
+
+  /* The map's visible controls (title box, buttons, legend...) in container pixels: labels
+   * keep clear of them. */
+  function controlBoxes(map) {
+    var origin = map.getContainer().getBoundingClientRect(), out = [];
+    Object.keys(map._controlCorners || {}).forEach(function (k) {
+      Array.prototype.forEach.call(map._controlCorners[k].children, function (c) {
+        var r = c.getBoundingClientRect();
+        if (r.width && r.height) {
+          out.push({ x0: r.left - origin.left, y0: r.top - origin.top,
+                     x1: r.right - origin.left, y1: r.bottom - origin.top });
+        }
+      });
+    });
+    return out;
+  }
+
+  function layout(st) {
+    st.pending = false;
+    if (!st.map._loaded) { return; }
+    var items = targets(st), controls = controlBoxes(st.map);
+    placeBadges(st, items);
+    placeLabels(st, items, placeLineLabels(st, items, controls).concat(controls));
+  }
+
+  function later(st) {
+    if (st.pending) { return; }
+    st.pending = true;
+    Promise.resolve().then(function () { layout(st); });
+  }
+
+  /* ------------------------------------------------------------------ print */
+
+  var printing = [];
+
+  function printSetup(st) {
+    printing.push(st);
+    if (printing.length > 1) { return; }
+    global.addEventListener("beforeprint", function () {
+      document.documentElement.classList.add("ccn-printing");
+      printing.forEach(function (s) {
+        s.before = { center: s.map.getCenter(), zoom: s.map.getZoom() };
+        s.map.invalidateSize({ pan: false });
+        home(s);
+        layout(s);
+      });
+    });
+    global.addEventListener("afterprint", function () {
+      document.documentElement.classList.remove("ccn-printing");
+      printing.forEach(function (s) {
+        s.map.invalidateSize({ pan: false });
+        if (s.before) { s.map.setView(s.before.center, s.before.zoom, { animate: false }); }
+        layout(s);
+      });
+    });
+  }
+
+  /* ------------------------------------------------------------------ entry point */
+
+  /* Called by ClusterSim.setup once a map's layers exist. */
+  function carto(map, cfg, layers) {
+    var group = layers.clusters || layers.dclusters || L.layerGroup(), text = cfg.text;
+    var st = { map: map, group: group, home: cfg.home ? L.latLngBounds(cfg.home) : null,
+               halos: {}, labels: {}, badges: {}, lines: [], selected: null, pending: false,
+               communes: layers.communes ? layers.communes.getLayers().filter(function (c) {
+                 return c.feature.properties.caption; }) : [] };
+    st.hitPane = "ccn-hits";
+    st.labelPane = "ccn-labels";
+    translateControls(map, text);
+    if (st.home) { homeButton(st, text.home); }
+    if (cfg.panel) { panelButton(map, text.panel); }
+    northArrow(map, text.north, text.north_label);
+    fitPopups(map, !!cfg.panel);
+    lineLabels(st, layers.roads, "ccn-road-label");
+    lineLabels(st, layers.water, "ccn-water-label");
+    if (layers.badges) {
+      layers.badges.eachLayer(function (b) { st.badges[b.feature.properties.id] = b; });
+    }
+    if (group) {
+      group.eachLayer(function (poly) {
+        poly.on("add remove", function () { later(st); });
+        poly.on("popupopen", function () { st.selected = poly.feature.properties.id; later(st); });
+        poly.on("popupclose", function () {
+          if (st.selected === poly.feature.properties.id) { st.selected = null; later(st); }
+        });
+      });
+    }
+    if (st.home && cfg.panel) { home(st); }
+    map.on("zoomend moveend resize", function () { later(st); });
+    [layers.roads, layers.water].forEach(function (l) { if (l) { l.on("add remove", function () { later(st); }); } });
+    if (layers.badges) { layers.badges.on("add", function () { later(st); }); }
+    printSetup(st);
+    CS.cartoStates.push(st);
+    layout(st);
+    return st;
+  }
+
+  CS.carto = carto;
+  CS.layoutAll = function () { CS.cartoStates.forEach(layout); };
+  CS.cartoStates = [];
+  CS.TARGET = TARGET;
+})(window.ClusterSim, window);
