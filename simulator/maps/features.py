@@ -181,7 +181,7 @@ def communes_fc(view: MapView, classes: Mapping[str, Classes] | None = None) -> 
         cid = fragments.text(row.get("id"))
         props: dict[str, Any] = {"style": commune_style(),
                                  "tooltip": fragments.commune_tooltip(row, view.lang),
-                                 "id": cid, "caption": fragments.text(row.get("name")),
+                                 "caption": fragments.text(row.get("name")),
                                  "lp": _label_point(g)}
         series = {v.key: {"c": [classes[v.key].index(x) for x in v.values[cid].mean],
                           "v": _bands(v.values[cid], v.digits)}

@@ -3,7 +3,8 @@
  *    (clusters everywhere at zoom >= 13, and the selected or large ones below it); road and
  *    river names along their lines (SVG textPath);
  *  - touch targets: a cluster drawn smaller than 24 px gets a 24 px halo under it that opens
- *    its popup; halos pushed apart when they would overlap, with a leader line to the cluster;
+ *    its popup; halos pushed apart when they would overlap (and out from under the controls),
+ *    with a leader line to the cluster;
  *  - a north arrow, a "back to the whole district" button, popups sized to the map;
  *  - print: the map is refitted to the printed page (beforeprint / afterprint).
  * Texts are only ever set with textContent. */
@@ -113,9 +114,11 @@
 
   /* Popups never wider or taller than their map; small maps pan with small margins. */
   function fitPopups(map, single) {
+    map.on("popupclose", function () { map.getContainer().classList.remove("ccn-popup-open"); });
     map.on("popupopen", function (e) {
+      map.getContainer().classList.add("ccn-popup-open");  /* phone: controls step aside */
       var s = map.getSize(), o = e.popup.options, narrow = s.x < NARROW;
-      var maxW = Math.max(160, Math.min(420, s.x - 48)), maxH = Math.max(160, s.y - 80);
+      var maxW = Math.max(160, Math.min(420, s.x - 66)), maxH = Math.max(160, s.y - 100);
       if (o.maxWidth === maxW && o.maxHeight === maxH) { return; }
       o.maxWidth = maxW;
       o.minWidth = Math.min(o.minWidth || 50, maxW);
@@ -145,7 +148,8 @@
         if (latlngs.length < 2 || latlngs[0].lat === undefined) { return; }
         var west = latlngs[0].lng > latlngs[latlngs.length - 1].lng ? latlngs.slice().reverse() : latlngs;
         var line = L.polyline(west, { pane: layer.options.pane, stroke: false, fill: false,
-                                      interactive: false, className: "ccn-label-path" });
+                                      interactive: false, className: "ccn-label-path",
+                                      smoothFactor: 6 });  /* gentle bends for the text */
         var id = "ccn-line-" + (lineCount += 1);
         line.on("add", function () { line.getElement().id = id; });
         line.addTo(map);
@@ -222,6 +226,25 @@
     return { x0: Math.min(a.x, b.x), y0: Math.min(a.y, b.y), x1: Math.max(a.x, b.x), y1: Math.max(a.y, b.y) };
   }
 
+  /* Radius of the largest disc around the centre of `r` inside the drawn cluster, in px (0
+   * when the centre is outside it; a point cluster has none). */
+  function innerRadius(map, layer, r) {
+    if (!layer.getLatLngs) { return 0; }
+    var c = L.point((r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2), best = Infinity, inside = false;
+    var rings = layer.getLatLngs();
+    rings = L.LineUtil.isFlat(rings) ? [rings] : rings;
+    rings = rings.length && !L.LineUtil.isFlat(rings[0]) ? rings.map(function (p) { return p[0]; }) : rings;
+    rings.forEach(function (ring) {
+      var pts = ring.map(function (ll) { return map.latLngToContainerPoint(ll); });
+      for (var i = 0, j = pts.length - 1; i < pts.length; j = i, i += 1) {
+        var a = pts[i], b = pts[j];
+        if ((a.y > c.y) !== (b.y > c.y) && c.x < (b.x - a.x) * (c.y - a.y) / (b.y - a.y) + a.x) { inside = !inside; }
+        best = Math.min(best, L.LineUtil.pointToSegmentDistance(c, a, b));
+      }
+    });
+    return inside ? best : 0;
+  }
+
   function overlap(a, b, gap) {
     return a.x0 < b.x1 + gap && b.x0 < a.x1 + gap && a.y0 < b.y1 + gap && b.y0 < a.y1 + gap;
   }
@@ -243,8 +266,8 @@
 
   /* Halo positions: start on the cluster, then relax until no two halos (and no halo and
    * another cluster's drawn shape) overlap. Deterministic: fixed order, fixed nudges. */
-  function relax(items) {
-    var small = items.filter(function (it) { return it.small; });
+  function relax(items, obstacles, size) {
+    var small = items.filter(function (it) { return it.small; }), m = HALO + 2;
     for (var iter = 0; iter < 80; iter += 1) {
       var moved = false;
       for (var i = 0; i < small.length; i += 1) {
@@ -260,8 +283,11 @@
           moved = true;
         }
         items.forEach(function (o) {
-          if (o !== a && !o.small && pushOut(a.p, o.r, HALO + 2)) { moved = true; }
+          if (o !== a && !o.small && pushOut(a.p, o.r, m)) { moved = true; }
         });
+        obstacles.forEach(function (r) { if (pushOut(a.p, r, m)) { moved = true; } });
+        var x = Math.max(m, Math.min(size.x - m, a.p.x)), y = Math.max(m, Math.min(size.y - m, a.p.y));
+        if (x !== a.p.x || y !== a.p.y) { a.p.x = x; a.p.y = y; moved = true; }
       }
       if (!moved) { break; }
     }
@@ -285,19 +311,19 @@
   }
 
   /* Every drawn cluster: its screen rectangle, and a halo when it is drawn too small. */
-  function targets(st) {
+  function targets(st, controls) {
     var map = st.map, items = [];
     st.group.eachLayer(function (poly) {
       var p = poly.feature.properties, h = st.halos[p.id];
       var on = map.hasLayer(poly), r = on && rectOf(map, boundsOf(poly));
-      var small = on && Math.min(r.x1 - r.x0, r.y1 - r.y0) < TARGET;
+      var small = on && innerRadius(map, poly, r) < HALO;
       if (!small && h) { map.removeLayer(h.halo); map.removeLayer(h.leader); }
       if (!on) { return; }
       items.push({ id: p.id, poly: poly, r: r, small: small, badge: !!st.badges[p.id],
                    c: L.point((r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2),
                    p: L.point((r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2) });
     });
-    relax(items);
+    relax(items, controls, map.getSize());
     items.forEach(function (it) {
       if (!it.small) { it.box = it.r; return; }
       var h = st.halos[it.id] || (st.halos[it.id] = haloFor(st, it.poly, st.hitPane));
@@ -329,51 +355,64 @@
       icon: L.divIcon({ className: "ccn-label ccn-label-" + kind, html: span, iconSize: null }) });
   }
 
-  /* Candidates in priority order: the selected cluster, clusters by area, communes. */
-  function candidates(st, items) {
+  /* Cluster label candidates in priority order (the selected cluster, then by area): each
+   * with the boxes it may take, below its shape first, then above, right, left. */
+  function clusterCandidates(st, items) {
     var zoom = st.map.getZoom(), out = [];
     items.slice().sort(function (a, b) {
-      return (b.id === st.selected) - (a.id === st.selected) || b.poly.feature.properties.area - a.poly.feature.properties.area;
+      return (b.id === st.selected) - (a.id === st.selected) ||
+        b.poly.feature.properties.area - a.poly.feature.properties.area;
     }).forEach(function (it) {
-      var p = it.poly.feature.properties;
+      var p = it.poly.feature.properties, b = it.box, cx = (b.x0 + b.x1) / 2, cy = (b.y0 + b.y1) / 2;
       if (zoom >= LABEL_ZOOM || p.big || it.id === st.selected) {
-        out.push({ key: "c:" + it.id, text: p.caption, kind: "cluster", at: L.point((it.box.x0 + it.box.x1) / 2, it.box.y1 + 1),
-                   below: true, own: it });
+        out.push({ key: "c:" + it.id, text: p.caption, kind: "cluster", own: it, at: function (w, h) {
+          return [{ x0: cx - w / 2, y0: b.y1 + 1 }, { x0: cx - w / 2, y0: b.y0 - h - 1 },
+                  { x0: b.x1 + 2, y0: cy - h / 2 }, { x0: b.x0 - w - 2, y0: cy - h / 2 }];
+        } });
       }
     });
-    if (zoom >= COMMUNE_ZOOM && st.communes.length) {
-      st.communes.forEach(function (c) {
-        var p = c.feature.properties;
-        out.push({ key: "m:" + p.id, text: p.caption, kind: "commune", at: st.map.latLngToContainerPoint(p.lp) });
-      });
-    }
     return out;
   }
 
-  /* Shows what fits: a label is dropped when it would cover a placed label, another cluster's
-   * shape or halo, or leave the map. */
-  function placeLabels(st, items, lineBoxes) {
+  function communeCandidates(st) {
+    if (st.map.getZoom() < COMMUNE_ZOOM) { return []; }
+    return st.communes.map(function (c) {
+      var p = c.feature.properties, at = st.map.latLngToContainerPoint(p.lp);
+      return { key: "m:" + p.caption, text: p.caption, kind: "commune", at: function (w, h) {
+        return [{ x0: at.x - w / 2, y0: at.y - h / 2 }];
+      } };
+    });
+  }
+
+  /* Shows each candidate at its first position that stays on the map and covers no placed
+   * label, no obstacle (line labels, controls) and no other cluster's shape or halo; the
+   * others are removed. Returns the boxes placed. */
+  function placeLabels(st, items, cands, obstacles, shown) {
     var size = st.map.getSize(), placed = [];
-    var shown = {};
-    candidates(st, items).forEach(function (c) {
+    cands.forEach(function (c) {
       var m = st.labels[c.key] || (st.labels[c.key] = labelMarker(st.map, c.text, c.kind, st.labelPane));
-      if (!m.ccnSize) {
-        m.setLatLng(st.map.containerPointToLatLng(c.at)).addTo(st.map);
-        var e = m.getElement();
-        m.ccnSize = L.point(e.offsetWidth, e.offsetHeight);
+      if (!m.ccnSize) {  /* measured once: the text never changes */
+        m.setLatLng(st.map.getCenter()).addTo(st.map);
+        m.ccnSize = L.point(m.getElement().offsetWidth, m.getElement().offsetHeight);
       }
       var w = m.ccnSize.x, h = m.ccnSize.y;
-      var r = c.below ? { x0: c.at.x - w / 2, y0: c.at.y, x1: c.at.x + w / 2, y1: c.at.y + h }
-                      : { x0: c.at.x - w / 2, y0: c.at.y - h / 2, x1: c.at.x + w / 2, y1: c.at.y + h / 2 };
-      var fits = r.x0 >= 2 && r.y0 >= 2 && r.x1 <= size.x - 2 && r.y1 <= size.y - 2 &&
-        !placed.some(function (o) { return overlap(o, r, 2); }) &&
-        !lineBoxes.some(function (o) { return overlap(o, r, 1); }) &&
-        !items.some(function (it) { return it !== c.own && overlap(it.box, r, 1); });
-      if (!fits) { return; }
-      placed.push(r);
+      var fit = c.at(w, h).map(function (p) {
+        return { x0: p.x0, y0: p.y0, x1: p.x0 + w, y1: p.y0 + h };
+      }).filter(function (r) {
+        return r.x0 >= 2 && r.y0 >= 2 && r.x1 <= size.x - 2 && r.y1 <= size.y - 2 &&
+          !placed.some(function (o) { return overlap(o, r, 2); }) &&
+          !obstacles.some(function (o) { return overlap(o, r, 1); }) &&
+          !items.some(function (it) { return it !== c.own && overlap(it.box, r, 1); });
+      })[0];
+      if (!fit) { return; }
+      placed.push(fit);
       shown[c.key] = true;
-      m.setLatLng(st.map.containerPointToLatLng(L.point(r.x0, r.y0))).addTo(st.map);  /* top left */
+      m.setLatLng(st.map.containerPointToLatLng(L.point(fit.x0, fit.y0))).addTo(st.map);  /* top left */
     });
+    return placed;
+  }
+
+  function hideOthers(st, shown) {
     Object.keys(st.labels).forEach(function (k) {
       if (!shown[k] && st.map.hasLayer(st.labels[k])) { st.map.removeLayer(st.labels[k]); }
     });
@@ -398,9 +437,13 @@
   function layout(st) {
     st.pending = false;
     if (!st.map._loaded) { return; }
-    var items = targets(st), controls = controlBoxes(st.map);
+    var controls = controlBoxes(st.map), items = targets(st, controls);
     placeBadges(st, items);
-    placeLabels(st, items, placeLineLabels(st, items, controls).concat(controls));
+    /* cluster names first, then road and river names around them, then communes */
+    var shown = {}, clusters = placeLabels(st, items, clusterCandidates(st, items), controls, shown);
+    var lines = placeLineLabels(st, items, controls.concat(clusters));
+    placeLabels(st, items, communeCandidates(st), controls.concat(clusters, lines), shown);
+    hideOthers(st, shown);
   }
 
   function later(st) {
@@ -476,6 +519,8 @@
   }
 
   CS.carto = carto;
+  /* The i-th map back to the whole district (the "back to district" button). */
+  CS.home = function (i) { home(CS.cartoStates[i]); };
   CS.layoutAll = function () { CS.cartoStates.forEach(layout); };
   CS.cartoStates = [];
   CS.TARGET = TARGET;

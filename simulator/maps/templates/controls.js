@@ -209,7 +209,8 @@
       style: { color: "#444", weight: 1, fillColor: "#fbfaf6", fillOpacity: 1 } }).addTo(mini);
     if (communes) {
       L.geoJSON(communes.toGeoJSON(), { interactive: false,
-        style: { color: "#9a9a9a", weight: 0.6, fill: false } }).addTo(mini);
+        style: { color: "#9a9a9a", weight: 0.6, fill: false, className: "ccn-mini-commune" }
+      }).addTo(mini);
     }
     mini.fitBounds(outline.getBounds(), { padding: [4, 4] });
     var box = L.rectangle(map.getBounds(), { color: "#d7301f", weight: 2, fill: false,
