@@ -13,6 +13,9 @@ import pytest
 from conftest import ROOT
 from maps_fixtures import assert_offline_clean, open_offline, screenshot
 
+from simulator.outputs import write_comparison, write_outputs
+from simulator.run import run_file
+
 pytestmark = pytest.mark.browser
 
 SIZES = {"desk": (1400, 900), "phone": (390, 844)}
@@ -23,9 +26,6 @@ PAGES = re.compile(rb"/Type\s*/Page[^s]")
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """map.html and report.html of expansion, and the baseline–expansion comparison (vi)."""
-    from simulator.compare import write_comparison
-    from simulator.outputs import write_outputs
-    from simulator.run import run_file
 
     out = tmp_path_factory.mktemp("devices")
     runs = [run_file(ROOT / "scenarios" / f"{n}.yaml", draws=20) for n in ("baseline", "expansion")]
