@@ -363,7 +363,8 @@ def cmd_sites(args: argparse.Namespace) -> int:
 
     weights = _weights(args.weight)
     _refuse(folder_problems(args.out, "--out"))
-    for run in _runs(args, draws=1):
+    # the page shows the scenario's bands: with --out, the scenario's own draws; else one
+    for run in _runs(args, draws=None if args.out is not None else 1):
         try:
             sites = find_sites(run, args.area, args.count, weights, kind=args.kind)
         except ValueError as e:
@@ -526,7 +527,7 @@ def _parser() -> argparse.ArgumentParser:
     geo.add_argument("action", choices=("info", "build"))
     geo.set_defaults(func=cmd_geodata)
     st = add("sites", cmd_sites, [common], "+")
-    st.set_defaults(draws=1, seed=None, workers=0, scheduler=None)
+    st.set_defaults(draws=None, seed=None, workers=0, scheduler=None)
     st.add_argument("--area", type=float, required=True, help="area of the new cluster in ha")
     st.add_argument("--count", type=int, default=5, help="number of candidate sites (default 5)")
     st.add_argument("--kind", choices=("general", "craft_village"), default="general",

@@ -19,6 +19,13 @@ import shapely
 from simulator import __version__
 from simulator.geodata import METRIC_CRS
 from simulator.geodata import load_layer as bundled
+from simulator.headline import (
+    comparison_cards,
+    comparison_verdict,
+    scenario_cards,
+    scenario_verdict,
+    verdict_rows,
+)
 from simulator.words.pages import check_lang, metric_label, unit_label, words
 from simulator.maps.view import (
     Badge,
@@ -28,12 +35,13 @@ from simulator.maps.view import (
     Timeline,
     Variable,
 )
-from simulator.report_content import REPORT_METRICS
+from simulator.report_content import REPORT_METRICS, payback_stats
 from simulator.rules.book import rule_table
 from simulator.rules.findings import Finding
 from simulator.run import Run
 from simulator.tables import (
     bands, cluster_draws, cluster_table, commune_draws, paired_diff, simulated_years_in_common,
+    targets,
 )
 
 __all__ = ["map_view", "comparison_view", "difference_view", "POPUP_METRICS", "FAN_METRICS",
@@ -156,6 +164,18 @@ def _badges(findings: list[Any] | None, ids: tuple[str, ...], lang: str) -> tupl
     return tuple(out)
 
 
+def _with_payback(run: Run, clusters: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The clusters with `payback_share` (share of draws paying back in the simulated years)
+    and `payback_all_p50` (the median over every draw; NaN when most never pay back)."""
+    if len(clusters) != run.results.payback.shape[1] - 1:
+        return clusters
+    stats = [payback_stats(run.results.payback[:, k]) for k in range(len(clusters))]
+    out = clusters.copy()
+    out["payback_share"] = [s["share"] for s in stats]
+    out["payback_all_p50"] = [np.nan if s["p50"] is None else s["p50"] for s in stats]
+    return out
+
+
 def map_view(run: Run, clusters: gpd.GeoDataFrame | None = None, *,
              findings: list[Any] | None = None, lang: str = "vi",
              sites: gpd.GeoDataFrame | None = None) -> MapView:
@@ -165,7 +185,7 @@ def map_view(run: Run, clusters: gpd.GeoDataFrame | None = None, *,
 
     s, w = run.loaded.scenario, words(check_lang(lang))
     clusters = cluster_table(run) if clusters is None else clusters
-    clusters = simplified(clusters, SIMPLIFY_M["clusters"])
+    clusters = simplified(_with_payback(run, clusters), SIMPLIFY_M["clusters"])
     layers = _basemap(getattr(run, "layers", None))
     return MapView(
         scenario_id=s.id, title=s.title, description=s.description, year=s.horizon_year,
@@ -176,6 +196,8 @@ def map_view(run: Run, clusters: gpd.GeoDataFrame | None = None, *,
         timeline=_map_timeline(run, clusters, layers["communes"], lang),
         badges=_badges(findings, run.results.cluster_ids, lang),
         sites=None if sites is None else sites.to_crs("EPSG:4326"),
+        cards=scenario_cards(run, findings, targets(run), lang),
+        verdict=scenario_verdict(run, findings, lang),
     )
 
 
@@ -196,7 +218,10 @@ def comparison_view(runs: list[Run], table: pd.DataFrame, findings: list[list[Fi
               for m, u in units.items()}
     diffs = tuple(difference_view(runs[0], r, views[0], v, lang=lang)
                   for r, v in zip(runs[1:], views[1:], strict=True))
-    return ComparisonView(views, _key_rows_first(table), lang, diffs, tuple(years), fans, labels)
+    return ComparisonView(views, _key_rows_first(table), lang, diffs, tuple(years), fans, labels,
+                          cards=comparison_cards(runs[0], runs[1], lang),
+                          verdict=comparison_verdict(runs[0], runs[1], lang),
+                          verdict_rows=verdict_rows(runs[0], runs[1], lang))
 
 
 def _key_rows_first(table: pd.DataFrame) -> pd.DataFrame:

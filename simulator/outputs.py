@@ -9,6 +9,7 @@ renderers in `maps`; this module only assembles and writes them.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import json
 import os
@@ -29,6 +30,7 @@ from simulator.map_content import comparison_view, map_view
 from simulator.maps.comparison_page import render_comparison
 from simulator.maps.report_page import render_report_page
 from simulator.maps.scenario_map import render_scenario_map
+from simulator.maps.static_map import static_map_svg
 from simulator.report_content import report_view
 from simulator.rules.check_table import checks_json
 from simulator.rules.engine import check_all
@@ -123,6 +125,7 @@ def render_pages(run: Run, clusters: gpd.GeoDataFrame, *, findings: list[Finding
     view = map_view(run, clusters, findings=findings, lang=lang)
     report = report_view(run, findings=findings, gates=gates, lang=lang, sensitivity=sensitivity,
                          price_response=price_response)
+    report = dataclasses.replace(report, map_svg=str(static_map_svg(view)))
     return {"map.html": render_scenario_map(view), "report.html": render_report_page(report)}
 
 

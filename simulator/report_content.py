@@ -15,8 +15,11 @@ from pathlib import Path
 from xml.etree import ElementTree
 from typing import Any
 
+import numpy as np
+
 from simulator import __version__, appraisal
 from simulator.gating import GateOpening
+from simulator.headline import scenario_cards, scenario_verdict
 from simulator.maps.formatting import fmt_number, fmt_pct
 from simulator.words.pages import check_lang, metric_label, unit_label, words
 from simulator.maps.view import ReportView
@@ -28,7 +31,7 @@ from simulator.scenario.schema import parameter_table
 from simulator.sensitivity import Sensitivity
 from simulator.tables import bands, draw_stats, targets
 
-__all__ = ["REPORT_METRICS", "CHART_METRICS", "report_view", "assumption_rows"]
+__all__ = ["REPORT_METRICS", "CHART_METRICS", "report_view", "assumption_rows", "payback_stats"]
 
 REPORT_METRICS = (
     "gross_area_ha", "leased_area_ha", "occupancy_pct", "jobs", "firms", "farmland_converted_ha",
@@ -84,26 +87,69 @@ def _developer(run: Run, lang: str) -> tuple[dict[str, Any], ...]:
     names = [c.name for c in s.clusters] + [words(lang)["district_total"]]
     order = [len(names) - 1, *range(len(names) - 1)]
     return tuple({"name": names[k], "irr": draw_stats(r.irr[:, k]),
-                  "payback": draw_stats(r.payback[:, k])} for k in order)
+                  "payback": payback_stats(r.payback[:, k])} for k in order)
+
+
+def payback_stats(years: np.ndarray) -> dict[str, float | None]:
+    """`share`: the share of draws that pay back within the simulated years (NaN: never);
+    `p50`: the median payback year over every draw, a year only when at least half pay back
+    (a median of the paying draws alone would hide the others)."""
+    never = np.isnan(years)
+    share = float((~never).mean()) if years.size else 0.0
+    ordered = np.sort(np.where(never, np.inf, years))
+    median = float(np.quantile(ordered, 0.5, method="inverted_cdf")) if years.size else np.inf
+    return {"share": share, "p50": median if np.isfinite(median) else None}
+
+
+def _rule_text(rid: str, lang: str) -> dict[str, str]:
+    rules = rule_table()
+    if rid not in rules:
+        return {"title": rid, "citation": "", "short": rid}
+    r = rules[rid]
+    return {"title": r.title.get(lang, r.title["en"]), "short": r.short,
+            "citation": " ".join(r.citation.split())}
 
 
 def _findings(findings: list[Finding] | None, run: Run, lang: str) -> tuple[dict[str, Any], ...]:
-    """Failing, warning and switched-off checks, worst first; `short` is the rule's short
-    legal reference, `citation` its full citation."""
-    rules, w = rule_table(), words(lang)
+    """One row per rule that fails, warns or is switched off, worst first: the clusters it
+    touches, the first year, the largest P(fail), one example message and the remedy;
+    `short` is the rule's short legal reference, `citation` its full citation."""
+    w = words(lang)
     names = {c.id: c.name for c in run.loaded.scenario.clusters}
     names.update({"district": w["district"], "all": w["district_total"]})
-    shown = sorted((f for f in findings or [] if f.severity in ("fail", "warn", "off")),
-                   key=lambda f: (_SEVERITY_ORDER[f.severity], f.rule, f.cluster))
-    return tuple({
-        "severity": f.severity, "rule": f.rule,
-        "title": rules[f.rule].title.get(lang, rules[f.rule].title["en"]) if f.rule in rules
-        else f.rule,
-        "citation": " ".join((rules[f.rule].citation if f.rule in rules else f.citation).split()),
-        "short": rules[f.rule].short if f.rule in rules else f.rule,
-        "cluster": names.get(f.cluster, f.cluster), "year": f.year, "p_fail": f.p_fail,
-        "message": f.message, "fix": f.fix if f.severity in ("fail", "warn") else "",
-    } for f in shown)
+    by_rule: dict[str, list[Finding]] = {}
+    for f in findings or []:
+        if f.severity in ("fail", "warn", "off"):
+            by_rule.setdefault(f.rule, []).append(f)
+    rows: list[dict[str, Any]] = []
+    for rid, fs in by_rule.items():
+        fs.sort(key=lambda f: (_SEVERITY_ORDER[f.severity], -f.p_fail, f.cluster))
+        worst = fs[0]
+        years = [f.year for f in fs if f.year is not None]
+        rows.append({
+            "severity": worst.severity, "rule": rid, **_rule_text(rid, lang),
+            "clusters": [names.get(f.cluster, f.cluster) for f in fs],
+            "cluster": ", ".join(dict.fromkeys(names.get(f.cluster, f.cluster) for f in fs)),
+            "n": len(fs), "year": min(years) if years else None,
+            "p_fail": max(f.p_fail for f in fs), "message": worst.message,
+            "fix": worst.fix if worst.severity in ("fail", "warn") else ""})
+    rows.sort(key=lambda r: (_SEVERITY_ORDER[str(r["severity"])], -int(r["n"]), str(r["rule"])))
+    return tuple(rows)
+
+
+def _not_evaluated(findings: list[Finding] | None, run: Run,
+                   lang: str) -> tuple[dict[str, Any], ...]:
+    """Each check that could not be evaluated, with why, grouped by rule."""
+    w = words(lang)
+    names = {c.id: c.name for c in run.loaded.scenario.clusters}
+    names.update({"district": w["district"], "all": w["district_total"]})
+    by_rule: dict[str, list[Finding]] = {}
+    for f in findings or []:
+        if f.severity == "n/a":
+            by_rule.setdefault(f.rule, []).append(f)
+    return tuple({"rule": rid, "title": _rule_text(rid, lang)["title"],
+                  "items": [{"cluster": names.get(f.cluster, f.cluster), "why": f.message}
+                            for f in fs]} for rid, fs in sorted(by_rule.items()))
 
 
 def _gates(gates: list[GateOpening] | None, run: Run) -> tuple[dict[str, Any], ...]:
@@ -245,9 +291,12 @@ def report_view(run: Run, *, findings: list[Finding] | None = None,
         charts=tuple((metric_label(m, lang), unit_label(r.units[m], lang),
                       bands(r.district[m][:, None, :], ("ALL",))["ALL"]) for m in CHART_METRICS),
         developer=_developer(run, lang), findings=_findings(findings, run, lang), counts=counts,
+        not_evaluated=_not_evaluated(findings, run, lang),
         gates=_gates(gates, run),
         targets=tuple({"label": t["label"], "probability": t["probability"],
                        "source": t.get("source")} for t in targets(run)),
         assumptions=assumption_rows(run, lang), notes=tuple(run.geometries.warnings),
         **_who_gains(run, lang), **_breakeven(run, lang), calibration=_calibration(run),
-        price_response=_price_response(run, price_response), **_sensitivity(sensitivity))
+        price_response=_price_response(run, price_response),
+        cards=scenario_cards(run, findings, targets(run), lang),
+        verdict=scenario_verdict(run, findings, lang), **_sensitivity(sensitivity))

@@ -229,3 +229,20 @@ def test_no_sideways_scrolling_on_a_phone(browser: Any, pages: dict[str, Path],
     screenshot(page, f"devices-{which}-phone")
     assert_offline_clean(errors)
     context.close()
+
+
+@pytest.mark.parametrize("which", ["report", "comparison", "map"])
+def test_summary_cards_in_the_first_viewport(device: tuple[str, Any], pages: dict[str, Path],
+                                             which: str) -> None:
+    name, page = device
+    w, h = SIZES[name]
+    errors = open_offline(page, pages[which], wait_ready=which != "report")
+    cards = page.locator(".ccn-card")
+    assert cards.count() >= 5 and page.locator(".ccn-verdict").first.is_visible() == (
+        which != "map" or name == "desk")
+    if which == "map" and name == "phone":  # folded on a phone: one tap opens it
+        page.locator(".ccn-summary-box summary").tap()
+    for card in cards.all():
+        assert _inside(card.bounding_box(), w, h), card.inner_text()
+    screenshot(page, f"devices-summary-{which}-{name}")
+    assert_offline_clean(errors)

@@ -122,3 +122,13 @@ def test_sites_command_writes_a_map_of_the_sites(map_page: Any, tmp_path: Path, 
         "getComputedStyle([...document.querySelectorAll('.leaflet-popup')].pop()).opacity === '1'")
     screenshot(map_page, "sites-map-popup")
     assert_offline_clean(errors)
+
+
+def test_sites_page_runs_the_scenario_with_its_own_draws(tmp_path: Path, cli: Any) -> None:
+    scenario = tmp_path / "mini.yaml"
+    scenario.write_text(MINI.read_text(encoding="utf-8").replace("draws: 1", "draws: 7", 1),
+                        encoding="utf-8")
+    code, out, _ = cli("sites", scenario, "--area", "20", "--count", 1, "--out", tmp_path)
+    assert code == 0, out
+    html = (tmp_path / "mini_sites.html").read_text(encoding="utf-8")
+    assert "số lần mô phỏng 7 ·" in html  # not 1: the bands are the scenario's

@@ -59,7 +59,7 @@ class Classes:
 
 def classes_for(var: Variable, lang: str = "en", domain: Iterable[float] = ()) -> Classes:
     """Round classes covering every value of `var` (all features, all years) and `domain`."""
-    values = [v for b in var.values.values() for v in b.mean if math.isfinite(v)]
+    values = [v for b in var.values.values() for v in b.p50 if math.isfinite(v)]
     values += list(domain)
     zero = 0.5 * 10 ** -var.digits
     top = max((abs(v) for v in values), default=0.0)

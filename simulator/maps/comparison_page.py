@@ -32,6 +32,12 @@ def render_comparison(view: ComparisonView) -> str:
                           lang=view.lang)
     subtitle = f" {w['vs']} ".join(v.title for v in view.views)
     builder.html(fragments.page_head(f"{w['comparison']}, {years}", subtitle))
+    if view.cards:
+        builder.html('<div class="ccn-block">'
+                     + fragments.summary(view.cards, view.verdict, view.lang) + "</div>")
+    if view.verdict_rows:
+        ids = {"a": view.views[0].scenario_id, "b": view.views[1].scenario_id}
+        builder.html(fragments.verdict_table(view.verdict_rows, ids, view.lang))
     if view.differences:
         builder.html(fragments.render("note.html", text=w["difference_note"]))
     builder.shared_controls(view.views[0])

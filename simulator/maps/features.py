@@ -127,7 +127,8 @@ def _rounded(values: tuple[float, ...], digits: int) -> list[float | int | None]
 
 
 def _bands(band: Band, digits: int) -> list[list[float | int | None]]:
-    return [_rounded(band.mean, digits), _rounded(band.p10, digits), _rounded(band.p90, digits)]
+    """[median, P10, P90] per year (a mean can fall outside its own P10–P90)."""
+    return [_rounded(band.p50, digits), _rounded(band.p10, digits), _rounded(band.p90, digits)]
 
 
 def _cluster_series(view: MapView, cid: str, fill: Classes) -> dict[str, Any]:
@@ -138,7 +139,7 @@ def _cluster_series(view: MapView, cid: str, fill: Classes) -> dict[str, Any]:
         raise ValueError(f"clusters: {cid!r} has no per-year data in the timeline")
     bands = tl.indicators[cid]
     return {"vis": [int(bool(v)) for v in tl.visible[cid]],
-            "fill": [fill.index(v) for v in tl.fill.values[cid].mean],
+            "fill": [fill.index(v) for v in tl.fill.values[cid].p50],
             "ind": {i.column: _bands(bands[i.column], i.digits) for i in view.indicators}}
 
 
@@ -183,7 +184,7 @@ def communes_fc(view: MapView, classes: Mapping[str, Classes] | None = None) -> 
                                  "tooltip": fragments.commune_tooltip(row, view.lang),
                                  "caption": fragments.text(row.get("name")),
                                  "lp": _label_point(g)}
-        series = {v.key: {"c": [classes[v.key].index(x) for x in v.values[cid].mean],
+        series = {v.key: {"c": [classes[v.key].index(x) for x in v.values[cid].p50],
                           "v": _bands(v.values[cid], v.digits)}
                   for v in choices if cid in v.values}
         if series:

@@ -15,17 +15,17 @@ from markupsafe import Markup, escape
 
 from . import charts
 from .classes import Classes
-from .formatting import MISSING, fmt_number, fmt_range, fmt_year, is_missing
+from .formatting import MISSING, fmt_number, fmt_pct, fmt_range, fmt_year, is_missing
 from simulator.words.pages import words
 from .styles import BUILT, SCHEMATIC_DASH, SITE_COLOR, SITE_DASH, SITE_OPACITY, STATUS_COLORS, \
     UNKNOWN_COLOR, road_styles, status_color, water_style
-from .view import Badge, Band, MapView, Variable
+from .view import Badge, Band, Card, MapView, Variable
 
 __all__ = [
     "band_text", "choice", "cluster_popup", "cluster_tooltip", "commune_tooltip",
     "comparison_heading", "escape_text", "join_unique", "legend", "page_head",
-    "provenance_line", "render", "site_popup", "site_tooltip", "slider", "text", "title_box",
-    "with_year", "year_index",
+    "provenance_line", "render", "site_popup", "site_tooltip", "slider", "summary", "text",
+    "title_box", "verdict_table", "with_year", "year_index",
 ]
 
 
@@ -90,9 +90,9 @@ def with_year(template: str, year: int) -> Markup:
 
 
 def band_text(band: Band, k: int, digits: int, lang: str) -> str:
-    """``1,234 (1,000 – 1,500)``: mean and P10–P90 in year k (the JS writes the same)."""
+    """``1,234 (1,000 – 1,500)``: median and P10–P90 in year k (the JS writes the same)."""
     lo, hi = fmt_number(band.p10[k], digits, lang), fmt_number(band.p90[k], digits, lang)
-    return f"{fmt_number(band.mean[k], digits, lang)} ({lo} – {hi})"
+    return f"{fmt_number(band.p50[k], digits, lang)} ({lo} – {hi})"
 
 
 def cluster_tooltip(row: Mapping[str, Any], lang: str = "en") -> str:
@@ -125,7 +125,11 @@ def _timeline_parts(view: MapView, row: Mapping[str, Any]) -> dict[str, Any]:
     if not is_missing(row.get("developer_irr_p50")):
         extra.append({"label": w["irr_p50"],
                       "value": f"{fmt_number(100 * row['developer_irr_p50'], 1, lang)} %"})
-    if "payback_year_p50" in row:
+    if "payback_share" in row:  # honest: how often it pays back, a year only for most draws
+        extra.append({"label": w["pays_back"], "value": fmt_pct(row.get("payback_share"), lang)})
+        if not is_missing(row.get("payback_all_p50")):
+            extra.append({"label": w["payback"], "value": fmt_year(row.get("payback_all_p50"))})
+    elif "payback_year_p50" in row:
         extra.append({"label": w["payback_p50"], "value": fmt_year(row.get("payback_year_p50"))})
     if not is_missing(row.get("breakeven_p50")):
         extra.append({"label": w["breakeven_p50"] + " (" + w["p10_p90"] + ")",
@@ -188,9 +192,22 @@ def title_box(view: MapView) -> str:
     return render(
         "titlebox.html", t=words(view.lang), title=view.title, year=view.year,
         scenario_id=view.scenario_id, provenance=provenance_line(view.provenance, view.lang),
-        description=view.description, notes=list(view.notes), open=view.timeline is None,
-        slider=view.timeline is not None,
+        description=view.description, notes=list(view.notes),
+        open=view.timeline is None and not view.cards, slider=view.timeline is not None,
+        summary=Markup(summary(view.cards, view.verdict, view.lang)) if view.cards else "",
     )
+
+
+def summary(cards: Iterable[Card], verdict: str, lang: str) -> str:
+    """The leadership summary: a one-sentence verdict and the headline cards."""
+    return render("cards.html", t=words(lang), cards=list(cards), verdict=verdict)
+
+
+def verdict_table(rows: Iterable[Mapping[str, Any]], names: Mapping[str, str],
+                  lang: str) -> str:
+    """Which scenario is better on each headline figure (`headline.verdict_rows`)."""
+    return render("verdict_table.html", t=words(lang), rows=list(rows), a=names["a"],
+                  b=names["b"])
 
 
 def _key(var: Variable, classes: Classes, year: int | None) -> dict[str, Any]:

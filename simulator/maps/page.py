@@ -53,7 +53,7 @@ def _assets_html() -> str:
 
 
 def _extent(var: Variable) -> tuple[float, ...]:
-    values = [v for b in var.values.values() for v in b.mean if math.isfinite(v)]
+    values = [v for b in var.values.values() for v in b.p50 if math.isfinite(v)]
     return (min(values), max(values)) if values else ()
 
 

@@ -24,7 +24,8 @@ def _css() -> str:
 
 
 def _cell(stats: dict[str, float], digits: int, lang: str) -> dict[str, str]:
-    return {"mean": fmt_number(stats.get("mean"), digits, lang),
+    """The median and, below it, P10–P90 (a mean could fall outside its own band)."""
+    return {"mean": fmt_number(stats.get("p50"), digits, lang),
             "range": fmt_range(stats.get("p10"), stats.get("p90"), digits, lang)}
 
 
@@ -36,9 +37,8 @@ def _developer_rows(view: ReportView) -> list[dict[str, Any]]:
         return {**_cell(pct, 1, lang), "share": fmt_pct(s.get("share"), lang)}
 
     def payback(s: dict[str, float]) -> dict[str, str]:
-        return {"mean": fmt_year(s.get("p50")), "range": "–".join(
-            fmt_year(s.get(k)) for k in ("p10", "p90")) if not is_missing(s.get("p10")) else "",
-            "share": fmt_pct(s.get("share"), lang)}
+        return {"share": fmt_pct(s.get("share"), lang),
+                "year": "–" if is_missing(s.get("p50")) else fmt_year(s.get("p50"))}
 
     return [{"name": d["name"], "irr": irr(d["irr"]), "payback": payback(d["payback"])}
             for d in view.developer]
@@ -151,8 +151,11 @@ def render_report_page(view: ReportView) -> str:
         indicators=[{"label": i["label"], "unit": i["unit"],
                      "cells": [_cell(i["stats"][y], i["digits"], view.lang)
                                for y in view.milestones]} for i in view.indicators],
+        summary=Markup(fragments.summary(view.cards, view.verdict, view.lang))
+        if view.cards else None,
         charts=_charts(view), developer=_developer_rows(view), checks=_checks(view),
-        cited=_cited(view),
+        map_svg=Markup(view.map_svg) if view.map_svg else None,
+        cited=_cited(view), na_count=sum(len(r["items"]) for r in view.not_evaluated),
         counts=w["checks_counts"].format(fail=c.get("fail", 0), warn=c.get("warn", 0),
                                          off=c.get("off", 0), na=c.get("n/a", 0),
                                          pass_=c.get("pass", 0)),

@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-__all__ = ["Badge", "Band", "ComparisonView", "Indicator", "MapView", "ReportView", "Timeline",
+__all__ = ["Badge", "Band", "Card", "ComparisonView", "Indicator", "MapView", "ReportView", "Timeline",
            "Variable"]
 
 
@@ -66,6 +66,22 @@ class Timeline:
 
 
 @dataclass(frozen=True)
+class Card:
+    """One headline figure for leadership, already in the page's language: `value` in `unit`,
+    `band` (its P10–P90), `extra` (e.g. the share of draws with NPV ≥ 0), `note` (how it
+    differs by definition from a similar figure), `tone` "good" | "bad" | "neutral"."""
+
+    key: str
+    label: str
+    value: str
+    unit: str
+    band: str = ""
+    extra: str = ""
+    note: str = ""
+    tone: str = "neutral"
+
+
+@dataclass(frozen=True)
 class Badge:
     """A rule-check mark on a cluster: its worst severity ("fail" | "warn"), the first year a
     rule breaks (None: always), and (severity, text) for each finding."""
@@ -113,6 +129,8 @@ class MapView:
     badges: tuple[Badge, ...] = ()
     role: str = "scenario"
     sites: gpd.GeoDataFrame | None = None
+    cards: tuple[Card, ...] = ()  # the leadership summary of the info box
+    verdict: str = ""
 
 
 @dataclass(frozen=True)
@@ -134,6 +152,9 @@ class ComparisonView:
     fan_years: tuple[int, ...] = ()
     fans: dict[str, Band] = field(default_factory=dict)
     labels: dict[str, Indicator] = field(default_factory=dict)  # table indicator → its labels
+    cards: tuple[Card, ...] = ()  # B − A of the headline figures
+    verdict: str = ""
+    verdict_rows: tuple[dict[str, Any], ...] = ()  # headline.verdict_rows
 
 
 @dataclass(frozen=True)
@@ -150,7 +171,7 @@ class ReportView:
     years: tuple[int, ...]
     charts: tuple[tuple[str, str, Band], ...]  # (label, unit, band over `years`)
     developer: tuple[dict[str, Any], ...]  # name, irr {mean,p10,p50,p90,share}, payback {...}
-    findings: tuple[dict[str, Any], ...]  # severity, rule, title, citation, cluster, year, ...
+    findings: tuple[dict[str, Any], ...]  # one row per rule: severity, rule, title, clusters, ...
     counts: dict[str, int]
     gates: tuple[dict[str, Any], ...]
     targets: tuple[dict[str, Any], ...]  # label, probability
@@ -166,3 +187,7 @@ class ReportView:
     benchmarks: tuple[dict[str, Any], ...] = ()  # calibration.csv lease_price rows
     price_response: tuple[dict[str, Any], ...] = ()  # appraisal.price_response rows + name
     calibration: tuple[dict[str, Any], ...] = ()  # appraisal.calibration_rows + cluster_name
+    cards: tuple[Card, ...] = ()
+    verdict: str = ""
+    not_evaluated: tuple[dict[str, Any], ...] = ()  # rule, title, items: cluster, why
+    map_svg: str | None = None  # a trusted static <svg> of the scenario at the horizon

@@ -19,7 +19,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "position": "Position", "approx": "approximate position (schematic)",
         "indicators_in": "Indicators, {year}", "population_2019": "Population 2019",
         "irr_p50": "Developer IRR (median)", "payback_p50": "Payback year (median)",
-        "band_note": "mean (P10–P90 over draws)", "rule_checks": "Rule checks",
+        "band_note": "median (P10–P90 over draws)", "rule_checks": "Rule checks",
         "fan_title": "{label}, P10–P90 band, median line",
         # map: layers and controls
         "district": "District", "communes": "Communes", "water": "Water", "roads": "Roads",
@@ -45,13 +45,42 @@ _WORDS: dict[str, dict[str, str]] = {
         "schematic_built": "{n} existing clusters drawn schematically: a square of the true "
                            "area at an approximate position",
         "schematic_small": "ringed: a cluster too small to tap at this zoom",
+        # leadership summary (simulator/headline.py)
+        "summary": "Summary", "card:jobs": "Jobs in {year}",
+        "card:budget_revenue_bn_vnd": "Budget revenue in {year}",
+        "card:npv_bn_vnd": "Developer NPV, {year}", "card:public_npv_bn_vnd": "Public NPV, {year}",
+        "card:land": "Rice land converted by {year}, counted by the rule",
+        "card_npv_ok": "NPV ≥ 0 in {p} of draws",
+        "card_rice_cap": "cap {cap} ha: kept in {p} of draws",
+        "card_rice_note": "The rule counts clusters approved from {base} on. With every cluster "
+                          "(conversions before {base} included): {all} ha of rice land, {farm} ha "
+                          "of farmland.",
+        "card:rules": "Rules failing", "card_rules_unit": "rules",
+        "card_rules_band": "{warn} warning · {na} could not be evaluated",
+        "card:targets": "Targets likely met", "card_targets_unit": "with P ≥ 50 %",
+        "card_targets_band": "least likely: {p}",
+        "verdict": "About {jobs} jobs in {year} ({band}); the developer's NPV is ≥ 0 in {dev} of "
+                   "draws and the public NPV in {pub}; {rules}.",
+        "verdict_rules_fail": "{n} rule(s) fail", "verdict_rules_ok": "no rule fails",
+        "direction:1": "higher", "direction:-1": "lower", "direction:0": "not ranked",
+        "winner:a": "{a} better", "winner:b": "{b} better", "winner:tie": "tie",
+        "winner:none": "not ranked", "card_p_better": "P({b} better) {p}",
+        "cmp_verdict": "Against {a}, {b} has {jobs} jobs in {year} (P10–P90 {jobs_band}), a "
+                       "developer NPV {npv} bn VND and {farm} ha of farmland converted; it is "
+                       "better on {better} of {n} headline figures, worse on {worse}, tied on "
+                       "{ties}.",
+        "verdict_table": "Which scenario is better", "better_when": "Better when",
+        "how_sure": "How sure (share of draws)", "verdict_col": "Verdict",
+        "median_of": "{b}, median", "verdict_note": "Medians over the draws; Δ is paired draw by "
+                                                   "draw. A tie: the scenarios differ by less "
+                                                   "than 0.5 %.",
         "home": "Back to the whole district", "north": "N", "north_label": "North",
         "panel": "Legend and layers", "zoom_in": "Zoom in", "zoom_out": "Zoom out",
         "badge_fail": "a rule fails", "badge_warn": "a rule warns",
         "not_built": "clusters appear in the year their land is approved",
         "units_note": "Declared area in ha; click a cluster for its {year} indicators (units "
                       "shown).",
-        "units_note_timeline": "Click a cluster for its indicators in the year shown: mean and "
+        "units_note_timeline": "Click a cluster for its indicators in the year shown: median and "
                                "P10–P90 over the draws.",
         # comparison
         "comparison": "Scenario comparison", "vs": "vs", "difference": "Difference {b} − {a}",
@@ -68,9 +97,16 @@ _WORDS: dict[str, dict[str, str]] = {
         "version": "Tool version", "seed": "Seed", "draws": "Draws", "sha256": "Scenario sha256",
         "files": "Scenario files", "years": "Years simulated", "takeup": "Take-up model",
         "contents": "Contents", "key_indicators": "District indicators at milestone years",
-        "key_note": "Each cell: mean, with the P10–P90 range over the draws below it.",
+        "key_note": "Each cell: the median, with the P10–P90 range over the draws below it.",
         "charts": "District trajectories", "developer": "Developer returns",
-        "irr": "IRR", "payback": "Payback year (median)",
+        "static_map": "The clusters in {year}", "clusters_hit": "Clusters", "not_evaluated": "Checks that could not be evaluated ({n}), "
+                                                     "and why",
+        "irr": "IRR", "payback": "Payback year (median of every draw)",
+        "pays_back": "Pays back by the horizon (share of draws)",
+        "irr_share": "Draws with an IRR",
+        "developer_note": "IRR: median, below it P10–P90, over the draws that have one. The payback "
+                          "year is the median over every draw, shown only when at least half of "
+                          "the draws pay back.",
         "share_of_draws": "Share of draws with a value",
         "district_total": "District (all clusters)", "cluster": "Cluster",
         "checks": "Rule checks", "checks_counts": "{fail} fail, {warn} warn, {off} switched off, "
@@ -149,7 +185,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "công bố", "position": "Vị trí", "approx": "vị trí gần đúng (sơ đồ)",
         "indicators_in": "Chỉ tiêu năm {year}", "population_2019": "Dân số 2019",
         "irr_p50": "IRR chủ đầu tư (trung vị)", "payback_p50": "Năm hoàn vốn (trung vị)",
-        "band_note": "trung bình (P10–P90 theo các lần mô phỏng)", "rule_checks": "Kiểm tra "
+        "band_note": "trung vị (P10–P90 theo các lần mô phỏng)", "rule_checks": "Kiểm tra "
         "quy định", "fan_title": "{label}, dải P10–P90, đường trung vị",
         "district": "Huyện", "communes": "Xã", "water": "Mặt nước", "roads": "Đường giao thông",
         "clusters": "Cụm công nghiệp ({n})", "badges": "Cảnh báo quy định ({n})",
@@ -173,6 +209,34 @@ _WORDS: dict[str, dict[str, str]] = {
         "schematic_built": "{n} cụm hiện có vẽ theo sơ đồ: hình vuông đúng diện tích, vị trí "
                            "gần đúng",
         "schematic_small": "vòng tròn: cụm quá nhỏ để bấm ở mức thu phóng này",
+        "summary": "Tóm tắt", "card:jobs": "Việc làm năm {year}",
+        "card:budget_revenue_bn_vnd": "Thu ngân sách năm {year}",
+        "card:npv_bn_vnd": "NPV chủ đầu tư, {year}", "card:public_npv_bn_vnd": "NPV ngân sách, {year}",
+        "card:land": "Đất lúa chuyển đổi đến {year}, theo cách tính của quy tắc",
+        "card_npv_ok": "NPV ≥ 0 trong {p} số lần mô phỏng",
+        "card_rice_cap": "ngưỡng {cap} ha: không vượt trong {p} số lần mô phỏng",
+        "card_rice_note": "Quy tắc chỉ tính các cụm được duyệt từ năm {base}. Tính mọi cụm (cả "
+                          "phần chuyển đổi trước {base}): {all} ha đất lúa, {farm} ha đất nông "
+                          "nghiệp.",
+        "card:rules": "Quy tắc không đạt", "card_rules_unit": "quy tắc",
+        "card_rules_band": "{warn} cảnh báo · {na} chưa xét được",
+        "card:targets": "Mục tiêu nhiều khả năng đạt", "card_targets_unit": "với xác suất ≥ 50 %",
+        "card_targets_band": "thấp nhất: {p}",
+        "verdict": "Khoảng {jobs} việc làm năm {year} ({band}); NPV của chủ đầu tư ≥ 0 trong {dev} "
+                   "số lần mô phỏng, NPV ngân sách ≥ 0 trong {pub}; {rules}.",
+        "verdict_rules_fail": "{n} quy tắc không đạt",
+        "verdict_rules_ok": "không quy tắc nào bị vi phạm",
+        "direction:1": "cao hơn", "direction:-1": "thấp hơn", "direction:0": "không xếp hạng",
+        "winner:a": "{a} tốt hơn", "winner:b": "{b} tốt hơn", "winner:tie": "ngang nhau",
+        "winner:none": "không xếp hạng", "card_p_better": "P({b} tốt hơn) {p}",
+        "cmp_verdict": "So với {a}, {b} có {jobs} việc làm năm {year} (P10–P90 {jobs_band}), NPV "
+                       "chủ đầu tư {npv} tỷ đồng, đất nông nghiệp chuyển đổi {farm} ha; tốt hơn "
+                       "ở {better}/{n} chỉ tiêu chính, kém hơn ở {worse}, ngang nhau ở {ties}.",
+        "verdict_table": "Phương án nào tốt hơn", "better_when": "Tốt hơn khi",
+        "how_sure": "Mức chắc chắn (tỷ lệ lần mô phỏng)", "verdict_col": "Kết luận",
+        "median_of": "{b}, trung vị", "verdict_note": "Trung vị theo các lần mô phỏng; Δ tính "
+                                                     "theo từng cặp lần mô phỏng. Ngang nhau: "
+                                                     "chênh lệch dưới 0,5 %.",
         "home": "Về toàn huyện", "north": "B", "north_label": "Hướng bắc",
         "panel": "Chú giải, lớp", "zoom_in": "Phóng to", "zoom_out": "Thu nhỏ",
         "badge_fail": "vi phạm quy định", "badge_warn": "cảnh báo quy định",
@@ -180,7 +244,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "units_note": "Diện tích công bố tính bằng ha; bấm vào một cụm để xem chỉ tiêu năm "
                       "{year} (có đơn vị).",
         "units_note_timeline": "Bấm vào một cụm để xem chỉ tiêu của năm đang hiển thị: trung "
-                               "bình và P10–P90 theo các lần mô phỏng.",
+                               "vị và P10–P90 theo các lần mô phỏng.",
         "comparison": "So sánh kịch bản", "vs": "và", "difference": "Chênh lệch {b} − {a}",
         "difference_note": "So sánh từng cặp trên cùng các lần mô phỏng: màu là trung bình của "
                            "B − A; chú thích và cửa sổ thông tin có thêm P10–P90.",
@@ -195,9 +259,15 @@ _WORDS: dict[str, dict[str, str]] = {
         "phỏng", "sha256": "sha256 của kịch bản", "files": "Tệp kịch bản",
         "years": "Các năm mô phỏng", "takeup": "Mô hình lấp đầy", "contents": "Nội dung",
         "key_indicators": "Chỉ tiêu toàn huyện ở các năm mốc",
-        "key_note": "Mỗi ô: trung bình, bên dưới là khoảng P10–P90 theo các lần mô phỏng.",
+        "key_note": "Mỗi ô: trung vị, bên dưới là khoảng P10–P90 theo các lần mô phỏng.",
         "charts": "Diễn biến toàn huyện", "developer": "Hiệu quả của chủ đầu tư",
-        "irr": "IRR", "payback": "Năm hoàn vốn (trung vị)",
+        "static_map": "Các cụm năm {year}", "clusters_hit": "Các cụm", "not_evaluated": "Các kiểm tra chưa xét được ({n}) và lý do",
+        "irr": "IRR", "payback": "Năm hoàn vốn (trung vị của mọi lần mô phỏng)",
+        "pays_back": "Hoàn vốn trong kỳ (tỷ lệ lần mô phỏng)",
+        "irr_share": "Lần mô phỏng có IRR",
+        "developer_note": "IRR: trung vị, bên dưới là P10–P90, trên các lần mô phỏng có IRR. Năm "
+                          "hoàn vốn là trung vị của mọi lần mô phỏng, chỉ ghi khi ít nhất một "
+                          "nửa số lần mô phỏng hoàn vốn.",
         "share_of_draws": "Tỷ lệ lần mô phỏng có giá trị",
         "district_total": "Toàn huyện (mọi cụm)", "cluster": "Cụm",
         "checks": "Kiểm tra quy định", "checks_counts": "{fail} không đạt, {warn} cảnh báo, "

@@ -492,6 +492,9 @@
     translateControls(map, text);
     if (st.home) { homeButton(st, text.home); }
     if (cfg.panel) { panelButton(map, text.panel); }
+    if (cfg.panel && map.getSize().x < NARROW) {  /* phone: the summary folds, the map shows */
+      map.getContainer().querySelectorAll(".ccn-summary-box").forEach(function (d) { d.open = false; });
+    }
     northArrow(map, text.north, text.north_label);
     fitPopups(map, !!cfg.panel);
     lineLabels(st, layers.roads, "ccn-road-label");

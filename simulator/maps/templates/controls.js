@@ -15,7 +15,7 @@
     return (v < 0 && /[1-9]/.test(s) ? "-" : "") + parts.join(cfg.sep.decimal);
   }
 
-  /* mean (P10–P90) in year i, as fragments.band_text. */
+  /* median (P10–P90) in year i, as fragments.band_text. */
   function band(a, i, d, cfg) {
     return fmt(a[0][i], d, cfg) + " (" + fmt(a[1][i], d, cfg) + " \u2013 " + fmt(a[2][i], d, cfg) + ")";
   }

@@ -1,0 +1,95 @@
+"""The leadership summary: headline cards, verdicts, the comparison's verdict rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from simulator.headline import (
+    comparison_cards,
+    comparison_verdict,
+    rice_since_base,
+    scenario_cards,
+    scenario_verdict,
+    verdict_rows,
+)
+from simulator.maps.comparison_page import render_comparison
+from simulator.maps.formatting import fmt_pct
+from simulator.maps.report_page import render_report_page
+from simulator.map_content import comparison_view
+from simulator.report_content import report_view
+from simulator.rules.engine import check_all
+from simulator.tables import comparison_table, targets
+
+
+@pytest.fixture(scope="module")
+def runs(mini_runs: Any) -> tuple[Any, Any]:
+    return mini_runs
+
+
+def test_scenario_cards_are_medians_with_their_band(runs: Any) -> None:
+    run = runs[0]
+    year = run.loaded.scenario.horizon_year
+    cards = {c.key: c for c in scenario_cards(run, check_all(run), targets(run), "en")}
+    assert list(cards) == ["jobs", "budget_revenue_bn_vnd", "npv_bn_vnd", "public_npv_bn_vnd",
+                           "land", "rules", "targets"]
+    jobs = run.results.values("jobs", year)
+    p10, p50, p90 = np.quantile(jobs, (0.1, 0.5, 0.9))
+    assert cards["jobs"].value == f"{p50:,.0f}"
+    assert cards["jobs"].band == f"P10–P90: {p10:,.0f} – {p90:,.0f}"
+    npv = run.results.values("npv_bn_vnd", year)
+    assert cards["npv_bn_vnd"].extra == f"NPV ≥ 0 in {fmt_pct((npv >= 0).mean())} of draws"
+    assert cards["npv_bn_vnd"].tone == ("good" if (npv >= 0).mean() >= 0.5 else "bad")
+
+
+def test_rice_card_counts_what_the_rule_counts_and_says_so(runs: Any) -> None:
+    run = runs[0]
+    year = run.loaded.scenario.horizon_year
+    since = rice_since_base(run)
+    every = run.results.values("rice_land_converted_ha", year)
+    assert np.all(since <= every + 1e-9)  # the rule leaves out earlier approvals
+    land = next(c for c in scenario_cards(run, [], [], "vi") if c.key == "land")
+    assert land.value == f"{np.median(since):.1f}".replace(".", ",")
+    assert "trước 2" in land.note and "ngưỡng 200 ha" in land.extra
+
+
+def test_verdict_sentence_reads_the_numbers(runs: Any) -> None:
+    run = runs[0]
+    text = scenario_verdict(run, [], "en")
+    assert text.startswith("About ") and "no rule fails" in text
+    vi = scenario_verdict(run, [], "vi")
+    assert vi.startswith("Khoảng ") and "không quy tắc nào bị vi phạm" in vi
+
+
+def test_identical_scenarios_tie_on_every_headline(runs: Any) -> None:
+    a = runs[0]
+    rows = verdict_rows(a, a, "en")
+    assert rows and {r["winner"] for r in rows} == {"tie"}
+    assert all(r["verdict"] == "tie" and r["sure"] == "" for r in rows)
+    assert "better on 0 of 6" in comparison_verdict(a, a, "en")
+
+
+def test_better_follows_each_metric_direction(runs: Any) -> None:
+    a, b = runs  # B has more demand: more jobs, more farmland leased... and converted
+    rows = {r["label"]: r for r in verdict_rows(a, b, "en")}
+    jobs = rows["Jobs"]
+    assert jobs["direction"] == "higher" and rows["Farmland converted"]["direction"] == "lower"
+    assert jobs["winner"] in ("b", "tie")
+    cards = {c.key: c for c in comparison_cards(a, b, "en")}
+    assert cards["jobs"].value.startswith(("+", "0"))
+    if jobs["winner"] == "b":
+        assert cards["jobs"].tone == "good" and jobs["verdict"] == "mini_b better"
+
+
+def test_pages_show_the_summary_first(runs: Any) -> None:
+    run = runs[0]
+    html = render_report_page(report_view(run, findings=check_all(run), lang="vi"))
+    assert html.index("ccn-summary") < html.index('id="purpose"')
+    assert html.count('class="ccn-card ') == 7
+    cv = comparison_view(list(runs), comparison_table(list(runs)),
+                         [check_all(r) for r in runs], lang="vi")
+    page = render_comparison(cv)
+    assert page.index("ccn-verdict-table") < page.index('class="ccn-grid"')
+    assert "Phương án nào tốt hơn" in page
