@@ -20,7 +20,7 @@ import numpy as np
 
 from simulator.gating import approval_year
 from simulator.maps.formatting import fmt_number, fmt_pct, fmt_signed
-from simulator.maps.i18n import metric_label, unit_label, words
+from simulator.words.pages import metric_label, unit_label, words
 from simulator.maps.view import Card
 from simulator.results import BETTER
 from simulator.rules.book import merged_thresholds

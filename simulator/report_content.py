@@ -21,7 +21,7 @@ from simulator import __version__, appraisal
 from simulator.gating import GateOpening
 from simulator.headline import scenario_cards, scenario_verdict
 from simulator.maps.formatting import fmt_number, fmt_pct
-from simulator.words.pages import check_lang, metric_label, unit_label, words
+from simulator.words.pages import check_lang, metric_label, term, unit_label, words
 from simulator.maps.view import ReportView
 from simulator.results import milestone_years
 from simulator.rules.book import rule_table
@@ -184,9 +184,9 @@ def _dist_text(dist: Any, lang: str) -> str:
     kind = spec.pop("dist", "")
     if kind == "fixed":
         return _number(spec["value"], lang)
-    args = ", ".join(f"{k} {_number(v, lang)}" for k, v in spec.items()
+    args = ", ".join(f"{term(k, lang)} {_number(v, lang)}" for k, v in spec.items()
                      if isinstance(v, (int, float)))
-    return f"{kind} ({args})"
+    return f"{term(kind, lang)} ({args})"
 
 
 def assumption_rows(run: Run, lang: str = "en") -> tuple[dict[str, Any], ...]:
@@ -197,7 +197,7 @@ def assumption_rows(run: Run, lang: str = "en") -> tuple[dict[str, Any], ...]:
     for key in sorted(specs, key=lambda k: (".phases[" in k, k)):
         source = (specs[key].dist.source or "").strip()
         rows.append({"key": key, "value": _dist_text(specs[key].dist, lang),
-                     "unit": _param_unit(key), "source": source,
+                     "unit": unit_label(_param_unit(key), lang), "source": source,
                      "assumption": not source or source.lower().startswith("assumption"),
                      "group": "phases" if ".phases[" in key else "parameters"})
     return tuple(rows)
@@ -285,7 +285,8 @@ def report_view(run: Run, *, findings: list[Finding] | None = None,
         provenance={"version": __version__, "seed": run.seed, "draws": run.draws,
                     "scenario_sha256": run.loaded.sha256,
                     "files": [Path(p).name for p in run.loaded.chain],
-                    "years": f"{s.base_year}–{s.horizon_year}", "takeup": s.district.takeup},
+                    "years": f"{s.base_year}–{s.horizon_year}",
+                    "takeup": term(s.district.takeup, lang)},
         milestones=tuple(years), indicators=_indicator_rows(run, years, lang),
         years=tuple(int(y) for y in r.years),
         charts=tuple((metric_label(m, lang), unit_label(r.units[m], lang),

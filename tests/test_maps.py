@@ -219,7 +219,7 @@ def test_number_formats() -> None:
     assert fmt_number(1234567.891, 1) == "1,234,567.9"
     assert fmt_signed(1234) == "+1,234" and fmt_signed(-1234.5, 1) == "-1,234.5"
     assert fmt_signed(0) == "0" and fmt_number(-0.0001, 1) == "0.0"
-    assert fmt_number(float("nan")) == "n/a" and fmt_signed(None) == "n/a"
+    assert fmt_number(float("nan")) == "–" and fmt_signed(None) == "–"
 
 
 def test_json_for_script_cannot_close_the_element() -> None:
@@ -252,7 +252,7 @@ def test_optional_layers_and_unusual_rows() -> None:
                          "communes": communes, "notes": ()})
     html = render_scenario_map(bare)
     assert len(_clusters(html)) == 3 and "Other status" in html
-    assert "Population 2019: n/a" in html and "<h2>Roads</h2>" not in html
+    assert "Population 2019: –" in html and "<h2>Roads</h2>" not in html
 
 
 def test_no_clusters() -> None:

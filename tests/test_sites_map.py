@@ -61,7 +61,7 @@ def test_sites_are_in_the_page_data_escaped_and_in_the_legend() -> None:
     assert shapes[0]["properties"]["style"]["dashArray"]
     popup = shapes[0]["properties"]["popup"]
     assert "Candidate site 1" in popup and "20.0 ha" in popup and "0.812" in popup
-    assert "1,234 m" in popup and "163 m" in popup and "n/a m" in popup
+    assert "1,234 m" in popup and "163 m" in popup and "– m" in popup
     assert "Distance to an expressway interchange" in popup
     assert "&lt;img src=x onerror=alert(1)&gt;" in popup and "<img" not in popup
     assert "<img src=x" not in html  # the JSON blocks never carry a raw "<"

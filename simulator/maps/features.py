@@ -206,7 +206,8 @@ def badges_fc(view: MapView) -> dict[str, Any]:
         west, south, east, north = shapely.bounds(shapely.geometry.shape(geom))
         start = 0 if tl is None or b.year is None else sum(y < b.year for y in tl.years)
         tip = Markup("<strong>{}</strong>").format(fragments.text(row.get("name")))
-        tip += Markup("").join(Markup("<br>{}").format(line) for _, line in b.lines)
+        tip += Markup("").join(Markup('<br><span data-ccn-source="rules">{}</span>').format(line)
+                               for _, line in b.lines)
         features.append(_feature({"type": "Point", "coordinates": [round(east, 5),
                                                                     round(north, 5)]},
                                  id=b.cluster, severity=b.severity, start=start,

@@ -12,7 +12,7 @@ from typing import Any
 __all__ = ["MISSING", "fmt_number", "fmt_pct", "fmt_range", "fmt_signed", "fmt_year",
            "is_missing", "separators"]
 
-MISSING = "n/a"
+MISSING = "–"  # no number: an en dash, the same in every language
 _SWAP = str.maketrans({",": ".", ".": ","})
 
 

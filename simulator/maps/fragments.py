@@ -46,7 +46,7 @@ def render(template: str, **context: Any) -> str:
 
 
 def text(value: Any) -> str:
-    """A scenario value as display text (missing → ``n/a``)."""
+    """A scenario value as display text (missing → an en dash)."""
     if isinstance(value, str):
         return value
     if value is None or _is_nan(value):
@@ -73,9 +73,9 @@ def provenance_line(provenance: Mapping[str, Any], lang: str = "en") -> str:
         draws = fmt_number(provenance["draws"], 0, lang)
         parts.append(f"{w['draws'].lower()} {draws}" if lang == "vi" else f"{draws} draws")
     if provenance.get("scenario_sha256"):
-        parts.append(f"scenario sha256 {str(provenance['scenario_sha256'])[:12]}")
+        parts.append(f"{w['sha256_short']} {str(provenance['scenario_sha256'])[:12]}")
     if provenance.get("created_utc"):
-        parts.append(f"run {provenance['created_utc']}")
+        parts.append(f"{w['run_at']} {provenance['created_utc']}")
     return " · ".join(parts)
 
 

@@ -19,7 +19,7 @@ from shapely.geometry.base import BaseGeometry
 
 from .features import BIG_CLUSTER_HA, bounds, cluster_label
 from .fragments import text, year_index
-from .i18n import words
+from simulator.words.pages import words
 from .styles import BUILT, STATUS_COLORS, status_color, water_style
 from .view import MapView
 

@@ -7,7 +7,7 @@ Vietnamese, 1,234.5 in English.
 
 from __future__ import annotations
 
-__all__ = ["LANGS", "check_lang", "metric_label", "unit_label", "words"]
+__all__ = ["LANGS", "check_lang", "metric_label", "term", "unit_label", "words"]
 
 LANGS = ("vi", "en")
 
@@ -99,6 +99,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "contents": "Contents", "key_indicators": "District indicators at milestone years",
         "key_note": "Each cell: the median, with the P10–P90 range over the draws below it.",
         "charts": "District trajectories", "developer": "Developer returns",
+        "sha256_short": "scenario sha256", "run_at": "run",
         "static_map": "The clusters in {year}", "clusters_hit": "Clusters", "not_evaluated": "Checks that could not be evaluated ({n}), "
                                                      "and why",
         "irr": "IRR", "payback": "Payback year (median of every draw)",
@@ -261,6 +262,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "key_indicators": "Chỉ tiêu toàn huyện ở các năm mốc",
         "key_note": "Mỗi ô: trung vị, bên dưới là khoảng P10–P90 theo các lần mô phỏng.",
         "charts": "Diễn biến toàn huyện", "developer": "Hiệu quả của chủ đầu tư",
+        "sha256_short": "sha256 kịch bản", "run_at": "chạy lúc",
         "static_map": "Các cụm năm {year}", "clusters_hit": "Các cụm", "not_evaluated": "Các kiểm tra chưa xét được ({n}) và lý do",
         "irr": "IRR", "payback": "Năm hoàn vốn (trung vị của mọi lần mô phỏng)",
         "pays_back": "Hoàn vốn trong kỳ (tỷ lệ lần mô phỏng)",
@@ -410,7 +412,51 @@ _METRICS = {  # metric → (en, vi)
 _UNITS = {
     "ha": "ha", "%": "%", "workers": "lao động", "firms": "doanh nghiệp",
     "bn VND/yr": "tỷ đồng/năm", "bn VND": "tỷ đồng", "ha/yr": "ha/năm", "year": "năm",
+    # parameters.csv units (the report's assumption table)
+    "-": "-", "years": "năm", "km": "km", "per km": "trên 1 km", "per year": "mỗi năm",
+    "per year (real)": "mỗi năm (giá thực)",
+    "bn VND per gross ha": "tỷ đồng/ha tổng",
+    "bn VND per gross ha per year": "tỷ đồng/ha tổng/năm",
+    "bn VND per ha of farmland": "tỷ đồng/ha đất nông nghiệp",
+    "bn VND per leased ha (one-off)": "tỷ đồng/ha cho thuê (một lần)",
+    "bn VND per leased ha per year": "tỷ đồng/ha cho thuê/năm",
+    "bn VND per worker per year": "tỷ đồng/lao động/năm",
+    "firms or households per leased ha": "doanh nghiệp, hộ/ha cho thuê",
+    "firms per leased ha": "doanh nghiệp/ha cho thuê",
+    "leasable ha per year": "ha cho thuê được mỗi năm",
+    "workers per leased ha": "lao động/ha cho thuê",
+    "share of capex": "tỷ lệ vốn đầu tư", "share of farmland": "tỷ lệ đất nông nghiệp",
+    "share of firm revenue": "tỷ lệ doanh thu", "share of gross area": "tỷ lệ diện tích tổng",
+    "share of in-commuters": "tỷ lệ lao động từ nơi khác",
+    "share of labour force": "tỷ lệ lực lượng lao động",
+    "share of leasable area": "tỷ lệ diện tích cho thuê được",
+    "share of leased area": "tỷ lệ diện tích đã thuê", "share of population": "tỷ lệ dân số",
+    "share of working age": "tỷ lệ người trong tuổi lao động",
+    "share of cluster area": "tỷ lệ diện tích cụm",
 }
+_SECTORS = {  # the sectors of parameters.csv: (en, vi)
+    "craft": ("craft villages", "làng nghề"),
+    "light_manufacturing": ("light manufacturing", "công nghiệp nhẹ"),
+    "mechanical": ("mechanical engineering", "cơ khí"),
+    "pharmaceutical": ("pharmaceuticals", "dược phẩm"),
+    "logistics": ("logistics", "kho vận"),
+}
+_TERMS = {  # model words a report shows: (en, vi)
+    "competitive": ("competitive", "cạnh tranh"), "independent": ("independent", "độc lập"),
+    "fixed": ("fixed", "cố định"), "uniform": ("uniform", "đều"),
+    "triangular": ("triangular", "tam giác"), "pert": ("PERT", "PERT"),
+    "normal": ("normal", "chuẩn"), "lognormal": ("lognormal", "loga chuẩn"),
+    "low": ("low", "thấp"), "mode": ("mode", "yếu vị"), "high": ("high", "cao"),
+    "mean": ("mean", "trung bình"), "sd": ("sd", "độ lệch chuẩn"),
+    "median": ("median", "trung vị"), "sigma": ("sigma", "sigma"), "value": ("value", "giá trị"),
+    "min": ("min", "nhỏ nhất"), "max": ("max", "lớn nhất"),
+}
+
+
+def term(word: str, lang: str) -> str:
+    """A model word (take-up model, distribution and its parameters) in the language."""
+    pair = _TERMS.get(word)
+    return word if pair is None else pair[1 if check_lang(lang) == "vi" else 0]
 
 
 def check_lang(lang: str) -> str:
@@ -437,7 +483,9 @@ def metric_label(metric: str, lang: str) -> str:
     if metric in _METRICS:
         return _METRICS[metric][i]
     if metric.startswith("jobs_"):
-        return f"{_METRICS['jobs'][i]} – {metric[5:].replace('_', ' ')}"
+        sector = metric[5:]
+        name = _SECTORS[sector][i] if sector in _SECTORS else sector.replace("_", " ")
+        return f"{_METRICS['jobs'][i]} – {name}"
     return metric
 
 

@@ -1,0 +1,110 @@
+"""Vietnamese pages say everything in Vietnamese: an English-word detector over the rendered
+DOM text of the map (with every popup and tooltip), the report and the comparison.
+
+The English lexicon is the project's own English: every word of the English page words, metric,
+unit and status names (simulator.maps.i18n), and Leaflet's own control texts. A word of it that
+shows up in the Vietnamese page is untranslated, unless it is a proper name or a code (ALLOW). Text from outside the page words is marked by its source and left out:
+what the scenario's author wrote (`data-ccn-source="scenario"`), citations and sources
+(`citation`), geodata warnings (`geodata`), and the rule engine's finding messages and
+remedies (`rules`), which are still written in English by simulator/rules (see
+/work/notes/15.md)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from maps_fixtures import assert_offline_clean, open_offline
+
+from simulator.gating import gate_openings
+from simulator.words.pages import metric_label, unit_label, words
+from simulator.results import COMMUNE_METRICS, DISTRICT_METRICS, METRICS
+from simulator.outputs import render_pages
+from simulator.rules.engine import check_all
+from simulator.map_content import comparison_view
+from simulator.maps.comparison_page import render_comparison
+from simulator.tables import cluster_table, comparison_table
+
+pytestmark = pytest.mark.browser
+
+# proper names, codes and units that are the same in both languages
+ALLOW = {"leaflet", "npv", "irr", "ccn", "sha256", "clustersim", "pert", "mini", "ha", "km",
+         "p10", "p50", "p90", "alpha", "beta", "test"}
+WORD = re.compile(r"\w{3,}")
+LEAFLET_TEXTS = ("Zoom in", "Zoom out", "A JavaScript library for interactive maps", "Layers")
+
+
+def _lexicon() -> set[str]:
+    texts = [*words("en").values(), *LEAFLET_TEXTS,
+             *(metric_label(m, "en") for m in (*METRICS, *DISTRICT_METRICS, *COMMUNE_METRICS)),
+             *(unit_label(u, "en") for u in METRICS.values())]
+    return {w.lower() for t in texts for w in WORD.findall(t) if w.isascii() and w.isalpha()
+            } - ALLOW
+_TEXT = """() => {
+  const skip = '[data-ccn-source], script, style, template, code';
+  const clone = document.body.cloneNode(true);
+  clone.querySelectorAll(skip).forEach(e => e.remove());
+  const out = [clone.textContent];
+  const html = [];  // popups and tooltips of every feature, as the page would show them
+  (window.ClusterSim ? ClusterSim.maps : []).forEach(m => m.eachLayer(l => {
+    const p = l.feature && l.feature.properties;
+    if (p) { html.push(p.popup || '', p.tooltip || ''); }
+  }));
+  html.forEach(h => { const d = document.createElement('div'); d.innerHTML = h;
+    d.querySelectorAll(skip).forEach(e => e.remove()); out.push(d.textContent); });
+  document.querySelectorAll('[title], [aria-label]').forEach(e =>
+    out.push(e.getAttribute('title') || '', e.getAttribute('aria-label') || ''));
+  return out.join(' ');
+}"""
+
+
+def _words(page: Any, path: Path, scripted: bool) -> set[str]:
+    errors = open_offline(page, path, wait_ready=scripted)
+    text = page.evaluate(_TEXT)
+    assert_offline_clean(errors)
+    return {w.lower() for w in WORD.findall(text)}
+
+
+@pytest.fixture(scope="module")
+def both(mini_runs: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Path]]:
+    """map.html, report.html and comparison.html of the mini runs in vi and in en."""
+    out = tmp_path_factory.mktemp("langs")
+    runs = list(mini_runs)
+    findings = [check_all(r) for r in runs]
+    pages: dict[str, dict[str, Path]] = {}
+    for lang in ("vi", "en"):
+        folder = out / lang
+        folder.mkdir()
+        run = runs[1]  # plain names: the script-like names of mini are not words
+        html = render_pages(run, cluster_table(run), findings=findings[1],
+                            gates=gate_openings(run.loaded.scenario, run.results), lang=lang)
+        html["comparison.html"] = render_comparison(
+            comparison_view(runs, comparison_table(runs), findings, lang=lang))
+        for name, text in html.items():
+            (folder / name).write_text(text, encoding="utf-8")
+        pages[lang] = {n.split(".")[0]: folder / n for n in html}
+    return pages
+
+
+@pytest.mark.parametrize("which", ["map", "report", "comparison"])
+def test_no_english_words_in_vietnamese_pages(map_page: Any, both: dict[str, dict[str, Path]],
+                                              which: str) -> None:
+    scripted = which != "report"
+    english = _lexicon()
+    assert {"developer", "cluster", "draws"} <= english  # the lexicon is real
+    assert len(_words(map_page, both["en"][which], scripted) & english) > 30  # and finds English
+    vietnamese = _words(map_page.context.new_page(), both["vi"][which], scripted)
+    left = sorted(vietnamese & english)
+    assert not left, " ".join(left)
+
+
+def test_the_detector_finds_an_untranslated_word(map_page: Any,
+                                                 both: dict[str, dict[str, Path]],
+                                                 tmp_path: Path) -> None:
+    vi = both["vi"]["report"].read_text(encoding="utf-8")
+    bad = tmp_path / "report.html"
+    bad.write_text(vi.replace("</main>", "<p>Developer payback</p></main>"), encoding="utf-8")
+    found = _words(map_page, bad, False) & _lexicon()
+    assert "developer" in found
