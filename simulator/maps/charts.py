@@ -118,7 +118,8 @@ def fan_svg(years: Sequence[int], series: Sequence[Series], *, title: str, unit:
         for i, s in enumerate(series):
             y = height - 16 * (len(series) - i) + 2
             parts.append(f'<rect x="{left}" y="{y}" width="14" height="10" fill="{s.color}"/>'
-                         f'<text x="{left + 18}" y="{y + 9}">{escape(s.label)}</text>')
+                         f'<text x="{left + 18}" y="{y + 9}" data-ccn-source="scenario">'
+                         f'{escape(s.label)}</text>')
     return _svg(width, height, title, "".join(parts))
 
 

@@ -3,10 +3,10 @@ the differences, district jobs of every scenario in one fan chart, and the indic
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import charts, fragments
 from .formatting import fmt_number, fmt_pct, fmt_range, fmt_signed, fmt_year, is_missing
@@ -72,12 +72,15 @@ def indicator_table(view: ComparisonView) -> str:
     """The escaped HTML table of `view.table`: each scenario's value, then for each other
     scenario the signed difference, its P10–P90 range and P(better) when the table has them."""
     table, w = view.table, words(view.lang)
-    titles = {v.scenario_id: _short(v.title, v.scenario_id) for v in view.views}
+    titles = {v.scenario_id: Markup('<span data-ccn-source="scenario">{}</span>').format(
+        _short(v.title, v.scenario_id)) for v in view.views}  # the author's words
     columns = _columns(table.columns, titles, w)
     first = view.views[0]
     return fragments.render(
         "table.html", t=w,
-        caption=w["table_caption"].format(first=first.title, first_id=first.scenario_id),
+        caption=Markup(escape(w["table_caption"])).format(
+            first=Markup('<span data-ccn-source="scenario">{}</span>').format(first.title),
+            first_id=first.scenario_id),
         columns=[{"heading": c["heading"], "css": c["css"]} for c in columns],
         rows=_grouped([_row(rec, columns, view) for rec in table.to_dict("records")]),
     )
@@ -100,7 +103,7 @@ def _short(title: str, scenario_id: str) -> str:
     return title if len(title) <= 32 else scenario_id
 
 
-def _columns(names: Sequence[Any], titles: dict[str, str], w: dict[str, str],
+def _columns(names: Sequence[Any], titles: Mapping[str, str], w: dict[str, str],
              ) -> list[dict[str, str]]:
     """Shown columns in table order: scenario values, Δ, Δ P10–P90 (merged), P(better)."""
     present = {str(c) for c in names}
@@ -111,14 +114,14 @@ def _columns(names: Sequence[Any], titles: dict[str, str], w: dict[str, str],
         if c.startswith(_BETTER):
             b = c[len(_BETTER):]
             out.append({"key": c, "kind": "p", "css": "ccn-pbetter",
-                        "heading": w["p_better_of"].format(b=titles.get(b, b))})
+                        "heading": Markup(escape(w["p_better_of"])).format(b=titles.get(b, b))})
         elif c.startswith(_DIFF):
             b = c[len(_DIFF):]
             out.append({"key": c, "kind": "diff", "css": "ccn-diff",
-                        "heading": w["delta_of"].format(b=titles.get(b, b))})
+                        "heading": Markup(escape(w["delta_of"])).format(b=titles.get(b, b))})
             if {f"{c}_p10", f"{c}_p90"} <= present:
                 out.append({"key": c, "kind": "range", "css": "ccn-range",
-                            "heading": w["range_of"].format(b=titles.get(b, b))})
+                            "heading": Markup(escape(w["range_of"])).format(b=titles.get(b, b))})
         else:
             out.append({"key": c, "kind": "value", "css": "", "heading": titles.get(c, c)})
     return out

@@ -18,6 +18,8 @@ from markupsafe import Markup
 from shapely.geometry import mapping
 
 from . import fragments
+from simulator.words.pages import CLUSTER_NAME_PREFIX, PHASE_ABBREVIATION, PHASE_WORD
+
 from .classes import Classes
 from .formatting import fmt_year
 from .styles import cluster_style, commune_style, district_style, road_styles, site_style, \
@@ -70,7 +72,8 @@ def _simple(gdf: Any, what: str, make: _Make) -> dict[str, Any]:
 
 BIG_CLUSTER_HA = 30.0  # clusters this large are labelled at the home zoom too
 _PARENS = re.compile(r"\s*\([^)]*\)")
-_CLUSTER_PREFIX = re.compile(r"^(CCN|Cụm công nghiệp)\s+(làng nghề\s+)?", re.IGNORECASE)
+_CLUSTER_PREFIX = re.compile(CLUSTER_NAME_PREFIX, re.IGNORECASE)
+_PHASE_IN_PARENS = re.compile(rf"\({PHASE_ABBREVIATION}\s*([^)]*)\)")
 
 
 def short_name(name: str) -> str:
@@ -79,10 +82,10 @@ def short_name(name: str) -> str:
 
 
 def cluster_label(name: str) -> str:
-    """A cluster's map label: its short name without the "CCN (làng nghề)" prefix every
-    cluster shares, and "giai đoạn" as "GĐ"."""
-    label = _CLUSTER_PREFIX.sub("", name).replace("giai đoạn", "GĐ")
-    label = re.sub(r"\(GĐ\s*([^)]*)\)", r"GĐ \1", label)
+    """A cluster's map label: its short name without the prefix every cluster's name shares
+    (`words.pages.CLUSTER_NAME_PREFIX`), and the phase word abbreviated."""
+    label = _CLUSTER_PREFIX.sub("", name).replace(PHASE_WORD, PHASE_ABBREVIATION)
+    label = _PHASE_IN_PARENS.sub(rf"{PHASE_ABBREVIATION} \1", label)
     return label.strip() or name
 
 

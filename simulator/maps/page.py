@@ -176,7 +176,7 @@ class PageBuilder:
 
 
 _CONFIG_TEXTS = ("fullscreen", "minimap", "play", "pause", "home", "north", "north_label",
-                 "panel", "zoom_in", "zoom_out")
+                 "panel", "zoom_in", "zoom_out", "layers", "leaflet_title")
 
 
 def _config(view: MapView, classes: dict[str, Classes], minimap: bool,

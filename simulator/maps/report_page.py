@@ -8,7 +8,7 @@ from __future__ import annotations
 from importlib import resources
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import charts, fragments
 from .assets import check_offline, style_tag
@@ -155,6 +155,8 @@ def render_report_page(view: ReportView) -> str:
         if view.cards else None,
         charts=_charts(view), developer=_developer_rows(view), checks=_checks(view),
         map_svg=Markup(view.map_svg) if view.map_svg else None,
+        no_sensitivity=Markup(escape(w["no_sensitivity"])).format(
+            command=Markup("<code>clustersim sensitivity</code>")),
         cited=_cited(view), na_count=sum(len(r["items"]) for r in view.not_evaluated),
         counts=w["checks_counts"].format(fail=c.get("fail", 0), warn=c.get("warn", 0),
                                          off=c.get("off", 0), na=c.get("n/a", 0),

@@ -168,6 +168,6 @@ def static_map_svg(view: MapView, width: float = 560) -> Markup:
         f'<svg xmlns="http://www.w3.org/2000/svg" class="ccn-static-map" role="img" '
         f'viewBox="0 0 {width + _KEY_W:.0f} {height:.0f}" width="{width + _KEY_W:.0f}" '
         f'height="{height:.0f}" font-family="system-ui, sans-serif" font-size="11">'
-        f"<title>{title}</title>{body}</svg>")
+        f"<title data-ccn-source=\"scenario\">{title}</title>{body}</svg>")
 
 

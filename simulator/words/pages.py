@@ -76,6 +76,7 @@ _WORDS: dict[str, dict[str, str]] = {
                                                    "than 0.5 %.",
         "home": "Back to the whole district", "north": "N", "north_label": "North",
         "panel": "Legend and layers", "zoom_in": "Zoom in", "zoom_out": "Zoom out",
+        "layers": "Layers", "leaflet_title": "A JavaScript library for interactive maps",
         "badge_fail": "a rule fails", "badge_warn": "a rule warns",
         "not_built": "clusters appear in the year their land is approved",
         "units_note": "Declared area in ha; click a cluster for its {year} indicators (units "
@@ -169,7 +170,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "targets": "Targets", "target": "Target", "probability": "Probability of meeting it",
         "no_targets": "The scenario sets no targets.",
         "sensitivity": "What drives the uncertainty", "no_sensitivity": "No sensitivity analysis "
-        "was passed to this report (run clustersim sensitivity).",
+        "was passed to this report (run {command}).",
         "assumptions": "Assumptions and sources", "key": "Parameter", "value": "Value or "
         "distribution", "source": "Source", "assumption": "assumption",
         "assumption_note": "{n} of {total} parameter values are assumptions (marked), not "
@@ -240,6 +241,7 @@ _WORDS: dict[str, dict[str, str]] = {
                                                      "chênh lệch dưới 0,5 %.",
         "home": "Về toàn huyện", "north": "B", "north_label": "Hướng bắc",
         "panel": "Chú giải, lớp", "zoom_in": "Phóng to", "zoom_out": "Thu nhỏ",
+        "layers": "Lớp bản đồ", "leaflet_title": "Thư viện JavaScript cho bản đồ tương tác",
         "badge_fail": "vi phạm quy định", "badge_warn": "cảnh báo quy định",
         "not_built": "cụm hiện ra từ năm đất được phê duyệt",
         "units_note": "Diện tích công bố tính bằng ha; bấm vào một cụm để xem chỉ tiêu năm "
@@ -330,7 +332,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "targets": "Mục tiêu", "target": "Mục tiêu", "probability": "Xác suất đạt",
         "no_targets": "Kịch bản không đặt mục tiêu.",
         "sensitivity": "Yếu tố quyết định độ bất định", "no_sensitivity": "Báo cáo này không "
-        "kèm phân tích độ nhạy (chạy clustersim sensitivity).",
+        "kèm phân tích độ nhạy (chạy {command}).",
         "assumptions": "Giả định và nguồn số liệu", "key": "Tham số", "value": "Giá trị hoặc "
         "phân phối", "source": "Nguồn", "assumption": "giả định",
         "assumption_note": "{n} trong {total} giá trị tham số là giả định (có đánh dấu), không "
@@ -432,7 +434,8 @@ _UNITS = {
     "share of leasable area": "tỷ lệ diện tích cho thuê được",
     "share of leased area": "tỷ lệ diện tích đã thuê", "share of population": "tỷ lệ dân số",
     "share of working age": "tỷ lệ người trong tuổi lao động",
-    "share of cluster area": "tỷ lệ diện tích cụm",
+    "share of cluster area": "tỷ lệ diện tích cụm", "share of taxes": "tỷ lệ tiền thuế",
+    "bn VND per ha of farmland per year": "tỷ đồng/ha đất nông nghiệp/năm",
 }
 _SECTORS = {  # the sectors of parameters.csv: (en, vi)
     "craft": ("craft villages", "làng nghề"),
@@ -492,3 +495,9 @@ def metric_label(metric: str, lang: str) -> str:
 def unit_label(unit: str, lang: str) -> str:
     """A unit in the language (unknown units are shown as given)."""
     return _UNITS.get(unit, unit) if check_lang(lang) == "vi" else unit
+
+
+# cluster names shortened for map labels (simulator/maps/features.cluster_label): the prefix
+# every cluster's name shares, and the phase word with its abbreviation
+CLUSTER_NAME_PREFIX = r"^(CCN|Cụm công nghiệp)\s+(làng nghề\s+)?"
+PHASE_WORD, PHASE_ABBREVIATION = "giai đoạn", "GĐ"

@@ -100,14 +100,22 @@
     });
   }
 
-  /* Leaflet's own buttons, in the page's language. */
+  /* Leaflet's own buttons and attribution, in the page's language. */
   function translateControls(map, text) {
     var c = map.getContainer();
-    [[".leaflet-control-zoom-in", text.zoom_in], [".leaflet-control-zoom-out", text.zoom_out]]
-      .forEach(function (pair) {
-        var b = c.querySelector(pair[0]);
-        if (b && pair[1]) { b.title = pair[1]; b.setAttribute("aria-label", pair[1]); }
+    [[".leaflet-control-zoom-in", text.zoom_in], [".leaflet-control-zoom-out", text.zoom_out],
+     [".leaflet-control-layers-toggle", text.layers]].forEach(function (pair) {
+      c.querySelectorAll(pair[0]).forEach(function (b) {
+        if (pair[1]) { b.title = pair[1]; b.setAttribute("aria-label", pair[1]); }
       });
+    });
+    if (map.attributionControl && text.leaflet_title) {
+      var a = document.createElement("a");  /* Leaflet's own prefix, its title translated */
+      a.href = "https://leafletjs.com";
+      a.title = text.leaflet_title;
+      a.textContent = "Leaflet";
+      map.attributionControl.setPrefix(a.outerHTML);
+    }
   }
 
   /* ------------------------------------------------------------------ popups */
