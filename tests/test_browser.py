@@ -368,8 +368,10 @@ def test_real_comparison_page(map_page: Any, tmp_path: Path, mini_runs: Any) -> 
     map_page.locator(".ccn-shared .ccn-choice input[value=jobs_reachable]").check()
     assert legend.inner_text().startswith("Δ Jobs within commuting reach")
     assert map_page.locator(".ccn-fan-box svg path").count() == 4  # two bands, two medians
-    table = map_page.locator("table.ccn-table")
+    table = map_page.locator("table.ccn-table:not(.ccn-verdict-table)")
     assert "P(Mini <b>test</b> scenario better)" in table.locator("thead").inner_text()
+    verdict = map_page.locator("table.ccn-verdict-table tbody tr")
+    assert verdict.count() == 6  # the headline figures, each with its verdict
     assert XSS_TITLE not in html
     assert XSS_TITLE in map_page.locator(".ccn-cell h2").first.inner_text()
     screenshot(map_page, "comparison-mini")

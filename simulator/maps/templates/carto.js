@@ -65,12 +65,35 @@
     });
   }
 
+  /* The "back to the whole district" button, in the zoom buttons' bar (so a tall title box
+   * never pushes it off the map); its own control when there is no zoom bar. */
   function homeButton(st, label) {
-    control(st.map, "topleft", function () {
-      var b = button("ccn-home", label, HOME);
+    var bar = st.map.getContainer().querySelector(".leaflet-control-zoom");
+    if (bar) {
+      var b = L.DomUtil.create("button", "ccn-home", bar);
+      b.type = "button";
+      b.title = label;
+      b.setAttribute("aria-label", label);
+      b.innerHTML = HOME;  /* a constant */
+      L.DomEvent.disableClickPropagation(b);
       L.DomEvent.on(b, "click", function () { home(st); });
-      return b;
+      return;
+    }
+    control(st.map, "topleft", function () {
+      var c = button("ccn-home", label, HOME);
+      L.DomEvent.on(c, "click", function () { home(st); });
+      return c;
     });
+  }
+
+  /* The overview map steps aside when the left column of controls would run into the year
+   * slider (a short window, a long title). */
+  function fitMinimap(map) {
+    var mini = map.getContainer().querySelector(".ccn-minimap"), below = map._controlCorners.bottomleft;
+    if (!mini || !below || !below.firstChild) { return; }
+    mini.style.display = "";
+    var r = mini.getBoundingClientRect(), top = below.firstChild.getBoundingClientRect().top;
+    if (r.height && r.bottom > top - 4) { mini.style.display = "none"; }
   }
 
   function northArrow(map, letter, label) {
@@ -521,6 +544,9 @@
     }
     if (st.home && cfg.panel) { home(st); }
     map.on("zoomend moveend resize", function () { later(st); });
+    map.on("resize", function () { fitMinimap(map); });
+    map.getContainer().addEventListener("toggle", function () { fitMinimap(map); }, true);
+    fitMinimap(map);
     [layers.roads, layers.water].forEach(function (l) { if (l) { l.on("add remove", function () { later(st); }); } });
     if (layers.badges) { layers.badges.on("add", function () { later(st); }); }
     printSetup(st);

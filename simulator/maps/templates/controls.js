@@ -180,7 +180,14 @@
         return b;
       }
     });
-    new Control({ position: "topleft" }).addTo(map);
+    var bar = map.getContainer().querySelector(".leaflet-control-zoom");
+    if (bar) {  /* in the zoom buttons' bar: one column of buttons, never pushed off the map */
+      var b = new Control().onAdd();
+      b.classList.remove("leaflet-bar");
+      bar.appendChild(b);
+    } else {
+      new Control({ position: "topleft" }).addTo(map);
+    }
     document.addEventListener("fullscreenchange", function () {
       if (!document.fullscreenElement && map.getContainer().classList.contains("ccn-fs")) {
         map.getContainer().classList.remove("ccn-fs");
