@@ -299,7 +299,7 @@
    * another cluster's drawn shape) overlap. Deterministic: fixed order, fixed nudges. */
   function relax(items, obstacles, size) {
     var small = items.filter(function (it) { return it.small; }), m = HALO + 2;
-    for (var iter = 0; iter < 80; iter += 1) {
+    for (var iter = 0; iter < 200; iter += 1) {
       var moved = false;
       for (var i = 0; i < small.length; i += 1) {
         var a = small[i];
