@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -128,11 +127,11 @@ def test_bad_options_exit_2_before_anything(mini, tmp_path, cli, case) -> None:
     assert len(stderr.splitlines()) == 1 and not (tmp_path / "out").exists()
 
 
-def test_help_is_fast_and_lists_commands() -> None:
-    start = time.perf_counter()
+def test_help_lists_commands_without_heavy_imports() -> None:
+    # speed itself is measured in benchmarks/, never timed here; what keeps --help quick is
+    # that the parser imports none of the numeric or mapping libraries (the probe below)
     done = subprocess.run([sys.executable, "-m", "simulator", "--help"], capture_output=True,
                           text=True, check=True, cwd=ROOT)
-    assert time.perf_counter() - start < 5  # generous: CI machines vary; measured ~0.1 s
     for cmd in ("validate", "run", "compare"):
         assert cmd in done.stdout
     probe = subprocess.run([sys.executable, "-c", "import sys, simulator.cli as c; c._parser(); "
