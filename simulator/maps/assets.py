@@ -91,8 +91,14 @@ def project_js() -> str:
 
 @lru_cache(maxsize=1)
 def project_css() -> str:
-    """The project's own page and control styles."""
-    return _project_text("clustersim.css")
+    """The project's own page and control styles, after the leadership summary's (so the
+    map's own rules for the title box and phones win)."""
+    return summary_css() + "\n" + _project_text("clustersim.css")
+
+
+def summary_css() -> str:
+    """The leadership summary's styles, shared by the maps and the report (summary.css)."""
+    return _project_text("summary.css")
 
 
 def script_tag(js: str) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from . import charts, fragments
-from .assets import check_offline, style_tag
+from .assets import check_offline, style_tag, summary_css
 from .formatting import fmt_number, fmt_pct, fmt_range, fmt_year, is_missing
 from simulator.words.pages import check_lang, words
 from .view import ReportView
@@ -20,7 +20,8 @@ __all__ = ["render_report_page"]
 
 
 def _css() -> str:
-    return resources.files(__package__).joinpath("templates", "report.css").read_text("utf-8")
+    own = resources.files(__package__).joinpath("templates", "report.css").read_text("utf-8")
+    return summary_css() + "\n" + own
 
 
 def _cell(stats: dict[str, float], digits: int, lang: str) -> dict[str, str]:
