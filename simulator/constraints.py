@@ -22,6 +22,7 @@ import pandas as pd
 import shapely
 
 from simulator.geodata import LAYERS, METRIC_CRS, load_layer
+from simulator.words.findings import Msg, msg
 
 __all__ = [
     "Layers", "Constraints", "load_layers", "build_constraints", "residential_areas",
@@ -122,62 +123,61 @@ def hazard_buffer_m(kind: str, hazard_class: int | None, t: dict[str, float]) ->
 
 
 # Each check: (polygon in EPSG:5897, Constraints, thresholds of its rule, **extra)
-# → a message when the polygon breaks the rule, None when it passes.
+# → a message (key and parameters, simulator.words.findings) when the polygon breaks the rule, None when it passes.
 
-def outside_district(g: Any, c: Constraints, t: dict[str, float]) -> str | None:
+def outside_district(g: Any, c: Constraints, t: dict[str, float]) -> Msg | None:
     out = g.difference(c.district).area / 1e4
     if out > t["tolerance_ha"]:
-        return f"{out:.1f} ha of the outline lies outside the district"
+        return msg("inside_district", area=out)
     return None
 
 
-def on_river(g: Any, c: Constraints, t: dict[str, float]) -> str | None:
+def on_river(g: Any, c: Constraints, t: dict[str, float]) -> Msg | None:
     if c.river is None:
         return None
     wet = g.intersection(c.river).area / 1e4
     if wet > 0.01:
-        return f"{wet:.1f} ha of the outline lies on the river or its floodplain"
+        return msg("river", area=wet)
     return None
 
 
-def in_dike_corridor(g: Any, c: Constraints, t: dict[str, float]) -> str | None:
+def in_dike_corridor(g: Any, c: Constraints, t: dict[str, float]) -> Msg | None:
     if c.dike is None:
         return None
     need = t["corridor_m"] + t["half_base_m"]
     d = g.distance(c.dike)
     if d < need:
-        return (f"{d:.0f} m from the dike centreline; the protection corridor reaches "
-                f"{need:.0f} m ({t['corridor_m']:g} m from a toe assumed "
-                f"{t['half_base_m']:g} m out)")
+        return msg("dike_corridor", distance=d, need=need, corridor=t["corridor_m"],
+                   half=t["half_base_m"])
     return None
 
 
 def near_residential(g: Any, c: Constraints, t: dict[str, float], *, kind: str = "general",
-                     hazard_class: int | None = None) -> str | None:
+                     hazard_class: int | None = None) -> Msg | None:
     if c.residential is None:
         return None
     cls, need = hazard_buffer_m(kind, hazard_class, t)
     d = g.distance(c.residential)
     if d < need:
-        where = "overlaps" if d <= 0 else f"{d:.0f} m from"
-        return (f"{where} residential land (approximated around commune centres); "
-                f"hazard class {cls} needs {need:.0f} m")
+        key = "sanitation_buffer.overlaps" if d <= 0 else "sanitation_buffer"
+        return msg(key, distance=d, cls=cls, need=need)
     return None
 
 
-def in_transport_corridor(g: Any, c: Constraints, t: dict[str, float]) -> str | None:
+def in_transport_corridor(g: Any, c: Constraints, t: dict[str, float]) -> Msg | None:
     hits = []
     for kind, lines in c.transport.items():
         if lines is not None and g.distance(lines) < t[f"{kind}_m"]:
-            hits.append(f"{kind} ({g.distance(lines):.0f} m < {t[f'{kind}_m']:g} m)")
-    return "within the corridor of " + ", ".join(hits) if hits else None
+            hits.append(msg("transport_corridor.hit", kind=msg(f"road.{kind}"),
+                            distance=g.distance(lines), need=t[f"{kind}_m"]))
+    return msg("transport_corridor", hits=hits) if hits else None
 
 
-def overlapping(g: Any, others: list[tuple[str, Any]], t: dict[str, float]) -> str | None:
+def overlapping(g: Any, others: list[tuple[str, Any]], t: dict[str, float]) -> Msg | None:
     hits = [(name, g.intersection(o).area / 1e4) for name, o in others]
     hits = [(n, a) for n, a in hits if a > t["tolerance_ha"]]
     if hits:
-        return "overlaps " + ", ".join(f"{n} by {a:.2f} ha" for n, a in hits)
+        return msg("overlap", hits=[msg("overlap.hit", id=n, area=a) for n, a in hits])
     return None
 
 

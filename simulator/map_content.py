@@ -158,7 +158,7 @@ def _badges(findings: list[Any] | None, ids: tuple[str, ...], lang: str) -> tupl
         if fs:
             years = [f.year for f in fs if f.year is not None]
             lines = tuple((f.severity, f"{w[f.severity]}: {rules[f.rule].title.get(lang, f.rule)}"
-                                       f" ({rules[f.rule].short}) — {f.message}") for f in fs)
+                                       f" ({rules[f.rule].short}) — {f.text(lang)}") for f in fs)
             severity = "fail" if any(f.severity == "fail" for f in fs) else "warn"
             out.append(Badge(cid, severity, min(years) if years else None, lines))
     return tuple(out)

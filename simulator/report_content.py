@@ -131,8 +131,8 @@ def _findings(findings: list[Finding] | None, run: Run, lang: str) -> tuple[dict
             "clusters": [names.get(f.cluster, f.cluster) for f in fs],
             "cluster": ", ".join(dict.fromkeys(names.get(f.cluster, f.cluster) for f in fs)),
             "n": len(fs), "year": min(years) if years else None,
-            "p_fail": max(f.p_fail for f in fs), "message": worst.message,
-            "fix": worst.fix if worst.severity in ("fail", "warn") else ""})
+            "p_fail": max(f.p_fail for f in fs), "message": worst.text(lang),
+            "fix": worst.fix_text(lang) if worst.severity in ("fail", "warn") else ""})
     rows.sort(key=lambda r: (_SEVERITY_ORDER[str(r["severity"])], -int(r["n"]), str(r["rule"])))
     return tuple(rows)
 
@@ -148,7 +148,7 @@ def _not_evaluated(findings: list[Finding] | None, run: Run,
         if f.severity == "n/a":
             by_rule.setdefault(f.rule, []).append(f)
     return tuple({"rule": rid, "title": _rule_text(rid, lang)["title"],
-                  "items": [{"cluster": names.get(f.cluster, f.cluster), "why": f.message}
+                  "items": [{"cluster": names.get(f.cluster, f.cluster), "why": f.text(lang)}
                             for f in fs]} for rid, fs in sorted(by_rule.items()))
 
 

@@ -31,6 +31,7 @@ from scipy import ndimage
 from simulator import constraints as sc
 from simulator.geodata import METRIC_CRS, STORAGE_CRS
 from simulator.rules.book import merged_thresholds
+from simulator.words.findings import render
 
 if TYPE_CHECKING:
     from simulator.scenario.rules_config import RulesConfig
@@ -147,7 +148,7 @@ def _verify(g: Any, cons: sc.Constraints, t: dict[str, dict[str, float]], kind: 
     for rid, check in sc.SPATIAL_CHECKS.items():
         extra = {"kind": kind} if rid == "sanitation_buffer" else {}
         out.append(check(g, cons, t[rid], **extra))
-    return [m for m in out if m]
+    return [render(m) for m in out if m]
 
 
 def _best(score: np.ndarray, busy: np.ndarray, shapes: list[Any], rejected: set[Any]) -> Any:

@@ -110,7 +110,7 @@ def test_services_share_cap() -> None:
     s = _with(s, "b", land_use=_land_use(services=0.2))
     f = found(fake_run(s), "services_share")
     assert (f["a"].severity, f["b"].severity) == ("pass", "fail")
-    assert "20%" in f["b"].message
+    assert "20 %" in f["b"].message
 
 
 def test_land_structure_minimums() -> None:

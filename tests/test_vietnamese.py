@@ -5,9 +5,9 @@ The English lexicon is the project's own English: every word of the English page
 unit and status names (simulator.words.pages), and Leaflet's own control texts. A word of it that
 shows up in the Vietnamese page is untranslated, unless it is a proper name or a code (ALLOW). Text from outside the page words is marked by its source and left out:
 what the scenario's author wrote (`data-ccn-source="scenario"`), citations and sources
-(`citation`), geodata warnings (`geodata`), and the rule engine's finding messages and
-remedies (`rules`), which are still written in English by simulator/rules (see
-/work/notes/15.md)."""
+(`citation`) and geodata warnings (`geodata`). The rule engine's finding messages and remedies
+(`rules`) are checked: their words live in simulator.words.findings and simulator.words.rules,
+and their English is part of the lexicon."""
 
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ import pytest
 from maps_fixtures import assert_offline_clean, open_offline
 
 from simulator.gating import gate_openings
+from simulator.words.findings import FINDING_WORDS
 from simulator.words.pages import metric_label, unit_label, words
+from simulator.words.rules import RULE_WORDS, fix_words
 from simulator.results import COMMUNE_METRICS, DISTRICT_METRICS, METRICS
 from simulator.outputs import render_pages
 from simulator.rules.engine import check_all
@@ -41,11 +43,13 @@ LEAFLET_TEXTS = ("Zoom in", "Zoom out", "A JavaScript library for interactive ma
 def _lexicon() -> set[str]:
     texts = [*words("en").values(), *LEAFLET_TEXTS,
              *(metric_label(m, "en") for m in (*METRICS, *DISTRICT_METRICS, *COMMUNE_METRICS)),
-             *(unit_label(u, "en") for u in METRICS.values())]
+             *(unit_label(u, "en") for u in METRICS.values()),
+             *FINDING_WORDS["en"].values(), *(fix_words(r, "en") for r in RULE_WORDS)]
     return {w.lower() for t in texts for w in WORD.findall(t) if w.isascii() and w.isalpha()
             } - ALLOW
 _TEXT = """() => {
-  const skip = '[data-ccn-source], script, style, template, code';
+  const skip = '[data-ccn-source]:not([data-ccn-source="rules"]), script, style, ' +
+    'template, code';
   const clone = document.body.cloneNode(true);
   clone.querySelectorAll(skip).forEach(e => e.remove());
   const out = [clone.textContent];

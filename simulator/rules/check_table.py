@@ -16,7 +16,6 @@ EXIT_FAIL = 3
 _ORDER = {"fail": 0, "warn": 1, "off": 2, "n/a": 3, "pass": 4}
 
 
-
 def exit_code(findings: list[Finding]) -> int:
     """0 when no rule fails, 3 when at least one does (warnings do not change it)."""
     return EXIT_FAIL if any(f.severity == "fail" for f in findings) else 0
@@ -32,10 +31,11 @@ def _counts(findings: list[Finding]) -> dict[str, int]:
     return {s: sum(f.severity == s for f in findings) for s in _ORDER}
 
 
-def _rows(shown: list[Finding], w: dict[str, Any]) -> list[tuple[str, ...]]:
+def _rows(shown: list[Finding], w: dict[str, Any], lang: str) -> list[tuple[str, ...]]:
     rules = rule_table()
     return [(w[f.severity], f.rule, rules[f.rule].short, f.cluster,
-             "–" if f.year is None else str(f.year), _pct(f.p_fail), f.message) for f in shown]
+             "–" if f.year is None else str(f.year), _pct(f.p_fail), f.text(lang))
+            for f in shown]
 
 
 def _table(rows: list[tuple[str, ...]], fixes: list[str], w: dict[str, Any]) -> list[str]:
@@ -80,14 +80,15 @@ def render_check_table(findings: list[Finding], lang: str = "en", *,
                    key=lambda f: (_ORDER[f.severity], order[f.rule], f.year or 0, f.cluster))
     c = _counts(findings)
     head = f"{w['title']}: " + ", ".join(f"{n} {w[s]}" for s, n in c.items() if n)
-    fixes = [f.fix if f.severity in ("fail", "warn") else "" for f in shown]
-    body = _table(_rows(shown, w), fixes, w) if shown else [w["none"]]
+    fixes = [f.fix_text(lang) if f.severity in ("fail", "warn") else "" for f in shown]
+    body = _table(_rows(shown, w, lang), fixes, w) if shown else [w["none"]]
     hidden = [] if include_passing else [w["hidden"].format(n=c["pass"], m=c["n/a"])]
     return "\n".join([head, "", *body, *hidden, *_footer(findings, shown, lang, w)]) + "\n"
 
 
 def checks_json(findings: list[Finding], gates: list[GateOpening] | None = None) -> dict[str, Any]:
-    """The content of checks.json: counts, the exit code, every finding, gate openings."""
+    """The content of checks.json: counts, the exit code, every finding (its English message,
+    and its key and parameters in simulator.words.findings), gate openings."""
     rules = rule_table()
     items = []
     for f in findings:

@@ -14,18 +14,19 @@ from simulator import constraints as sc
 from simulator.geodata import METRIC_CRS
 from simulator.rules import gates, land, spatial
 from simulator.rules.book import merged_thresholds, rule_table
-from simulator.rules.findings import Context, Finding
+from simulator.rules.findings import Context, Finding, found
 from simulator.run import Run
 from simulator.scenario.rules_config import RulesConfig
+from simulator.words.findings import Msg, msg
 
 __all__ = ["build_context", "checks", "check_all"]
 
 
-def _constraints(layers: sc.Layers | None, t: dict[str, dict[str, float]]) -> tuple[Any, str]:
+def _constraints(layers: sc.Layers | None, t: dict[str, dict[str, float]]) -> tuple[Any, Msg]:
     try:
-        return sc.build_constraints(layers or sc.load_layers(), t), ""
+        return sc.build_constraints(layers or sc.load_layers(), t), {}
     except Exception as e:  # a missing or unreadable GeoPackage makes the spatial rules n/a
-        return None, f"district layers unavailable ({e})"
+        return None, msg("layers_unavailable", error=str(e))
 
 
 def build_context(run: Run, config: RulesConfig | None = None, *,
@@ -36,7 +37,7 @@ def build_context(run: Run, config: RulesConfig | None = None, *,
     thresholds, overridden = merged_thresholds(cfg.thresholds)
     if layers is None and getattr(run, "layers", None):
         layers = sc.load_layers(run.layers)  # the scenario's own layers, planner files included
-    cons, problem = _constraints(layers, thresholds) if spatial else (None, "not built")
+    cons, problem = _constraints(layers, thresholds) if spatial else (None, msg("layers_not_built"))
     outlines = run.geometries.frame.to_crs(METRIC_CRS)
     return Context(scenario, run.results, outlines, cons, problem, thresholds, overridden,
                    tuple(cfg.off))
@@ -63,9 +64,7 @@ def check_all(run: Run, config: RulesConfig | None = None, *,
     out: list[Finding] = []
     for rid, check in checks().items():
         if rid in ctx.off:
-            rule = rule_table()[rid]
-            out.append(Finding(rid, rule.citation, "all", None, "off", 0.0,
-                               "switched off by the scenario (rules.off)", rule.fix))
+            out.append(found(rid, "all", None, "off", 0.0, msg("off"), {}, ()))
             continue
         out.extend(check(ctx))
     return out

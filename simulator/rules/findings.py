@@ -26,8 +26,10 @@ from simulator import constraints as sc
 from simulator.gating import approval_year
 from simulator.results import Results
 from simulator.rules.book import EPS, Rule, rule_table
+from simulator.words.findings import Msg, msg, render
+from simulator.words.rules import fix_words
 
-__all__ = ["Severity", "Finding", "Context", "judge", "na", "not_applicable", "fmt_q"]
+__all__ = ["Severity", "Finding", "Context", "judge", "na", "not_applicable", "found"]
 
 Severity = Literal["pass", "warn", "fail", "off", "n/a"]
 
@@ -42,10 +44,19 @@ class Finding:
     year: int | None  # first year failing; the year checked when it passes
     severity: Severity
     p_fail: float  # share of draws failing in at least one checked year
-    message: str
-    fix: str
+    message: str  # in English; `text(lang)` in a language
+    fix: str  # in English; `fix_text(lang)` in a language
     p_fail_by_year: dict[int, float] = field(default_factory=dict)  # years with P > 0
     overridden: tuple[str, ...] = ()  # threshold names the scenario changed
+    key: str = ""  # the message's key in simulator.words.findings, and its parameters
+    params: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    def text(self, lang: str = "en") -> str:
+        """The message in a language (the English `message` when it has no key)."""
+        return render(msg(self.key, **self.params), lang) if self.key else self.message
+
+    def fix_text(self, lang: str = "en") -> str:
+        return fix_words(self.rule, lang)
 
 
 @dataclass(frozen=True)
@@ -56,7 +67,7 @@ class Context:
     results: Results
     outlines: Any  # GeoDataFrame in EPSG:5897: id, geometry, accuracy (same order as clusters)
     constraints: sc.Constraints | None
-    layers_problem: str
+    layers_problem: Msg
     thresholds: dict[str, dict[str, float]]
     overridden: dict[str, tuple[str, ...]]
     off: tuple[str, ...] = ()
@@ -76,7 +87,15 @@ def _severity(ctx: Context, rule: Rule, p: float, soften: bool) -> Severity:
     return "fail"
 
 
-def judge(ctx: Context, rid: str, cluster: str, failing: Any, message: str, *,
+def found(rid: str, cluster: str, year: int | None, severity: Severity, p: float,
+          message: Msg, by_year: dict[int, float], overridden: tuple[str, ...]) -> Finding:
+    """A finding whose message is a key and parameters (`simulator.words.findings`)."""
+    rule = rule_table()[rid]
+    return Finding(rid, rule.citation, cluster, year, severity, p, render(message), rule.fix,
+                   by_year, overridden, message["key"], message["params"])
+
+
+def judge(ctx: Context, rid: str, cluster: str, failing: Any, message: Msg, *,
            year: int | None = None, soften: bool = False) -> Finding:
     """failing: bool, (draw,) bools at `year`, or (draw, year) bools over the results' years."""
     rule = rule_table()[rid]
@@ -92,28 +111,21 @@ def judge(ctx: Context, rid: str, cluster: str, failing: Any, message: str, *,
         p = float(f.mean())
         by_year = {year: p} if p > 0 and year is not None else {}
     if soften and p > 0:
-        message += " (schematic outline: confirm with a surveyed one)"
-    return Finding(rid, rule.citation, cluster, year, _severity(ctx, rule, p, soften), p,
-                   message, rule.fix, by_year, ctx.overridden.get(rid, ()))
+        message = msg("schematic", inner=message)
+    return found(rid, cluster, year, _severity(ctx, rule, p, soften), p, message, by_year,
+                 ctx.overridden.get(rid, ()))
 
 
-def na(ctx: Context, rid: str, cluster: str, why: str, year: int | None = None) -> Finding:
-    rule = rule_table()[rid]
-    return Finding(rid, rule.citation, cluster, year, "n/a", 0.0, why, rule.fix, {},
-                   ctx.overridden.get(rid, ()))
+def na(ctx: Context, rid: str, cluster: str, why: Msg, year: int | None = None) -> Finding:
+    return found(rid, cluster, year, "n/a", 0.0, why, {}, ctx.overridden.get(rid, ()))
 
 
 def not_applicable(ctx: Context, rid: str, c: Any, *, simulated: bool = False) -> Finding | None:
     """n/a when the cluster was approved before the rule, or (simulated) outside the years run."""
     a, rule, years = approval_year(c), rule_table()[rid], ctx.results.years
     if a < rule.applies_from:
-        return na(ctx, rid, c.id, f"approved {a}, before the rule applies ({rule.applies_from})", a)
+        return na(ctx, rid, c.id, msg("approved_before", year=a, applies=rule.applies_from), a)
     if simulated and not years[0] <= a <= years[-1]:
-        return na(ctx, rid, c.id, f"approved {a}, outside the simulated years "
-                                   f"{years[0]}–{years[-1]}", a)
+        return na(ctx, rid, c.id, msg("approved_outside", year=a, start=int(years[0]),
+                                      end=int(years[-1])), a)
     return None
-
-
-def fmt_q(a: np.ndarray) -> str:
-    p10, p50, p90 = np.quantile(a, (0.1, 0.5, 0.9))
-    return f"{p50:.0f}" if np.isclose(p10, p90) else f"{p50:.0f} (P10 {p10:.0f}, P90 {p90:.0f})"

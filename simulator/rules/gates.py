@@ -14,19 +14,21 @@ import numpy as np
 
 from simulator.gating import approval_year, built_share, first_ok, new_cluster_state
 from simulator.rules.book import EPS
-from simulator.rules.findings import Context, Finding, fmt_q, judge, na, not_applicable
+from simulator.rules.findings import Context, Finding, judge, na, not_applicable
+from simulator.words.findings import Msg, msg, quantiles
 
 __all__ = [
     "check_new_cluster_gate", "check_expansion_occupancy", "check_expansion_infrastructure",
 ]
 
 
-def _opening_text(opening: np.ndarray) -> str:
-    never = np.isnan(opening).mean()
+def _opening_text(opening: np.ndarray) -> Msg:
+    never = float(np.isnan(opening).mean())
     if never == 1:
-        return "the condition never holds within the simulated years"
-    text = f"the condition first holds in {fmt_q(opening[~np.isnan(opening)])}"
-    return text + (f"; never within the simulated years in {never:.0%} of draws" if never else "")
+        return msg("opening.never")
+    year = quantiles(opening[~np.isnan(opening)])
+    return msg("opening.partly", year=year, never=never) if never else msg("opening.first",
+                                                                            year=year)
 
 
 def check_new_cluster_gate(ctx: Context) -> list[Finding]:
@@ -40,11 +42,10 @@ def check_new_cluster_gate(ctx: Context) -> list[Finding]:
         a = approval_year(c)
         i = r.year_index(a)
         ok, occ, unleased = new_cluster_state(r, ci, t)
-        msg = (f"at approval in {a} the other open clusters are {fmt_q(occ[:, i])} % occupied "
-               f"with {fmt_q(unleased[:, i])} ha unleased (needs > "
-               f"{t['min_average_occupancy_pct']:g} % or ≤ {t['max_unleased_ha']:g} ha); "
-               f"{_opening_text(first_ok(ok, r.years, i))}")
-        out.append(judge(ctx, "new_cluster_gate", c.id, ~ok[:, i], msg, year=a))
+        m = msg("new_cluster_gate", year=a, occ=quantiles(occ[:, i]),
+                unleased=quantiles(unleased[:, i]), min_occ=t["min_average_occupancy_pct"],
+                max_unleased=t["max_unleased_ha"], opening=_opening_text(first_ok(ok, r.years, i)))
+        out.append(judge(ctx, "new_cluster_gate", c.id, ~ok[:, i], m, year=a))
     return out
 
 
@@ -56,7 +57,7 @@ def _expansions(ctx: Context, rid: str) -> list[tuple[Any, int | None, Finding |
             continue
         f = not_applicable(ctx, rid, c, simulated=True)
         if f is None and c.expands not in ctx.results.cluster_ids:
-            f = na(ctx, rid, c.id, f"expands {c.expands}, which is not in the scenario")
+            f = na(ctx, rid, c.id, msg("parent_missing", parent=c.expands))
         out.append((c, None if f else ctx.index(c.expands), f))
     return out
 
@@ -70,9 +71,9 @@ def check_expansion_occupancy(ctx: Context) -> list[Finding]:
         a, occ = approval_year(c), r.metrics.column("occupancy_pct", pi)
         ok = occ >= t["min_occupancy_pct"] - EPS
         i = r.year_index(a)
-        msg = (f"{c.expands} is {fmt_q(occ[:, i])} % occupied at approval in {a} (needs ≥ "
-               f"{t['min_occupancy_pct']:g} %); {_opening_text(first_ok(ok, r.years, i))}")
-        out.append(judge(ctx, "expansion_occupancy", c.id, ~ok[:, i], msg, year=a))
+        m = msg("expansion_occupancy", parent=c.expands, occ=quantiles(occ[:, i]), year=a,
+                min_occ=t["min_occupancy_pct"], opening=_opening_text(first_ok(ok, r.years, i)))
+        out.append(judge(ctx, "expansion_occupancy", c.id, ~ok[:, i], m, year=a))
     return out
 
 
@@ -85,8 +86,8 @@ def check_expansion_infrastructure(ctx: Context) -> list[Finding]:
         a, built = approval_year(c), built_share(r, pi)
         ok = built >= t["min_built_share"] - EPS
         i = r.year_index(a)
-        msg = (f"{c.expands} has {fmt_q(100 * built[:, i])} % of its area built at approval in "
-               f"{a} (needs {100 * t['min_built_share']:g} %); "
-               f"{_opening_text(first_ok(ok, r.years, i))}")
-        out.append(judge(ctx, "expansion_infrastructure", c.id, ~ok[:, i], msg, year=a))
+        m = msg("expansion_infrastructure", parent=c.expands, built=quantiles(100 * built[:, i]),
+                year=a, min_built=100 * t["min_built_share"],
+                opening=_opening_text(first_ok(ok, r.years, i)))
+        out.append(judge(ctx, "expansion_infrastructure", c.id, ~ok[:, i], m, year=a))
     return out

@@ -13,19 +13,20 @@ from typing import Any
 from simulator import constraints as sc
 from simulator.gating import approval_year
 from simulator.rules.findings import Context, Finding, judge, na
+from simulator.words.findings import msg as words
 
 __all__ = [
     "check_overlap", "check_inside_district", "check_river", "check_dike_corridor",
     "check_sanitation_buffer", "check_transport_corridor",
 ]
 
-# rule id → (Constraints attribute it needs, message when it passes)
+# rule id → the Constraints attribute it needs (the message when it passes: "<rule id>.pass")
 _LAYER_RULES = {
-    "inside_district": ("district", "inside the district"),
-    "river": ("river", "off the river and its floodplain"),
-    "dike_corridor": ("dike", "outside the dike protection corridor"),
-    "sanitation_buffer": ("residential", "clear of the sanitation buffer around residential land"),
-    "transport_corridor": ("transport", "clear of expressway, national road and railway corridors"),
+    "inside_district": "district",
+    "river": "river",
+    "dike_corridor": "dike",
+    "sanitation_buffer": "residential",
+    "transport_corridor": "transport",
 }
 
 
@@ -44,7 +45,7 @@ def check_overlap(ctx: Context) -> list[Finding]:
         hit = [j for j, g in enumerate(geoms)
                if j != i and geoms[i].intersection(g).area / 1e4 > t["tolerance_ha"]]
         soft = any(_schematic(ctx, j) for j in [i, *hit])
-        out.append(judge(ctx, "overlap", c.id, msg is not None, msg or "overlaps no other cluster",
+        out.append(judge(ctx, "overlap", c.id, msg is not None, msg or words("overlap.pass"),
                          year=approval_year(c), soften=soft))
     return out
 
@@ -57,18 +58,19 @@ def _has_layer(ctx: Context, attr: str) -> bool:
 
 
 def _layer_rule(ctx: Context, rid: str) -> list[Finding]:
-    attr, passed = _LAYER_RULES[rid]
+    attr = _LAYER_RULES[rid]
     if ctx.constraints is None:
         return [na(ctx, rid, "all", ctx.layers_problem)]
     if not _has_layer(ctx, attr):
-        return [na(ctx, rid, "all", f"the district layers have no {attr}")]
+        return [na(ctx, rid, "all", words("no_layer", layer=words(f"layer.{attr}")))]
     check, t, out = sc.SPATIAL_CHECKS[rid], ctx.t(rid), []
     for i, c in enumerate(ctx.scenario.clusters):
         extra: dict[str, Any] = {}
         if rid == "sanitation_buffer":
             extra = {"kind": c.kind, "hazard_class": getattr(c, "hazard_class", None)}
         msg = check(ctx.outlines.geometry.iloc[i], ctx.constraints, t, **extra)
-        out.append(judge(ctx, rid, c.id, msg is not None, msg or passed, year=approval_year(c),
+        out.append(judge(ctx, rid, c.id, msg is not None, msg or words(f"{rid}.pass"),
+                         year=approval_year(c),
                          soften=_schematic(ctx, i)))
     return out
 

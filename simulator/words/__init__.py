@@ -5,9 +5,9 @@
 - `checks`: the plain-text table of `clustersim check`;
 - `rules`: each rule's title, short legal reference and fix (the rule book, `rules/rules.yaml`,
   keeps the ids, citations and thresholds);
+- `findings`: the messages of the rule checks (a key and parameters, rendered per language);
 - `sensitivity`: the phrases naming parameters and metrics, and the tornado chart's legend;
 - `optimise`: the decisions section of `clustersim optimise`'s page.
 
-What is still only in English is marked `# en only` in these modules; the messages of the rule
-checks are built in `simulator/rules/*.py` from numbers and are English too.
+What is still only in English is marked `# en only` in these modules.
 """

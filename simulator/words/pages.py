@@ -176,8 +176,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "assumption_note": "{n} of {total} parameter values are assumptions (marked), not "
                            "sourced figures.",
         "phase_params": "Phase timing and size ({n} parameters)",
-        "notes": "Notes and warnings", "messages_en": "Findings are worded by the rule engine "
-                                                      "(English).",
+        "notes": "Notes and warnings",
         "fail": "fail", "warn": "warn", "pass": "pass", "off": "off", "n/a": "n/a",
         "fixed": "fixed",
     },
@@ -338,8 +337,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "assumption_note": "{n} trong {total} giá trị tham số là giả định (có đánh dấu), không "
                            "phải số liệu có nguồn.",
         "phase_params": "Tiến độ và quy mô các giai đoạn ({n} tham số)",
-        "notes": "Ghi chú và cảnh báo", "messages_en": "Nội dung kết quả kiểm tra do bộ quy tắc "
-                                                       "tạo ra (tiếng Anh).",
+        "notes": "Ghi chú và cảnh báo",
         "fail": "không đạt", "warn": "cảnh báo", "pass": "đạt", "off": "đã tắt",
         "n/a": "chưa xét", "fixed": "cố định",
     },
