@@ -16,6 +16,7 @@ from simulator.rules.book import rule_table
 from simulator.rules.check_table import checks_json, exit_code, render_check_table
 from simulator.rules.engine import check_all, checks
 from simulator.scenario.rules_config import RulesConfig
+from simulator.words.findings import msg, render
 from simulator.words.rules import RULE_WORDS
 
 from conftest import DATA
@@ -260,8 +261,30 @@ def test_table_json_and_exit_code() -> None:
     assert "KHÔNG ĐẠT" in render_check_table(fs, "vi")
     doc = json.loads(json.dumps(checks_json(fs, [])))
     assert doc["exit_code"] == 3 and doc["summary"]["fail"] == 1
+    size = next(f for f in doc["findings"] if f["rule"] == "cluster_size")
+    assert size["key"] == "cluster_size" and size["params"]["low"] == 10
+    assert size["message"] == "8 ha; a general cluster needs 10–75 ha"
     assert exit_code(fs) == 3
     assert exit_code([f for f in fs if f.severity != "fail"]) == 0
+
+
+def test_findings_speak_the_page_language() -> None:
+    """Messages and remedies are templates: Vietnamese words and Vietnamese decimals."""
+    s = scenario(cluster("a", area=8, year=2025))
+    f = next(f for f in check_all(fake_run(s), layers=LAYERS) if f.rule == "cluster_size")
+    assert f.text("vi") == "8 ha; CCN thông thường cần 10–75 ha" and f.text() == f.message
+    assert f.fix_text("vi").startswith("điều chỉnh diện tích")
+    vi = render_check_table([f], "vi")
+    assert "cách xử lý: điều chỉnh diện tích" in vi and "CCN thông thường" in vi
+    m = msg("river", area=1234.56)
+    assert render(m, "vi") == "1.234,6 ha của ranh giới nằm trên lòng sông hoặc bãi sông"
+    assert render(m) == "1,234.6 ha of the outline lies on the river or its floodplain"
+    q = msg("opening.partly", year=[2027.0, 2030.0, 2041.0], never=0.25)
+    assert render(q) == ("the condition first holds in 2030 (P10 2027, P90 2041); never "
+                         "within the simulated years in 25 % of draws")
+    assert render(msg("rice_land", total=[1500.0] * 3, start=2023, end=2045, cap=200.5),
+                  "vi").startswith("1.500 ha đất lúa") and "200,5 ha" in render(
+        msg("rice_land", total=[1.0] * 3, start=2023, end=2045, cap=200.5), "vi")
 
 
 # ---- through the real model -----------------------------------------------------------------
