@@ -179,13 +179,19 @@ def test_phone_controls_fold_behind_one_button(browser: Any, pages: dict[str, Pa
     context.close()
 
 
-def test_printed_map_is_one_page_with_the_whole_district(browser: Any,
-                                                         pages: dict[str, Path]) -> None:
+def _printing(browser: Any, path: Path) -> tuple[Any, Any, dict[str, list[str]]]:
+    """A desktop-size page of `path`, offline, in print media after its `beforeprint`."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
-    errors = open_offline(page, pages["map"])
+    errors = open_offline(page, path)
     page.emulate_media(media="print")
     page.evaluate("dispatchEvent(new Event('beforeprint'))")
+    return context, page, errors
+
+
+def test_printed_map_is_one_page_with_the_whole_district(browser: Any,
+                                                         pages: dict[str, Path]) -> None:
+    context, page, errors = _printing(browser, pages["map"])
     district = page.locator("path.ccn-district").bounding_box()
     map_box = page.locator(".ccn-map").bounding_box()
     assert _inside({**district, "x": district["x"] - map_box["x"],
@@ -203,11 +209,7 @@ def test_printed_map_is_one_page_with_the_whole_district(browser: Any,
 
 def test_printed_comparison_has_its_maps_side_by_side(browser: Any,
                                                        pages: dict[str, Path]) -> None:
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    page = context.new_page()
-    errors = open_offline(page, pages["comparison"])
-    page.emulate_media(media="print")
-    page.evaluate("dispatchEvent(new Event('beforeprint'))")
+    context, page, errors = _printing(browser, pages["comparison"])
     tops = {round(b["y"]) for b in (m.bounding_box() for m in page.locator(".ccn-map").all())}
     assert len(tops) == 1 and page.locator(".ccn-map").count() == 3  # A, B, B − A in a row
     screenshot(page, "devices-print-comparison")
