@@ -13,16 +13,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from simulator import finance
-from simulator.model import simulate
+from simulator.model import simulate_cluster
 from simulator.scenario.distributions import Fixed
 from simulator.uncertainty import ParamSpec
 
 if TYPE_CHECKING:
+    from simulator.inputs import Inputs
     from simulator.results import Results
     from simulator.run import Run
 
 __all__ = ["PARTIES", "BN_PER_HA_PER_USD_M2", "PRICE_RESPONSE_MAX", "draw_stats", "who_gains", "breakeven_draws",
-           "breakeven", "new_clusters", "decision_clusters", "calibration_rows", "price_response", "published_figures"]
+           "breakeven", "new_clusters", "decision_clusters", "calibration_rows", "at_price", "price_response",
+           "published_figures"]
 
 # party → its NPV metric (docs/model.md §6)
 PARTIES: dict[str, str] = {
@@ -194,13 +196,25 @@ def calibration_rows(run: Run) -> list[dict[str, Any]]:
     return rows
 
 
+def at_price(inputs: Inputs, cluster: int, price: float) -> Inputs:
+    """The same inputs with one cluster's lease price fixed at `price` (bn VND per ha), under
+    its own parameter key (the other parameters keep their draws)."""
+    specs = list(inputs.cluster_specs["lease_price_bn_vnd_per_ha"])
+    old = specs[cluster]
+    specs[cluster] = ParamSpec(f"{old.key}@breakeven", Fixed(value=price), old.lo, old.hi)
+    return replace(inputs, cluster_specs={**inputs.cluster_specs,
+                                          "lease_price_bn_vnd_per_ha": tuple(specs)})
+
+
 def price_response(run: Run, clusters: list[str]) -> list[dict[str, Any]]:
     """How take-up answers the price under competition: each cluster in turn has its lease
     price fixed at its P50 break-even (the others unchanged) and the scenario is re-run with
     the same draws; its leased ha-years (Σ over the simulated years of the leased ha: the pace
-    of take-up), the district's, and its developer NPV are compared. Empty under
-    `takeup: independent` (take-up does not depend on the price there), and when there are
-    more than PRICE_RESPONSE_MAX clusters (each one costs a whole re-run)."""
+    of take-up), the district's, and its developer NPV are compared. The re-run is the take-up
+    over every cluster and this cluster's money (`model.simulate_cluster`: the numbers of a
+    whole run, without the labour catchment neither reads). Empty under `takeup: independent`
+    (take-up does not depend on the price there), and when there are more than
+    PRICE_RESPONSE_MAX clusters."""
     inp, r = run.inputs, run.results
     if inp.takeup == "independent" or len(clusters) > PRICE_RESPONSE_MAX:
         return []
@@ -212,22 +226,15 @@ def price_response(run: Run, clusters: list[str]) -> list[dict[str, Any]]:
             continue
         price = float(np.nanmedian(be))
         ci = inp.cluster_ids.index(c)
-        specs = list(inp.cluster_specs["lease_price_bn_vnd_per_ha"])
-        old = specs[ci]
-        specs[ci] = ParamSpec(f"{old.key}@breakeven", Fixed(value=price), old.lo, old.hi)
-        # hold_bytes=0: only this cluster's draws and the district totals are read, so no
-        # per-cluster array is kept; the cluster's block is recomputed (the same numbers)
-        alt = simulate(replace(inp, cluster_specs={**inp.cluster_specs,
-                                                   "lease_price_bn_vnd_per_ha": tuple(specs)}),
-                       hold_bytes=0)
+        alt = simulate_cluster(at_price(inp, ci, price), ci)
         rows.append({
             "cluster": c, "breakeven_p50": round(price, 3),
             "leased_ha_years": {"default": draw_stats(_totals(r, c, "leased_area_ha")),
-                                "at_breakeven": draw_stats(_totals(alt, c, "leased_area_ha"))},
+                                "at_breakeven": draw_stats(alt["leased_area_ha"].sum(axis=1))},
             "developer_npv": {"default": draw_stats(r.values("npv_bn_vnd", y, c)),
-                              "at_breakeven": draw_stats(alt.values("npv_bn_vnd", y, c))},
+                              "at_breakeven": draw_stats(alt["npv_bn_vnd"][:, r.year_index(y)])},
             "district_leased_ha_years": {
                 "default": draw_stats(r.district["leased_area_ha"].sum(axis=1)),
-                "at_breakeven": draw_stats(alt.district["leased_area_ha"].sum(axis=1))},
+                "at_breakeven": draw_stats(alt["district:leased_area_ha"].sum(axis=1))},
         })
     return rows

@@ -19,7 +19,7 @@ from simulator.results import (
 )
 from simulator.uncertainty import ParamSpec, draw_keys
 
-__all__ = ["simulate", "simulate_draws", "cluster_block", "draw_parameters", "ParameterDraws",
+__all__ = ["simulate", "simulate_draws", "cluster_block", "simulate_cluster", "draw_parameters", "ParameterDraws",
            "RecomputedDraws", "chunk_slices", "held_bytes", "HOLD_BYTES", "memory_estimate",
            "MemoryEstimate"]
 
@@ -150,7 +150,7 @@ def _clusters(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], ld: dict[str,
               in_commuters: np.ndarray) -> dict[str, np.ndarray]:
     """Every cluster metric (D,C,Y) from the land results and the in-commuters of the labour
     catchment. Elementwise over clusters: a block gives exactly the whole run's numbers."""
-    cl, d, s = p["cluster"], p["district"], p["sector"]
+    cl, s = p["cluster"], p["sector"]
     leased = ld["leased"]
     per_ha = {f: employment.per_cluster(inputs.sector_mix, s[f]) for f in s}
     jobs = _jobs(inputs, p, leased)
@@ -166,6 +166,16 @@ def _clusters(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], ld: dict[str,
     }
     sector_jobs = employment.by_sector(leased, inputs.sector_mix, s["jobs_per_leased_ha"])
     out.update({f"jobs_{name}": sector_jobs[:, :, k] for k, name in enumerate(inputs.sectors)})
+    out.update(_money(inputs, p, ld, jobs, revenue))
+    return out
+
+
+def _money(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], ld: dict[str, np.ndarray],
+           jobs: np.ndarray, revenue: np.ndarray) -> dict[str, np.ndarray]:
+    """Every party's cash flows and running NPVs (D,C,Y) from the land results, the jobs and
+    the firms' revenue. Elementwise over clusters."""
+    cl, d = p["cluster"], p["district"]
+    leased = ld["leased"]
     change = finance.yearly_change
     money = finance.simulate_money(
         land={"leased_ha": leased, "newly_leased_ha": change(leased, ld["leased_before"]),
@@ -179,8 +189,7 @@ def _clusters(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], ld: dict[str,
     rate = d["discount_rate"]
     for flow, name in _NPVS.items():
         money[name] = finance.npv(money.pop(flow) if flow in _NPV_ONLY else money[flow], rate)
-    out.update(money)
-    return out
+    return money
 
 
 def _labour(inputs: Inputs, jobs: np.ndarray, d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -237,6 +246,33 @@ def cluster_block(inputs: Inputs, p: dict[str, dict[str, np.ndarray]],
     incoming = employment.in_commuters(_deterrence(inputs, p["district"]), coupling["origin_weights"],
                                        _jobs(inputs, p, ld["leased"]))
     return _clusters(inputs, p, ld, incoming)
+
+
+_NOT_PER_CLUSTER = ("unmet", "levels", "mean_price")  # _land's keys without a cluster axis
+
+
+def simulate_cluster(inputs: Inputs, cluster: int) -> dict[str, np.ndarray]:
+    """One cluster's take-up and money without the labour catchment, which neither reads:
+    the take-up solved over every cluster (land), then the money of this cluster alone.
+    Returns the cluster's `leased_area_ha` and `npv_bn_vnd` and the district's
+    `district:leased_area_ha`, (draw, year): bit for bit those of `simulate(inputs)` (the same
+    chunks of draws, and money elementwise over clusters). For the price response
+    (`appraisal.price_response`): a fraction of a whole run."""
+    params = ParameterDraws(inputs)
+    one = slice(cluster, cluster + 1)
+    alone = inputs.block(one)
+    shape = (inputs.draws, len(inputs.years))
+    out = {k: np.empty(shape) for k in ("leased_area_ha", "npv_bn_vnd", "district:leased_area_ha")}
+    for sl in chunk_slices(inputs):
+        ld = _land(inputs, params.take(sl))
+        out["district:leased_area_ha"][sl] = ld["leased"].sum(axis=1)
+        ld = {k: v[:, one] for k, v in ld.items() if k not in _NOT_PER_CLUSTER}
+        p = params.take(sl, one)
+        per_ha = employment.per_cluster(alone.sector_mix, p["sector"]["revenue_bn_vnd_per_leased_ha"])
+        money = _money(alone, p, ld, _jobs(alone, p, ld["leased"]), per_ha[..., None] * ld["leased"])
+        out["leased_area_ha"][sl] = ld["leased"][:, 0]
+        out["npv_bn_vnd"][sl] = money["npv_bn_vnd"][:, 0]
+    return out
 
 
 def _chunks(n: int, size: int) -> list[slice]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simulator import appraisal, tables
+from simulator import appraisal, model, tables
 from simulator.maps.report_page import render_report_page
 from simulator.report_content import report_view
 from simulator.run import run_file
@@ -81,7 +81,51 @@ def test_summary_and_report_show_who_gains_break_even_and_calibration(approved) 
 
 
 def test_price_response_is_skipped_for_many_clusters(approved) -> None:
-    """Each cluster costs a whole re-run: past PRICE_RESPONSE_MAX none is computed."""
+    """Each cluster costs a re-run of the take-up: past PRICE_RESPONSE_MAX none is computed."""
     many = list(approved.results.cluster_ids) * 2
     assert len(many) > appraisal.PRICE_RESPONSE_MAX
     assert appraisal.price_response(approved, many) == []
+
+
+def _rows_by_whole_reruns(run, clusters: list[str]) -> list[dict]:
+    """The price response as it was computed before `model.simulate_cluster`: one whole
+    `model.simulate` of the scenario per cluster, its per-cluster draws recomputed by block."""
+    r, y = run.results, int(run.results.years[-1])
+    rows = []
+    for c in clusters:
+        price = float(np.nanmedian(appraisal.breakeven_draws(r, c)))
+        ci = r.cluster_ids.index(c)
+        alt = model.simulate(appraisal.at_price(run.inputs, ci, price), hold_bytes=0)
+        rows.append({
+            "cluster": c, "breakeven_p50": round(price, 3),
+            "leased_ha_years": {
+                "default": appraisal.draw_stats(r.metrics.column("leased_area_ha", ci).sum(axis=1)),
+                "at_breakeven": appraisal.draw_stats(alt.metrics.column("leased_area_ha", ci).sum(axis=1))},
+            "developer_npv": {"default": appraisal.draw_stats(r.values("npv_bn_vnd", y, c)),
+                              "at_breakeven": appraisal.draw_stats(alt.values("npv_bn_vnd", y, c))},
+            "district_leased_ha_years": {
+                "default": appraisal.draw_stats(r.district["leased_area_ha"].sum(axis=1)),
+                "at_breakeven": appraisal.draw_stats(alt.district["leased_area_ha"].sum(axis=1))},
+        })
+    return rows
+
+
+def test_price_response_equals_whole_reruns_bit_for_bit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The take-up over every cluster and one cluster's money give exactly the numbers of a
+    whole re-run (labour catchment included), chunk by chunk of draws, for every proposed
+    cluster of the expansion scenario."""
+    monkeypatch.setattr(model, "_CHUNK_CELLS", 60_000)  # several chunks of draws
+    run = run_file(ROOT / "scenarios/expansion.yaml", draws=160)
+    assert len(model.chunk_slices(run.inputs)) > 2
+    clusters = appraisal.decision_clusters(run)
+    assert len(clusters) >= 3
+    assert appraisal.price_response(run, clusters) == _rows_by_whole_reruns(run, clusters)
+    for c, price in zip(clusters, (30.0, 18.5, 45.0)):
+        ci = run.inputs.cluster_ids.index(c)
+        alt_inputs = appraisal.at_price(run.inputs, ci, price)
+        alt = model.simulate_cluster(alt_inputs, ci)
+        for whole in (model.simulate(alt_inputs), model.simulate(alt_inputs, hold_bytes=0)):
+            for metric in ("leased_area_ha", "npv_bn_vnd"):
+                np.testing.assert_array_equal(alt[metric], whole.metrics.column(metric, ci))
+            np.testing.assert_array_equal(alt["district:leased_area_ha"], whole.district["leased_area_ha"])
+        assert not np.array_equal(alt["npv_bn_vnd"], run.results.metrics.column("npv_bn_vnd", ci))
