@@ -45,7 +45,7 @@ from simulator.tables import (
 )
 
 __all__ = ["map_view", "comparison_view", "difference_view", "POPUP_METRICS", "FAN_METRICS",
-           "COMMUNE_CHOICES", "simplified"]
+           "COMMUNE_CHOICES", "CLASS_STEPS", "DIFF_CLASS_STEPS", "simplified"]
 
 POPUP_METRICS = ("gross_area_ha", "leased_area_ha", "occupancy_pct", "jobs", "firms",
                  "in_commuters", "budget_revenue_bn_vnd", "npv_bn_vnd", "public_npv_bn_vnd",
@@ -56,6 +56,20 @@ DIFF_METRICS = ("gross_area_ha", "leased_area_ha", "jobs", "firms", "farmland_co
 # commune choropleth choices: key → ColorBrewer scheme (the first is shown at first)
 COMMUNE_CHOICES = {"workers_supplied": "Greens", "jobs_reachable": "Blues",
                    "labour_balance": "Oranges", "farmland_in_commune": "YlOrBr"}
+# The colour classes of every mapped quantity, declared once so that one colour means the same
+# number on every map of every run, comparison and optimisation, whichever scenarios are shown
+# together: the width of the 5 classes of a scenario map (CLASS_STEPS) and of the 3 classes
+# each side of zero of a difference map B − A (DIFF_CLASS_STEPS), the last class open
+# ("≥ 2.000"). Round widths chosen so the bundled scenarios (2023–2045, P50 per commune or
+# cluster) spread over the classes: workers supplied ≤ 1,670, jobs reachable ≤ 9,600, labour
+# balance 15–1,300, farmland ≤ 62 ha; differences ≤ 4,240 cluster jobs, 1,190 workers supplied,
+# 6,820 jobs reachable, −1,190 labour balance, 62 ha. The cluster occupancy is a share: its
+# classes are always 0–100 % in steps of 20 (maps.page.map_classes).
+CLASS_STEPS: dict[str, float] = {"workers_supplied": 500.0, "jobs_reachable": 2000.0,
+                                 "labour_balance": 300.0, "farmland_in_commune": 20.0}
+DIFF_CLASS_STEPS: dict[str, float] = {"jobs": 2000.0, "workers_supplied": 500.0,
+                                      "jobs_reachable": 2500.0, "labour_balance": 500.0,
+                                      "farmland_in_commune": 20.0}
 SIMPLIFY_M = {"communes": 10.0, "water": 15.0, "roads": 10.0, "clusters": 2.0}
 
 
@@ -123,7 +137,9 @@ def _choices(draws: dict[str, np.ndarray], ids: tuple[str, ...], lang: str, *,
         key, prefix + metric_label(key, lang), unit_label("ha" if key.startswith("farmland")
                                                           else "workers", lang),
         bands(draws[key], ids), 1 if key.startswith("farmland") else 0,
-        "BrBG" if diverging else scheme, diverging) for key, scheme in COMMUNE_CHOICES.items())
+        "BrBG" if diverging else scheme, diverging,
+        (DIFF_CLASS_STEPS if diverging else CLASS_STEPS)[key])
+        for key, scheme in COMMUNE_CHOICES.items())
 
 
 def _map_timeline(run: Run, clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
@@ -267,7 +283,7 @@ def difference_view(run_a: Run, run_b: Run, view_a: MapView, view_b: MapView, *,
     timeline = Timeline(
         years=tuple(years), visible={c: tuple(map(bool, built[j])) for j, c in enumerate(ids)},
         fill=Variable("jobs", w["cluster_delta_jobs"], unit_label("workers", lang),
-                      per_metric["jobs"], 0, "PuOr", True),
+                      per_metric["jobs"], 0, "PuOr", True, DIFF_CLASS_STEPS["jobs"]),
         indicators={c: {m: per_metric[m][c] for m in DIFF_METRICS} for c in ids},
         choropleths=choices, default_choropleth=next(iter(COMMUNE_CHOICES)), fans=("jobs",))
     a_id, b_id = run_a.results.scenario_id, run_b.results.scenario_id

@@ -2,7 +2,10 @@
 
 Sequential quantities get a "zero" class (white) and five equal classes up to a round maximum;
 differences get a diverging scheme with a neutral "no change" class in the middle. The breaks
-hold for every year of the slider, so colours compare across years.
+hold for every year of the slider, so colours compare across years. A quantity whose class
+width is declared (`Variable.step`, see `map_content.CLASS_STEPS`) gets those breaks on every
+map, whatever the values, with an open last class ("≥ 4 000"): one colour means the same number
+on every map of every run and comparison.
 """
 
 from __future__ import annotations
@@ -58,19 +61,33 @@ class Classes:
 
 
 def classes_for(var: Variable, lang: str = "en", domain: Iterable[float] = ()) -> Classes:
-    """Round classes covering every value of `var` (all features, all years) and `domain`."""
-    values = [v for b in var.values.values() for v in b.p50 if math.isfinite(v)]
-    values += list(domain)
+    """Round classes: the declared `var.step` (open last class), else classes covering every
+    value of `var` (all features, all years) and `domain`."""
     zero = 0.5 * 10 ** -var.digits
-    top = max((abs(v) for v in values), default=0.0)
-    colors = SCHEMES[var.scheme]
-    step = _nice_step(top / (3 if var.diverging else 5))
+    if var.step is not None:
+        step, open_end = var.step, True
+    else:
+        values = [v for b in var.values.values() for v in b.p50 if math.isfinite(v)]
+        top = max((abs(v) for v in [*values, *domain]), default=0.0)
+        step, open_end = _nice_step(top / (3 if var.diverging else 5)), False
     digits = next(d for d in range(6) if abs(step * 10 ** d - round(step * 10 ** d)) < 1e-9)
+    labels = (_diverging_labels if var.diverging else _sequential_labels)(step, digits, lang,
+                                                                          open_end)
+    colors = SCHEMES[var.scheme]
     if var.diverging:
-        e = {k: fmt_signed(k * step, digits, lang) for k in (-3, -2, -1, 1, 2, 3)}
-        labels: tuple[str, ...] = (f"{e[-3]} … {e[-2]}", f"{e[-2]} … {e[-1]}", f"{e[-1]} … 0",
-                                   "0", f"0 … {e[1]}", f"{e[1]} … {e[2]}", f"{e[2]} … {e[3]}")
         return Classes(colors, labels, step, zero, True)
-    n = [fmt_number(k * step, digits, lang) for k in range(6)]
-    labels = ("0", f"> 0 – {n[1]}", *(f"{n[k]} – {n[k + 1]}" for k in range(1, 5)))
     return Classes((ZERO_COLOR, *colors), labels, step, zero, False)
+
+
+def _sequential_labels(step: float, digits: int, lang: str, open_end: bool) -> tuple[str, ...]:
+    n = [fmt_number(k * step, digits, lang) for k in range(6)]
+    last = f"≥ {n[4]}" if open_end else f"{n[4]} – {n[5]}"
+    return ("0", f"> 0 – {n[1]}", *(f"{n[k]} – {n[k + 1]}" for k in range(1, 4)), last)
+
+
+def _diverging_labels(step: float, digits: int, lang: str, open_end: bool) -> tuple[str, ...]:
+    e = {k: fmt_signed(k * step, digits, lang) for k in (-3, -2, -1, 1, 2, 3)}
+    low, high = ((f"≤ {e[-2]}", f"≥ {e[2]}") if open_end
+                 else (f"{e[-3]} … {e[-2]}", f"{e[2]} … {e[3]}"))
+    return (low, f"{e[-2]} … {e[-1]}", f"{e[-1]} … 0", "0", f"0 … {e[1]}", f"{e[1]} … {e[2]}",
+            high)

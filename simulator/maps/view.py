@@ -38,7 +38,8 @@ class Variable:
     """A mapped quantity over the years: a commune choropleth choice or the cluster fill.
 
     values: feature id → Band (aligned with `Timeline.years`). `scheme` names a ColorBrewer
-    scheme; `diverging` centres the classes on zero (differences)."""
+    scheme; `diverging` centres the classes on zero (differences); `step`, when declared, is
+    the width of a colour class on every map (`maps.classes.classes_for`)."""
 
     key: str
     label: str
@@ -47,6 +48,7 @@ class Variable:
     digits: int = 0
     scheme: str = "Blues"
     diverging: bool = False
+    step: float | None = None
 
 
 @dataclass(frozen=True)
