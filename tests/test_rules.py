@@ -287,6 +287,29 @@ def test_findings_speak_the_page_language() -> None:
         msg("rice_land", total=[1.0] * 3, start=2023, end=2045, cap=200.5), "vi")
 
 
+
+def test_unreadable_layers_give_a_vietnamese_reason_and_keep_the_detail_apart(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The vi message says why in Vietnamese; the exception's English text is only in the
+    finding's `error` parameter (checks.json) and the English message."""
+    from simulator import constraints as sc
+
+    def broken(*_: Any) -> Any:
+        raise FileNotFoundError("No such file or directory: '/x/thuong_tin.gpkg'")
+
+    monkeypatch.setattr(sc, "build_constraints", broken)
+    fs = check_all(fake_run(scenario(cluster("a", area=20, year=2025))), layers=LAYERS)
+    f = next(f for f in fs if f.rule == "inside_district")
+    assert f.severity == "n/a"
+    assert f.text("vi") == ("không đọc được các lớp bản đồ của huyện (thiếu tệp hoặc lớp dữ liệu);"
+                            " chi tiết kỹ thuật trong tệp checks.json")
+    assert "No such file" in f.text("en") and "a file or layer is missing" in f.text("en")
+    row = next(r for r in json.loads(json.dumps(checks_json(fs, [])))["findings"]
+               if r["rule"] == "inside_district")
+    assert row["params"]["error"] == ("FileNotFoundError: No such file or directory: "
+                                      "'/x/thuong_tin.gpkg'")
+
+
 # ---- through the real model -----------------------------------------------------------------
 
 def test_mini_scenario_checks_run_end_to_end() -> None:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from simulator import constraints as sc
+from simulator.errors import GeodataError
 from simulator.geodata import METRIC_CRS
 from simulator.rules import gates, land, spatial
 from simulator.rules.book import merged_thresholds, rule_table
@@ -19,14 +20,26 @@ from simulator.run import Run
 from simulator.scenario.rules_config import RulesConfig
 from simulator.words.findings import Msg, msg
 
-__all__ = ["build_context", "checks", "check_all"]
+__all__ = ["build_context", "checks", "check_all", "unavailable"]
 
 
 def _constraints(layers: sc.Layers | None, t: dict[str, dict[str, float]]) -> tuple[Any, Msg]:
     try:
         return sc.build_constraints(layers or sc.load_layers(), t), {}
     except Exception as e:  # a missing or unreadable GeoPackage makes the spatial rules n/a
-        return None, msg("layers_unavailable", error=str(e))
+        return None, unavailable(e)
+
+
+def unavailable(e: Exception) -> Msg:
+    """Why the spatial rules could not be evaluated: a reason in the page's words, and the
+    exception's own (English) text in a separate parameter, `error`, for checks.json."""
+    if isinstance(e, (GeodataError, FileNotFoundError)):
+        reason = "layers.missing"
+    elif isinstance(e, (KeyError, ValueError)):
+        reason = "layers.malformed"
+    else:
+        reason = "layers.unreadable"
+    return msg("layers_unavailable", reason=msg(reason), error=f"{type(e).__name__}: {e}")
 
 
 def build_context(run: Run, config: RulesConfig | None = None, *,
