@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 
@@ -37,7 +37,6 @@ from simulator.rules.engine import check_all
 from simulator.rules.findings import Finding
 from simulator.run import Run
 from simulator.safe_csv import write_frame
-from simulator.sensitivity import Sensitivity, write_sensitivity_csv
 from simulator.tables import (
     cluster_table,
     commune_table,
@@ -45,6 +44,9 @@ from simulator.tables import (
     summary,
     timeseries_frame,
 )
+
+if TYPE_CHECKING:  # the type only: sensitivity imports SALib and scipy.stats (half a second)
+    from simulator.sensitivity import Sensitivity
 
 __all__ = ["atomic_folder", "folder_problems", "render_pages", "write_outputs", "comparison_name",
            "write_comparison"]
@@ -154,7 +156,7 @@ def write_outputs(run: Run, out_root: Path, *, overwrite: bool, maps_dir: Path |
         for name, html in pages.items():
             (tmp / name).write_text(html, encoding="utf-8")
         if sensitivity is not None:
-            write_sensitivity_csv(sensitivity.ranking, tmp / "sensitivity.csv")
+            sensitivity.write_csv(tmp / "sensitivity.csv")
     if maps_dir is not None:
         Path(maps_dir).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(final / "map.html", Path(maps_dir) / f"{run.loaded.scenario.id}.html")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from xml.etree import ElementTree
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -28,8 +28,10 @@ from simulator.rules.book import rule_table
 from simulator.rules.findings import Finding
 from simulator.run import Run
 from simulator.scenario.schema import parameter_table
-from simulator.sensitivity import Sensitivity
 from simulator.tables import bands, draw_stats, targets
+
+if TYPE_CHECKING:  # the type only: sensitivity imports SALib and scipy.stats (half a second)
+    from simulator.sensitivity import Sensitivity
 
 __all__ = ["REPORT_METRICS", "CHART_METRICS", "report_view", "assumption_rows", "payback_stats"]
 

@@ -342,6 +342,11 @@ class Sensitivity:
     svg: str | None = None
     sentence: str | None = None
 
+    def write_csv(self, path: str | Path) -> None:
+        """The ranking as sensitivity.csv (`write_sensitivity_csv`); a method, so that the
+        writers need not import this module (SALib imports scipy.stats, half a second)."""
+        write_sensitivity_csv(self.ranking, path)
+
 
 def sensitivity_for_report(run: Run, metric: str, year: int | None, *, method: Method = "morris",
                            n: int | None = None, lang: str = "vi") -> Sensitivity:

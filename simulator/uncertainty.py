@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.stats import norm, qmc
+from scipy.special import ndtr, ndtri
 
 from simulator import kernels
 
@@ -53,14 +53,26 @@ class Sampling:
     correlations: tuple[tuple[str, str, float], ...] = ()
 
 
+def latin_hypercube_column(seq: np.random.SeedSequence, n: int) -> np.ndarray:
+    """`scipy.stats.qmc.LatinHypercube(d=1, rng=np.random.default_rng(seq)).random(n)[:, 0]`,
+    bit for bit, without importing scipy.stats (half a second of every run): the engine spawns
+    one child generator, draws n uniforms, shuffles the strata 1..n and returns
+    (stratum - uniform) / n."""
+    child = np.random.default_rng(seq.spawn(1)[0])
+    jitter = child.uniform(size=n)
+    strata = np.arange(1, n + 1)
+    child.shuffle(strata)
+    column: np.ndarray = (strata - jitter) / n
+    return column
+
+
 def uniforms(seed: int, key: str, n: int, method: str = "random") -> np.ndarray:
     """n uniforms in (0, 1) that depend only on (seed, key): plain, or one Latin-hypercube
     column (one draw in each of n equal strata, in random order; scipy.stats.qmc)."""
-    rng = np.random.default_rng(np.random.SeedSequence([seed, *_key_words(key)]))
+    seq = np.random.SeedSequence([seed, *_key_words(key)])
     if method == "lhs" and n > 1:
-        column: np.ndarray = qmc.LatinHypercube(d=1, rng=rng).random(n)[:, 0]
-        return column
-    return rng.random(n)
+        return latin_hypercube_column(seq, n)
+    return np.random.default_rng(seq).random(n)
 
 
 def spearman_to_pearson(rho: float) -> float:
@@ -76,8 +88,8 @@ def _correlate(u: dict[str, np.ndarray], pairs: tuple[tuple[str, str, float], ..
     for a, b, rho in pairs:
         i, j = keys.index(a), keys.index(b)
         r[i, j] = r[j, i] = spearman_to_pearson(rho)
-    z = norm.ppf(np.column_stack([u[k] for k in keys])) @ np.linalg.cholesky(r).T
-    for k, col in zip(keys, norm.cdf(z).T):
+    z = ndtri(np.column_stack([u[k] for k in keys])) @ np.linalg.cholesky(r).T
+    for k, col in zip(keys, ndtr(z).T):
         u[k] = col
 
 

@@ -137,3 +137,18 @@ def test_quantiles_equal_numpys(shape: tuple[int, ...]) -> None:
     for k, name in enumerate(("p10", "p50", "p90")):
         np.testing.assert_array_equal(got[name], want[k])
     np.testing.assert_array_equal(got["mean"], a.mean(axis=0))
+
+
+@pytest.mark.parametrize("n", [2, 3, 50, 1000])
+def test_lhs_column_is_scipys_latin_hypercube_bit_for_bit(n: int) -> None:
+    """The Latin-hypercube column is built without importing scipy.stats; it is the column
+    scipy.stats.qmc.LatinHypercube draws from the same generator."""
+    from scipy.stats import qmc
+
+    from simulator.uncertainty import latin_hypercube_column
+
+    def seq() -> np.random.SeedSequence:
+        return np.random.SeedSequence([11, n, 4])
+
+    want = qmc.LatinHypercube(d=1, rng=np.random.default_rng(seq())).random(n)[:, 0]
+    np.testing.assert_array_equal(latin_hypercube_column(seq(), n), want)

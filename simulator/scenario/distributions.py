@@ -15,12 +15,31 @@ from typing import Annotated, Any, Literal, Union
 
 import numpy as np
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
-from scipy.stats import beta, norm
+from scipy.special import betainc, ndtr, ndtri
+from scipy.special._ufuncs import _beta_ppf  # what scipy.stats.beta.ppf calls (Boost's ibeta_inv)
 
 __all__ = [
     "Fixed", "Uniform", "Triangular", "Normal", "LogNormal", "PERT",
     "Distribution", "Param", "param",
 ]
+
+# The normal and beta CDFs and inverses through scipy.special rather than scipy.stats, whose
+# import costs about half a second of every run: the same functions, called as scipy.stats calls
+# them (loc + scale * standard; the beta CDF 0 below its support and 1 above), equal bit for
+# bit (tests/test_distributions.py compares them with scipy.stats).
+
+
+def _norm_ppf(u: np.ndarray, loc: float = 0.0, scale: float = 1.0) -> np.ndarray:
+    x: np.ndarray = ndtri(u) * scale + loc
+    return x
+
+
+def _norm_cdf(x: float, loc: float = 0.0, scale: float = 1.0) -> float:
+    return float(ndtr((x - loc) / scale))
+
+
+def _beta_cdf(x: float, a: float, b: float) -> float:
+    return x if math.isnan(x) else 0.0 if x <= 0 else 1.0 if x >= 1 else float(betainc(a, b, x))
 
 
 class _Dist(BaseModel):
@@ -155,12 +174,12 @@ class PERT(_Bounded):
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
         a, b = self._ab()
-        x: np.ndarray = self.low + (self.high - self.low) * beta.ppf(u, a, b)
+        x: np.ndarray = self.low + (self.high - self.low) * _beta_ppf(u, a, b)
         return x
 
     def cdf(self, x: float) -> float:
         a, b = self._ab()
-        return float(beta.cdf((x - self.low) / (self.high - self.low), a, b))
+        return _beta_cdf((x - self.low) / (self.high - self.low), a, b)
 
 
 class Normal(_Dist):
@@ -174,11 +193,11 @@ class Normal(_Dist):
         return self.mean
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
-        x: np.ndarray = norm.ppf(u, self.mean, self.sd)
+        x: np.ndarray = _norm_ppf(u, self.mean, self.sd)
         return x
 
     def cdf(self, x: float) -> float:
-        return float(norm.cdf(x, self.mean, self.sd))
+        return _norm_cdf(x, self.mean, self.sd)
 
 
 class LogNormal(_Dist):
@@ -195,11 +214,11 @@ class LogNormal(_Dist):
         return (0.0, math.inf)
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
-        x: np.ndarray = self.median * np.exp(self.sigma * norm.ppf(u))
+        x: np.ndarray = self.median * np.exp(self.sigma * _norm_ppf(u))
         return x
 
     def cdf(self, x: float) -> float:
-        return 0.0 if x <= 0 else float(norm.cdf(math.log(x / self.median) / self.sigma))
+        return 0.0 if x <= 0 else _norm_cdf(math.log(x / self.median) / self.sigma)
 
 
 _PARAM_HELP = "a number or a distribution {dist: triangular, low, mode, high} (or uniform, normal, lognormal, pert, fixed)"
