@@ -85,8 +85,9 @@ def _progress(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def _runs(args: argparse.Namespace, *, seed: int | None = None, draws: int | None = None,
-          ) -> list[Run]:
-    """Load and simulate every file; every input problem of every file is reported."""
+          loaded: Sequence[Any] = ()) -> list[Run]:
+    """Load and simulate every file; every input problem of every file is reported.
+    `loaded`: the files already loaded (`_loaded_all`), not read and validated again."""
     from simulator.errors import InputError
     from simulator.run import run_file
 
@@ -94,7 +95,7 @@ def _runs(args: argparse.Namespace, *, seed: int | None = None, draws: int | Non
     client = _client(args)
     try:
         with _progress(args) as bar:
-            for f in args.files:
+            for i, f in enumerate(args.files):
                 task = bar.add_task(str(f), total=None) if bar else None
 
                 def tick(done: int, total: int, task=task) -> None:  # type: ignore[no-untyped-def]
@@ -104,7 +105,8 @@ def _runs(args: argparse.Namespace, *, seed: int | None = None, draws: int | Non
                 try:
                     run = run_file(f, draws=draws or args.draws, seed=seed if seed is not None
                                    else args.seed, on_chunk=tick, client=client,
-                                   hold_bytes=_hold_bytes(args))
+                                   hold_bytes=_hold_bytes(args),
+                                   loaded=loaded[i] if loaded else None)
                     if bar:  # the bands of every cluster, block by block of clusters
                         bar.update(task, description=f"{f}: bands", completed=0)
                     run.results.summarise(on_block=tick, client=client)
@@ -180,7 +182,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     _refuse([*(p for one in loaded for p in folder_problems(
         Path(args.out) / one.scenario.id, "--out", new=True, overwrite=args.overwrite)),
         *folder_problems(args.maps, "--maps")])
-    for f, run in zip(args.files, _runs(args)):
+    for f, run in zip(args.files, _runs(args, loaded=loaded)):
         for w in run.geometries.warnings:
             _say(args, f"{f}: warning: {w}")
         sens = None
@@ -248,7 +250,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     _refuse([*folder_problems(planned, "--out", new=True, overwrite=args.overwrite),
              *folder_problems(args.maps, "--maps")])
     runs = _runs(args, seed=args.seed if args.seed is not None else first.seed,
-                 draws=args.draws or first.draws)
+                 draws=args.draws or first.draws, loaded=loaded)
     out = Path(args.out) if args.out else Path("results") / comparison_name(runs)
     write_comparison(runs, out, overwrite=args.overwrite, maps_dir=args.maps, lang=args.lang)
     _say(args, f"comparison of {', '.join(r.results.scenario_id for r in runs)} → {out}/")

@@ -103,10 +103,11 @@ def _check_memory(loaded: LoadedScenario, inputs: Inputs, hold_bytes: int | None
 
 def run_file(path: str | Path, *, draws: int | None = None, seed: int | None = None,
              on_chunk: Callable[[int, int], None] | None = None, client: Any = None,
-             hold_bytes: int | None = None) -> Run:
+             hold_bytes: int | None = None, loaded: LoadedScenario | None = None) -> Run:
     """Load, validate and simulate one scenario file (raises InputError on bad input).
-    `hold_bytes`: the memory budget for per-cluster draws (model.simulate)."""
-    loaded = load_scenario(path)
+    `hold_bytes`: the memory budget for per-cluster draws (model.simulate); `loaded`: the file
+    already loaded by `load_scenario` (the CLI loads every file first, to refuse early)."""
+    loaded = loaded or load_scenario(path)
     geometries = resolve_cluster_geometries(loaded)
     layers = scenario_layers(loaded)
     communes = layers["communes"]
