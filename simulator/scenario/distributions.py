@@ -43,7 +43,7 @@ def _beta_cdf(x: float, a: float, b: float) -> float:
 
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     source: str | None = None
     """Where the value comes from (a citation), or `assumption: …` with the reasoning."""

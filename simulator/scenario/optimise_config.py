@@ -25,7 +25,7 @@ RULE_CONSTRAINTS = ("cluster_size", "new_cluster_gate", "expansion_occupancy",
 
 
 class _Base(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Decision(_Base):

@@ -6,14 +6,19 @@ A test regenerates them and fails when the committed copies drift.
 
 from __future__ import annotations
 
+import ast
+import inspect
 import json
 import sys
+import textwrap
+from functools import cache
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import Any, get_args
 
 from pydantic import BaseModel
 
-from simulator.scenario import optimise_config as oc, schema
+from simulator.scenario import distributions, optimise_config as oc, rules_config, schema
 from simulator.scenario.rules_config import RulesConfig
 
 __all__ = ["reference_markdown", "json_schema", "write_reference"]
@@ -57,6 +62,63 @@ at most 2 MB, a mapping), and a problem in a parent is reported at its own file 
 Phases must add up to the cluster's `area_ha` (shares to 1), and no phase may be approved after
 `horizon_year`.
 """
+
+
+def _attribute_docs(cls: type) -> dict[str, str]:
+    """The docstrings under the fields of `cls`'s own body (`name: type` then a string), as
+    pydantic's `use_attribute_docstrings` reads them; {} for a class built by create_model."""
+    try:
+        first = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0]
+    except (OSError, TypeError):
+        return {}
+    body = first.body if isinstance(first, ast.ClassDef) else []
+    return {a.target.id: inspect.cleandoc(b.value.value) for a, b in zip(body, body[1:])
+            if isinstance(a, ast.AnnAssign) and isinstance(a.target, ast.Name)
+            and isinstance(b, ast.Expr) and isinstance(b.value, ast.Constant)
+            and isinstance(b.value.value, str)}
+
+
+def _models(module: ModuleType) -> list[type[BaseModel]]:
+    """The pydantic models defined in `module`, parents before children."""
+    found = {id(c): c for c in vars(module).values()
+             if isinstance(c, type) and issubclass(c, BaseModel) and c.__module__ == module.__name__}
+    return sorted(found.values(), key=lambda c: len(c.__mro__))
+
+
+@cache
+def _documented() -> None:
+    """Each field's docstring as its description, for the reference and the JSON schema.
+
+    The models do not read their docstrings at import (pydantic's `use_attribute_docstrings`
+    reads every class's source, a tenth of a second of every run); the reference does, here:
+    a field declared in a class takes the docstring under it, an inherited field its parent's,
+    a description given in `Field(...)` stays, and the models are rebuilt leaves first."""
+    models = [m for mod in (distributions, rules_config, oc, schema) for m in _models(mod)]
+    assert set(_MODELS) <= set(models), "a model of the reference is in a module not read here"
+    for m in models:
+        own, fields = _attribute_docs(m), m.model_fields
+        for name, field in fields.items():
+            if field.description is not None:
+                continue
+            if name in own:
+                field.description = own[name]
+            elif name not in m.__dict__.get("__annotations__", {}):
+                field.description = next((b.model_fields[name].description for b in m.__mro__[1:]
+                                          if issubclass(b, BaseModel) and name in b.model_fields),
+                                         None)
+    for m in sorted(models, key=_depth):
+        m.model_rebuild(force=True)
+
+
+def _depth(model: type[BaseModel]) -> int:
+    """1 + the depth of the deepest model among `model`'s field types (0 for none)."""
+    inner = {r for f in model.model_fields.values() for r in _model_types(f.annotation)} - {model}
+    return 1 + max(map(_depth, inner), default=-1)
+
+
+def _model_types(tp: Any) -> set[type[BaseModel]]:
+    own = {tp} if isinstance(tp, type) and issubclass(tp, BaseModel) else set()
+    return own.union(*(_model_types(a) for a in get_args(tp)))
 
 
 def _type(field: Any) -> str:
@@ -106,6 +168,7 @@ def _defaults_table() -> str:
 
 
 def reference_markdown() -> str:
+    _documented()
     parts = [_INTRO]
     for model in _MODELS:
         parts.append(f"## {model.__name__}\n\n{(model.__doc__ or '').strip()}\n")
@@ -119,6 +182,7 @@ def reference_markdown() -> str:
 
 
 def json_schema() -> str:
+    _documented()
     s = schema.Scenario.model_json_schema()
     s["properties"]["remove_clusters"] = {"type": "array", "items": {"type": "string"},
                                           "description": "Parent clusters to drop (with extends)."}

@@ -1,6 +1,7 @@
 """The scenario file's structure: frozen pydantic models, validated once at the door.
 
-Each field's docstring is its documentation (docs/scenario-reference.md is generated from them).
+Each field's docstring is its documentation: docs/scenario-reference.md and the JSON schema are
+generated from them by `simulator.scenario.reference`, which reads them (not pydantic at import).
 Default parameter values and their sources live in `simulator/parameters.csv`.
 """
 
@@ -52,7 +53,7 @@ else:
 
 
 class Base(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 @cache
