@@ -140,6 +140,18 @@ def test_help_lists_commands_without_heavy_imports() -> None:
     assert probe.stdout.strip() == "[]"  # --help imports no heavy library
 
 
+def test_the_model_is_imported_with_the_collector_off_then_frozen_and_the_collector_back() -> None:
+    """A scenario command imports the model stack without garbage collections, freezes what it
+    allocated and leaves the collector on; `geodata` imports nothing of it."""
+    probe = subprocess.run([sys.executable, "-c", "import gc, sys, simulator.cli as c; "
+                            "p = c._parser(); c._import_model(p.parse_args(['geodata', 'info'])); "
+                            "print('simulator.run' in sys.modules, gc.get_freeze_count() > 0); "
+                            "c._import_model(p.parse_args(['validate', 'x'])); "
+                            "print('simulator.run' in sys.modules, gc.get_freeze_count() > 10**5, "
+                            "gc.isenabled())"], capture_output=True, text=True, check=True)
+    assert probe.stdout.split() == ["False", "False", "True", "True", "True"]
+
+
 def test_internal_error_is_exit_1_without_traceback(mini, cli, monkeypatch) -> None:
     import simulator.model
 
