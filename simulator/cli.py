@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import signal
 import sys
 from pathlib import Path
@@ -614,6 +615,9 @@ def _import_model(args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # numpy's huge-page advice on every large array makes first touch stall in memory
+    # compaction on Linux with THP defrag=madvise (numpy/numpy#31590; benchmarks/README.md)
+    os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
     args = _parser().parse_args(argv)
     bad = _option_problems(args)
     if bad:
