@@ -40,6 +40,7 @@ def simulate_land(
     construction_years: np.ndarray,
     fill_years: np.ndarray,
     fill: bool = True,
+    only: tuple[str, ...] | None = None,
 ) -> dict[str, np.ndarray]:
     """The timeline of each phase (dims draw, phase, year), o = a + c + k the opening year:
 
@@ -49,18 +50,18 @@ def simulate_land(
     open_ha            = A · ramp(t; o, 0)          open for leasing
     filled_ha          = A · logistic(t; o, F)      an independent S-curve fill (see logistic_ramp;
                                                     left out when `fill` is false)
+
+    `only`: these keys alone (the others are not computed).
     """
     approval = np.broadcast_to(approval_year, area_ha.shape).astype(float)
     opening = approval + clearance_years + construction_years
     zero = np.zeros_like(area_ha)
     area = area_ha[..., None]
-    out = {
-        "gross_area_ha": area * ramp(years, approval, zero),
-        "cleared_ha": area * ramp(years, approval, clearance_years),
-        "built_ha": area * ramp(years, approval + clearance_years, construction_years),
-        "open_ha": area * ramp(years, opening, zero),
-    }
-    if fill:
+    steps = {"gross_area_ha": (approval, zero), "cleared_ha": (approval, clearance_years),
+             "built_ha": (approval + clearance_years, construction_years), "open_ha": (opening, zero)}
+    out = {k: area * ramp(years, start, n) for k, (start, n) in steps.items()
+           if only is None or k in only}
+    if fill and (only is None or "filled_ha" in only):
         out["filled_ha"] = area * logistic_ramp(years, opening, fill_years)
     return out
 

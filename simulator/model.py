@@ -82,17 +82,23 @@ def draw_parameters(inputs: Inputs, n: int | None = None) -> dict[str, dict[str,
 
 
 def _timeline(inputs: Inputs, phase: dict[str, np.ndarray], cp: dict[str, np.ndarray],
-              years: np.ndarray, fill: bool = True) -> dict[str, np.ndarray]:
+              years: np.ndarray, fill: bool = True,
+              only: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
+    """Each cluster's timeline (D,C,Y): its phases' (land.simulate_land) added up, and the
+    farmland converted; `only`: these keys alone."""
     area = phase["size"] * inputs.phase_size_factor
     approval = inputs.phase_approval + phase.get("delay", 0.0)  # delay: gating: enforce
+    farmland = only is None or "farmland_converted_ha" in only
     phases = land.simulate_land(years, area_ha=area, approval_year=approval,
                                 clearance_years=phase["clearance_years"],
                                 construction_years=phase["construction_years"],
-                                fill_years=cp["fill_years"], fill=fill)
+                                fill_years=cp["fill_years"], fill=fill,
+                                only=None if only is None else (*only, *(("cleared_ha",) if farmland else ())))
     starts = inputs.phase_starts
     out = {k: np.add.reduceat(v, starts, axis=1) for k, v in phases.items()}
-    out["farmland_converted_ha"] = np.add.reduceat(
-        cp["farmland_share"][..., None] * phases["cleared_ha"], starts, axis=1)
+    if farmland:
+        out["farmland_converted_ha"] = np.add.reduceat(
+            cp["farmland_share"][..., None] * phases["cleared_ha"], starts, axis=1)
     return out
 
 
@@ -103,17 +109,37 @@ def _land(inputs: Inputs, p: dict[str, dict[str, np.ndarray]],
     follows the same recurrence on its own. Keys: the timeline now and the year before the
     base year (`before_*`), leased (D,C,Y), leased_before (D,C), and when solved unmet (D,Y),
     levels (D,Y,pools), mean_price (D,)."""
-    cl, d = p["cluster"], p["district"]
-    c = {k: v[:, inputs.phase_cluster] for k, v in cl.items()}  # per phase
+    c = {k: v[:, inputs.phase_cluster] for k, v in p["cluster"].items()}  # per phase
     # the independent fill curve: every year when it is the take-up, else only for history
     now = _timeline(inputs, p["phase"], c, inputs.years, fill=inputs.takeup == "independent")
     before = _timeline(inputs, p["phase"], c, inputs.years[:1] - 1.0)
-    plots = (inputs.land_use[:, _INDUSTRIAL] * cl["max_occupancy"])[..., None]  # (D,C,1)
-    history = (plots * before["filled_ha"])[..., 0]
-    out = {**now, **{f"before_{k}": v[..., 0] for k, v in before.items()}, "leased_before": history,
+    out = {**now, **{f"before_{k}": v[..., 0] for k, v in before.items()},
            "leasable_area_ha": inputs.land_use[:, _INDUSTRIAL][None, :, None] * now["open_ha"]}
+    return {**out, **_leased(inputs, p, now, before["filled_ha"], coupling)}
+
+
+def _takeup(inputs: Inputs, p: dict[str, dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """The take-up over every cluster alone (`_land` without the rest of the timeline): leased
+    (D,C,Y), and under competitive take-up the coupling numbers `levels` and `mean_price`."""
+    c = {k: v[:, inputs.phase_cluster] for k, v in p["cluster"].items()}  # per phase
+    fill = inputs.takeup == "independent"
+    now = _timeline(inputs, p["phase"], c, inputs.years, fill=fill,
+                    only=("filled_ha",) if fill else ("open_ha",))
+    before = _timeline(inputs, p["phase"], c, inputs.years[:1] - 1.0, only=("filled_ha",))
+    return _leased(inputs, p, now, before["filled_ha"], None)
+
+
+def _leased(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], now: dict[str, np.ndarray],
+            filled_before: np.ndarray, coupling: dict[str, np.ndarray] | None,
+            ) -> dict[str, np.ndarray]:
+    """Leased area from the timeline `now` and the independent fill of the year before the base
+    year: leased_before (D,C), leased (D,C,Y), unmet (D,Y), and when competitive the levels
+    and mean_price (solved, or those of `coupling`)."""
+    cl, d = p["cluster"], p["district"]
+    plots = (inputs.land_use[:, _INDUSTRIAL] * cl["max_occupancy"])[..., None]  # (D,C,1)
+    history = (plots * filled_before)[..., 0]
     if inputs.takeup == "independent":
-        return {**out, "leased": plots * now["filled_ha"],
+        return {"leased_before": history, "leased": plots * now["filled_ha"],
                 "unmet": np.zeros((plots.shape[0], len(inputs.years)))}
     price = cl["lease_price_bn_vnd_per_ha"]
     mean_price = price.mean(axis=1) if coupling is None else coupling["mean_price"]
@@ -125,7 +151,8 @@ def _land(inputs: Inputs, p: dict[str, dict[str, np.ndarray]],
     leased, unmet, levels = land.competitive_takeup(
         plots * now["open_ha"], history, score, pools,
         levels=None if coupling is None else coupling["levels"])
-    return {**out, "leased": leased, "unmet": unmet, "levels": levels, "mean_price": mean_price}
+    return {"leased_before": history, "leased": leased, "unmet": unmet, "levels": levels,
+            "mean_price": mean_price}
 
 
 def _road_km(inputs: Inputs, d: dict[str, np.ndarray]) -> np.ndarray:
@@ -248,15 +275,13 @@ def cluster_block(inputs: Inputs, p: dict[str, dict[str, np.ndarray]],
     return _clusters(inputs, p, ld, incoming)
 
 
-_NOT_PER_CLUSTER = ("unmet", "levels", "mean_price")  # _land's keys without a cluster axis
-
-
 def simulate_cluster(inputs: Inputs, cluster: int) -> dict[str, np.ndarray]:
     """One cluster's take-up and money without the labour catchment, which neither reads:
-    the take-up solved over every cluster (land), then the money of this cluster alone.
-    Returns the cluster's `leased_area_ha` and `npv_bn_vnd` and the district's
-    `district:leased_area_ha`, (draw, year): bit for bit those of `simulate(inputs)` (the same
-    chunks of draws, and money elementwise over clusters). For the price response
+    the take-up solved over every cluster, then this cluster alone as a recomputed block
+    (`cluster_block`'s land and money, given the water levels). Returns the cluster's
+    `leased_area_ha` and `npv_bn_vnd` and the district's `district:leased_area_ha`,
+    (draw, year): bit for bit those of `simulate(inputs)` (the same chunks of draws; blocks
+    recompute the whole run's numbers exactly). For the price response
     (`appraisal.price_response`): a fraction of a whole run."""
     params = ParameterDraws(inputs)
     one = slice(cluster, cluster + 1)
@@ -264,10 +289,10 @@ def simulate_cluster(inputs: Inputs, cluster: int) -> dict[str, np.ndarray]:
     shape = (inputs.draws, len(inputs.years))
     out = {k: np.empty(shape) for k in ("leased_area_ha", "npv_bn_vnd", "district:leased_area_ha")}
     for sl in chunk_slices(inputs):
-        ld = _land(inputs, params.take(sl))
-        out["district:leased_area_ha"][sl] = ld["leased"].sum(axis=1)
-        ld = {k: v[:, one] for k, v in ld.items() if k not in _NOT_PER_CLUSTER}
+        every = _takeup(inputs, params.take(sl))
+        out["district:leased_area_ha"][sl] = every["leased"].sum(axis=1)
         p = params.take(sl, one)
+        ld = _land(alone, p, every if inputs.takeup != "independent" else None)
         per_ha = employment.per_cluster(alone.sector_mix, p["sector"]["revenue_bn_vnd_per_leased_ha"])
         money = _money(alone, p, ld, _jobs(alone, p, ld["leased"]), per_ha[..., None] * ld["leased"])
         out["leased_area_ha"][sl] = ld["leased"][:, 0]

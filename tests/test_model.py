@@ -191,6 +191,24 @@ def test_recomputed_blocks_equal_held_draws(takeup: str) -> None:
                                   held.metrics.weighted_sum("jobs", weights))
 
 
+@pytest.mark.parametrize("takeup", ["competitive", "independent"])
+def test_one_cluster_without_the_labour_catchment_equals_the_whole_run(
+        takeup: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """simulate_cluster (take-up over every cluster, then one cluster's land and money) gives
+    bit for bit the whole run's leased area, developer NPV and district leased area."""
+    s = _random_scenario(120, 9, 4, 2.0)
+    s = s.model_copy(update={"district": s.district.model_copy(update={"takeup": takeup})})
+    inputs = build_inputs(s, geo_for(4))
+    monkeypatch.setattr(model, "_CHUNK_CELLS", 30_000)
+    assert len(model.chunk_slices(inputs)) > 2
+    whole = model.simulate(inputs)
+    for ci in range(4):
+        one = model.simulate_cluster(inputs, ci)
+        np.testing.assert_array_equal(one["leased_area_ha"], whole.metrics["leased_area_ha"][:, ci])
+        np.testing.assert_array_equal(one["npv_bn_vnd"], whole.metrics["npv_bn_vnd"][:, ci])
+        np.testing.assert_array_equal(one["district:leased_area_ha"], whole.district["leased_area_ha"])
+
+
 def test_peak_memory_stays_bounded_past_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
     """With small chunks and a small budget, a run whose per-cluster draws would take ~65 MB
     peaks far below that, bands, rules' columns and weighted sums included (numpy reports its
