@@ -11,19 +11,10 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize.elementwise import find_root
 
-__all__ = ["LAND_KEYS", "yearly_change", "price_index", "simulate_money", "breakeven_price", "discounted", "npv",
-           "irr", "payback_year"]
+from simulator import kernels
 
-
-def yearly_change(stock: np.ndarray, before_first: np.ndarray | None = None) -> np.ndarray:
-    """x[t] − x[t−1] along the year axis; the first year's change is measured from
-    `before_first` (the stock at the end of the year before), or zero."""
-    prev = np.zeros_like(stock[..., :1]) if before_first is None else before_first[..., None]
-    return np.diff(stock, axis=-1, prepend=prev)
-
-
-def _rate(x: np.ndarray) -> np.ndarray:
-    return x[..., None]
+__all__ = ["LAND_KEYS", "price_index", "simulate_money", "breakeven_price", "npv", "irr",
+           "payback_year"]
 
 
 def price_index(growth: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -33,15 +24,24 @@ def price_index(growth: np.ndarray, t: np.ndarray) -> np.ndarray:
     return out
 
 
-LAND_KEYS = ("leased_ha", "newly_leased_ha", "built_ha", "newly_built_ha", "farmland_ha",
-             "newly_cleared_farmland_ha")
+LAND_KEYS = ("leased_ha", "leased_before", "built_ha", "built_before", "farmland_ha",
+             "farmland_before")
+_RATES = ("capex_bn_vnd_per_ha", "state_support_share", "clearance_cost_bn_vnd_per_ha",
+          "opex_bn_vnd_per_ha", "lease_price_bn_vnd_per_ha", "infra_fee_bn_vnd_per_leased_ha",
+          "tax_share", "land_rent_bn_vnd_per_leased_ha")  # per draw and cluster
+_EACH = ("central_tax_share", "farm_income_bn_vnd_per_ha", "wage_bn_vnd_per_worker",
+         "alt_income_bn_vnd_per_worker")  # per draw
 
 
 def simulate_money(*, land: dict[str, np.ndarray], firm_revenue: np.ndarray, jobs: np.ndarray,
-                   index: np.ndarray, p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Every party's yearly cash flow (bn VND, constant base-year prices), arrays (draw, cluster,
-    year); `land` holds the LAND_KEYS stocks and yearly changes (ha), `p` the rates per draw and
-    cluster (or per draw), `index` = `price_index` (draw, 1, year):
+                   index: np.ndarray, discount_rate: np.ndarray,
+                   p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Every party's yearly cash flow (bn VND, constant base-year prices) and running NPV
+    (`npv`), arrays (draw, cluster, year) named as kernels.MONEY_OUT; `land` holds the
+    LAND_KEYS: the stocks (draw, cluster, year) and each stock the year before the base year
+    (draw, cluster), in ha; `p` the rates per draw and cluster (or per draw), `index` =
+    `price_index` (draw, 1, year), `discount_rate` (draw,). ΔX is this year's stock less last
+    year's:
 
     capex          = K · ΔB                  ΔB: gross ha whose construction finished this year;
                                              K: infrastructure only, site clearance excluded
@@ -60,39 +60,25 @@ def simulate_money(*, land: dict[str, np.ndarray], firm_revenue: np.ndarray, job
     households_net = clearance_cost − farm_income_lost   (compensation and support received)
     wages          = w · J ;  workers_net = (w − w_a) · J      w_a: the farm/rural alternative
     recovery_cost  = lease_sales − developer_net   what lease sales must recover (fees netted)
-    """
-    leased_ha, built_ha = land["leased_ha"], land["built_ha"]
-    capex = _rate(p["capex_bn_vnd_per_ha"]) * land["newly_built_ha"]
-    support = _rate(p["state_support_share"]) * capex
-    clearance = _rate(p["clearance_cost_bn_vnd_per_ha"]) * land["newly_cleared_farmland_ha"]
-    opex = _rate(p["opex_bn_vnd_per_ha"]) * built_ha
-    sold = index * land["newly_leased_ha"]
-    sales = _rate(p["lease_price_bn_vnd_per_ha"]) * sold
-    lease = sales + _rate(p["infra_fee_bn_vnd_per_leased_ha"]) * leased_ha
-    taxes = _rate(p["tax_share"]) * firm_revenue
-    rent = _rate(p["land_rent_bn_vnd_per_leased_ha"]) * leased_ha
-    central = p["central_tax_share"][:, None, None] * taxes
-    net = lease - (capex - support) - clearance - opex
-    lost = p["farm_income_bn_vnd_per_ha"][:, None, None] * land["farmland_ha"]
-    wage = p["wage_bn_vnd_per_worker"][:, None, None]
-    return {
-        "wages_bn_vnd": wage * jobs,
-        "workers_net_bn_vnd": (wage - p["alt_income_bn_vnd_per_worker"][:, None, None]) * jobs,
-        "budget_revenue_bn_vnd": taxes + rent,
-        "capex_bn_vnd": capex,
-        "clearance_cost_bn_vnd": clearance,
-        "opex_bn_vnd": opex,
-        "land_lease_revenue_bn_vnd": lease,
-        "net_cash_bn_vnd": net,
-        "cumulative_net_cash_bn_vnd": np.cumsum(net, axis=-1),
-        "public_net_cash_bn_vnd": taxes + rent - support,
-        "central_net_cash_bn_vnd": central,
-        "city_net_cash_bn_vnd": taxes - central + rent - support,
-        "farm_income_lost_bn_vnd": lost,
-        "households_net_bn_vnd": clearance - lost,
-        "recovery_cost_bn_vnd": sales - net,
-        "sold_ha_indexed": sold,
-    }
+
+    The running NPVs are those of the developer's, the public's, the central and city
+    budgets', households' and workers' net flows, of the recovery cost and of the
+    price-indexed ha sold (p₀ · that is the NPV of lease sales). One compiled pass per cluster
+    (kernels.money): each output written once."""
+    def stock(key: str) -> np.ndarray:
+        return np.ascontiguousarray(land[key], dtype=float)
+
+    n, c, y = land["leased_ha"].shape
+    before = np.stack([land["leased_before"], land["built_before"], land["farmland_before"]], axis=-1)
+    out = np.empty((len(kernels.MONEY_OUT), n, c, y))
+    kernels.money((stock("leased_ha"), stock("built_ha"), stock("farmland_ha"),
+                   np.ascontiguousarray(firm_revenue, dtype=float), np.ascontiguousarray(jobs, dtype=float)),
+                  np.ascontiguousarray(before, dtype=float),
+                  np.stack([np.broadcast_to(p[k], (n, c)) for k in _RATES], axis=-1),
+                  np.stack([p[k] for k in _EACH], axis=-1),
+                  np.ascontiguousarray(index.reshape(n, y)),
+                  np.ascontiguousarray(_discount_factor(discount_rate, 3, y).reshape(n, y)), out)
+    return dict(zip(kernels.MONEY_OUT, out))
 
 
 def breakeven_price(recovery_cost_npv: np.ndarray, sold_npv: np.ndarray) -> np.ndarray:
@@ -105,16 +91,22 @@ def breakeven_price(recovery_cost_npv: np.ndarray, sold_npv: np.ndarray) -> np.n
     return out
 
 
-def discounted(flows: np.ndarray, rate: np.ndarray) -> np.ndarray:
-    """flows[..., t] / (1 + r)^t, t counted from the base year (index 0); `rate` is (draw,)."""
-    t = np.arange(flows.shape[-1])
-    factor = (1.0 + rate.reshape(rate.shape + (1,) * (flows.ndim - 1))) ** -t
-    return flows * factor
+def _discount_factor(rate: np.ndarray, ndim: int, years: int) -> np.ndarray:
+    """(1 + r)^−t, t = 0 … years − 1 counted from the base year, shaped (draw, 1 …, year)
+    to discount flows of `ndim` dimensions; `rate` is (draw,)."""
+    t = np.arange(years)
+    factor: np.ndarray = (1.0 + rate.reshape(rate.shape + (1,) * (ndim - 1))) ** -t
+    return factor
 
 
 def npv(flows: np.ndarray, rate: np.ndarray) -> np.ndarray:
-    """Running NPV: Σ_{τ ≤ t} flows[τ] / (1 + r)^τ (the last year gives the NPV)."""
-    return np.cumsum(discounted(flows, rate), axis=-1)
+    """Running NPV: Σ_{τ ≤ t} flows[τ] / (1 + r)^τ (the last year gives the NPV); flows
+    (draw, …, year), rate (draw,) (kernels.running_npv)."""
+    n, y = flows.shape[0], flows.shape[-1]
+    factor = _discount_factor(rate, flows.ndim, y).reshape(n, y)
+    out: np.ndarray = kernels.running_npv(np.ascontiguousarray(flows, dtype=float).reshape(n, -1, y),
+                                          np.ascontiguousarray(factor)).reshape(flows.shape)
+    return out
 
 
 def irr(flows: np.ndarray) -> np.ndarray:

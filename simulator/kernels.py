@@ -1,5 +1,6 @@
 """The model's hot loops, compiled with numba: take-up by water filling, the gravity model's
-iterative proportional fitting, and band quantiles by selection.
+iterative proportional fitting, every party's money and running NPVs, and band quantiles by
+selection.
 
 These loops *are* the equations (docs/model.md); land.py, employment.py and uncertainty.py call
 them. Every loop runs draw by draw (and cell by cell), so a draw's numbers never depend on the
@@ -12,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["IPF_TOLERANCE", "IPF_MAX_SWEEPS", "water_level", "takeup", "ipf", "select_quantiles"]
+__all__ = ["IPF_TOLERANCE", "IPF_MAX_SWEEPS", "water_level", "takeup", "ipf", "MONEY_OUT",
+           "money", "running_npv", "select_quantiles"]
 
 IPF_TOLERANCE = 1e-12  # stop when no balanced origin weight moves by more than this (relative)
 IPF_MAX_SWEEPS = 1000  # a safety stop; the bundled scenarios converge in ~10–30 sweeps
@@ -165,6 +167,100 @@ def ipf(full: np.ndarray, origins: np.ndarray, dests: np.ndarray,
             sweeps += _ipf_cell(f, f_t, np.ascontiguousarray(origins[d, :, y]), dest, bd, ao)
             out[d, :, y] = ao
     return sweeps
+
+
+# what `money` writes, in order: yearly flows, the cumulative net cash, then running NPVs
+MONEY_OUT = ("wages_bn_vnd", "budget_revenue_bn_vnd", "capex_bn_vnd", "clearance_cost_bn_vnd",
+             "opex_bn_vnd", "land_lease_revenue_bn_vnd", "net_cash_bn_vnd", "public_net_cash_bn_vnd",
+             "farm_income_lost_bn_vnd", "cumulative_net_cash_bn_vnd",
+             "npv_bn_vnd", "public_npv_bn_vnd", "central_npv_bn_vnd", "city_npv_bn_vnd",
+             "households_npv_bn_vnd", "workers_npv_bn_vnd", "recovery_cost_npv_bn_vnd",
+             "leased_ha_npv")
+_FLOWS = 9  # MONEY_OUT[:_FLOWS] are yearly flows kept as they are
+# flows discounted into MONEY_OUT[_FLOWS + 1:], by their row in `money`'s scratch
+_DISCOUNTED = (6, 7, 9, 10, 11, 12, 13, 14)
+
+
+@njit(cache=True, nogil=True)
+def _npv_row(flows: np.ndarray, factor: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
+    """Running NPV of one series: out[t] = Σ_{τ ≤ t} flows[τ] · factor[τ], factor = (1 + r)^−τ,
+    added year by year in order (numpy's cumsum of the discounted flows)."""
+    acc = flows[0] * factor[0]
+    out[0] = acc
+    for t in range(1, flows.shape[0]):
+        acc += flows[t] * factor[t]
+        out[t] = acc
+
+
+@njit(cache=True, nogil=True)
+def running_npv(flows: np.ndarray, factor: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """`_npv_row` of every row of flows (draw, row, year), factor (draw, year)."""
+    out = np.empty(flows.shape)
+    for d in range(flows.shape[0]):
+        for r in range(flows.shape[1]):
+            _npv_row(flows[d, r], factor[d], out[d, r])
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _money_row(stock: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+               before: np.ndarray, rate: np.ndarray, each: np.ndarray, index: np.ndarray,
+               x: np.ndarray) -> None:  # pragma: no cover - compiled
+    """One cluster's yearly flows into the scratch x (15, year), rows 0–8 as MONEY_OUT, then
+    net cash, central, city, households, workers, recovery cost, price-indexed ha sold (the
+    equations: finance.simulate_money). stock = leased L, built B, farmland F, firms'
+    revenue R, jobs J (year,); before = L, B, F the year before the base year; rate = K, σ, κ,
+    o, p₀, φ, τ, ρ; each = c, y_f, w, w_a."""
+    leased, built, farm, revenue, jobs = stock
+    for t in range(leased.shape[0]):
+        if t == 0:
+            d_l, d_b, d_f = leased[0] - before[0], built[0] - before[1], farm[0] - before[2]
+        else:
+            d_l, d_b, d_f = leased[t] - leased[t - 1], built[t] - built[t - 1], farm[t] - farm[t - 1]
+        capex = rate[0] * d_b
+        support = rate[1] * capex
+        clearance = rate[2] * d_f
+        opex = rate[3] * built[t]
+        sold = index[t] * d_l
+        sales = rate[4] * sold
+        lease = sales + rate[5] * leased[t]
+        taxes = rate[6] * revenue[t]
+        rent = rate[7] * leased[t]
+        central = each[0] * taxes
+        net = lease - (capex - support) - clearance - opex
+        lost = each[1] * farm[t]
+        x[0, t], x[1, t], x[2, t], x[3, t] = each[2] * jobs[t], taxes + rent, capex, clearance
+        x[4, t], x[5, t], x[6, t], x[7, t] = opex, lease, net, taxes + rent - support
+        x[8, t], x[9, t], x[10, t] = lost, central, taxes - central + rent - support
+        x[11, t], x[12, t] = clearance - lost, (each[2] - each[3]) * jobs[t]
+        x[13, t], x[14, t] = sales - net, sold
+
+
+@njit(cache=True, nogil=True)
+def money(stock: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+          before: np.ndarray, rate: np.ndarray, each: np.ndarray, index: np.ndarray,
+          factor: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
+    """Every party's money, cluster by cluster in one pass: out (len(MONEY_OUT), draw,
+    cluster, year) in MONEY_OUT's order. stock: L, B, F, R, J (draw, cluster, year); before
+    (draw, cluster, 3): L, B, F the year before the base year; rate (draw, cluster, 8) and
+    each (draw, 4) as `_money_row`; index (draw, year) the lease price index (1 + g)^t;
+    factor (draw, year) the discount factor (1 + r)^−t."""
+    n, nc, ny = stock[0].shape
+    x = np.empty((15, ny))
+    for d in range(n):
+        for c in range(nc):
+            _money_row((stock[0][d, c], stock[1][d, c], stock[2][d, c], stock[3][d, c],
+                        stock[4][d, c]), before[d, c], rate[d, c], each[d], index[d], x)
+            for k in range(_FLOWS):
+                out[k, d, c] = x[k]
+            net = out[6, d, c]
+            acc = net[0]
+            out[_FLOWS, d, c, 0] = acc
+            for t in range(1, ny):
+                acc += net[t]
+                out[_FLOWS, d, c, t] = acc
+            for k in range(len(_DISCOUNTED)):
+                _npv_row(x[_DISCOUNTED[k]], factor[d], out[_FLOWS + 1 + k, d, c])
 
 
 @njit(cache=True, nogil=True)

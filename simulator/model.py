@@ -26,13 +26,6 @@ __all__ = ["simulate", "simulate_draws", "cluster_block", "simulate_cluster", "d
 _CHUNK_CELLS = 20_000_000  # float64 cells in flight per chunk (~160 MB): bounds working memory
 HOLD_BYTES = 2 << 30  # per-cluster draws held in memory up to this; above it they are recomputed
 _INDUSTRIAL = LAND_USES.index("industrial")
-# cash flow → its running NPV (docs/model.md §6); flows in _NPV_ONLY are not kept themselves
-_NPVS = {"net_cash_bn_vnd": "npv_bn_vnd", "public_net_cash_bn_vnd": "public_npv_bn_vnd",
-         "central_net_cash_bn_vnd": "central_npv_bn_vnd", "city_net_cash_bn_vnd": "city_npv_bn_vnd",
-         "households_net_bn_vnd": "households_npv_bn_vnd", "workers_net_bn_vnd": "workers_npv_bn_vnd",
-         "recovery_cost_bn_vnd": "recovery_cost_npv_bn_vnd", "sold_ha_indexed": "leased_ha_npv"}
-_NPV_ONLY = ("central_net_cash_bn_vnd", "city_net_cash_bn_vnd", "households_net_bn_vnd",
-             "workers_net_bn_vnd", "recovery_cost_bn_vnd", "sold_ha_indexed")
 
 
 class ParameterDraws:
@@ -201,22 +194,15 @@ def _money(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], ld: dict[str, np
            jobs: np.ndarray, revenue: np.ndarray) -> dict[str, np.ndarray]:
     """Every party's cash flows and running NPVs (D,C,Y) from the land results, the jobs and
     the firms' revenue. Elementwise over clusters."""
-    cl, d = p["cluster"], p["district"]
-    leased = ld["leased"]
-    change = finance.yearly_change
-    money = finance.simulate_money(
-        land={"leased_ha": leased, "newly_leased_ha": change(leased, ld["leased_before"]),
-              "built_ha": ld["built_ha"], "newly_built_ha": change(ld["built_ha"], ld["before_built_ha"]),
+    d = p["district"]
+    return finance.simulate_money(
+        land={"leased_ha": ld["leased"], "leased_before": ld["leased_before"],
+              "built_ha": ld["built_ha"], "built_before": ld["before_built_ha"],
               "farmland_ha": ld["farmland_converted_ha"],
-              "newly_cleared_farmland_ha": change(ld["farmland_converted_ha"],
-                                                  ld["before_farmland_converted_ha"])},
+              "farmland_before": ld["before_farmland_converted_ha"]},
         firm_revenue=revenue, jobs=jobs,
         index=finance.price_index(d["lease_price_growth"], inputs.years - inputs.years[0]),
-        p={**cl, **d})
-    rate = d["discount_rate"]
-    for flow, name in _NPVS.items():
-        money[name] = finance.npv(money.pop(flow) if flow in _NPV_ONLY else money[flow], rate)
-    return money
+        discount_rate=d["discount_rate"], p={**p["cluster"], **d})
 
 
 def _labour(inputs: Inputs, jobs: np.ndarray, d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
