@@ -9,8 +9,6 @@ and workers. Equations: docs/model.md §6; evidence for every rate: docs/calibra
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize.elementwise import find_root
-
 from simulator import kernels
 
 __all__ = ["LAND_KEYS", "price_index", "simulate_money", "breakeven_price", "npv", "irr",
@@ -110,27 +108,13 @@ def npv(flows: np.ndarray, rate: np.ndarray) -> np.ndarray:
 
 
 def irr(flows: np.ndarray) -> np.ndarray:
-    """Internal rate of return of each series along the last axis (SciPy's vectorised
-    bracketing root finder on NPV(r) = 0, r in (−0.9, 1)); NaN where NPV does not change sign
-    (no investment, or never paid back)."""
-    flat = flows.reshape(-1, flows.shape[-1])
-
-    def f(r: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """NPV(r) by Horner's rule in x = 1 / (1 + r): one pass over the years."""
-        x, series = 1.0 / (1.0 + r), flat[rows]
-        acc: np.ndarray = series[..., -1].copy()
-        for k in range(series.shape[-1] - 2, -1, -1):
-            acc = acc * x + series[..., k]
-        return acc
-
-    lo, hi = np.full(len(flat), -0.9), np.full(len(flat), 1.0)
-    rows = np.arange(len(flat))
-    ok = np.sign(f(lo, rows)) * np.sign(f(hi, rows)) < 0
-    out = np.full(len(flat), np.nan)
-    if ok.any():
-        res = find_root(f, (lo[ok], hi[ok]), args=(rows[ok],))
-        out[ok] = np.where(res.success, res.x, np.nan)
-    return out.reshape(flows.shape[:-1])
+    """Internal rate of return of each series along the last axis: the root of NPV(r) = 0 in
+    r ∈ (−0.9, 1) by Chandrupatla's bracketing method (kernels.irr: SciPy's
+    `scipy.optimize.elementwise.find_root` step for step, the same roots, compiled); NaN where
+    NPV does not change sign (no investment, or never paid back)."""
+    flat = np.ascontiguousarray(flows, dtype=float).reshape(-1, flows.shape[-1])
+    out: np.ndarray = kernels.irr(flat).reshape(flows.shape[:-1])
+    return out
 
 
 def payback_year(cumulative: np.ndarray, years: np.ndarray) -> np.ndarray:

@@ -1,6 +1,6 @@
 """The model's hot loops, compiled with numba: take-up by water filling, the gravity model's
-iterative proportional fitting, every party's money and running NPVs, and band quantiles by
-selection.
+iterative proportional fitting, every party's money and running NPVs, the developer IRR
+(Chandrupatla's bracketing root finder, step for step SciPy's), and band quantiles by selection.
 
 These loops *are* the equations (docs/model.md); land.py, employment.py and uncertainty.py call
 them. Every loop runs draw by draw (and cell by cell), so a draw's numbers never depend on the
@@ -14,7 +14,7 @@ import numpy as np
 from numba import njit
 
 __all__ = ["IPF_TOLERANCE", "IPF_MAX_SWEEPS", "water_level", "takeup", "ipf", "MONEY_OUT",
-           "money", "running_npv", "select_quantiles"]
+           "money", "running_npv", "irr", "select_quantiles"]
 
 IPF_TOLERANCE = 1e-12  # stop when no balanced origin weight moves by more than this (relative)
 IPF_MAX_SWEEPS = 1000  # a safety stop; the bundled scenarios converge in ~10–30 sweeps
@@ -261,6 +261,99 @@ def money(stock: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarra
                 out[_FLOWS, d, c, t] = acc
             for k in range(len(_DISCOUNTED)):
                 _npv_row(x[_DISCOUNTED[k]], factor[d], out[_FLOWS + 1 + k, d, c])
+
+
+# SciPy's default tolerances of scipy.optimize.elementwise.find_root for float64, and its
+# iteration limit log2(max) − log2(smallest normal)
+_XATOL = 4 * float(np.finfo(np.float64).smallest_normal)
+_XRTOL = 4 * float(np.finfo(np.float64).eps)
+_FATOL = float(np.finfo(np.float64).smallest_normal)
+_MAXITER = 2046
+_RATE_LO, _RATE_HI = -0.9, 1.0  # the IRR's bracket
+
+
+@njit(cache=True, nogil=True)
+def _npv_rate(series: np.ndarray, r: float) -> float:  # pragma: no cover - compiled
+    """NPV(r) of one series (year last) by Horner's rule in x = 1 / (1 + r), from the last
+    year back: one pass over the years."""
+    x = 1.0 / (1.0 + r)
+    last = series.shape[0] - 1
+    acc: float = series[last]
+    for k in range(last - 1, -1, -1):
+        acc = acc * x + series[k]
+    return acc
+
+
+@njit(cache=True, nogil=True)
+def _clip(t: float, lo: float, hi: float) -> float:  # pragma: no cover - compiled
+    """numpy's clip of a float: NaN stays NaN."""
+    if not np.isnan(t):
+        t = t if t > lo else lo
+    if not np.isnan(t):
+        t = t if t < hi else hi
+    return t
+
+
+@njit(cache=True, nogil=True)
+def _step(x: tuple[float, float, float], f: tuple[float, float, float], tol: float,
+          dx: float) -> float:  # pragma: no cover - compiled
+    """Chandrupatla's next fraction t of the bracket: inverse quadratic interpolation through
+    (x1, f1), (x2, f2), (x3, f3) where it is safe, else bisection; kept tol / 2 off the ends."""
+    x1, x2, x3 = x
+    f1, f2, f3 = f
+    xi1 = (x1 - x2) / (x3 - x2)
+    phi1 = (f1 - f2) / (f3 - f2)
+    alpha = (x3 - x1) / (x2 - x1)
+    t = 0.5
+    if ((1 - np.sqrt(1 - xi1)) < phi1) and (phi1 < np.sqrt(xi1)):
+        t = f1 / (f1 - f2) * f3 / (f3 - f2) - alpha * f1 / (f3 - f1) * f2 / (f2 - f3)
+    tl = 0.5 * tol / dx
+    return _clip(t, tl, 1 - tl)
+
+
+@njit(cache=True, nogil=True)
+def _irr_row(series: np.ndarray) -> float:  # pragma: no cover - compiled
+    """The root of NPV(r) in (−0.9, 1) by Chandrupatla's method, operation for operation as
+    scipy.optimize.elementwise.find_root with its default tolerances (so the same root,
+    bit for bit); NaN where NPV does not change sign over the bracket."""
+    x1, x2 = _RATE_LO, _RATE_HI
+    f1, f2 = _npv_rate(series, x1), _npv_rate(series, x2)
+    if not np.sign(f1) * np.sign(f2) < 0:
+        return np.nan
+    fatol = _FATOL + 0.0 * min(abs(f1), abs(f2))  # NaN (never met) when an end is infinite
+    x3, f3 = x2, f2
+    nit = 0
+    while True:
+        xmin, fmin = (x1, f1) if abs(f1) < abs(f2) else (x2, f2)
+        if abs(fmin) <= fatol:
+            return xmin
+        if np.sign(f1) == np.sign(f2) or np.isnan(f1) and np.isnan(f2):
+            return np.nan
+        dx = abs(x2 - x1)
+        tol = abs(xmin) * _XRTOL + _XATOL
+        if dx < tol:
+            return xmin
+        if nit >= _MAXITER:
+            return np.nan
+        t = 0.5 if nit == 0 else _step((x1, x2, x3), (f1, f2, f3), tol, dx)
+        x = x1 + t * (x2 - x1)
+        f = _npv_rate(series, x)
+        x3, f3 = x2, f2
+        if np.sign(f) == np.sign(f1):
+            x3, f3 = x1, f1
+        else:
+            x2, f2 = x1, f1
+        x1, f1 = x, f
+        nit += 1
+
+
+@njit(cache=True, nogil=True)
+def irr(flat: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """Internal rate of return of each row of flat (row, year): `_irr_row`."""
+    out = np.empty(flat.shape[0])
+    for j in range(flat.shape[0]):
+        out[j] = _irr_row(flat[j])
+    return out
 
 
 @njit(cache=True, nogil=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy.optimize.elementwise import find_root
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -135,6 +136,40 @@ def test_npv_irr_payback_by_hand() -> None:
     assert finance.irr(flows)[0] == pytest.approx(1 / x - 1, abs=1e-9)
     assert finance.payback_year(np.cumsum(flows, -1), np.array([2030, 2031, 2032]))[0] == 2032
     assert np.isnan(finance.irr(np.array([[10.0, 10.0]])))[0]  # nothing invested
+
+
+def _scipy_irr(flows: np.ndarray) -> np.ndarray:
+    """The IRR as finance.irr computed it before kernels.irr: SciPy's vectorised
+    find_root on NPV(r) by Horner's rule, r in (−0.9, 1)."""
+    def f(r: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        x, series = 1.0 / (1.0 + r), flows[rows]
+        acc = series[..., -1].copy()
+        for k in range(series.shape[-1] - 2, -1, -1):
+            acc = acc * x + series[..., k]
+        return acc
+
+    lo, hi = np.full(len(flows), -0.9), np.full(len(flows), 1.0)
+    rows = np.arange(len(flows))
+    ok = np.sign(f(lo, rows)) * np.sign(f(hi, rows)) < 0
+    out = np.full(len(flows), np.nan)
+    res = find_root(f, (lo[ok], hi[ok]), args=(rows[ok],))
+    out[ok] = np.where(res.success, res.x, np.nan)
+    return out
+
+
+def test_irr_is_scipys_root_bit_for_bit() -> None:
+    """kernels.irr follows find_root's Chandrupatla steps and tolerances: the same roots, bit
+    for bit, on investment-then-return flows, flows with several sign changes, zeros and huge
+    values, short and long series (and NaN where NPV keeps its sign)."""
+    rng = np.random.default_rng(7)
+    for n, years in ((40_000, 23), (20_000, 5), (5_000, 40)):
+        scale = rng.choice([0.0, 1.0, 10.0, 1e3, 1e12], (n, years), p=[0.3, 0.3, 0.25, 0.1, 0.05])
+        flows = rng.normal(0, 1, (n, years)) * scale
+        flows[:, : max(1, years // 6)] -= rng.exponential(50, (n, 1))
+        flows[: n // 10] = np.round(flows[: n // 10])  # exact roots and exact zeros of NPV
+        want, got = _scipy_irr(flows), finance.irr(flows)
+        assert 0.2 < np.isnan(want).mean() < 0.8
+        assert want.tobytes() == got.tobytes()
 
 
 @settings(max_examples=15, deadline=None)
