@@ -312,9 +312,8 @@ def cmd_optimise(args: argparse.Namespace) -> int:
     optimise.json, plans.csv, the paired comparison page (and the Pareto front for two
     objectives). Exit 3 when no plan meets every constraint.
     Example: clustersim optimise scenarios/optimise-jobs.yaml --overwrite"""
-    from simulator.optimise.write import best_id, plan_text, summary_lines, write_optimisation
+    from simulator.optimise.write import best_id, best_title, summary_lines, write_optimisation
     from simulator.outputs import folder_problems
-    from simulator.words.optimise import optimise_words
 
     sid = _loaded_all(args.files[:1])[0].scenario.id
     _refuse([*folder_problems(Path(args.out) / f"{sid}-optimise", "--out", new=True,
@@ -327,8 +326,7 @@ def cmd_optimise(args: argparse.Namespace) -> int:
             client.close()
     ev = outcome.evaluator
     planner = ev.score(run, outcome.result.start.plan)
-    best_run = ev.run(outcome.best.plan, best_id(outcome), run.layers,
-                      title=f"{optimise_words(args.lang)['title']}: {plan_text(outcome, outcome.best)}")
+    best_run = ev.run(outcome.best.plan, best_id(outcome), run.layers, title=best_title(outcome))
     out = Path(args.out) / f"{run.loaded.scenario.id}-optimise"
     write_optimisation(outcome, planner, best_run, out, overwrite=args.overwrite,
                        maps_dir=args.maps, lang=args.lang)

@@ -184,12 +184,23 @@ def _judge(a: Run, b: Run, metric: str, year: int) -> dict[str, Any]:
             "winner": winner}
 
 
-def verdict_rows(a: Run, b: Run, lang: str) -> tuple[dict[str, Any], ...]:
-    """One row per headline metric at the last common horizon: A's and B's medians, the paired
-    Δ (median and P10–P90), which is better ("how sure": P(better) over the draws)."""
+def _year_names(a: Run, b: Run, year: int | None, names: Sequence[str] | None,
+                ) -> tuple[int, dict[str, str]]:
+    """The year compared (default: the last common horizon) and what A and B are called
+    (default: their scenario ids)."""
+    if year is None:
+        year = min(a.loaded.scenario.horizon_year, b.loaded.scenario.horizon_year)
+    ids = names or (a.results.scenario_id, b.results.scenario_id)
+    return year, {"a": ids[0], "b": ids[1]}
+
+
+def verdict_rows(a: Run, b: Run, lang: str, year: int | None = None,
+                 names: Sequence[str] | None = None) -> tuple[dict[str, Any], ...]:
+    """One row per headline metric in `year` (default: the last common horizon): A's and B's
+    medians, the paired Δ (median and P10–P90), which is better ("how sure": P(better) over
+    the draws). `names`: what A and B are called (default: their scenario ids)."""
     w = words(lang)
-    year = min(a.loaded.scenario.horizon_year, b.loaded.scenario.horizon_year)
-    names = {"a": a.results.scenario_id, "b": b.results.scenario_id}
+    year, who = _year_names(a, b, year, names)
     rows = []
     for m in HEADLINE_METRICS:
         if m not in a.results.district or m not in b.results.district:
@@ -204,24 +215,24 @@ def verdict_rows(a: Run, b: Run, lang: str) -> tuple[dict[str, Any], ...]:
             "delta": fmt_signed(j["median"], d, lang),
             "band": f"{fmt_signed(j['p10'], d, lang)} – {fmt_signed(j['p90'], d, lang)}",
             "winner": j["winner"],
-            "verdict": w[f"winner:{j['winner']}"].format(**names),
+            "verdict": w[f"winner:{j['winner']}"].format(**who),
             "sure": "" if j["p_better"] is None or j["winner"] in ("tie", "none")
             else fmt_pct(j["p_better"] if j["winner"] == "b" else 1 - j["p_better"], lang)})
     return tuple(rows)
 
 
-def comparison_cards(a: Run, b: Run, lang: str) -> tuple[Card, ...]:
+def comparison_cards(a: Run, b: Run, lang: str, year: int | None = None,
+                     names: Sequence[str] | None = None) -> tuple[Card, ...]:
     """B − A of each headline metric as a card: Δ median, its P10–P90, P(B better)."""
     w = words(lang)
-    year = min(a.loaded.scenario.horizon_year, b.loaded.scenario.horizon_year)
+    year, who = _year_names(a, b, year, names)
     out = []
     for m in HEADLINE_METRICS:
         if m not in a.results.district or m not in b.results.district:
             continue
         j, d = _judge(a, b, m, year), _digits(m)
         extra = ("" if j["p_better"] is None else
-                 w["card_p_better"].format(b=b.results.scenario_id,
-                                           p=fmt_pct(j["p_better"], lang)))
+                 w["card_p_better"].format(b=who["b"], p=fmt_pct(j["p_better"], lang)))
         tone = {"b": "good", "a": "bad"}.get(j["winner"], "neutral")
         out.append(Card(m, f"Δ {metric_label(m, lang)}, {year}", fmt_signed(j["median"], d, lang),
                         _unit(a, m, lang),
@@ -230,17 +241,18 @@ def comparison_cards(a: Run, b: Run, lang: str) -> tuple[Card, ...]:
     return tuple(out)
 
 
-def comparison_verdict(a: Run, b: Run, lang: str) -> str:
+def comparison_verdict(a: Run, b: Run, lang: str, year: int | None = None,
+                       names: Sequence[str] | None = None) -> str:
     """One sentence: B against A on jobs, developer NPV, farmland; and on how many headline
     metrics B is better, worse, tied."""
     w = words(lang)
-    year = min(a.loaded.scenario.horizon_year, b.loaded.scenario.horizon_year)
-    rows = verdict_rows(a, b, lang)
+    year, who = _year_names(a, b, year, names)
+    rows = verdict_rows(a, b, lang, year, names)
     jobs = _judge(a, b, "jobs", year)
     npv = _judge(a, b, "npv_bn_vnd", year)
     farm = _judge(a, b, "farmland_converted_ha", year)
     return w["cmp_verdict"].format(
-        a=a.results.scenario_id, b=b.results.scenario_id, year=year,
+        a=who["a"], b=who["b"], year=year,
         jobs=fmt_signed(jobs["median"], 0, lang),
         jobs_band=f"{fmt_signed(jobs['p10'], 0, lang)} – {fmt_signed(jobs['p90'], 0, lang)}",
         npv=fmt_signed(npv["median"], 0, lang), farm=fmt_signed(farm["median"], 1, lang),

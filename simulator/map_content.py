@@ -17,6 +17,7 @@ import pandas as pd
 import shapely
 
 from simulator import __version__
+from simulator.constraints import SPATIAL_CHECKS
 from simulator.geodata import METRIC_CRS
 from simulator.geodata import load_layer as bundled
 from simulator.headline import (
@@ -26,6 +27,7 @@ from simulator.headline import (
     scenario_verdict,
     verdict_rows,
 )
+from simulator.maps.formatting import fmt_number
 from simulator.words.pages import check_lang, metric_label, unit_label, words
 from simulator.maps.view import (
     Badge,
@@ -39,6 +41,7 @@ from simulator.report_content import REPORT_METRICS, payback_stats
 from simulator.rules.book import rule_table
 from simulator.rules.findings import Finding
 from simulator.run import Run
+from simulator.scenario.wording import local, local_lang
 from simulator.tables import (
     bands, cluster_draws, cluster_table, commune_draws, paired_diff, simulated_years_in_common,
     targets,
@@ -192,6 +195,27 @@ def _with_payback(run: Run, clusters: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
+# the rules every candidate site passes (`sites.find_sites` checks them as `clustersim check`)
+SITE_RULES = ("overlap", *SPATIAL_CHECKS)
+
+
+def _site_notes(sites: gpd.GeoDataFrame | None, lang: str) -> tuple[str, ...]:
+    """What the candidate sites pass, and why better-scoring rectangles were turned down
+    (`find_sites`' attrs), in the page's language."""
+    if sites is None:
+        return ()
+    w, rules = words(lang), rule_table()
+    notes = [w["sites_pass"].format(rules="; ".join(
+        rules[r].title.get(lang, rules[r].title["en"]) for r in SITE_RULES))]
+    rejected = sites.attrs.get("rejected") or {}
+    if rejected:
+        reasons = ", ".join(f"{rules[r].title.get(lang, r)} ({fmt_number(n, 0, lang)})"
+                            for r, n in rejected.items())
+        notes.append(w["sites_rejected"].format(n=fmt_number(sites.attrs.get("tried", 0), 0,
+                                                             lang), reasons=reasons))
+    return tuple(notes)
+
+
 def map_view(run: Run, clusters: gpd.GeoDataFrame | None = None, *,
              findings: list[Any] | None = None, lang: str = "vi",
              sites: gpd.GeoDataFrame | None = None) -> MapView:
@@ -204,23 +228,30 @@ def map_view(run: Run, clusters: gpd.GeoDataFrame | None = None, *,
     clusters = simplified(_with_payback(run, clusters), SIMPLIFY_M["clusters"])
     layers = _basemap(getattr(run, "layers", None))
     return MapView(
-        scenario_id=s.id, title=s.title, description=s.description, year=s.horizon_year,
+        scenario_id=s.id, title=local(s.title, lang), description=local(s.description, lang),
+        title_lang=local_lang(s.title, lang), description_lang=local_lang(s.description, lang),
+        year=s.horizon_year,
         provenance={"version": __version__, "seed": run.seed, "draws": run.draws,
                     "scenario_sha256": run.loaded.sha256},
         clusters=clusters, indicators=_indicator_labels(run, POPUP_METRICS, lang), **layers,
-        notes=(w["note_schematic"], *run.geometries.warnings), lang=lang,
+        notes=(w["note_schematic"], *_site_notes(sites, lang), *run.geometries.warnings),
+        lang=lang,
         timeline=_map_timeline(run, clusters, layers["communes"], lang),
         badges=_badges(findings, run.results.cluster_ids, lang),
-        sites=None if sites is None else sites.to_crs("EPSG:4326"),
-        cards=scenario_cards(run, findings, targets(run), lang),
+        sites=None if sites is None else sites.to_crs("EPSG:4326").assign(
+            rules_passed=len(SITE_RULES)),
+        cards=scenario_cards(run, findings, targets(run, lang), lang),
         verdict=scenario_verdict(run, findings, lang),
     )
 
 
 def comparison_view(runs: list[Run], table: pd.DataFrame, findings: list[list[Finding]], *,
-                    lang: str = "vi") -> ComparisonView:
+                    lang: str = "vi", year: int | None = None,
+                    names: tuple[str, str] | None = None) -> ComparisonView:
     """Maps of every scenario (badges from `findings`, one list per run), maps of each B − A,
-    district jobs bands, labelled table."""
+    district jobs bands, labelled table; the headline cards and verdict compare the first two
+    in `year` (default: their last common horizon), calling them `names` (default: their
+    short titles, `short_title`)."""
 
     views = tuple(map_view(r, lang=lang, findings=f)
                   for r, f in zip(runs, findings, strict=True))
@@ -234,10 +265,19 @@ def comparison_view(runs: list[Run], table: pd.DataFrame, findings: list[list[Fi
               for m, u in units.items()}
     diffs = tuple(difference_view(runs[0], r, views[0], v, lang=lang)
                   for r, v in zip(runs[1:], views[1:], strict=True))
+    names = names or (short_title(views[0]), short_title(views[1]))
     return ComparisonView(views, _key_rows_first(table), lang, diffs, tuple(years), fans, labels,
-                          cards=comparison_cards(runs[0], runs[1], lang),
-                          verdict=comparison_verdict(runs[0], runs[1], lang),
-                          verdict_rows=verdict_rows(runs[0], runs[1], lang))
+                          cards=comparison_cards(runs[0], runs[1], lang, year, names),
+                          verdict=comparison_verdict(runs[0], runs[1], lang, year, names),
+                          verdict_rows=verdict_rows(runs[0], runs[1], lang, year, names),
+                          names=names)
+
+
+def short_title(view: MapView) -> str:
+    """What a comparison calls a scenario: its title's head before a colon when it has one of
+    at most 24 characters ("Mở rộng: thêm 5 cụm …" → "Mở rộng"), else its id."""
+    head, colon, _ = view.title.partition(":")
+    return head.strip() if colon and 0 < len(head.strip()) <= 24 else view.scenario_id
 
 
 def _key_rows_first(table: pd.DataFrame) -> pd.DataFrame:
@@ -288,7 +328,8 @@ def difference_view(run_a: Run, run_b: Run, view_a: MapView, view_b: MapView, *,
         choropleths=choices, default_choropleth=next(iter(COMMUNE_CHOICES)), fans=("jobs",))
     a_id, b_id = run_a.results.scenario_id, run_b.results.scenario_id
     return MapView(
-        scenario_id=f"{b_id} − {a_id}", title=w["difference"].format(a=a_id, b=b_id),
+        scenario_id=f"{b_id} − {a_id}",
+        title=w["difference"].format(a=short_title(view_a), b=short_title(view_b)),
         description="", year=min(view_b.year, years[-1]), provenance={}, clusters=clusters,
         indicators=_indicator_labels(run_b, DIFF_METRICS, lang, "Δ "), communes=view_b.communes,
         district=view_b.district, roads=view_b.roads, water=view_b.water, lang=lang,

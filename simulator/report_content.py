@@ -28,6 +28,7 @@ from simulator.rules.book import rule_table
 from simulator.rules.findings import Finding
 from simulator.run import Run
 from simulator.scenario.schema import parameter_table
+from simulator.scenario.wording import local, local_lang
 from simulator.tables import bands, draw_stats, targets
 
 if TYPE_CHECKING:  # the type only: sensitivity imports SALib and scipy.stats (half a second)
@@ -283,7 +284,9 @@ def report_view(run: Run, *, findings: list[Finding] | None = None,
     years = milestone_years(s.base_year, s.horizon_year)
     counts = {k: sum(f.severity == k for f in findings or []) for k in _SEVERITY_ORDER}
     return ReportView(
-        lang=lang, title=s.title, scenario_id=s.id, description=s.description,
+        lang=lang, title=local(s.title, lang), scenario_id=s.id,
+        description=local(s.description, lang), title_lang=local_lang(s.title, lang),
+        description_lang=local_lang(s.description, lang),
         provenance={"version": __version__, "seed": run.seed, "draws": run.draws,
                     "scenario_sha256": run.loaded.sha256,
                     "files": [Path(p).name for p in run.loaded.chain],
@@ -297,9 +300,10 @@ def report_view(run: Run, *, findings: list[Finding] | None = None,
         not_evaluated=_not_evaluated(findings, run, lang),
         gates=_gates(gates, run),
         targets=tuple({"label": t["label"], "probability": t["probability"],
-                       "source": t.get("source")} for t in targets(run)),
+                       "source": t.get("source"), "lang": local_lang(g.label, lang)}
+                      for t, g in zip(targets(run, lang), s.targets, strict=True)),
         assumptions=assumption_rows(run, lang), notes=tuple(run.geometries.warnings),
         **_who_gains(run, lang), **_breakeven(run, lang), calibration=_calibration(run),
         price_response=_price_response(run, price_response),
-        cards=scenario_cards(run, findings, targets(run), lang),
+        cards=scenario_cards(run, findings, targets(run, lang), lang),
         verdict=scenario_verdict(run, findings, lang), **_sensitivity(sensitivity))

@@ -31,6 +31,7 @@ from simulator import model
 from simulator.results import DISTRICT_METRICS, METRICS
 from simulator.run import Run
 from simulator.safe_csv import write_frame
+from simulator.scenario.wording import local
 from simulator.words.sensitivity import METRIC_NAMES, PARAMETER_PHRASES, TORNADO_LEGEND
 
 if TYPE_CHECKING:
@@ -356,6 +357,6 @@ def sensitivity_for_report(run: Run, metric: str, year: int | None, *, method: M
     year = s.horizon_year if year is None else year
     df = sensitivity(run.inputs, metric=metric, year=year, method=method, n=n, seed=run.seed,
                      names={c.id: c.name for c in s.clusters})
-    title = f"{s.title}: {metric} {year}"
+    title = f"{local(s.title, lang)}: {metric} {year}"
     return Sensitivity(ranking=df, svg=tornado_svg(df, title=title, lang=lang),
                        sentence=plain_summary(df, metric, year))

@@ -31,7 +31,7 @@ from scipy import ndimage
 from simulator import constraints as sc
 from simulator.geodata import METRIC_CRS, STORAGE_CRS
 from simulator.rules.book import merged_thresholds
-from simulator.words.findings import render
+from simulator.words.findings import Msg
 
 if TYPE_CHECKING:
     from simulator.scenario.rules_config import RulesConfig
@@ -142,13 +142,14 @@ def _shapes(area_m2: float, cell: float) -> list[tuple[str, float, float, int, i
 
 
 def _verify(g: Any, cons: sc.Constraints, t: dict[str, dict[str, float]], kind: str,
-            others: list[tuple[str, Any]]) -> list[str]:
-    """Messages of every spatial rule the polygon breaks (empty: it passes them all)."""
-    out = [sc.overlapping(g, others, t["overlap"])]
+            others: list[tuple[str, Any]]) -> list[tuple[str, Msg]]:
+    """(rule id, message) of every spatial rule the polygon breaks (empty: it passes them
+    all); a message is rendered in a page's language by `words.findings.render`."""
+    out = [("overlap", sc.overlapping(g, others, t["overlap"]))]
     for rid, check in sc.SPATIAL_CHECKS.items():
         extra = {"kind": kind} if rid == "sanitation_buffer" else {}
-        out.append(check(g, cons, t[rid], **extra))
-    return [render(m) for m in out if m]
+        out.append((rid, check(g, cons, t[rid], **extra)))
+    return [(rid, m) for rid, m in out if m]
 
 
 def _best(score: np.ndarray, busy: np.ndarray, shapes: list[Any], rejected: set[Any]) -> Any:
@@ -211,6 +212,8 @@ def find_sites(run_or_layers: Any, area_ha: float, count: int = 5,
                config: RulesConfig | None = None) -> gpd.GeoDataFrame:
     """Up to `count` non-overlapping candidate sites of `area_ha` that pass every spatial rule,
     ranked by mean suitability (EPSG:4326; columns rank, score, area_ha, shape, distances).
+    `attrs["rejected"]`: rule id → how many better-scoring rectangles, free on the grid, broke
+    that rule in the exact check (`attrs["tried"]`: how many were rejected in all).
 
     `run_or_layers`: a Run (the bundled layers plus the scenario's clusters, whose `rules:`
     thresholds apply) or a `constraints.Layers`. `kind` sets the hazard class (rules.yaml)."""
@@ -226,8 +229,15 @@ def find_sites(run_or_layers: Any, area_ha: float, count: int = 5,
     busy = _blocked(cons, grid, t, kind, dist["residential"], clusters)
     others = [("existing and planned clusters", clusters)] if clusters is not None else []
 
+    rejected: dict[str, int] = {}
+    tried = [0]
+
     def breaks(g: Any, names: list[str], earlier: list[Any]) -> bool:
-        return bool(_verify(g, cons, t, kind, others + list(zip(names, earlier, strict=True))))
+        found = _verify(g, cons, t, kind, others + list(zip(names, earlier, strict=True)))
+        for rid, _ in found:
+            rejected[rid] = rejected.get(rid, 0) + 1
+        tried[0] += bool(found)
+        return bool(found)
 
     placed = _place(grid, score, busy, _shapes(area_ha * 1e4, cell_m), breaks, count, separation_m)
     frame = gpd.GeoDataFrame(
@@ -238,4 +248,7 @@ def find_sites(run_or_layers: Any, area_ha: float, count: int = 5,
                        ("residential", cons.residential)):
         frame[f"{name}_m"] = [round(g.distance(geom)) if geom is not None else np.nan
                               for g in frame.geometry]
-    return frame.to_crs(STORAGE_CRS)
+    out = frame.to_crs(STORAGE_CRS)
+    out.attrs.update(rejected=dict(sorted(rejected.items(), key=lambda kv: (-kv[1], kv[0]))),
+                     tried=tried[0])
+    return out

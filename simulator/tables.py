@@ -19,6 +19,7 @@ from simulator import __version__, appraisal
 from simulator.maps.view import Band
 from simulator.results import BETTER, DISTRICT_METRICS, milestone_years
 from simulator.run import Run
+from simulator.scenario.wording import local
 from simulator.uncertainty import quantiles
 
 __all__ = ["STATS", "timeseries_frame", "summary", "targets", "cluster_table", "commune_table",
@@ -86,7 +87,7 @@ def summary(run: Run, price_response: list[dict[str, Any]] | None = None) -> dic
     s, r = run.loaded.scenario, run.results
     years = milestone_years(s.base_year, s.horizon_year)
     return {
-        "scenario": s.id, "title": s.title, "tool_version": __version__,
+        "scenario": s.id, "title": local(s.title, "en"), "tool_version": __version__,
         "seed": run.seed, "draws": run.draws, "scenario_sha256": run.loaded.sha256,
         "scenario_files": [Path(p).name for p in run.loaded.chain],
         "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -112,14 +113,16 @@ def summary(run: Run, price_response: list[dict[str, Any]] | None = None) -> dic
     }
 
 
-def targets(run: Run) -> list[dict[str, Any]]:
-    """Each target of the scenario with the probability of meeting it."""
+def targets(run: Run, lang: str = "en") -> list[dict[str, Any]]:
+    """Each target of the scenario with the probability of meeting it; `label` in `lang`
+    (the author's one text, or theirs for that language)."""
     out = []
     for t in run.loaded.scenario.targets:
         p = run.results.probability(t.metric, t.year, at_least=t.at_least, at_most=t.at_most,
                                     cluster=t.cluster)
         bound = f"≥ {t.at_least:,g}" if t.at_least is not None else f"≤ {t.at_most:,g}"
-        label = t.label or f"{t.metric} {bound} in {t.year}" + (f" ({t.cluster})" if t.cluster else "")
+        label = local(t.label, lang) or f"{t.metric} {bound} in {t.year}" + (
+            f" ({t.cluster})" if t.cluster else "")
         out.append({**t.model_dump(), "label": label, "probability": round(p, 4)})
     return out
 

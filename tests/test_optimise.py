@@ -281,9 +281,9 @@ def test_optimise_page_renders_offline(write, cli, tmp_path, map_page) -> None:
     assert code == 0, err
     errors = open_offline(map_page, tmp_path / "res" / "small-optimise" / "optimise.html")
     assert len(map_page.evaluate("window.CLUSTERSIM.clustersPerMap")) == 2  # planner, recommended
-    rows = map_page.locator(".ccn-optimise tbody tr")
+    rows = map_page.locator(".ccn-optimise .ccn-decisions tbody tr")
     assert rows.count() == 3
-    assert rows.nth(0).locator("td").nth(2).inner_text() == "2026"  # the planner's beta
+    assert rows.nth(0).locator("td").nth(1).inner_text() == "2026"  # the planner's beta
     assert map_page.locator(".ccn-optimise svg polyline").is_visible()
     screenshot(map_page, "optimise-page")
     assert_offline_clean(errors)

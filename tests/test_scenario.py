@@ -148,3 +148,26 @@ targets:
     found = problems(bad)
     assert [f.split(": expected")[0] for f in found] == [f"{bad}:6: targets[0].year",
                                                          f"{bad}:6: targets[1].year"]
+
+
+def test_author_text_per_language_is_validated_with_located_errors(write) -> None:
+    """title, description and target labels: a text or {vi, en}; a wrong language key, an
+    empty or non-text entry is one located line each."""
+    write("parent.yaml", (ROOT / "tests/data/mini.yaml").read_text(encoding="utf-8"))
+    bad = write("bad.yaml", "extends: parent.yaml\nid: b\ntitle: {vi: Thử, de: Test}\n"
+                "description:\n  vi: ''\ntargets:\n"
+                "  - {metric: jobs, year: 2025, at_least: 1, label: {en: 5}}\n")
+    assert problems(bad) == [
+        f"{bad}:3: title: expected a text, or {{vi: text, en: text}}, found the language key(s) de",
+        f"{bad}:4: description: expected a text, or {{vi: text, en: text}} with non-empty texts, "
+        "found an empty or non-text vi",
+        f"{bad}:7: targets[0].label: expected a text, or {{vi: text, en: text}} with non-empty "
+        "texts, found an empty or non-text en"]
+    good = write("good.yaml", "extends: parent.yaml\nid: g\ntitle: {vi: Thử, en: Trial}\n"
+                 "description: {en: Only English}\n")
+    s = load_scenario(good).scenario
+    from simulator.scenario.wording import local, local_lang
+
+    assert (local(s.title, "vi"), local(s.title, "en")) == ("Thử", "Trial")
+    assert local(s.description, "vi") == "Only English" and local_lang(s.description, "vi") == "en"
+    assert local_lang(s.title, "vi") == "vi" and local_lang("plain", "vi") == ""

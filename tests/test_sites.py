@@ -80,3 +80,41 @@ def test_bundled_district_has_room_for_five_74_ha_sites() -> None:
     assert len(sites) == 5
     for measured in area_ha(sites.geometry):
         assert measured == pytest.approx(74, rel=0.02)
+
+
+def test_rejected_candidates_are_tallied_by_rule_and_speak_any_language(monkeypatch) -> None:
+    """Without the grid's dike and sanitation exclusions, better rectangles by the dike reach
+    the exact check: they are turned down and tallied by rule; the messages are keys and
+    parameters, rendered in Vietnamese or English only on a page."""
+    from simulator import sites as sites_module
+    from simulator.words.findings import render
+
+    def fewer(cons, grid, t, kind, residential_m, clusters):  # edge, river, transport only
+        out = grid.distance(~grid.polygons(cons.district)) < grid.cell
+        out |= grid.distance(grid.burn(cons.river)) < grid.cell
+        for k, lines in cons.transport.items():
+            out |= grid.distance(grid.vertices(lines)) < t["transport_corridor"][f"{k}_m"] + grid.cell
+        return out
+
+    monkeypatch.setattr(sites_module, "_blocked", fewer)
+    seen: list[tuple[str, dict]] = []
+    real = sites_module._verify
+
+    def spy(*args):
+        found = real(*args)
+        seen.extend(found)
+        return found
+
+    monkeypatch.setattr(sites_module, "_verify", spy)
+    sites = find_sites(layers(), 30, 3, {"residential": 1.0})
+    assert len(sites) == 3 and sites.attrs["tried"] > 0 and "dike_corridor" in sites.attrs["rejected"]
+    assert sum(sites.attrs["rejected"].values()) >= sites.attrs["tried"]
+    assert set(sites.attrs["rejected"]) <= set(SPATIAL)
+    assert sites.attrs["rejected"] == {r: sum(1 for k, _ in seen if k == r)
+                                       for r in sites.attrs["rejected"]}
+    rule, message = seen[0]
+    assert rule in SPATIAL and set(message) == {"key", "params"}
+    vi, en = render(message, "vi"), render(message, "en")
+    assert vi != en and not any(w in vi.split() for w in ("the", "of", "from", "needs"))
+    fs = check_all(fake_run(as_scenario(sites)), layers=layers())
+    assert all(f.severity == "pass" for f in fs if f.rule in SPATIAL)

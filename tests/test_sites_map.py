@@ -132,3 +132,25 @@ def test_sites_page_runs_the_scenario_with_its_own_draws(tmp_path: Path, cli: An
     assert code == 0, out
     html = (tmp_path / "mini_sites.html").read_text(encoding="utf-8")
     assert "số lần mô phỏng 7 ·" in html  # not 1: the bands are the scenario's
+
+
+def test_sites_page_says_what_every_site_passes_and_why_others_were_turned_down() -> None:
+    """In the page's language: the rules every candidate passes (by their titles) and the
+    exact check's rejections by rule (find_sites' attrs); the popup says it passes all six."""
+    from simulator.map_content import SITE_RULES, _site_notes
+
+    sites = _sites()
+    sites.attrs.update(rejected={"dike_corridor": 3, "overlap": 1}, tried=4)
+    vi = _site_notes(sites, "vi")
+    assert vi[0].startswith("Mọi vị trí đề xuất đều đạt từng quy tắc không gian của clustersim "
+                            "check: Các CCN không chồng lấn nhau; ")
+    assert vi[1].startswith("4 hình chữ nhật có điểm cao hơn") and "(3)" in vi[1]
+    en = _site_notes(sites, "en")
+    assert en[1].startswith("4 better-scoring rectangles") and "(1)" in en[1]
+    assert len(SITE_RULES) == 6 and _site_notes(None, "vi") == ()
+    sites.attrs.clear()
+    assert len(_site_notes(sites, "vi")) == 1  # nothing turned down: no second line
+    view = dataclasses.replace(make_map_view(lang="vi"),
+                               sites=_sites().assign(rules_passed=len(SITE_RULES)))
+    popup = _features(render_scenario_map(view), "ccn-site")[0]["properties"]["popup"]
+    assert "Quy tắc không gian" in popup and "đạt cả 6 quy tắc" in popup

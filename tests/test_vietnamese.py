@@ -4,10 +4,12 @@ DOM text of the map (with every popup and tooltip), the report and the compariso
 The English lexicon is the project's own English: every word of the English page words, metric,
 unit and status names (simulator.words.pages), and Leaflet's own control texts. A word of it that
 shows up in the Vietnamese page is untranslated, unless it is a proper name or a code (ALLOW). Text from outside the page words is marked by its source and left out:
-what the scenario's author wrote (`data-ccn-source="scenario"`), citations and sources
-(`citation`) and geodata warnings (`geodata`). The rule engine's finding messages and remedies
-(`rules`) are checked: their words live in simulator.words.findings and simulator.words.rules,
-and their English is part of the lexicon."""
+what the scenario's author wrote in one language (`data-ccn-source="scenario"`), citations and
+sources (`citation`) and geodata warnings (`geodata`). The rule engine's finding messages and
+remedies (`rules`) are checked: their words live in simulator.words.findings and
+simulator.words.rules, and their English is part of the lexicon. Author text given per language
+(`{vi: …, en: …}`, marked with the page's `lang`) is checked too: the bundled scenarios give
+their titles, descriptions and target labels in both languages."""
 
 from __future__ import annotations
 
@@ -48,8 +50,9 @@ def _lexicon() -> set[str]:
     return {w.lower() for t in texts for w in WORD.findall(t) if w.isascii() and w.isalpha()
             } - ALLOW
 _TEXT = """() => {
-  const skip = '[data-ccn-source]:not([data-ccn-source="rules"]), script, style, ' +
-    'template, code';
+  const lang = document.documentElement.lang;
+  const skip = `[data-ccn-source]:not([data-ccn-source="rules"]):not([lang="${lang}"]), ` +
+    'script, style, template, code';
   const clone = document.body.cloneNode(true);
   clone.querySelectorAll(skip).forEach(e => e.remove());
   const out = [clone.textContent];
@@ -76,14 +79,28 @@ def _words(page: Any, path: Path, scripted: bool) -> set[str]:
 @pytest.fixture(scope="module")
 def both(mini_runs: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Path]]:
     """map.html, report.html and comparison.html of the mini runs in vi and in en."""
-    out = tmp_path_factory.mktemp("langs")
-    runs = list(mini_runs)
+    # mini_b second: plain names (the script-like names of mini are not words)
+    return _pages(list(mini_runs), tmp_path_factory.mktemp("langs"))
+
+
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Path]]:
+    """The same pages of the bundled baseline and expansion (20 draws): the authors' titles,
+    descriptions and target labels are given per language."""
+    from simulator.run import run_file
+
+    root = Path(__file__).resolve().parents[1] / "scenarios"
+    runs = [run_file(root / f"{name}.yaml", draws=20) for name in ("baseline", "expansion")]
+    return _pages(runs, tmp_path_factory.mktemp("bundled"))
+
+
+def _pages(runs: list[Any], out: Path) -> dict[str, dict[str, Path]]:
     findings = [check_all(r) for r in runs]
     pages: dict[str, dict[str, Path]] = {}
     for lang in ("vi", "en"):
         folder = out / lang
         folder.mkdir()
-        run = runs[1]  # plain names: the script-like names of mini are not words
+        run = runs[1]
         html = render_pages(run, cluster_table(run), findings=findings[1],
                             gates=gate_openings(run.loaded.scenario, run.results), lang=lang)
         html["comparison.html"] = render_comparison(
@@ -92,6 +109,26 @@ def both(mini_runs: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
             (folder / name).write_text(text, encoding="utf-8")
         pages[lang] = {n.split(".")[0]: folder / n for n in html}
     return pages
+
+
+@pytest.mark.parametrize("which", ["map", "report", "comparison"])
+def test_no_english_words_in_vietnamese_pages_of_the_bundled_scenarios(
+        map_page: Any, bundled: dict[str, dict[str, Path]], which: str) -> None:
+    test_no_english_words_in_vietnamese_pages(map_page, bundled, which)
+
+
+def test_bundled_author_text_is_shown_in_the_page_language(
+        map_page: Any, bundled: dict[str, dict[str, Path]]) -> None:
+    """The description and target labels the authors gave per language: the Vietnamese one on
+    the vi page (marked lang="vi", so the detector reads it), the English one on the en page."""
+    vi = bundled["vi"]["report"].read_text(encoding="utf-8")
+    en = bundled["en"]["report"].read_text(encoding="utf-8")
+    assert '<p data-ccn-source="scenario" lang="vi">Các cụm đã phê duyệt cộng thêm' in vi
+    assert '<p data-ccn-source="scenario" lang="en">The approved pipeline plus' in en
+    assert "The approved pipeline" not in vi and "Các cụm đã phê duyệt cộng thêm" not in en
+    assert 'lang="vi">Thắng Lợi mở cho thuê đất năm 2025</span>' in vi
+    assert 'lang="en">Thắng Lợi open for leasing in 2025</span>' in en
+    assert "Mở rộng: thêm 5 cụm đề xuất" in bundled["vi"]["map"].read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("which", ["map", "report", "comparison"])

@@ -31,12 +31,15 @@ def render_comparison(view: ComparisonView) -> str:
     builder = PageBuilder(f"{w['comparison']} — {years}", body_class="ccn-compare",
                           lang=view.lang)
     subtitle = f" {w['vs']} ".join(v.title for v in view.views)
-    builder.html(fragments.page_head(f"{w['comparison']}, {years}", subtitle))
+    builder.html(fragments.page_head(view.heading or f"{w['comparison']}, {years}", subtitle))
+    if view.lead:
+        builder.html(view.lead)
     if view.cards:
         builder.html('<div class="ccn-block">'
                      + fragments.summary(view.cards, view.verdict, view.lang) + "</div>")
     if view.verdict_rows:
-        ids = {"a": view.views[0].scenario_id, "b": view.views[1].scenario_id}
+        names = view.names or (view.views[0].scenario_id, view.views[1].scenario_id)
+        ids = {"a": names[0], "b": names[1]}
         builder.html(fragments.verdict_table(view.verdict_rows, ids, view.lang))
     if view.differences:
         builder.html(fragments.render("note.html", text=w["difference_note"]))

@@ -185,12 +185,15 @@ def site_popup(row: Mapping[str, Any], lang: str = "en") -> str:
         rank=_site_rank(row), score=fmt_number(row.get("score"), 3, lang),
         area=fmt_number(row.get("area_ha"), 1, lang), shape=w.get(f"shape:{shape}", shape),
         distances=[{"label": w[k], "value": fmt_number(row.get(k), 0, lang)}
-                   for k in SITE_DISTANCES])
+                   for k in SITE_DISTANCES],
+        rules=("" if is_missing(row.get("rules_passed"))
+               else w["site_rules_all"].format(n=fmt_year(row.get("rules_passed")))))
 
 
 def title_box(view: MapView) -> str:
     return render(
-        "titlebox.html", t=words(view.lang), title=view.title, year=view.year,
+        "titlebox.html", t=words(view.lang), title=view.title, title_lang=view.title_lang,
+        description_lang=view.description_lang, year=view.year,
         scenario_id=view.scenario_id, provenance=provenance_line(view.provenance, view.lang),
         description=view.description, notes=list(view.notes),
         open=view.timeline is None and not view.cards, slider=view.timeline is not None,
@@ -291,7 +294,8 @@ def _kinds(gdf: Any) -> list[str]:
 
 
 def comparison_heading(view: MapView) -> str:
-    return render("heading.html", t=words(view.lang), title=view.title, year=view.year,
+    return render("heading.html", t=words(view.lang), title=view.title,
+                  title_lang=view.title_lang, year=view.year,
                   scenario_id=view.scenario_id, slider=view.timeline is not None,
                   provenance=provenance_line(view.provenance, view.lang))
 

@@ -163,6 +163,7 @@ def render_report_page(view: ReportView) -> str:
                                          off=c.get("off", 0), na=c.get("n/a", 0),
                                          pass_=c.get("pass", 0)),
         gates=_gates(view), targets=[{"label": t["label"], "source": t.get("source"),
+                                      "lang": t.get("lang", ""),
                                       "p": fmt_pct(t["probability"], view.lang)}
                                      for t in view.targets],
         params=[a for a in view.assumptions if a["group"] != "phases"],

@@ -133,6 +133,8 @@ class MapView:
     sites: gpd.GeoDataFrame | None = None
     cards: tuple[Card, ...] = ()  # the leadership summary of the info box
     verdict: str = ""
+    title_lang: str = ""  # the language the author declared for `title` ("": not declared)
+    description_lang: str = ""  # likewise for `description`
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,9 @@ class ComparisonView:
     cards: tuple[Card, ...] = ()  # B − A of the headline figures
     verdict: str = ""
     verdict_rows: tuple[dict[str, Any], ...] = ()  # headline.verdict_rows
+    names: tuple[str, ...] = ()  # what the verdict calls the first two (default: their ids)
+    heading: str = ""  # the page's heading (default: "Scenario comparison, <years>")
+    lead: str = ""  # trusted HTML shown first, before the summary (the optimise page's decisions)
 
 
 @dataclass(frozen=True)
@@ -193,3 +198,5 @@ class ReportView:
     verdict: str = ""
     not_evaluated: tuple[dict[str, Any], ...] = ()  # rule, title, items: cluster, why
     map_svg: str | None = None  # a trusted static <svg> of the scenario at the horizon
+    title_lang: str = ""  # the language the author declared for `title` ("": not declared)
+    description_lang: str = ""  # likewise for `description` (targets: each row's "lang")

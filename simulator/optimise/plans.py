@@ -21,6 +21,7 @@ from simulator.results import Results
 from simulator.rules.engine import build_context, checks
 from simulator.run import Run, simulate_run
 from simulator.scenario.load import LoadedScenario
+from simulator.scenario.wording import Wording
 from simulator.scenario.optimise_config import (
     Measure, MetricConstraint, Objective, OptimiseConfig, RuleConstraint,
 )
@@ -111,7 +112,7 @@ def _plan_cluster(c: Any, values: list[tuple[Variable, int | None]]) -> Any:
 
 
 def plan_scenario(scenario: Any, space: PlanSpace, plan: Plan, plan_id: str | None = None,
-                  title: str | None = None) -> Any:
+                  title: str | Wording | None = None) -> Any:
     """The scenario a plan stands for: the planner's, with the plan's approval years and
     without the clusters (or trailing phases) it does not build. Validated again."""
     by_cluster: dict[str, list[tuple[Variable, int | None]]] = {}
@@ -209,7 +210,7 @@ class Evaluator:
         return cfg
 
     def run(self, plan: Plan, plan_id: str | None = None,
-            layers: dict[str, Any] | None = None, title: str | None = None) -> Run:
+            layers: dict[str, Any] | None = None, title: str | Wording | None = None) -> Run:
         """The plan's scenario simulated: the numbers `clustersim run` gives for it."""
         scenario = plan_scenario(self.loaded.scenario, self.space, plan, plan_id, title)
         ids = [c.id for c in self.loaded.scenario.clusters]

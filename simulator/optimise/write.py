@@ -5,6 +5,7 @@ Pareto front (two objectives) as pareto.csv and pareto.svg, and the plain-text s
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import shutil
@@ -18,6 +19,11 @@ from ruamel.yaml import YAML
 from simulator import __version__
 from simulator.map_content import comparison_view
 from simulator.maps.comparison_page import render_comparison
+from simulator.maps.formatting import fmt_number
+from simulator.optimise.page import (
+    cluster_names, decisions_html, measure_text, objective_year, plan_text, plan_wording,
+    side_names,
+)
 from simulator.optimise.plans import Evaluation, plan_scenario
 from simulator.optimise.solve import Outcome
 from simulator.outputs import atomic_folder
@@ -25,11 +31,13 @@ from simulator.rules.engine import check_all
 from simulator.run import Run
 from simulator.safe_csv import safe_cell, write_frame
 from simulator.scenario.optimise_config import MetricConstraint
+from simulator.scenario.wording import Wording, local
 from simulator.tables import comparison_table
 from simulator.words.optimise import optimise_words
 
 __all__ = ["plan_yaml", "optimise_json", "plans_csv", "pareto_csv", "pareto_svg", "summary_lines",
-           "constraint_label", "best_id", "optimise_page", "write_optimisation", "plan_text"]
+           "constraint_label", "best_id", "best_title", "optimise_page", "write_optimisation",
+           "plan_text", "binding", "binding_counts"]
 
 
 def best_id(outcome: Outcome) -> str:
@@ -37,9 +45,11 @@ def best_id(outcome: Outcome) -> str:
 
 
 def constraint_label(c: Any) -> str:
+    """How optimise.json, plans.csv and the terminal name a constraint (English; the page
+    uses `page.constraint_text`)."""
     if isinstance(c, MetricConstraint):
         bound = f"≥ {c.at_least:g}" if c.at_least is not None else f"≤ {c.at_most:g}"
-        return c.label or f"{c.describe()} {bound}, P ≥ {c.probability:g}"
+        return local(c.label, "en") or f"{c.describe()} {bound}, P ≥ {c.probability:g}"
     return f"rule {c.rule}: every decided cluster passes, P ≥ {c.probability:g}"
 
 
@@ -51,9 +61,10 @@ def plan_yaml(outcome: Outcome) -> str:
     scenario = plan_scenario(ev.loaded.scenario, ev.space, best.plan, best_id(outcome))
     scenario = scenario.model_copy(update={
         "draws": ev.draws, "seed": ev.seed,
-        "title": f"{scenario.title} — recommended plan",
-        "description": "Recommended by clustersim optimise from " + ev.loaded.chain[0] + ": "
-                       + plan_text(outcome, best) + ". " + scenario.description})
+        "title": plan_wording(outcome, best, "plan_title", title=_wording(scenario.title)),
+        "description": plan_wording(outcome, best, "plan_description",
+                                    file=Path(ev.loaded.chain[0]).name,
+                                    description=_wording(scenario.description))})
     data = scenario.model_dump(mode="json", exclude={"extends", "optimise"}, exclude_none=True)
     yaml = YAML()
     yaml.width, yaml.allow_unicode = 100, True
@@ -65,9 +76,13 @@ def plan_yaml(outcome: Outcome) -> str:
     return head + buf.getvalue()
 
 
-def plan_text(outcome: Outcome, e: Evaluation) -> str:
-    return ", ".join(f"{k} {'not built' if v is None else v}"
-                     for k, v in outcome.space.describe(e.plan).items())
+def _wording(text: str | Wording) -> Wording:
+    return text if isinstance(text, Wording) else Wording(vi=text or None, en=text or None)
+
+
+def best_title(outcome: Outcome) -> Wording:
+    """The recommended plan's title on its pages: "Recommended: <the plan>", per language."""
+    return plan_wording(outcome, outcome.best, "best_title")
 
 
 def _evaluation(outcome: Outcome, e: Evaluation) -> dict[str, Any]:
@@ -84,16 +99,22 @@ def _evaluation(outcome: Outcome, e: Evaluation) -> dict[str, Any]:
 
 
 def binding(outcome: Outcome) -> dict[str, int]:
-    """What stops a better plan: for each constraint, how many of the plans simulated that beat
-    the recommendation on the (first) objective miss it (the recommendation itself when no plan
-    meets every constraint)."""
+    """`binding_counts` by constraint label."""
+    cons = outcome.evaluator.config.constraints
+    return {constraint_label(cons[j]): n for j, n in binding_counts(outcome).items()}
+
+
+def binding_counts(outcome: Outcome) -> dict[int, int]:
+    """What stops a better plan: for each constraint (by index), how many of the plans
+    simulated that beat the recommendation on the (first) objective miss it (the
+    recommendation itself when no plan meets every constraint); most missed first."""
     best, cfg = outcome.best, outcome.evaluator.config
     sense = 1.0 if cfg.objectives[0].sense == "maximise" else -1.0
     evals = list(outcome.result.evaluations.values()) + list(outcome.confirmed.values())
     better = [e for e in evals if not best.feasible and e.plan == best.plan
               or best.feasible and sense * e.objectives[0] > sense * best.objectives[0] + 1e-9]
-    counts = {constraint_label(c): sum(1 for e in better if e.probabilities[j] < e.required[j] - 1e-12)
-              for j, c in enumerate(cfg.constraints)}
+    counts = {j: sum(1 for e in better if e.probabilities[j] < e.required[j] - 1e-12)
+              for j in range(len(cfg.constraints))}
     return {k: v for k, v in sorted(counts.items(), key=lambda kv: -kv[1]) if v}
 
 
@@ -155,9 +176,21 @@ def pareto_csv(outcome: Outcome) -> str:
     return out.getvalue()
 
 
-def pareto_svg(outcome: Outcome, width: int = 640, height: int = 400) -> str:
+def _axis(outcome: Outcome, k: int, lang: str) -> str:
+    """An axis title of the Pareto front: the objective and its sense (pareto.svg: English)."""
+    o = outcome.evaluator.config.objectives[k]
+    if lang == "en":
+        return f"{o.describe()} ({o.sense})"
+    return f"{measure_text(o, lang, cluster_names(outcome))} ({optimise_words(lang)['sense:' + o.sense]})"
+
+
+def _tick(value: float, lang: str) -> str:
+    return f"{value:,.0f}" if lang == "en" else fmt_number(value, 0, lang)
+
+
+def pareto_svg(outcome: Outcome, lang: str = "en", width: int = 640, height: int = 400) -> str:
     """Every feasible plan simulated (grey) and the Pareto front (joined, orange), with the
-    recommendation ringed."""
+    recommendation ringed; labelled in `lang`."""
     cfg = outcome.evaluator.config
     ok = [e for e in outcome.result.evaluations.values() if e.feasible]
     if len(cfg.objectives) < 2 or not ok:
@@ -181,17 +214,19 @@ def pareto_svg(outcome: Outcome, width: int = 640, height: int = 400) -> str:
     ring = (f'<circle cx="{px(b.objectives[0]):.1f}" cy="{py(b.objectives[1]):.1f}" r="7" '
             'fill="none" stroke="#1f4e79" stroke-width="2"/>') if b.feasible else ""
     labels = (f'<text x="{(left + width) / 2:.0f}" y="{height - 10}" text-anchor="middle">'
-              f'{escape(cfg.objectives[0].describe())} ({cfg.objectives[0].sense})</text>'
+              f'{escape(_axis(outcome, 0, lang))}</text>'
               f'<text x="14" y="{(height - bottom) / 2:.0f}" text-anchor="middle" '
               f'transform="rotate(-90 14 {(height - bottom) / 2:.0f})">'
-              f'{escape(cfg.objectives[1].describe())} ({cfg.objectives[1].sense})</text>'
-              f'<text x="{left}" y="{height - bottom + 16}">{x0:,.0f}</text>'
-              f'<text x="{width - pad}" y="{height - bottom + 16}" text-anchor="end">{x1:,.0f}</text>'
-              f'<text x="{left - 4}" y="{height - bottom}" text-anchor="end">{y0:,.0f}</text>'
-              f'<text x="{left - 4}" y="{pad + 8}" text-anchor="end">{y1:,.0f}</text>')
+              f'{escape(_axis(outcome, 1, lang))}</text>'
+              f'<text x="{left}" y="{height - bottom + 16}">{_tick(x0, lang)}</text>'
+              f'<text x="{width - pad}" y="{height - bottom + 16}" text-anchor="end">'
+              f'{_tick(x1, lang)}</text>'
+              f'<text x="{left - 4}" y="{height - bottom}" text-anchor="end">{_tick(y0, lang)}</text>'
+              f'<text x="{left - 4}" y="{pad + 8}" text-anchor="end">{_tick(y1, lang)}</text>')
+    title = "Pareto front" if lang == "en" else optimise_words(lang)["front"]
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
             f'width="{width}" height="{height}" font-family="sans-serif" font-size="11" '
-            f'role="img"><title>Pareto front</title>'
+            f'role="img"><title>{escape(title)}</title>'
             f'<rect x="{left}" y="{pad}" width="{width - left - pad}" height="{height - bottom - pad}" '
             f'fill="none" stroke="#ccc"/>{dots}'
             f'<polyline points="{front}" fill="none" stroke="#e07b00" stroke-width="2"/>'
@@ -226,13 +261,19 @@ def summary_lines(outcome: Outcome, planner: Evaluation | None) -> list[str]:
     return lines
 
 
-def optimise_page(outcome: Outcome, runs: list[Run], table: Any, lang: str) -> str:
-    """The paired comparison page of the planner's plan and the recommendation (maps side by
-    side, their difference, the table with P(better)), followed by the decisions, the
-    constraints and, for two objectives, the Pareto front."""
+def optimise_page(outcome: Outcome, runs: list[Run], table: Any, lang: str,
+                  planner: Evaluation | None = None) -> str:
+    """The recommendation first (the plan in words, the objective against the planner's plan,
+    the constraints, the decisions, the search, and for two objectives the Pareto front), then
+    the paired comparison of the planner's plan and the recommendation in the objective's year
+    (cards, verdict table, maps side by side, their difference, the table with P(better))."""
     findings = [check_all(r) for r in runs]
-    html = render_comparison(comparison_view(runs, table, findings, lang=lang))
-    return html.replace('<main class="ccn-grid">', _decisions_html(outcome, lang) + '<main class="ccn-grid">', 1)
+    view = comparison_view(runs, table, findings, lang=lang, year=objective_year(outcome),
+                           names=side_names(lang))
+    lead = decisions_html(outcome, planner, binding_counts(outcome), pareto_svg(outcome, lang),
+                          lang)
+    heading = optimise_words(lang)["page_title"]
+    return render_comparison(dataclasses.replace(view, heading=heading, lead=lead))
 
 
 def write_optimisation(outcome: Outcome, planner: Evaluation, best_run: Run, out: Path, *,
@@ -241,7 +282,7 @@ def write_optimisation(outcome: Outcome, planner: Evaluation, best_run: Run, out
     optimise.html and, for two objectives, pareto.csv and pareto.svg."""
     runs = [outcome.run, best_run]
     table = comparison_table(runs)
-    page = optimise_page(outcome, runs, table, lang)
+    page = optimise_page(outcome, runs, table, lang, planner)
     files = {f"{best_id(outcome)}.yaml": plan_yaml(outcome),
              "optimise.json": optimise_json(outcome, planner), "plans.csv": plans_csv(outcome),
              "optimise.html": page}
@@ -255,21 +296,3 @@ def write_optimisation(outcome: Outcome, planner: Evaluation, best_run: Run, out
         Path(maps_dir).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(out / "optimise.html", Path(maps_dir) / f"{outcome.run.loaded.scenario.id}-optimise.html")
     return out
-
-
-def _decisions_html(outcome: Outcome, lang: str) -> str:
-    w = optimise_words(lang)
-    planner = {c.id: c for c in outcome.run.loaded.scenario.clusters}
-    rows = []
-    for v, year in zip(outcome.space.variables, outcome.best.plan):
-        c = planner[v.cluster]
-        was = c.phases[v.phase or 0].approval_year
-        rows.append(f"<tr><td>{escape(c.name)}</td><td>{escape(v.name)}</td><td>{was}</td>"
-                    f"<td><b>{'—' if year is None else year}</b></td></tr>")
-    cons = "".join(f"<li>{escape(line.strip())}</li>" for line in summary_lines(outcome, None))
-    svg = pareto_svg(outcome)
-    front = (f'<h2>{w["front"]}</h2>{svg}' if svg else "")
-    head = "".join(f"<th>{w[k]}</th>" for k in ("cluster", "decision", "planner", "recommended"))
-    return (f'<section class="ccn-block ccn-optimise"><h2>{w["heading"]}</h2>'
-            f'<table class="ccn-table"><thead><tr>{head}</tr></thead><tbody>' + "".join(rows)
-            + f"</tbody></table><ul>{cons}</ul>{front}</section>\n")

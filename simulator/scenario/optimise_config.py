@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from simulator.scenario.wording import Text
+
 __all__ = ["Decision", "Measure", "Objective", "MetricConstraint", "RuleConstraint",
            "SearchBudget", "OptimiseConfig", "RULE_CONSTRAINTS"]
 
@@ -109,8 +111,8 @@ class MetricConstraint(Measure):
     """Met in a draw when the value is at most this."""
     probability: Probability = 0.5
     """Share of draws that must meet the bound."""
-    label: str | None = None
-    """How outputs name the constraint."""
+    label: Text | None = None
+    """How outputs name the constraint: a text, or `{vi: …, en: …}`."""
 
     @model_validator(mode="after")
     def _one_bound(self) -> MetricConstraint:

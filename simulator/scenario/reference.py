@@ -61,6 +61,14 @@ at most 2 MB, a mapping), and a problem in a parent is reported at its own file 
 
 Phases must add up to the cluster's `area_ha` (shares to 1), and no phase may be approved after
 `horizon_year`.
+
+## Texts in two languages
+`title`, `description`, a target's `label` and an optimisation constraint's `label` (types
+**text or {vi, en}**) take one text, or one text per language:
+`description: {vi: "…", en: "…"}` (either key may be left
+out). A page shows the text of its own language (`--lang`), else the other, and marks the
+language it is in; summary.json, optimise.json and the terminal use the English one. A key
+other than `vi` or `en`, or an empty text, is an error at its file and line.
 """
 
 
@@ -122,6 +130,9 @@ def _model_types(tp: Any) -> set[type[BaseModel]]:
 
 
 def _type(field: Any) -> str:
+    if "Wording" in str(field.annotation):
+        optional = "None" in str(field.annotation) or field.default is None
+        return "text or {vi, en}" + (" or None" if optional else "")
     text = str(field.annotation).replace("typing.", "").replace("simulator.scenario.schema.", "")
     text = text.replace("simulator.scenario.optimise_config.", "")
     text = text.replace("simulator.scenario.rules_config.", "")

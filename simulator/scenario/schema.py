@@ -25,6 +25,7 @@ from pydantic import (
 from simulator.scenario.distributions import Distribution, Param, param
 from simulator.scenario.optimise_config import OptimiseConfig
 from simulator.scenario.rules_config import RulesConfig
+from simulator.scenario.wording import Text
 
 __all__ = [
     "Base", "Scenario", "District", "Cluster", "Phase", "GeometryRef", "ClusterParams",
@@ -376,8 +377,9 @@ class Target(Base):
     """Met when the value is at most this."""
     cluster: str | None = None
     """A cluster id; default: the district total."""
-    label: str | None = None
-    """How the report names the target, e.g. `27,000 cluster jobs by 2030`."""
+    label: Text | None = None
+    """How the report names the target, e.g. `27,000 cluster jobs by 2030`; or one text per
+    language, `{vi: …, en: …}`."""
     source: str | None = None
     """Where the target comes from (a plan, a decision, a decree), shown in the report."""
 
@@ -412,10 +414,11 @@ class Scenario(Base):
 
     id: Slug
     """Scenario id; results go to `results/<id>/`."""
-    title: str
-    """One-line title shown on maps and reports."""
-    description: str = ""
-    """What the scenario tests and why."""
+    title: Text
+    """One-line title shown on maps and reports: a text, or one per language,
+    `{vi: …, en: …}` (a page shows its language's, else the other)."""
+    description: Text = ""
+    """What the scenario tests and why: a text, or `{vi: …, en: …}`."""
     extends: str | None = None
     """Parent scenario file (relative path). The child's keys override the parent's; see
     `remove_clusters` and `modify_clusters`. Resolved when loading."""

@@ -34,6 +34,11 @@ _WORDS: dict[str, dict[str, str]] = {
         "national_road_m": "Distance to a national road",
         "residential_m": "Distance to housing",
         "legend_sites": "candidate site for a new cluster (number = rank)",
+        "site_rules": "Spatial rules", "site_rules_all": "passes all {n}",
+        "sites_pass": "Every candidate site passes each spatial rule of clustersim check: "
+                      "{rules}.",
+        "sites_rejected": "{n} better-scoring rectangles that were free on the grid failed the "
+                          "exact check: {reasons}.",
         # legend
         "legend_status": "Cluster status", "cluster_occupancy": "Cluster occupancy",
         "cluster_delta_jobs": "Δ jobs in the cluster",
@@ -71,7 +76,7 @@ _WORDS: dict[str, dict[str, str]] = {
                        "{ties}.",
         "verdict_table": "Which scenario is better", "better_when": "Better when",
         "how_sure": "How sure (share of draws)", "verdict_col": "Verdict",
-        "median_of": "{b}, median", "verdict_note": "Medians over the draws; Δ is paired draw by "
+        "median_of": "{b}, median", "median_word": "median", "verdict_note": "Medians over the draws; Δ is paired draw by "
                                                    "draw. A tie: the scenarios differ by less "
                                                    "than 0.5 %.",
         "home": "Back to the whole district", "north": "N", "north_label": "North",
@@ -199,6 +204,11 @@ _WORDS: dict[str, dict[str, str]] = {
         "national_road_m": "Khoảng cách đến quốc lộ",
         "residential_m": "Khoảng cách đến khu dân cư",
         "legend_sites": "vị trí đề xuất cho cụm mới (số = thứ hạng)",
+        "site_rules": "Quy tắc không gian", "site_rules_all": "đạt cả {n} quy tắc",
+        "sites_pass": "Mọi vị trí đề xuất đều đạt từng quy tắc không gian của clustersim "
+                      "check: {rules}.",
+        "sites_rejected": "{n} hình chữ nhật có điểm cao hơn, còn trống trên lưới, không đạt "
+                          "khi kiểm tra chính xác: {reasons}.",
         "legend_status": "Tình trạng cụm", "cluster_occupancy": "Tỷ lệ lấp đầy của cụm",
         "cluster_delta_jobs": "Δ việc làm tại cụm",
         "note_schematic": "Hình học gần đúng (sơ đồ): vị trí lấy theo tâm xã và suy đoán từ "
@@ -235,7 +245,7 @@ _WORDS: dict[str, dict[str, str]] = {
                        "ở {better}/{n} chỉ tiêu chính, kém hơn ở {worse}, ngang nhau ở {ties}.",
         "verdict_table": "Phương án nào tốt hơn", "better_when": "Tốt hơn khi",
         "how_sure": "Mức chắc chắn (tỷ lệ lần mô phỏng)", "verdict_col": "Kết luận",
-        "median_of": "{b}, trung vị", "verdict_note": "Trung vị theo các lần mô phỏng; Δ tính "
+        "median_of": "{b}, trung vị", "median_word": "trung vị", "verdict_note": "Trung vị theo các lần mô phỏng; Δ tính "
                                                      "theo từng cặp lần mô phỏng. Ngang nhau: "
                                                      "chênh lệch dưới 0,5 %.",
         "home": "Về toàn huyện", "north": "B", "north_label": "Hướng bắc",
