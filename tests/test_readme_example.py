@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from simulator.scenario.wording import local
 from simulator.run import Run, run_file
 
 from conftest import ROOT
@@ -82,7 +83,7 @@ def _prose(example: dict[str, Any], pattern: str) -> tuple[str, ...]:
 
 
 def _target(run: Run, words: str) -> float:
-    [t] = [t for t in run.loaded.scenario.targets if words in (t.label or "")]
+    [t] = [t for t in run.loaded.scenario.targets if words in local(t.label, "vi")]
     return run.results.probability(t.metric, t.year, at_least=t.at_least, at_most=t.at_most,
                                    cluster=t.cluster)
 
