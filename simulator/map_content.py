@@ -9,6 +9,7 @@ numbers). Geometry is simplified in EPSG:5897 with topology kept before it reach
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, TypedDict
 
 import geopandas as gpd
@@ -250,11 +251,13 @@ def comparison_view(runs: list[Run], table: pd.DataFrame, findings: list[list[Fi
                     names: tuple[str, str] | None = None) -> ComparisonView:
     """Maps of every scenario (badges from `findings`, one list per run), maps of each B − A,
     district jobs bands, labelled table; the headline cards and verdict compare the first two
-    in `year` (default: their last common horizon), calling them `names` (default: their
-    short titles, `short_title`)."""
+    in `year` (default: their last common horizon; the maps open there too), calling them
+    `names` (default: their short titles, `short_title`)."""
 
     views = tuple(map_view(r, lang=lang, findings=f)
                   for r, f in zip(runs, findings, strict=True))
+    if year is not None:
+        views = tuple(dataclasses.replace(v, year=year) for v in views)
     years = simulated_years_in_common(runs)
     fans = {}
     for r, v in zip(runs, views, strict=True):
@@ -263,14 +266,14 @@ def comparison_view(runs: list[Run], table: pd.DataFrame, findings: list[list[Fi
     units = runs[0].results.units
     labels = {m: Indicator(m, metric_label(m, lang), unit_label(u, lang), _map_digits(m))
               for m, u in units.items()}
-    diffs = tuple(difference_view(runs[0], r, views[0], v, lang=lang)
-                  for r, v in zip(runs[1:], views[1:], strict=True))
-    names = names or (short_title(views[0]), short_title(views[1]))
+    called = [*(names or ()), *(short_title(v) for v in views[len(names or ()):])]
+    diffs = tuple(difference_view(runs[0], r, views[0], v, lang=lang, names=(called[0], name))
+                  for r, v, name in zip(runs[1:], views[1:], called[1:], strict=True))
     return ComparisonView(views, _key_rows_first(table), lang, diffs, tuple(years), fans, labels,
-                          cards=comparison_cards(runs[0], runs[1], lang, year, names),
-                          verdict=comparison_verdict(runs[0], runs[1], lang, year, names),
-                          verdict_rows=verdict_rows(runs[0], runs[1], lang, year, names),
-                          names=names)
+                          cards=comparison_cards(runs[0], runs[1], lang, year, called[:2]),
+                          verdict=comparison_verdict(runs[0], runs[1], lang, year, called[:2]),
+                          verdict_rows=verdict_rows(runs[0], runs[1], lang, year, called[:2]),
+                          names=tuple(called))
 
 
 def short_title(view: MapView) -> str:
@@ -302,10 +305,10 @@ def _union_clusters(a: MapView, b: MapView) -> gpd.GeoDataFrame:
 
 
 def difference_view(run_a: Run, run_b: Run, view_a: MapView, view_b: MapView, *,
-                    lang: str = "vi") -> MapView:
+                    lang: str = "vi", names: tuple[str, str] | None = None) -> MapView:
     """A slider map of B − A: clusters of either scenario filled by Δ jobs, communes shaded
     by the Δ of each choice; popups and tooltips give the mean and P10–P90 of the paired
-    differences."""
+    differences. Its title calls A and B `names` (default: their short titles)."""
 
     w, years = words(lang), simulated_years_in_common([run_a, run_b])
     clusters = _union_clusters(view_a, view_b)
@@ -329,7 +332,8 @@ def difference_view(run_a: Run, run_b: Run, view_a: MapView, view_b: MapView, *,
     a_id, b_id = run_a.results.scenario_id, run_b.results.scenario_id
     return MapView(
         scenario_id=f"{b_id} − {a_id}",
-        title=w["difference"].format(a=short_title(view_a), b=short_title(view_b)),
+        title=w["difference"].format(**dict(zip("ab", names or (short_title(view_a),
+                                                                   short_title(view_b))))),
         description="", year=min(view_b.year, years[-1]), provenance={}, clusters=clusters,
         indicators=_indicator_labels(run_b, DIFF_METRICS, lang, "Δ "), communes=view_b.communes,
         district=view_b.district, roads=view_b.roads, water=view_b.water, lang=lang,

@@ -287,3 +287,33 @@ def test_optimise_page_renders_offline(write, cli, tmp_path, map_page) -> None:
     assert map_page.locator(".ccn-optimise svg polyline").is_visible()
     screenshot(map_page, "optimise-page")
     assert_offline_clean(errors)
+
+
+def test_optimise_page_speaks_the_page_language(write, cli, tmp_path) -> None:
+    """The vi page opens with the recommendation in Vietnamese and by cluster name (no ids, no
+    English), compares the two plans in the objective's year and calls them 'kế hoạch' and
+    'đề xuất'; the plan file gives its title and description in both languages."""
+    import re
+
+    from ruamel.yaml import YAML
+
+    budget = "  budget: {evaluations: 20, candidates: 2}"
+    path = _problem(write, PARETO_PROBLEM.replace("  budget: {evaluations: 48, candidates: 2}", budget))
+    code, _, err = cli("optimise", path, "--out", tmp_path / "res", "--quiet")
+    assert code == 0, err
+    folder = tmp_path / "res" / "small-optimise"
+    page = (folder / "optimise.html").read_text(encoding="utf-8")
+    assert "<h1>Tối ưu hoá: phê duyệt cụm nào, năm nào</h1>" in page
+    assert page.index('class="ccn-block ccn-optimise"') < page.index("ccn-verdict-box")
+    plan = re.search(r'ccn-optimise"><h2>Đề xuất</h2><p class="ccn-verdict">([^<]*)</p>', page)
+    assert plan, "the recommendation comes first"
+    words = plan.group(1)
+    assert all(n in words for n in ("Beta", "Gamma", "Delta")) and "năm 202" in words
+    assert not re.search(r"\b(beta|gamma|delta|not built|in 20\d\d)\b", words)
+    assert "So với kế hoạch, đề xuất có" in page and "Δ Việc làm, 2030" in page
+    assert "<th>Cụm</th>" not in page and '<th scope="col">Cụm</th>' in page
+    doc = YAML(typ="safe").load((folder / "small-best.yaml").read_text(encoding="utf-8"))
+    assert doc["title"]["vi"].endswith("— phương án đề xuất")
+    assert doc["title"]["en"].endswith("— recommended plan")
+    assert doc["description"]["en"].startswith("Recommended by clustersim optimise from p.yaml: ")
+    assert doc["description"]["vi"].startswith("Phương án do clustersim optimise đề xuất từ p.yaml: ")

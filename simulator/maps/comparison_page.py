@@ -75,8 +75,9 @@ def indicator_table(view: ComparisonView) -> str:
     """The escaped HTML table of `view.table`: each scenario's value, then for each other
     scenario the signed difference, its P10–P90 range and P(better) when the table has them."""
     table, w = view.table, words(view.lang)
-    titles = {v.scenario_id: Markup('<span data-ccn-source="scenario">{}</span>').format(
-        _short(v.title, v.scenario_id)) for v in view.views}  # the author's words
+    names = view.names or tuple(_short(v.title, v.scenario_id) for v in view.views)
+    titles = {v.scenario_id: Markup('<span data-ccn-source="scenario">{}</span>').format(name)
+              for v, name in zip(view.views, names)}  # the author's words
     columns = _columns(table.columns, titles, w)
     first = view.views[0]
     return fragments.render(

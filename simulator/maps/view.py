@@ -159,7 +159,7 @@ class ComparisonView:
     cards: tuple[Card, ...] = ()  # B − A of the headline figures
     verdict: str = ""
     verdict_rows: tuple[dict[str, Any], ...] = ()  # headline.verdict_rows
-    names: tuple[str, ...] = ()  # what the verdict calls the first two (default: their ids)
+    names: tuple[str, ...] = ()  # what the page calls each scenario (default: their ids)
     heading: str = ""  # the page's heading (default: "Scenario comparison, <years>")
     lead: str = ""  # trusted HTML shown first, before the summary (the optimise page's decisions)
 

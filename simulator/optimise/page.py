@@ -120,8 +120,9 @@ def _constraints_table(outcome: Outcome, planner: Evaluation | None, lang: str,
         if e is None:
             return '<td class="num">–</td>'
         ok = e.probabilities[j] >= e.required[j] - _EPS
-        return (f'<td class="num ccn-{"met" if ok else "missed"}">P = '
-                f'{fmt_pct(e.probabilities[j], lang)} ({w["met" if ok else "missed"]})</td>')
+        return (f'<td class="num ccn-{"met" if ok else "missed"}">'
+                f'{fmt_pct(e.probabilities[j], lang)}<br><small>{w["met" if ok else "missed"]}'
+                "</small></td>")
 
     rows = "".join(
         f"<tr><th scope=\"row\">{escape(constraint_text(c, lang, names))}</th>"
@@ -154,12 +155,13 @@ def _objective_line(outcome: Outcome, planner: Evaluation | None, lang: str,
     w, o = optimise_words(lang), outcome.evaluator.config.objectives[0]
     unit = unit_label(outcome.run.results.units.get(o.metric, ""), lang)
     measure = f"{measure_text(o, lang, names)} ({_stat(o.stat, lang)})"
-    line = w["objective"].format(measure=measure, sense=w[f"sense:{o.sense}"])
-    if planner is not None:
-        line += ". " + w["objective_value"].format(
-            measure=measure, best=f"{_number(round(outcome.best.objectives[0]), lang)} {unit}",
-            planner=f"{_number(round(planner.objectives[0]), lang)} {unit}")
-    return line + "."
+    sense = w[f"sense:{o.sense}"]
+    if planner is None:
+        return w["objective"].format(measure=measure, sense=sense) + "."
+    return w["objective_value"].format(
+        measure=measure, sense=sense,
+        best=f"{_number(round(outcome.best.objectives[0]), lang)} {unit}",
+        planner=f"{_number(round(planner.objectives[0]), lang)} {unit}") + "."
 
 
 def _binding_line(outcome: Outcome, stops: Mapping[int, int], lang: str,

@@ -18,7 +18,7 @@ class Wording(BaseModel):
     """The same text in Vietnamese (`vi`) and English (`en`); either may be left out, and a
     page in the missing language shows the other."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     vi: str | None = None
     """The text on Vietnamese pages."""

@@ -7,8 +7,8 @@ __all__ = ["optimise_words"]
 
 _WORDS = {
     "en": {
-        "heading": "Recommended approval years (— not built)", "cluster": "cluster",
-        "decision": "phase", "planner": "planner's plan", "recommended": "recommended",
+        "heading": "Recommended approval years (— not built)", "cluster": "Cluster",
+        "decision": "Phase", "planner": "Planner's plan", "recommended": "Recommended",
         "front": "Pareto front", "title": "Recommended", "best_title": "Recommended: {plan}",
         "page_title": "Optimisation: which clusters to approve, and when",
         "recommendation": "Recommendation",
@@ -17,7 +17,8 @@ _WORDS = {
         "plan_title": "{title} — recommended plan",
         "plan_description": "Recommended by clustersim optimise from {file}: {plan}. {description}",
         "objective": "Objective: {sense} {measure}",
-        "objective_value": "{measure}: {best} with the recommendation, {planner} with the planner's plan",
+        "objective_value": "Objective: {sense} {measure}: {best} with the recommendation, "
+                           "{planner} with the planner's plan",
         "sense:maximise": "the largest", "sense:minimise": "the smallest",
         "stat:mean": "mean", "stat:p": "P{n}",
         "over:year": "{metric}, {year}", "over:sum": "{metric}, total {start}–{end}",
@@ -25,7 +26,7 @@ _WORDS = {
         "over:max": "{metric}, highest year {start}–{end}",
         "over:min": "{metric}, lowest year {start}–{end}",
         "base": "base year", "horizon": "horizon",
-        "constraints": "Constraints", "constraint": "constraint", "needs": "needs P ≥",
+        "constraints": "Constraints", "constraint": "Constraint", "needs": "Needs P ≥",
         "met": "met", "missed": "missed",
         "rule_constraint": "{rule}: every decided cluster passes",
         "bound": "{measure} {sign} {value}",
@@ -39,8 +40,8 @@ _WORDS = {
         "name_a": "planner's plan", "name_b": "recommended",
     },
     "vi": {
-        "heading": "Năm phê duyệt đề xuất (— không xây dựng)", "cluster": "cụm",
-        "decision": "giai đoạn", "planner": "kế hoạch", "recommended": "đề xuất",
+        "heading": "Năm phê duyệt đề xuất (— không xây dựng)", "cluster": "Cụm",
+        "decision": "Giai đoạn", "planner": "Kế hoạch", "recommended": "Đề xuất",
         "front": "Biên Pareto (Pareto front)", "title": "Đề xuất", "best_title": "Đề xuất: {plan}",
         "page_title": "Tối ưu hoá: phê duyệt cụm nào, năm nào",
         "recommendation": "Đề xuất",
@@ -50,7 +51,8 @@ _WORDS = {
         "plan_description": "Phương án do clustersim optimise đề xuất từ {file}: {plan}. "
                             "{description}",
         "objective": "Mục tiêu: {measure} {sense}",
-        "objective_value": "{measure}: {best} theo đề xuất, {planner} theo kế hoạch",
+        "objective_value": "Mục tiêu: {measure} {sense}: {best} theo đề xuất, {planner} theo "
+                           "kế hoạch",
         "sense:maximise": "lớn nhất", "sense:minimise": "nhỏ nhất",
         "stat:mean": "trung bình", "stat:p": "P{n}",
         "over:year": "{metric}, năm {year}", "over:sum": "{metric}, tổng {start}–{end}",
@@ -58,7 +60,7 @@ _WORDS = {
         "over:max": "{metric}, năm cao nhất {start}–{end}",
         "over:min": "{metric}, năm thấp nhất {start}–{end}",
         "base": "năm gốc", "horizon": "năm cuối",
-        "constraints": "Ràng buộc", "constraint": "ràng buộc", "needs": "cần P ≥",
+        "constraints": "Ràng buộc", "constraint": "Ràng buộc", "needs": "Cần P ≥",
         "met": "đạt", "missed": "không đạt",
         "rule_constraint": "{rule}: mọi cụm được quyết định đều đạt",
         "bound": "{measure} {sign} {value}",
