@@ -361,6 +361,7 @@ def cmd_sites(args: argparse.Namespace) -> int:
     from simulator.map_content import map_view
     from simulator.maps.scenario_map import render_scenario_map
     from simulator.outputs import folder_problems
+    from simulator.rules.engine import check_all
     from simulator.sites import find_sites
 
     weights = _weights(args.weight)
@@ -381,7 +382,7 @@ def cmd_sites(args: argparse.Namespace) -> int:
         if args.out is not None:
             Path(args.out).mkdir(parents=True, exist_ok=True)
             sites.to_file(Path(args.out) / f"{sid}_sites.gpkg", layer="sites", driver="GPKG")
-            html = render_scenario_map(map_view(run, sites=sites,
+            html = render_scenario_map(map_view(run, sites=sites, findings=check_all(run),
                                                 lang=getattr(args, "lang", "vi")))
             (Path(args.out) / f"{sid}_sites.html").write_text(html, encoding="utf-8")
     return 0

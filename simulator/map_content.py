@@ -225,11 +225,16 @@ def map_view(run: Run, clusters: gpd.GeoDataFrame | None = None, *,
     and `sites` (`simulator.sites.find_sites`), when given, as a layer of candidate sites."""
 
     s, w = run.loaded.scenario, words(check_lang(lang))
+    title = local(s.title, lang)
+    if sites is not None:  # the page of `clustersim sites`: the sites first, then the scenario
+        title = w["sites_title"].format(n=len(sites), area=fmt_number(
+            float(sites["area_ha"].median()) if len(sites) else 0, 0, lang),
+            scenario=_head(title) or title)
     clusters = cluster_table(run) if clusters is None else clusters
     clusters = simplified(_with_payback(run, clusters), SIMPLIFY_M["clusters"])
     layers = _basemap(getattr(run, "layers", None))
     return MapView(
-        scenario_id=s.id, title=local(s.title, lang), description=local(s.description, lang),
+        scenario_id=s.id, title=title, description=local(s.description, lang),
         title_lang=local_lang(s.title, lang), description_lang=local_lang(s.description, lang),
         year=s.horizon_year,
         provenance={"version": __version__, "seed": run.seed, "draws": run.draws,
@@ -279,8 +284,12 @@ def comparison_view(runs: list[Run], table: pd.DataFrame, findings: list[list[Fi
 def short_title(view: MapView) -> str:
     """What a comparison calls a scenario: its title's head before a colon when it has one of
     at most 24 characters ("Mở rộng: thêm 5 cụm …" → "Mở rộng"), else its id."""
-    head, colon, _ = view.title.partition(":")
-    return head.strip() if colon and 0 < len(head.strip()) <= 24 else view.scenario_id
+    return _head(view.title) or view.scenario_id
+
+
+def _head(title: str) -> str:
+    head, colon, _ = title.partition(":")
+    return head.strip() if colon and 0 < len(head.strip()) <= 24 else ""
 
 
 def _key_rows_first(table: pd.DataFrame) -> pd.DataFrame:

@@ -102,6 +102,10 @@ def test_sites_command_writes_a_map_of_the_sites(map_page: Any, tmp_path: Path, 
                 map_page.locator(".leaflet-control-layers-overlays label").all_inner_texts()]
     assert overlays[-1] == f"Vị trí đề xuất ({count})"
     assert map_page.locator(".ccn-legend .ccn-site-key").is_visible()
+    title = map_page.locator(".ccn-titlebox h1").inner_text()
+    assert title.startswith(f"{count} vị trí đề xuất cho một cụm mới 20 ha · "), title
+    html = (tmp_path / "mini_sites.html").read_text(encoding="utf-8")
+    assert "Mọi vị trí đề xuất đều đạt từng quy tắc không gian" in html
     screenshot(map_page, "sites-map")
     # zoom to the best site, then click its shape (the rank mark is at its north-east corner)
     map_page.evaluate("""(() => { const m = ClusterSim.maps[0]; let b = null;

@@ -75,7 +75,8 @@ def indicator_table(view: ComparisonView) -> str:
     """The escaped HTML table of `view.table`: each scenario's value, then for each other
     scenario the signed difference, its P10–P90 range and P(better) when the table has them."""
     table, w = view.table, words(view.lang)
-    names = view.names or tuple(_short(v.title, v.scenario_id) for v in view.views)
+    names = [n if n != v.scenario_id else _short(v.title, v.scenario_id)
+             for v, n in zip(view.views, view.names or [v.scenario_id for v in view.views])]
     titles = {v.scenario_id: Markup('<span data-ccn-source="scenario">{}</span>').format(name)
               for v, name in zip(view.views, names)}  # the author's words
     columns = _columns(table.columns, titles, w)

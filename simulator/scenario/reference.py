@@ -18,7 +18,7 @@ from typing import Any, get_args
 
 from pydantic import BaseModel
 
-from simulator.scenario import distributions, optimise_config as oc, rules_config, schema
+from simulator.scenario import distributions, optimise_config as oc, rules_config, schema, wording
 from simulator.scenario.rules_config import RulesConfig
 
 __all__ = ["reference_markdown", "json_schema", "write_reference"]
@@ -101,7 +101,8 @@ def _documented() -> None:
     reads every class's source, a tenth of a second of every run); the reference does, here:
     a field declared in a class takes the docstring under it, an inherited field its parent's,
     a description given in `Field(...)` stays, and the models are rebuilt leaves first."""
-    models = [m for mod in (distributions, rules_config, oc, schema) for m in _models(mod)]
+    models = [m for mod in (distributions, rules_config, oc, wording, schema)
+              for m in _models(mod)]
     assert set(_MODELS) <= set(models), "a model of the reference is in a module not read here"
     for m in models:
         own, fields = _attribute_docs(m), m.model_fields

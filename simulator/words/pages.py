@@ -35,6 +35,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "residential_m": "Distance to housing",
         "legend_sites": "candidate site for a new cluster (number = rank)",
         "site_rules": "Spatial rules", "site_rules_all": "passes all {n}",
+        "sites_title": "{n} candidate sites for a new {area} ha cluster · {scenario}",
         "sites_pass": "Every candidate site passes each spatial rule of clustersim check: "
                       "{rules}.",
         "sites_rejected": "{n} better-scoring rectangles that were free on the grid failed the "
@@ -205,6 +206,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "residential_m": "Khoảng cách đến khu dân cư",
         "legend_sites": "vị trí đề xuất cho cụm mới (số = thứ hạng)",
         "site_rules": "Quy tắc không gian", "site_rules_all": "đạt cả {n} quy tắc",
+        "sites_title": "{n} vị trí đề xuất cho một cụm mới {area} ha · {scenario}",
         "sites_pass": "Mọi vị trí đề xuất đều đạt từng quy tắc không gian của clustersim "
                       "check: {rules}.",
         "sites_rejected": "{n} hình chữ nhật có điểm cao hơn, còn trống trên lưới, không đạt "
