@@ -6,8 +6,11 @@ labour catchment (employment.py) → money (finance.py).
 
 from __future__ import annotations
 
+import os
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
 import numpy as np
 
@@ -23,7 +26,11 @@ __all__ = ["simulate", "simulate_draws", "cluster_block", "simulate_cluster", "d
            "RecomputedDraws", "chunk_slices", "held_bytes", "HOLD_BYTES", "memory_estimate",
            "MemoryEstimate"]
 
-_CHUNK_CELLS = 20_000_000  # float64 cells in flight per chunk (~160 MB): bounds working memory
+_CHUNK_CELLS = 20_000_000  # float64 cells in flight (~160 MB) over every thread: bounds working memory
+# chunks of draws computed at once on threads (the compiled loops and numpy's big passes run
+# without the GIL); each draw's numbers never depend on the chunk or thread it is computed in
+_THREADS = min(2, os.cpu_count() or 1)
+_T = TypeVar("_T")
 HOLD_BYTES = 2 << 30  # per-cluster draws held in memory up to this; above it they are recomputed
 _INDUSTRIAL = LAND_USES.index("industrial")
 
@@ -274,15 +281,19 @@ def simulate_cluster(inputs: Inputs, cluster: int) -> dict[str, np.ndarray]:
     alone = inputs.block(one)
     shape = (inputs.draws, len(inputs.years))
     out = {k: np.empty(shape) for k in ("leased_area_ha", "npv_bn_vnd", "district:leased_area_ha")}
-    for sl in chunk_slices(inputs):
+
+    def chunk(sl: slice) -> dict[str, np.ndarray]:
         every = _takeup(inputs, params.take(sl))
-        out["district:leased_area_ha"][sl] = every["leased"].sum(axis=1)
         p = params.take(sl, one)
         ld = _land(alone, p, every if inputs.takeup != "independent" else None)
         per_ha = employment.per_cluster(alone.sector_mix, p["sector"]["revenue_bn_vnd_per_leased_ha"])
         money = _money(alone, p, ld, _jobs(alone, p, ld["leased"]), per_ha[..., None] * ld["leased"])
-        out["leased_area_ha"][sl] = ld["leased"][:, 0]
-        out["npv_bn_vnd"][sl] = money["npv_bn_vnd"][:, 0]
+        return {"leased_area_ha": ld["leased"][:, 0], "npv_bn_vnd": money["npv_bn_vnd"][:, 0],
+                "district:leased_area_ha": every["leased"].sum(axis=1)}
+
+    for sl, part in _in_order(chunk, chunk_slices(inputs)):
+        for k, v in part.items():
+            out[k][sl] = v
     return out
 
 
@@ -296,9 +307,28 @@ def _per_draw_cells(inputs: Inputs, clusters: int) -> int:
 
 
 def chunk_slices(inputs: Inputs) -> list[slice]:
-    """Draw chunks small enough to bound the working memory of one `simulate_draws` call."""
+    """Draw chunks small enough to bound the working memory of `_THREADS` `simulate_draws`
+    calls at once."""
     per_draw = _per_draw_cells(inputs, len(inputs.cluster_ids))  # ~ float64 cells in flight
-    return _chunks(inputs.draws, max(1, _CHUNK_CELLS // per_draw))
+    return _chunks(inputs.draws, max(1, _CHUNK_CELLS // (_THREADS * per_draw)))
+
+
+def _in_order(fn: Callable[[slice], _T], slices: list[slice]) -> Iterator[tuple[slice, _T]]:
+    """(slice, fn(slice)) for every slice, in order, computed on `_THREADS` threads with at
+    most that many in flight (so the working memory stays that of `chunk_slices`)."""
+    if _THREADS == 1:
+        yield from ((sl, fn(sl)) for sl in slices)
+        return
+    with ThreadPoolExecutor(_THREADS) as pool:
+        pending: deque[tuple[slice, Future[_T]]] = deque()
+        for sl in slices:
+            if len(pending) >= _THREADS:
+                done, future = pending.popleft()
+                yield done, future.result()
+            pending.append((sl, pool.submit(fn, sl)))
+        while pending:
+            done, future = pending.popleft()
+            yield done, future.result()
 
 
 def cluster_metric_names(inputs: Inputs) -> tuple[str, ...]:
@@ -432,8 +462,11 @@ def _run_chunks(inputs: Inputs, params: ParameterDraws, keep: bool, client: Any,
         for sl, part in zip(slices, client.gather(futures)):
             store(sl, part)
     else:
-        for k, sl in enumerate(slices):
-            store(sl, simulate_draws(inputs, params.take(sl), keep_clusters=keep))
+        def one(sl: slice) -> dict[str, np.ndarray]:
+            return simulate_draws(inputs, params.take(sl), keep_clusters=keep)
+
+        for k, (sl, part) in enumerate(_in_order(one, slices)):
+            store(sl, part)
             if on_chunk is not None:
                 on_chunk(k + 1, len(slices))
     return kept

@@ -161,12 +161,23 @@ def test_land_invariants(seed: int, n: int, fill: float) -> None:
 
 
 def test_chunked_equals_unchunked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One chunk on one thread, one draw a chunk on one thread, and on two threads: the same
+    numbers, bit for bit."""
     inputs = build_inputs(_random_scenario(200, 3, 3, 2.0), geo_for(3))
+    monkeypatch.setattr(model, "_THREADS", 1)
     whole = model.simulate(inputs)
+    assert len(model.chunk_slices(inputs)) == 1
     monkeypatch.setattr(model, "_CHUNK_CELLS", 1)  # 1 draw per chunk
     chunked = model.simulate(inputs)
+    monkeypatch.setattr(model, "_THREADS", 2)
+    threaded = model.simulate(inputs)
     for k in whole.metrics:
         np.testing.assert_array_equal(whole.metrics[k], chunked.metrics[k])
+        np.testing.assert_array_equal(whole.metrics[k], threaded.metrics[k])
+    for k in whole.district:
+        np.testing.assert_array_equal(whole.district[k], threaded.district[k])
+    for k in whole.communes:
+        np.testing.assert_array_equal(whole.communes[k], threaded.communes[k])
 
 
 @pytest.mark.parametrize("takeup", ["competitive", "independent"])

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize.elementwise import find_root
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import brentq
+from scipy.optimize.elementwise import find_root
 
 from simulator import employment, finance, kernels, land, model
 from simulator.inputs import build_inputs
