@@ -75,6 +75,14 @@ class ParameterDraws:
             out["phase"]["delay"] = self.delay[draws, cols.get("phase", slice(None))]
         return out
 
+    def block_of(self, p: dict[str, dict[str, np.ndarray]],
+                 clusters: slice) -> dict[str, dict[str, np.ndarray]]:
+        """`take(draws, clusters)` from `take(draws)` (`p`): the block's phase and cluster
+        columns (views), sector and district draws as they are."""
+        cols = {"phase": self.inputs.phase_range(clusters), "cluster": clusters}
+        return {g: {f: v[:, cols[g]] for f, v in fields.items()} if g in cols else fields
+                for g, fields in p.items()}
+
 
 def draw_parameters(inputs: Inputs, n: int | None = None) -> dict[str, dict[str, np.ndarray]]:
     """Every parameter's draws: phase (D,P), cluster (D,C), district (D,), sector (D,S)."""
@@ -283,8 +291,9 @@ def simulate_cluster(inputs: Inputs, cluster: int) -> dict[str, np.ndarray]:
     out = {k: np.empty(shape) for k in ("leased_area_ha", "npv_bn_vnd", "district:leased_area_ha")}
 
     def chunk(sl: slice) -> dict[str, np.ndarray]:
-        every = _takeup(inputs, params.take(sl))
-        p = params.take(sl, one)
+        p_all = params.take(sl)
+        every = _takeup(inputs, p_all)
+        p = params.block_of(p_all, one)
         ld = _land(alone, p, every if inputs.takeup != "independent" else None)
         per_ha = employment.per_cluster(alone.sector_mix, p["sector"]["revenue_bn_vnd_per_leased_ha"])
         money = _money(alone, p, ld, _jobs(alone, p, ld["leased"]), per_ha[..., None] * ld["leased"])
