@@ -1,4 +1,5 @@
-"""The model's hot loops, compiled with numba: take-up by water filling, the gravity model's
+"""The model's hot loops, compiled with numba: the phases' ramps added up by cluster, take-up by
+water filling, the gravity model's
 iterative proportional fitting, every party's money and running NPVs, the developer IRR
 (Chandrupatla's bracketing root finder, step for step SciPy's), and band quantiles by selection.
 
@@ -13,11 +14,56 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["IPF_TOLERANCE", "IPF_MAX_SWEEPS", "water_level", "takeup", "ipf", "MONEY_OUT",
+__all__ = ["IPF_TOLERANCE", "IPF_MAX_SWEEPS", "RAMP_INSTANT", "ramp", "cluster_ramps",
+           "water_level", "takeup", "ipf", "MONEY_OUT",
            "money", "running_npv", "irr", "select_quantiles"]
 
 IPF_TOLERANCE = 1e-12  # stop when no balanced origin weight moves by more than this (relative)
 IPF_MAX_SWEEPS = 1000  # a safety stop; the bundled scenarios converge in ~10–30 sweeps
+
+
+RAMP_INSTANT = 1e-6  # years: a shorter step (about 30 s) is done at once
+
+
+@njit(cache=True, nogil=True)
+def _share(year: float, start: float, duration: float) -> float:  # pragma: no cover - compiled
+    """Share of a step done by the end of `year`: clip((t + 1 − s) / n, 0, 1); a step of
+    n ≤ RAMP_INSTANT is done at once in year s."""
+    x = year + 1.0 - start
+    share = x / duration if duration > RAMP_INSTANT else (1.0 if x > 0 else 0.0)
+    return min(max(share, 0.0), 1.0)
+
+
+@njit(cache=True, nogil=True)
+def ramp(years: np.ndarray, start: np.ndarray, duration: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """`_share` of each step (draw, phase) in each year: (draw, phase, year)."""
+    n, p = start.shape
+    out = np.empty((n, p, years.shape[0]))
+    for d in range(n):
+        for j in range(p):
+            for t in range(years.shape[0]):
+                out[d, j, t] = _share(years[t], start[d, j], duration[d, j])
+    return out
+
+
+@njit(cache=True, nogil=True)
+def cluster_ramps(years: np.ndarray, area: np.ndarray, start: np.ndarray, duration: np.ndarray,
+                  weight: np.ndarray, first: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """Σ over each cluster's phases of w · (A · share), the phases of cluster k being
+    first[k] … first[k + 1] − 1 (the last to the end), added in phase order: area, start,
+    duration and weight (draw, phase) → (draw, cluster, year)."""
+    n, p = area.shape
+    out = np.empty((n, first.shape[0], years.shape[0]))
+    for d in range(n):
+        for k in range(first.shape[0]):
+            stop = first[k + 1] if k + 1 < first.shape[0] else p
+            for t in range(years.shape[0]):
+                j = first[k]
+                acc = weight[d, j] * (area[d, j] * _share(years[t], start[d, j], duration[d, j]))
+                for j in range(first[k] + 1, stop):
+                    acc += weight[d, j] * (area[d, j] * _share(years[t], start[d, j], duration[d, j]))
+                out[d, k, t] = acc
+    return out
 
 
 @njit(cache=True, nogil=True)

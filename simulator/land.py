@@ -14,7 +14,7 @@ from simulator import kernels
 __all__ = ["ramp", "logistic_ramp", "simulate_land", "attractiveness", "fill", "water_level", "allocate",
            "competitive_takeup"]
 
-_INSTANT = 1e-6  # years: a shorter step (about 30 s) is done at once
+_INSTANT = kernels.RAMP_INSTANT  # years: a shorter step (about 30 s) is done at once
 
 
 def ramp(years: np.ndarray, start: np.ndarray, duration: np.ndarray) -> np.ndarray:
@@ -22,47 +22,59 @@ def ramp(years: np.ndarray, start: np.ndarray, duration: np.ndarray) -> np.ndarr
 
     A step starting in year s and lasting n years is a third done at the end of year s when
     n = 3. With n = 0 it is done at once in year s. Years and durations may be fractional.
-    `start`/`duration` have dims (draw, phase); the result has dims (draw, phase, year).
+    `start`/`duration` have dims (draw, phase); the result has dims (draw, phase, year)
+    (kernels.ramp).
     """
-    x = years[None, None, :] + 1.0 - start[..., None]
-    n = np.broadcast_to(duration[..., None], x.shape)
-    done_at_once = (x > 0).astype(float)
-    share: np.ndarray = np.clip(np.divide(x, n, out=done_at_once, where=n > _INSTANT), 0.0, 1.0)
+    y, s, n = _floats(years, start, duration)
+    share: np.ndarray = kernels.ramp(y, s, n)
     return share
 
 
-def simulate_land(
-    years: np.ndarray,
-    *,
-    area_ha: np.ndarray,
-    approval_year: np.ndarray,
-    clearance_years: np.ndarray,
-    construction_years: np.ndarray,
-    fill_years: np.ndarray,
-    fill: bool = True,
-    only: tuple[str, ...] | None = None,
-) -> dict[str, np.ndarray]:
-    """The timeline of each phase (dims draw, phase, year), o = a + c + k the opening year:
+def _floats(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    return tuple(np.ascontiguousarray(a, dtype=float) for a in arrays)
 
-    gross_area_ha      = A · ramp(t; a, 0)          approved land
-    cleared_ha         = A · ramp(t; a, c)          site clearance (farmland converted)
-    built_ha           = A · ramp(t; a + c, k)      construction finished
-    open_ha            = A · ramp(t; o, 0)          open for leasing
-    filled_ha          = A · logistic(t; o, F)      an independent S-curve fill (see logistic_ramp;
-                                                    left out when `fill` is false)
 
-    `only`: these keys alone (the others are not computed).
+def _cluster_ramps(years: np.ndarray, area: np.ndarray,
+                   step: tuple[np.ndarray, np.ndarray, np.ndarray], first: np.ndarray) -> np.ndarray:
+    """kernels.cluster_ramps of one step (start, duration, weight)."""
+    y, a, start, n, w = _floats(years, area, *step)
+    out: np.ndarray = kernels.cluster_ramps(y, a, start, n, w, first)
+    return out
+
+
+def simulate_land(years: np.ndarray, phases: dict[str, np.ndarray], first: np.ndarray, *,
+                  fill: bool = True, only: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
+    """The timeline of each cluster (dims draw, cluster, year): its phases' (draw, phase)
+    added up in phase order, cluster k's phases being first[k] … first[k + 1] − 1; o = a + c + k
+    the opening year, f the farmland share:
+
+    gross_area_ha         = Σ A · ramp(t; a, 0)          approved land
+    cleared_ha            = Σ A · ramp(t; a, c)          site clearance
+    farmland_converted_ha = Σ f · (A · ramp(t; a, c))    farmland converted
+    built_ha              = Σ A · ramp(t; a + c, k)      construction finished
+    open_ha               = Σ A · ramp(t; o, 0)          open for leasing
+    filled_ha             = Σ A · logistic(t; o, F)      an independent S-curve fill (see
+                                                        logistic_ramp; left out when `fill` is false)
+
+    `phases` holds A `area_ha`, a `approval_year`, c `clearance_years`, k `construction_years`,
+    F `fill_years` and f `farmland_share`, (draw, phase) or (phase,). One compiled pass per
+    quantity (kernels.cluster_ramps); `only`: these keys alone.
     """
-    approval = np.broadcast_to(approval_year, area_ha.shape).astype(float)
+    area_ha, clearance_years = phases["area_ha"], phases["clearance_years"]
+    construction_years = phases["construction_years"]
+    approval = np.broadcast_to(phases["approval_year"], area_ha.shape).astype(float)
     opening = approval + clearance_years + construction_years
-    zero = np.zeros_like(area_ha)
-    area = area_ha[..., None]
-    steps = {"gross_area_ha": (approval, zero), "cleared_ha": (approval, clearance_years),
-             "built_ha": (approval + clearance_years, construction_years), "open_ha": (opening, zero)}
-    out = {k: area * ramp(years, start, n) for k, (start, n) in steps.items()
-           if only is None or k in only}
+    zero, one = np.zeros_like(area_ha), np.ones_like(area_ha)
+    steps = {"gross_area_ha": (approval, zero, one), "cleared_ha": (approval, clearance_years, one),
+             "farmland_converted_ha": (approval, clearance_years, phases["farmland_share"]),
+             "built_ha": (approval + clearance_years, construction_years, one),
+             "open_ha": (opening, zero, one)}
+    first = np.ascontiguousarray(first, dtype=np.intp)
+    out = {k: _cluster_ramps(years, area_ha, step, first)
+           for k, step in steps.items() if only is None or k in only}
     if fill and (only is None or "filled_ha" in only):
-        out["filled_ha"] = area * logistic_ramp(years, opening, fill_years)
+        filled = area_ha[..., None] * logistic_ramp(years, opening, phases["fill_years"])
+        out["filled_ha"] = np.add.reduceat(filled, first, axis=1)
     return out
 
 

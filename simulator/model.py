@@ -92,22 +92,14 @@ def draw_parameters(inputs: Inputs, n: int | None = None) -> dict[str, dict[str,
 def _timeline(inputs: Inputs, phase: dict[str, np.ndarray], cp: dict[str, np.ndarray],
               years: np.ndarray, fill: bool = True,
               only: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
-    """Each cluster's timeline (D,C,Y): its phases' (land.simulate_land) added up, and the
-    farmland converted; `only`: these keys alone."""
+    """Each cluster's timeline (D,C,Y), its phases' added up (land.simulate_land); `only`:
+    these keys alone."""
     area = phase["size"] * inputs.phase_size_factor
     approval = inputs.phase_approval + phase.get("delay", 0.0)  # delay: gating: enforce
-    farmland = only is None or "farmland_converted_ha" in only
-    phases = land.simulate_land(years, area_ha=area, approval_year=approval,
-                                clearance_years=phase["clearance_years"],
-                                construction_years=phase["construction_years"],
-                                fill_years=cp["fill_years"], fill=fill,
-                                only=None if only is None else (*only, *(("cleared_ha",) if farmland else ())))
-    starts = inputs.phase_starts
-    out = {k: np.add.reduceat(v, starts, axis=1) for k, v in phases.items()}
-    if farmland:
-        out["farmland_converted_ha"] = np.add.reduceat(
-            cp["farmland_share"][..., None] * phases["cleared_ha"], starts, axis=1)
-    return out
+    phases = {"area_ha": area, "approval_year": approval, "clearance_years": phase["clearance_years"],
+              "construction_years": phase["construction_years"], "fill_years": cp["fill_years"],
+              "farmland_share": cp["farmland_share"]}
+    return land.simulate_land(years, phases, inputs.phase_starts, fill=fill, only=only)
 
 
 def _land(inputs: Inputs, p: dict[str, dict[str, np.ndarray]],
