@@ -27,10 +27,12 @@ def safe_cell(value: Any) -> Any:
 
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A copy whose text cells are `safe_cell`ed (column names too)."""
-    out = df.rename(columns=safe_cell)
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(safe_cell)
+    out = df.copy()
+    out.columns = [safe_cell(c) for c in df.columns]
+    for i in range(out.shape[1]):  # by position: two names may coincide (`=` and `'=`)
+        column = out.iloc[:, i]
+        if column.dtype == object or pd.api.types.is_string_dtype(column):
+            out.isetitem(i, column.map(safe_cell))
     return out
 
 

@@ -29,7 +29,7 @@ def _column(kind: str, n: int) -> st.SearchStrategy[list[object]]:
 @st.composite
 def frames(draw: st.DrawFn) -> pd.DataFrame:
     n = draw(st.integers(0, 12))
-    # unique once made safe ('=' and "'=" would both be "'="; safe_frame assumes they are not)
+    # unique once made safe: names that coincide ('=' and "'=") have their own test below
     names = draw(st.lists(TEXT.filter(bool), min_size=1, max_size=5, unique_by=safe_cell))
     kinds = [draw(st.sampled_from(["float", "float", "int", "text", "text", "gaps", "bool"]))
              for _ in names]  # mostly the plain frames write_frame writes itself
@@ -70,3 +70,15 @@ def test_a_plain_frame_does_not_go_through_pandas(tmp_path: Path,
     assert (tmp_path / "ours.csv").read_bytes() == want
     assert want.decode().splitlines()[1:] == ["x,'=a,2030,1.500000,-0.000000",
                                               'x,"b,c",2031,,inf']
+
+
+def test_names_that_coincide_once_made_safe(tmp_path: Path) -> None:
+    # '=' is written "'=", the same as the next column's own name: both columns are kept
+    # apart by position and each one's cells are made safe
+    df = pd.DataFrame([["=x", "+y", 1.0]], columns=["=", "'=", "v"])
+    safe = safe_frame(df)
+    assert list(safe.columns) == ["'=", "'=", "v"]
+    assert safe.iloc[0].tolist() == ["'=x", "'+y", 1.0]
+    assert df.iloc[0].tolist() == ["=x", "+y", 1.0]  # the caller's frame is untouched
+    write_frame(df, tmp_path / "ours.csv", float_format="%.1f")
+    assert (tmp_path / "ours.csv").read_text().splitlines() == ["'=,'=,v", "'=x,'+y,1.0"]
