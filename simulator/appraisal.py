@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from simulator import finance
+from simulator import finance, kernels
 from simulator.model import simulate_cluster
 from simulator.scenario.distributions import Fixed
 from simulator.uncertainty import ParamSpec
@@ -36,13 +36,19 @@ PRICE_RESPONSE_MAX = 12  # clusters re-run one by one at their break-even price,
 BN_PER_HA_PER_USD_M2 = 0.25
 
 
+_QUANTILES = np.array([0.1, 0.5, 0.9])
+
+
 def draw_stats(values: np.ndarray) -> dict[str, float | None]:
-    """mean, P10, P50, P90 over the draws where the value exists, and the share of such draws."""
+    """mean, P10, P50, P90 over the draws where the value exists, and the share of such draws
+    (numpy's linear quantiles, found by selection: kernels.select_quantiles)."""
     ok = values[np.isfinite(values)]
     share = round(float(ok.size / max(values.size, 1)), 4)
     if ok.size == 0:
         return {"mean": None, "p10": None, "p50": None, "p90": None, "share_of_draws": share}
-    p10, p50, p90 = np.quantile(ok, [0.1, 0.5, 0.9])
+    q = np.empty((len(_QUANTILES) + 1, 1))
+    kernels.select_quantiles(ok.reshape(-1, 1), _QUANTILES * (ok.size - 1), q)
+    p10, p50, p90 = q[:-1, 0]
     return {"mean": round(float(ok.mean()), 4), "p10": round(float(p10), 4),
             "p50": round(float(p50), 4), "p90": round(float(p90), 4), "share_of_draws": share}
 

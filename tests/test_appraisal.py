@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simulator import appraisal, model, tables
+from simulator import appraisal, kernels, model, tables
 from simulator.maps.report_page import render_report_page
 from simulator.report_content import report_view
 from simulator.run import run_file
@@ -129,3 +129,21 @@ def test_price_response_equals_whole_reruns_bit_for_bit(monkeypatch: pytest.Monk
                 np.testing.assert_array_equal(alt[metric], whole.metrics.column(metric, ci))
             np.testing.assert_array_equal(alt["district:leased_area_ha"], whole.district["leased_area_ha"])
         assert not np.array_equal(alt["npv_bn_vnd"], run.results.metrics.column("npv_bn_vnd", ci))
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 1000, 10_001])
+def test_draw_stats_are_numpys_quantiles_and_mean(n: int) -> None:
+    """Quantiles by selection equal np.quantile's, the mean np.mean's, over the finite draws."""
+    rng = np.random.default_rng(n)
+    values = rng.normal(size=n) * 100
+    values[: n // 3] = np.round(values[: n // 3])  # ties
+    values[(n + 1) // 2 :: 5] = np.nan  # draws without a value
+    ok = values[np.isfinite(values)]
+    p10, p50, p90 = np.quantile(ok, [0.1, 0.5, 0.9])
+    want = {"mean": round(float(ok.mean()), 4), "p10": round(float(p10), 4),
+            "p50": round(float(p50), 4), "p90": round(float(p90), 4),
+            "share_of_draws": round(ok.size / n, 4)}
+    assert appraisal.draw_stats(values) == want
+    q = np.empty((4, 1))
+    kernels.select_quantiles(ok.reshape(-1, 1), np.array([0.1, 0.5, 0.9]) * (ok.size - 1), q)
+    assert q[:3, 0].tobytes() == np.array([p10, p50, p90]).tobytes()
