@@ -213,10 +213,11 @@ def _sensitivity(s: Sensitivity | None) -> dict[str, Any]:
     if svg is not None and not _plain_svg(svg):
         raise ValueError("sensitivity.svg: expected a plain <svg> chart (no script, event "
                          "handler, link or embedded content)")
-    key = "ST" if s.ranking is not None and "ST" in s.ranking else "mu_star"
-    rows = () if s.ranking is None else tuple(
+    ranking = s.shown if s.shown is not None else s.ranking  # labels in the page's language
+    key = "ST" if ranking is not None and "ST" in ranking else "mu_star"
+    rows = () if ranking is None else tuple(
         {"label": rec.get("label", rec.get("input")), "value": rec.get(key),
-         "share": rec.get("ST_share")} for rec in s.ranking.head(12).to_dict("records"))
+         "share": rec.get("ST_share")} for rec in ranking.head(12).to_dict("records"))
     return {"sensitivity_svg": svg, "sensitivity_text": s.sentence, "sensitivity_rows": rows}
 
 

@@ -32,7 +32,10 @@ from simulator.results import DISTRICT_METRICS, METRICS
 from simulator.run import Run
 from simulator.safe_csv import write_frame
 from simulator.scenario.wording import local
-from simulator.words.sensitivity import METRIC_NAMES, PARAMETER_PHRASES, TORNADO_LEGEND
+from simulator.words.pages import metric_label, sector_label
+from simulator.words.sensitivity import (
+    METRIC_NAMES, SENSITIVITY_WORDS, TORNADO_LEGEND, parameter_phrase,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -77,39 +80,46 @@ def _places(inputs: Inputs) -> dict[str, list[tuple[ParamSpec, str, str, int | N
     return found
 
 
-def _label(key: str, inputs: Inputs, names: Mapping[str, str], n_cluster_places: int) -> str:
-    """Plain words for an identity key, e.g. `clearance years of CCN Tín An phase 1`."""
+def _label(key: str, inputs: Inputs, names: Mapping[str, str], n_cluster_places: int,
+           lang: str = "en") -> str:
+    """Plain words for an identity key, e.g. `clearance years of CCN Tín An phase 1`
+    (`số năm giải phóng mặt bằng của CCN Tín An giai đoạn 1`)."""
+    w = SENSITIVITY_WORDS["vi" if lang == "vi" else "en"]
     if m := re.fullmatch(r"clusters\[(.+?)\]\.phases\[(\d+)\]\.(\w+)", key):
         cid, i, field = m.group(1), int(m.group(2)), m.group(3)
         ci = inputs.cluster_ids.index(cid) if cid in inputs.cluster_ids else -1
         several = int((inputs.phase_cluster == ci).sum()) > 1
-        return f"{PARAMETER_PHRASES.get(field, field)} of {names.get(cid, cid)}" + \
-            (f" phase {i + 1}" if several else "")
+        return w["of"].format(phrase=parameter_phrase(field, lang), cluster=names.get(cid, cid)) \
+            + (w["phase"].format(n=i + 1) if several else "")
     if m := re.fullmatch(r"clusters\[(.+?)\]\.params\.(\w+)", key):
-        return f"{PARAMETER_PHRASES.get(m.group(2), m.group(2))} of {names.get(m.group(1), m.group(1))}"
+        return w["of"].format(phrase=parameter_phrase(m.group(2), lang),
+                              cluster=names.get(m.group(1), m.group(1)))
     if m := re.fullmatch(r"district\.sectors\.(.+)\.(\w+)", key):
-        return f"{PARAMETER_PHRASES.get(m.group(2), m.group(2))} in {m.group(1).replace('_', ' ')}"
+        sector = m.group(1) if lang != "vi" else sector_label(m.group(1), lang)
+        return w["in"].format(phrase=parameter_phrase(m.group(2), lang),
+                              sector=sector.replace("_", " "))
     if m := re.fullmatch(r"district\.params\.(\w+)", key):
-        phrase = PARAMETER_PHRASES.get(m.group(1), m.group(1).replace("_", " "))
+        phrase = parameter_phrase(m.group(1), lang, m.group(1).replace("_", " "))
         if n_cluster_places == 0:
             return phrase
         every = n_cluster_places == len(inputs.cluster_ids)
-        return f"{phrase} ({'all clusters' if every else 'district default'})"
+        return w["all" if every else "default"].format(phrase=phrase)
     return key
 
 
 def uncertain_inputs(inputs: Inputs, *, names: Mapping[str, str] | None = None,
-                     ) -> tuple[Input, ...]:
+                     lang: str = "en") -> tuple[Input, ...]:
     """The inputs whose distribution is not fixed, one per key, in declaration order.
 
-    `names` maps cluster ids to the names shown in labels (default: the ids)."""
+    `names` maps cluster ids to the names shown in labels (default: the ids); labels in
+    `lang` (English in sensitivity.csv)."""
     out = []
     for key, places in _places(inputs).items():
         spec = places[0][0]
         if spec.dist.is_fixed():
             continue
         in_clusters = sum(1 for _, group, _, _ in places if group == "cluster")
-        out.append(Input(key, _label(key, inputs, names or {}, in_clusters), spec,
+        out.append(Input(key, _label(key, inputs, names or {}, in_clusters, lang), spec,
                          tuple((g, f, c) for _, g, f, c in places)))
     return tuple(out)
 
@@ -237,39 +247,39 @@ def write_sensitivity_csv(df: pd.DataFrame, path: str | Path) -> None:
     write_frame(df, path, float_format="%.6g")
 
 
-def _metric_label(metric: str) -> str:
+def _metric_label(metric: str, lang: str = "en") -> str:
+    if lang == "vi":
+        return metric_label(metric, lang)
     if metric in METRIC_NAMES:
         return METRIC_NAMES[metric]
     words = re.sub(r"_(ha|pct|bn_vnd)$", "", metric).replace("_", " ")
     return words[:1].upper() + words[1:]
 
 
-def plain_summary(df: pd.DataFrame, metric: str, year: int) -> str:
+def plain_summary(df: pd.DataFrame, metric: str, year: int, lang: str = "en") -> str:
     """One sentence a planner can read, e.g. `Developer NPV 2045 is driven 60 % by … and
-    20 % by …`, from the normalised total-order indices (Sobol) or the μ* ranking (Morris)."""
-    what = f"{_metric_label(metric)} {year}"
+    20 % by …`, from the normalised total-order indices (Sobol) or the μ* ranking (Morris);
+    in `lang` (the labels of `df` are taken as they are)."""
+    w = SENSITIVITY_WORDS["vi" if lang == "vi" else "en"]
+    what = f"{_metric_label(metric, lang)} {year}"
     key = "ST" if "ST" in df else "mu_star"
     if df.empty:
-        return f"{what} has no uncertain inputs: every parameter is a fixed number."
+        return w["none"].format(what=what)
     if not (df[key] > 0).any():
-        return f"{what} does not change with any uncertain input of this scenario."
+        return w["flat"].format(what=what)
     if key == "mu_star":
         top = df.head(3)["label"].tolist()
-        rest = f", then {' and '.join(top[1:])}" if len(top) > 1 else ""
-        return (f"{what}: Morris screening ranks {top[0]} first{rest}. μ* is the typical size "
-                "of an input's effect over its range, not a share of the variance; run Sobol "
-                "for shares.")
+        rest = w["then"].format(rest=w["and"].join(top[1:])) if len(top) > 1 else ""
+        return w["morris"].format(what=what, first=top[0], rest=rest)
     shares, picked = df["ST_share"].tolist(), list[tuple[float, str]]()
     for share, label in zip(shares, df["label"], strict=True):
         if picked and (len(picked) == 3 or share < 0.05 or sum(s for s, _ in picked) >= 0.8):
             break
         picked.append((share, label))
-    parts = [f"{100 * s:.0f} % by {lab}" for s, lab in picked]
-    said = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+    parts = [w["part"].format(share=f"{100 * s:.0f}", label=lab) for s, lab in picked]
+    said = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])}{w['and']}{parts[-1]}"
     raw = 100 * float(np.clip(df["ST"], 0, None).sum())
-    return (f"{what} is driven {said} (normalised total-order Sobol indices; before "
-            f"normalising they add up to {raw:.0f} %: an interaction counts once for every "
-            "input in it, so they need not add up to 100 % — read them as relative weights).")
+    return w["sobol"].format(what=what, said=said, raw=f"{raw:.0f}")
 
 
 def _ticks(x: float) -> list[float]:
@@ -281,8 +291,9 @@ def _ticks(x: float) -> list[float]:
     return [step * k for k in range(math.ceil(x / step - 1e-9) + 1)]
 
 
-def _tick_text(t: float) -> str:
-    return f"{t:,.0f}" if abs(t) >= 1000 else f"{t:.3g}"
+def _tick_text(t: float, lang: str = "en") -> str:
+    text = f"{t:,.0f}" if abs(t) >= 1000 else f"{t:.3g}"
+    return text.translate(str.maketrans(",.", ".,")) if lang == "vi" else text
 
 
 def _bar_rows(df: pd.DataFrame, key: str, scale: float, x0: float, top: float) -> list[str]:
@@ -320,7 +331,7 @@ def tornado_svg(df: pd.DataFrame, *, title: str, lang: str = "en", top: int = 12
     axis_y = head + 24 * len(shown) + 4
     parts = [f'<line x1="{x0 + t * scale:.1f}" x2="{x0 + t * scale:.1f}" y1="{head}" '
              f'y2="{axis_y}" stroke="#ddd"/><text x="{x0 + t * scale:.1f}" y="{axis_y + 14}" '
-             f'text-anchor="middle">{_tick_text(t)}</text>' for t in ticks]
+             f'text-anchor="middle">{_tick_text(t, lang)}</text>' for t in ticks]
     parts += _bar_rows(shown, key, scale, x0, head)
     text = TORNADO_LEGEND[lang]
     legend = escape(text[key]) + (f'; <tspan fill="#08519c">■</tspan> {escape(text["S1"])}'
@@ -342,6 +353,7 @@ class Sensitivity:
     ranking: pd.DataFrame | None = None
     svg: str | None = None
     sentence: str | None = None
+    shown: pd.DataFrame | None = None  # the ranking with its labels in the page's language
 
     def write_csv(self, path: str | Path) -> None:
         """The ranking as sensitivity.csv (`write_sensitivity_csv`); a method, so that the
@@ -355,8 +367,11 @@ def sensitivity_for_report(run: Run, metric: str, year: int | None, *, method: M
     chart and sentence, computed before any page is rendered."""
     s = run.loaded.scenario
     year = s.horizon_year if year is None else year
+    names = {c.id: c.name for c in s.clusters}
     df = sensitivity(run.inputs, metric=metric, year=year, method=method, n=n, seed=run.seed,
-                     names={c.id: c.name for c in s.clusters})
-    title = f"{local(s.title, lang)}: {metric} {year}"
-    return Sensitivity(ranking=df, svg=tornado_svg(df, title=title, lang=lang),
-                       sentence=plain_summary(df, metric, year))
+                     names=names)
+    words = {i.key: i.label for i in uncertain_inputs(run.inputs, names=names, lang=lang)}
+    shown = df.assign(label=[words.get(k, lab) for k, lab in zip(df["input"], df["label"])])
+    title = f"{_metric_label(metric, lang)} {year} — {local(s.title, lang)}"
+    return Sensitivity(ranking=df, svg=tornado_svg(shown, title=title, lang=lang),
+                       sentence=plain_summary(shown, metric, year, lang), shown=shown)

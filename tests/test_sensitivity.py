@@ -194,3 +194,27 @@ def test_no_uncertain_input(mini_inputs) -> None:
 def test_bad_arguments(two, kwargs, message) -> None:
     with pytest.raises(ValueError, match=message):
         sensitivity(two, **kwargs)
+
+
+def test_sensitivity_speaks_the_page_language(two, sobol_jobs) -> None:
+    """The vi report's ranking, sentence and chart: Vietnamese parameter names and sentence
+    (hand-written), the English labels kept for sensitivity.csv."""
+    from simulator.sensitivity import uncertain_inputs
+
+    vi = {i.key: i.label for i in uncertain_inputs(two, names=NAMES, lang="vi")}
+    assert vi[JOBS] == "việc làm mỗi ha đã thuê ngành công nghiệp nhẹ"
+    assert vi[RATE] == "suất chiết khấu"
+    shown = sobol_jobs.assign(label=[vi[k] for k in sobol_jobs["input"]])
+    assert plain_summary(shown, "jobs", 2030, "vi").startswith(
+        "Việc làm 2030 phụ thuộc 100 % vào việc làm mỗi ha đã thuê ngành công nghiệp nhẹ (chỉ "
+        "số Sobol toàn phần đã chuẩn hoá; ")
+    assert sobol_jobs["label"].iloc[0] == "jobs per leased ha in light manufacturing"
+    inputs = with_dists(two, {"clusters[alpha].phases[0].clearance_years":
+                              Uniform(dist="uniform", low=0.5, high=3)})
+    labels = {i.key: i.label for i in uncertain_inputs(inputs, names=NAMES, lang="vi")}
+    assert labels["clusters[alpha].phases[0].clearance_years"] == \
+        "số năm giải phóng mặt bằng của CCN <Alpha> & co"
+    morris = sensitivity(two, metric="npv_bn_vnd", year=2030, method="morris", n=4, seed=0)
+    morris = morris.assign(label=[vi[k] for k in morris["input"]])
+    assert plain_summary(morris, "npv_bn_vnd", 2030, "vi").startswith(
+        "NPV của chủ đầu tư 2030: phép sàng lọc Morris xếp suất chiết khấu đứng đầu, tiếp theo là")

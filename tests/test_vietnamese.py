@@ -24,6 +24,7 @@ from simulator.gating import gate_openings
 from simulator.words.findings import FINDING_WORDS
 from simulator.words.pages import metric_label, unit_label, words
 from simulator.words.rules import RULE_WORDS, fix_words
+from simulator.words.sensitivity import PARAMETER_PHRASES, SENSITIVITY_WORDS
 from simulator.results import COMMUNE_METRICS, DISTRICT_METRICS, METRICS
 from simulator.outputs import render_pages
 from simulator.rules.engine import check_all
@@ -36,7 +37,7 @@ pytestmark = pytest.mark.browser
 # proper names, codes and units that are the same in both languages
 ALLOW = {"leaflet", "javascript", "npv", "irr", "ccn", "sha256", "clustersim", "pert", "mini",
          "ha", "km", "usd", "vnd",
-         "p10", "p50", "p90", "alpha", "beta", "test"}
+         "p10", "p50", "p90", "alpha", "beta", "test", "morris", "sobol"}
 WORD = re.compile(r"\w{3,}")
 FILE = re.compile(r"[\w./-]+\.(?:md|csv|yaml|py|gpkg)\b")
 LEAFLET_TEXTS = ("Zoom in", "Zoom out", "A JavaScript library for interactive maps", "Layers")
@@ -46,7 +47,8 @@ def _lexicon() -> set[str]:
     texts = [*words("en").values(), *LEAFLET_TEXTS,
              *(metric_label(m, "en") for m in (*METRICS, *DISTRICT_METRICS, *COMMUNE_METRICS)),
              *(unit_label(u, "en") for u in METRICS.values()),
-             *FINDING_WORDS["en"].values(), *(fix_words(r, "en") for r in RULE_WORDS)]
+             *FINDING_WORDS["en"].values(), *(fix_words(r, "en") for r in RULE_WORDS),
+             *PARAMETER_PHRASES.values(), *SENSITIVITY_WORDS["en"].values()]
     return {w.lower() for t in texts for w in WORD.findall(t) if w.isascii() and w.isalpha()
             } - ALLOW
 _TEXT = """() => {
@@ -91,18 +93,24 @@ def bundled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Pat
 
     root = Path(__file__).resolve().parents[1] / "scenarios"
     runs = [run_file(root / f"{name}.yaml", draws=20) for name in ("baseline", "expansion")]
-    return _pages(runs, tmp_path_factory.mktemp("bundled"))
+    return _pages(runs, tmp_path_factory.mktemp("bundled"), sensitivity=True)
 
 
-def _pages(runs: list[Any], out: Path) -> dict[str, dict[str, Path]]:
+def _pages(runs: list[Any], out: Path, sensitivity: bool = False) -> dict[str, dict[str, Path]]:
+    """The report of the second run with its sensitivity section (Morris, 4 trajectories)
+    when `sensitivity`."""
+    from simulator.sensitivity import sensitivity_for_report
+
     findings = [check_all(r) for r in runs]
     pages: dict[str, dict[str, Path]] = {}
     for lang in ("vi", "en"):
         folder = out / lang
         folder.mkdir()
         run = runs[1]
+        sens = sensitivity_for_report(run, "jobs", 2030, n=4, lang=lang) if sensitivity else None
         html = render_pages(run, cluster_table(run), findings=findings[1],
-                            gates=gate_openings(run.loaded.scenario, run.results), lang=lang)
+                            gates=gate_openings(run.loaded.scenario, run.results), lang=lang,
+                            sensitivity=sens)
         html["comparison.html"] = render_comparison(
             comparison_view(runs, comparison_table(runs), findings, lang=lang))
         for name, text in html.items():

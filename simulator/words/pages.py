@@ -7,7 +7,7 @@ Vietnamese, 1,234.5 in English.
 
 from __future__ import annotations
 
-__all__ = ["LANGS", "check_lang", "metric_label", "term", "unit_label", "words"]
+__all__ = ["LANGS", "check_lang", "metric_label", "sector_label", "term", "unit_label", "words"]
 
 LANGS = ("vi", "en")
 
@@ -500,6 +500,13 @@ def metric_label(metric: str, lang: str) -> str:
         name = _SECTORS[sector][i] if sector in _SECTORS else sector.replace("_", " ")
         return f"{_METRICS['jobs'][i]} – {name}"
     return metric
+
+
+def sector_label(sector: str, lang: str) -> str:
+    """A sector's name for people ("light manufacturing", "công nghiệp nhẹ")."""
+    if sector in _SECTORS:
+        return _SECTORS[sector][1 if check_lang(lang) == "vi" else 0]
+    return sector.replace("_", " ")
 
 
 def unit_label(unit: str, lang: str) -> str:
