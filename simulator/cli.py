@@ -419,7 +419,7 @@ def cmd_geodata(args: argparse.Namespace) -> int:
 def _sensitivity_one(args: argparse.Namespace, path: str) -> Path:
     from simulator.outputs import atomic_folder, folder_problems
     from simulator.run import run_file
-    from simulator.sensitivity import write_sensitivity_csv
+    from simulator.sensitivity import plain_summary, write_sensitivity_csv
 
     run = run_file(path, draws=1, seed=args.seed)
     s = run.loaded.scenario
@@ -432,7 +432,7 @@ def _sensitivity_one(args: argparse.Namespace, path: str) -> Path:
     with atomic_folder(out, overwrite=args.overwrite) as tmp:
         write_sensitivity_csv(sens.ranking, tmp / "sensitivity.csv")
         (tmp / "tornado.svg").write_text(sens.svg, encoding="utf-8")
-    _say(args, sens.sentence)
+    _say(args, plain_summary(sens.ranking, args.metric, year))  # the terminal speaks English
     return out
 
 
