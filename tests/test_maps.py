@@ -421,3 +421,21 @@ def test_expansion_map_is_well_under_budget() -> None:
     html = render_scenario_map(map_content.map_view(run))
     assert len(html.encode("utf-8")) < 1.5 * 1024 * 1024  # budget 3 MB
     assert _clusters(html)[0]["properties"]["t"]["vis"]  # the slider data is there
+
+
+def test_comparison_table_shows_a_tie_not_zero_percent_better() -> None:
+    """Where the paired Δ is 0 from P10 to P90 (identical scenarios), P(B better) reads "tie"
+    (vi "ngang nhau"), not "0 %", which would read as "B is worse"."""
+    import dataclasses as dc
+
+    from simulator.maps.comparison_page import indicator_table
+
+    view = make_comparison_view(timeline=True)
+    table = view.table.copy()
+    table.loc[0, ["diff_expansion", "diff_expansion_p10", "diff_expansion_p50",
+                  "diff_expansion_p90", "p_better_expansion"]] = 0.0
+    html = indicator_table(dc.replace(view, table=table))
+    cells = re.findall(r'<td class="num ccn-pbetter">([^<]*)</td>', html)
+    assert cells[0] == "tie" and cells[1] == cells[2] != "tie"  # the others keep their share
+    vi = indicator_table(dc.replace(view, table=table, lang="vi"))
+    assert "ngang nhau" in vi

@@ -135,7 +135,12 @@ def _columns(names: Sequence[Any], titles: Mapping[str, str], w: dict[str, str],
 def _cell(rec: dict[str, Any], col: dict[str, Any], digits: int, lang: str) -> str:
     key, kind = col["key"], col["kind"]
     if kind == "p":
-        return "–" if is_missing(rec.get(key)) else fmt_pct(rec[key], lang)
+        if is_missing(rec.get(key)):
+            return "–"
+        band = [rec.get(f"{_DIFF}{key[len(_BETTER):]}{q}") for q in ("_p10", "_p90")]
+        if all(not is_missing(v) and abs(float(v)) <= 1e-9 for v in band):
+            return words(lang)["winner:tie"]  # Δ is 0 from P10 to P90: not "0 % better"
+        return fmt_pct(rec[key], lang)
     if kind == "range":
         return fmt_range(rec.get(f"{key}_p10"), rec.get(f"{key}_p90"), digits, lang, signed=True)
     fmt = fmt_signed if kind == "diff" else fmt_number
