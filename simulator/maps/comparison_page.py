@@ -138,7 +138,7 @@ def _cell(rec: dict[str, Any], col: dict[str, Any], digits: int, lang: str) -> s
         if is_missing(rec.get(key)):
             return "–"
         band = [rec.get(f"{_DIFF}{key[len(_BETTER):]}{q}") for q in ("_p10", "_p90")]
-        if all(not is_missing(v) and abs(float(v)) <= 1e-9 for v in band):
+        if all(v is not None and not is_missing(v) and abs(float(v)) <= 1e-9 for v in band):
             return words(lang)["winner:tie"]  # Δ is 0 from P10 to P90: not "0 % better"
         return fmt_pct(rec[key], lang)
     if kind == "range":
