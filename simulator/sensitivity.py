@@ -372,6 +372,8 @@ def sensitivity_for_report(run: Run, metric: str, year: int | None, *, method: M
                      names=names)
     words = {i.key: i.label for i in uncertain_inputs(run.inputs, names=names, lang=lang)}
     shown = df.assign(label=[words.get(k, lab) for k, lab in zip(df["input"], df["label"])])
-    title = f"{_metric_label(metric, lang)} {year} — {local(s.title, lang)}"
+    head, colon, _ = local(s.title, lang).partition(":")  # "Mở rộng: thêm …" → "Mở rộng"
+    name = head.strip() if colon and len(head.strip()) <= 24 else s.id
+    title = f"{_metric_label(metric, lang)} {year} — {name}"  # fits the chart's width
     return Sensitivity(ranking=df, svg=tornado_svg(shown, title=title, lang=lang),
                        sentence=plain_summary(shown, metric, year, lang), shown=shown)
