@@ -31,7 +31,8 @@ PARTIES: dict[str, str] = {
     "developer": "npv_bn_vnd", "public": "public_npv_bn_vnd", "central": "central_npv_bn_vnd",
     "city": "city_npv_bn_vnd", "households": "households_npv_bn_vnd", "workers": "workers_npv_bn_vnd",
 }
-PRICE_RESPONSE_MAX = 12  # clusters re-run one by one at their break-even price, at most
+PRICE_RESPONSE_MAX = 40  # clusters re-priced one by one at their break-even, at most: each costs
+# a re-run of the take-up over every cluster (model.simulate_cluster, ~0.2 s at 10,000 draws)
 # 1 USD/m² = 10,000 m² × 25,000 VND = 0.25 bn VND per ha (25,000 VND/USD: docs/calibration.md)
 BN_PER_HA_PER_USD_M2 = 0.25
 

@@ -89,7 +89,10 @@ def _developer(run: Run, lang: str) -> tuple[dict[str, Any], ...]:
     s, r = run.loaded.scenario, run.results
     names = [c.name for c in s.clusters] + [words(lang)["district_total"]]
     order = [len(names) - 1, *range(len(names) - 1)]
-    return tuple({"name": names[k], "irr": draw_stats(r.irr[:, k]),
+    # a cluster that invests nothing in the simulated years (built before the base year) has
+    # no IRR and no payback to show: said so, not "0 %"
+    invests = [*(r.stats("metrics", "capex_bn_vnd")["p90"].max(axis=1) > 0), True]
+    return tuple({"name": names[k], "irr": draw_stats(r.irr[:, k]), "invests": bool(invests[k]),
                   "payback": payback_stats(r.payback[:, k])} for k in order)
 
 

@@ -12,6 +12,7 @@ from simulator import appraisal, kernels, model, tables
 from simulator.maps.report_page import render_report_page
 from simulator.report_content import report_view
 from simulator.run import run_file
+from simulator.words.pages import words
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -82,9 +83,11 @@ def test_summary_and_report_show_who_gains_break_even_and_calibration(approved) 
 
 def test_price_response_is_skipped_for_many_clusters(approved) -> None:
     """Each cluster costs a re-run of the take-up: past PRICE_RESPONSE_MAX none is computed."""
-    many = list(approved.results.cluster_ids) * 2
+    many = list(approved.results.cluster_ids) * 3
     assert len(many) > appraisal.PRICE_RESPONSE_MAX
     assert appraisal.price_response(approved, many) == []
+    for lang in ("vi", "en"):  # the report's note names the same limit
+        assert f" {appraisal.PRICE_RESPONSE_MAX} " in words(lang)["no_price_response"]
 
 
 def _rows_by_whole_reruns(run, clusters: list[str]) -> list[dict]:
@@ -147,3 +150,19 @@ def test_draw_stats_are_numpys_quantiles_and_mean(n: int) -> None:
     q = np.empty((4, 1))
     kernels.select_quantiles(ok.reshape(-1, 1), np.array([0.1, 0.5, 0.9]) * (ok.size - 1), q)
     assert q[:3, 0].tobytes() == np.array([p10, p50, p90]).tobytes()
+
+
+def test_the_developer_table_says_when_a_cluster_invests_nothing(approved) -> None:
+    """Operating clusters invest before the base year: no IRR, no payback — said in words, not
+    shown as "0 %"; a cluster that invests in the simulated years keeps its figures."""
+    r = approved.results
+    capex = {c: float(np.nansum([r.values("capex_bn_vnd", int(y), c) for y in r.years]))
+             for c in r.cluster_ids}
+    rows = {d["name"]: d for d in report_view(approved, lang="vi").developer}
+    names = {c.id: c.name for c in approved.loaded.scenario.clusters}
+    idle = [c for c, v in capex.items() if v == 0]
+    assert idle and len(idle) < len(capex)  # both kinds are present in the approved scenario
+    for c, v in capex.items():
+        assert rows[names[c]]["invests"] is (v > 0), c
+    html = render_report_page(report_view(approved, lang="vi"))
+    assert html.count(words("vi")["no_investment"]) == len(idle)

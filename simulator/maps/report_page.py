@@ -41,8 +41,8 @@ def _developer_rows(view: ReportView) -> list[dict[str, Any]]:
         return {"share": fmt_pct(s.get("share"), lang),
                 "year": "–" if is_missing(s.get("p50")) else fmt_year(s.get("p50"))}
 
-    return [{"name": d["name"], "irr": irr(d["irr"]), "payback": payback(d["payback"])}
-            for d in view.developer]
+    return [{"name": d["name"], "irr": irr(d["irr"]), "payback": payback(d["payback"]),
+             "invests": d["invests"]} for d in view.developer]
 
 
 def _checks(view: ReportView) -> list[dict[str, Any]]:

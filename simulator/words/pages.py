@@ -112,6 +112,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "irr": "IRR", "payback": "Payback year (median of every draw)",
         "pays_back": "Pays back by the horizon (share of draws)",
         "irr_share": "Draws with an IRR",
+        "no_investment": "No investment in the simulated years (built before the base year): "
+                         "no IRR or payback to show.",
         "developer_note": "IRR: median, below it P10–P90, over the draws that have one. The payback "
                           "year is the median over every draw, shown only when at least half of "
                           "the draws pay back.",
@@ -155,7 +157,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "district_ha_years": "District leased ha-years (assumed → break-even)",
         "no_price_response": "Not computed: take-up does not depend on the price here "
                              "(independent take-up), no proposed cluster leases land, or there "
-                             "are more than 12 proposed clusters (each needs a whole re-run).",
+                             "are more than 40 proposed clusters (each needs a re-run of the "
+                             "take-up over every cluster).",
         "calibration": "Calibration: published figures against the model",
         "calibration_note": "Each published figure beside the model's P10–P50–P90 for the same "
                             "quantity, flagged when it falls outside P10–P90. Per-cluster "
@@ -280,6 +283,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "irr": "IRR", "payback": "Năm hoàn vốn (trung vị của mọi lần mô phỏng)",
         "pays_back": "Hoàn vốn trong kỳ (tỷ lệ lần mô phỏng)",
         "irr_share": "Lần mô phỏng có IRR",
+        "no_investment": "Không có vốn đầu tư trong các năm mô phỏng (đã xây trước năm gốc): "
+                         "không có IRR hay năm hoàn vốn để ghi.",
         "developer_note": "IRR: trung vị, bên dưới là P10–P90, trên các lần mô phỏng có IRR. Năm "
                           "hoàn vốn là trung vị của mọi lần mô phỏng, chỉ ghi khi ít nhất một "
                           "nửa số lần mô phỏng hoàn vốn.",
@@ -322,8 +327,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "npv_at_be": "NPV chủ đầu tư ở giá hòa vốn (nhu cầu phản ứng)",
         "district_ha_years": "Ha-năm cho thuê toàn huyện (giá giả định → hòa vốn)",
         "no_price_response": "Không tính: diện tích thuê không phụ thuộc giá ở đây (lấp đầy độc "
-                             "lập), không cụm đề xuất nào cho thuê đất, hoặc có hơn 12 cụm đề "
-                             "xuất (mỗi cụm cần chạy lại toàn bộ).",
+                             "lập), không cụm đề xuất nào cho thuê đất, hoặc có hơn 40 cụm đề "
+                             "xuất (mỗi cụm cần chạy lại phần lấp đầy của mọi cụm).",
         "calibration": "Hiệu chỉnh: số liệu công bố so với mô hình",
         "calibration_note": "Mỗi số liệu công bố đặt cạnh P10–P50–P90 của mô hình cho cùng đại "
                             "lượng; đánh dấu khi nằm ngoài P10–P90. Đại lượng theo cụm gộp các cụm "
