@@ -23,7 +23,7 @@ from simulator.results import (
 from simulator.uncertainty import ParamSpec, draw_keys
 
 __all__ = ["simulate", "simulate_draws", "cluster_block", "simulate_cluster", "draw_parameters", "ParameterDraws",
-           "RecomputedDraws", "chunk_slices", "held_bytes", "HOLD_BYTES", "memory_estimate",
+           "RecomputedDraws", "chunk_slices", "held_bytes", "HOLD_BYTES", "BLOCK_BYTES", "memory_estimate",
            "MemoryEstimate"]
 
 _CHUNK_CELLS = 20_000_000  # float64 cells in flight (~160 MB) over every thread: bounds working memory
@@ -32,6 +32,10 @@ _CHUNK_CELLS = 20_000_000  # float64 cells in flight (~160 MB) over every thread
 _THREADS = min(2, os.cpu_count() or 1)
 _T = TypeVar("_T")
 HOLD_BYTES = 2 << 30  # per-cluster draws held in memory up to this; above it they are recomputed
+# a recomputed block of clusters (its metrics and temporaries) stays within this and the hold
+# budget: streaming past the hold budget must not need the whole budget again for one block
+# (the national case of benchmarks/bench.py: 2.54 GiB peak with 2 GiB blocks)
+BLOCK_BYTES = 1 << 30
 _INDUSTRIAL = LAND_USES.index("industrial")
 
 
@@ -347,8 +351,8 @@ class MemoryEstimate:
     """Bytes a run needs at its peak, for any number of draws: the libraries and the working
     chunk, plus for every draw the district, commune and coupling numbers and the parameter
     draws (`kept_per_draw`), plus the per-cluster draws — all held while they fit in `budget`
-    (`cluster_per_draw` each), else one recomputed block (the budget, at least one cluster:
-    `block_per_draw` each)."""
+    (`cluster_per_draw` each), else one recomputed block (the budget or BLOCK_BYTES, whichever
+    is smaller, at least one cluster: `block_per_draw` each)."""
 
     kept_per_draw: int
     cluster_per_draw: int
@@ -359,7 +363,7 @@ class MemoryEstimate:
     def total_for(self, draws: int) -> int:
         clusters = self.cluster_per_draw * draws
         if clusters > self.budget:
-            clusters = max(self.budget, self.block_per_draw * draws)
+            clusters = max(min(self.budget, BLOCK_BYTES), self.block_per_draw * draws)
         return int(_BASE_BYTES + 16 * _CHUNK_CELLS + _SAFETY * (self.kept_per_draw * draws
                                                                 + clusters))
 
@@ -395,12 +399,12 @@ def memory_estimate(inputs: Inputs, hold_bytes: int | None = None) -> MemoryEsti
 class RecomputedDraws(ClusterDraws):
     """Per-cluster draws too large to hold: each block of clusters is recomputed over every draw
     from the parameter draws and the coupling numbers of the run (`cluster_block`), exactly.
-    Memory: one block, sized to `budget` bytes."""
+    Memory: one block, sized to `budget` bytes or BLOCK_BYTES, whichever is smaller."""
 
     def __init__(self, inputs: Inputs, params: ParameterDraws, coupling: dict[str, np.ndarray],
                  budget: int, block_clusters: int | None = None) -> None:
         per_cluster = 8 * inputs.draws * len(inputs.years) * (len(cluster_metric_names(inputs)) + 64)
-        size = block_clusters or max(1, budget // per_cluster)
+        size = block_clusters or max(1, min(budget, BLOCK_BYTES) // per_cluster)
         n = len(inputs.cluster_ids)
         super().__init__(cluster_metric_names(inputs), inputs.draws, n, len(inputs.years),
                          _chunks(n, size))

@@ -249,6 +249,23 @@ def test_peak_memory_stays_bounded_past_the_budget(monkeypatch: pytest.MonkeyPat
     assert peak < held / 6, f"peak {peak / 1e6:.0f} MB, held would be {held / 1e6:.0f} MB"
 
 
+def test_a_recomputed_block_is_capped_whatever_the_hold_budget(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Streaming past a large hold budget recomputes blocks of at most BLOCK_BYTES (with their
+    temporaries), not blocks as large as the budget itself, and the memory estimate counts the
+    same cap: the national case peaked at 2.54 GiB with 2 GiB blocks."""
+    inputs = build_inputs(_random_scenario(300, 4, 60, 2.0), geo_for(60))
+    held = model.held_bytes(inputs)
+    per_cluster = 8 * inputs.draws * len(inputs.years) * (
+        len(model.cluster_metric_names(inputs)) + 64)
+    monkeypatch.setattr(model, "BLOCK_BYTES", 3 * per_cluster)
+    r = model.simulate(inputs, hold_bytes=held - 1)  # just too large to hold
+    assert isinstance(r.metrics, model.RecomputedDraws)
+    assert max(sl.stop - sl.start for sl in r.metrics.block_slices) == 3
+    assert (model.memory_estimate(inputs, held - 1).total
+            == model.memory_estimate(inputs, 3 * per_cluster).total)
+
+
 def test_district_totals_are_the_sums_over_clusters() -> None:
     r = model.simulate(build_inputs(_random_scenario(50, 2, 4, 2.0), geo_for(4)))
     for k in ("jobs", "leased_area_ha", "net_cash_bn_vnd", "in_commuters"):
