@@ -233,6 +233,22 @@ def test_no_sideways_scrolling_on_a_phone(browser: Any, pages: dict[str, Path],
     context.close()
 
 
+def test_the_verdict_table_fits_a_desktop_screen(browser: Any, pages: dict[str, Path]) -> None:
+    """At 1400 px the text of every cell of the comparison's verdict table, headings included,
+    stays inside its cell (the how-sure heading did not wrap and ran past the page's edge)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    errors = open_offline(page, pages["comparison"])
+    # the text's own extent (a Range), not the cell's box: unwrapped text spills out of its cell
+    spill = page.evaluate("""() => [...document.querySelectorAll(
+        'table.ccn-verdict-table th, table.ccn-verdict-table td')].map(c => {
+          const r = document.createRange(); r.selectNodeContents(c);
+          return r.getBoundingClientRect().right - c.getBoundingClientRect().right; })""")
+    assert spill and max(spill) <= 1, spill
+    assert_offline_clean(errors)
+    context.close()
+
+
 @pytest.mark.parametrize("which", ["report", "comparison", "map"])
 def test_summary_cards_in_the_first_viewport(device: tuple[str, Any], pages: dict[str, Path],
                                              which: str) -> None:
