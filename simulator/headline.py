@@ -13,7 +13,7 @@ computed here and formatted in the page's language; the renderers only place the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -194,6 +194,13 @@ def _year_names(a: Run, b: Run, year: int | None, names: Sequence[str] | None,
     return year, {"a": ids[0], "b": ids[1]}
 
 
+def _judged(a: Run, b: Run, year: int) -> Iterator[tuple[str, dict[str, Any], int]]:
+    """(metric, `_judge` of B − A, decimals) of each headline metric both runs have."""
+    for m in HEADLINE_METRICS:
+        if m in a.results.district and m in b.results.district:
+            yield m, _judge(a, b, m, year), _digits(m)
+
+
 def verdict_rows(a: Run, b: Run, lang: str, year: int | None = None,
                  names: Sequence[str] | None = None) -> tuple[dict[str, Any], ...]:
     """One row per headline metric in `year` (default: the last common horizon): A's and B's
@@ -202,10 +209,7 @@ def verdict_rows(a: Run, b: Run, lang: str, year: int | None = None,
     w = words(lang)
     year, who = _year_names(a, b, year, names)
     rows = []
-    for m in HEADLINE_METRICS:
-        if m not in a.results.district or m not in b.results.district:
-            continue
-        j, d = _judge(a, b, m, year), _digits(m)
+    for m, j, d in _judged(a, b, year):
         better = BETTER.get(m, 0)
         rows.append({
             "label": metric_label(m, lang), "unit": _unit(a, m, lang), "year": year,
@@ -227,10 +231,7 @@ def comparison_cards(a: Run, b: Run, lang: str, year: int | None = None,
     w = words(lang)
     year, who = _year_names(a, b, year, names)
     out = []
-    for m in HEADLINE_METRICS:
-        if m not in a.results.district or m not in b.results.district:
-            continue
-        j, d = _judge(a, b, m, year), _digits(m)
+    for m, j, d in _judged(a, b, year):
         extra = ("" if j["p_better"] is None else
                  w["card_p_better"].format(b=who["b"], p=fmt_pct(j["p_better"], lang)))
         tone = {"b": "good", "a": "bad"}.get(j["winner"], "neutral")
