@@ -10,7 +10,7 @@ import numpy as np
 
 from simulator import kernels
 
-__all__ = ["per_cluster", "by_sector", "labour_supply", "deterrence", "balanced_jobs",
+__all__ = ["per_cluster", "sector_rates", "labour_supply", "deterrence", "balanced_jobs",
            "in_commuters", "gravity"]
 
 def per_cluster(mix: np.ndarray, per_sector: np.ndarray) -> np.ndarray:
@@ -20,11 +20,11 @@ def per_cluster(mix: np.ndarray, per_sector: np.ndarray) -> np.ndarray:
     return x
 
 
-def by_sector(leased_ha: np.ndarray, mix: np.ndarray, per_sector: np.ndarray) -> np.ndarray:
-    """x_dcsy = L_dcy · mix_cs · x_ds, e.g. jobs by cluster and sector. → (D,C,S,Y)."""
-    rate = mix[None, :, :] * per_sector[:, None, :]  # (D,C,S): one pass over the big array
-    per_sector_year: np.ndarray = leased_ha[:, :, None, :] * rate[..., None]
-    return per_sector_year
+def sector_rates(mix: np.ndarray, per_sector: np.ndarray) -> np.ndarray:
+    """mix_cs · x_ds: a cluster's density in each sector, e.g. jobs per leased ha; times the
+    leased area L_dcy, the jobs by sector (kernels.cluster_metrics). (C,S),(D,S) → (D,C,S)."""
+    rate: np.ndarray = mix[None, :, :] * per_sector[:, None, :]
+    return rate
 
 
 def labour_supply(population: np.ndarray, years_since_census: np.ndarray, *, growth: np.ndarray,
@@ -47,28 +47,24 @@ def deterrence(road_km: np.ndarray, decay: np.ndarray, outside_km: np.ndarray) -
     return f
 
 
-def balanced_jobs(f: np.ndarray, origin_weights: np.ndarray, jobs: np.ndarray) -> np.ndarray:
+def balanced_jobs(f: np.ndarray, origin_weights: np.ndarray,
+                  jobs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """B_c J_c with the cluster's balancing factor B_c = 1 / Σ_i f_ci A_i O_i, from the balanced
-    origin weights A_i O_i (D,I+1,Y) of `gravity`. f (D,C,I+1), jobs (D,C,Y) → (D,C,Y).
+    origin weights A_i O_i (D,I+1,Y) of `gravity`, and the workers from outside the district,
+    T_out,c = B_c J_c · A_out O_out · f_out,c. f (D,C,I+1), jobs (D,C,Y) → both (D,C,Y).
 
-    The sum runs origin by origin, elementwise over clusters, so a block of clusters gets
-    exactly the numbers of the whole district (the model recomputes blocks; docs/model.md)."""
-    total = f[:, :, :1] * origin_weights[:, None, 0, :]
-    for i in range(1, f.shape[2]):
-        total += f[:, :, i, None] * origin_weights[:, None, i, :]
-    bj: np.ndarray = np.reciprocal(np.maximum(total, 1e-300, out=total), out=total) * jobs
-    return bj
+    The sum runs origin by origin, cell by cell (kernels.balanced_jobs), so a block of clusters
+    gets exactly the numbers of the whole district (the model recomputes blocks; docs/model.md)."""
+    both: tuple[np.ndarray, np.ndarray] = kernels.balanced_jobs(
+        np.ascontiguousarray(f, dtype=float), np.ascontiguousarray(origin_weights, dtype=float),
+        np.ascontiguousarray(jobs, dtype=float))
+    return both
 
 
 def in_commuters(f: np.ndarray, origin_weights: np.ndarray, jobs: np.ndarray) -> np.ndarray:
     """Workers from outside the district in each cluster, T_out,c = A_out O_out · B_c J_c · f_out,c.
     Shapes as `balanced_jobs`."""
-    return _from_outside(f, origin_weights, balanced_jobs(f, origin_weights, jobs))
-
-
-def _from_outside(f: np.ndarray, origin_weights: np.ndarray, to_clusters: np.ndarray) -> np.ndarray:
-    outside: np.ndarray = to_clusters * origin_weights[:, None, -1, :] * f[:, :, -1:]
-    return outside
+    return balanced_jobs(f, origin_weights, jobs)[1]
 
 
 def gravity(workers: np.ndarray, jobs: np.ndarray, f: np.ndarray) -> dict[str, np.ndarray]:
@@ -94,7 +90,6 @@ def gravity(workers: np.ndarray, jobs: np.ndarray, f: np.ndarray) -> dict[str, n
     # weights A_i O_i; each draw's numbers do not depend on the chunk size.
     ao = np.empty_like(origins)
     kernels.ipf(full, origins, dests, ao)
-    to_clusters = balanced_jobs(f, ao, jobs)  # B_c J_c (D,C,Y)
+    to_clusters, outside = balanced_jobs(f, ao, jobs)  # B_c J_c, T_out,c (D,C,Y)
     supplied = ao[:, :i] * (np.ascontiguousarray(full[:, :i, :c]) @ to_clusters)
-    return {"workers_supplied": supplied, "origin_weights": ao,
-            "in_commuters": _from_outside(f, ao, to_clusters)}
+    return {"workers_supplied": supplied, "origin_weights": ao, "in_commuters": outside}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from simulator import kernels
 
-__all__ = ["LAND_KEYS", "price_index", "simulate_money", "breakeven_price", "npv", "irr",
+__all__ = ["LAND_KEYS", "price_index", "simulate_money", "money_inputs", "breakeven_price", "npv", "irr",
            "payback_year"]
 
 
@@ -67,16 +67,28 @@ def simulate_money(*, land: dict[str, np.ndarray], firm_revenue: np.ndarray, job
         return np.ascontiguousarray(land[key], dtype=float)
 
     n, c, y = land["leased_ha"].shape
-    before = np.stack([land["leased_before"], land["built_before"], land["farmland_before"]], axis=-1)
+    before, rate, each, price = money_inputs(land, index, discount_rate, p)
     out = np.empty((len(kernels.MONEY_OUT), n, c, y))
     kernels.money((stock("leased_ha"), stock("built_ha"), stock("farmland_ha"),
                    np.ascontiguousarray(firm_revenue, dtype=float), np.ascontiguousarray(jobs, dtype=float)),
-                  np.ascontiguousarray(before, dtype=float),
-                  np.stack([np.broadcast_to(p[k], (n, c)) for k in _RATES], axis=-1),
-                  np.stack([p[k] for k in _EACH], axis=-1),
-                  np.ascontiguousarray(index.reshape(n, y)),
-                  np.ascontiguousarray(_discount_factor(discount_rate, 3, y).reshape(n, y)), out)
+                  before, rate, each, *price, out)
     return dict(zip(kernels.MONEY_OUT, out))
+
+
+def money_inputs(land: dict[str, np.ndarray], index: np.ndarray, discount_rate: np.ndarray,
+                 p: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                    tuple[np.ndarray, np.ndarray]]:
+    """The arguments of the compiled money pass (kernels.money, kernels.cluster_metrics) other
+    than the stocks: the stocks the year before the base year (draw, cluster, 3), the rates
+    (draw, cluster, 8) and per draw (draw, 4), and (price index, discount factor) (draw, year).
+    Arguments as `simulate_money`."""
+    n, c, y = land["leased_ha"].shape
+    before = np.stack([land["leased_before"], land["built_before"], land["farmland_before"]], axis=-1)
+    return (np.ascontiguousarray(before, dtype=float),
+            np.stack([np.broadcast_to(p[k], (n, c)) for k in _RATES], axis=-1),
+            np.stack([p[k] for k in _EACH], axis=-1),
+            (np.ascontiguousarray(index.reshape(n, y)),
+             np.ascontiguousarray(_discount_factor(discount_rate, 3, y).reshape(n, y))))
 
 
 def breakeven_price(recovery_cost_npv: np.ndarray, sold_npv: np.ndarray) -> np.ndarray:

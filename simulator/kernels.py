@@ -16,7 +16,8 @@ from numba import njit
 
 __all__ = ["IPF_TOLERANCE", "IPF_MAX_SWEEPS", "RAMP_INSTANT", "ramp", "cluster_ramps",
            "water_level", "takeup", "ipf", "MONEY_OUT",
-           "money", "running_npv", "irr", "select_quantiles"]
+           "money", "running_npv", "irr", "select_quantiles", "CLUSTER_GIVEN", "CLUSTER_OUT",
+           "cluster_metrics", "balanced_jobs"]
 
 IPF_TOLERANCE = 1e-12  # stop when no balanced origin weight moves by more than this (relative)
 IPF_MAX_SWEEPS = 1000  # a safety stop; the bundled scenarios converge in ~10–30 sweeps
@@ -215,6 +216,31 @@ def ipf(full: np.ndarray, origins: np.ndarray, dests: np.ndarray,
     return sweeps
 
 
+@njit(cache=True, nogil=True)
+def balanced_jobs(f: np.ndarray, origin_weights: np.ndarray,
+                  jobs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """B_c J_c = J_c / max(Σ_i f_ci A_i O_i, 1e-300), the sum taken origin by origin in order,
+    cell by cell (a NaN sum stays NaN, as numpy's maximum), and the workers from the last
+    origin (outside the district), B_c J_c · A_out O_out · f_out,c: f (draw, cluster, origin),
+    origin_weights (draw, origin, year), jobs (draw, cluster, year) → both (draw, cluster,
+    year)."""
+    n, nc, no = f.shape
+    ny = jobs.shape[2]
+    out, outside = np.empty((n, nc, ny)), np.empty((n, nc, ny))
+    for d in range(n):
+        for c in range(nc):
+            for t in range(ny):
+                total = f[d, c, 0] * origin_weights[d, 0, t]
+                for i in range(1, no):
+                    total += f[d, c, i] * origin_weights[d, i, t]
+                if total < 1e-300:
+                    total = 1e-300
+                bj = (1.0 / total) * jobs[d, c, t]
+                out[d, c, t] = bj
+                outside[d, c, t] = bj * origin_weights[d, no - 1, t] * f[d, c, no - 1]
+    return out, outside
+
+
 # what `money` writes, in order: yearly flows, the cumulative net cash, then running NPVs
 MONEY_OUT = ("wages_bn_vnd", "budget_revenue_bn_vnd", "capex_bn_vnd", "clearance_cost_bn_vnd",
              "opex_bn_vnd", "land_lease_revenue_bn_vnd", "net_cash_bn_vnd", "public_net_cash_bn_vnd",
@@ -283,6 +309,26 @@ def _money_row(stock: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.n
 
 
 @njit(cache=True, nogil=True)
+def _money_cluster(stock: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+                   before: np.ndarray, rate: np.ndarray, each: np.ndarray, index: np.ndarray,
+                   factor: np.ndarray, x: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
+    """One cluster's money into out (len(MONEY_OUT), year) in MONEY_OUT's order: the yearly
+    flows (`_money_row`, through the scratch x (15, year)), the cumulative net cash and the
+    running NPVs (`_npv_row`, factor = (1 + r)^−t)."""
+    _money_row(stock, before, rate, each, index, x)
+    for k in range(_FLOWS):
+        out[k] = x[k]
+    net = out[6]
+    acc = net[0]
+    out[_FLOWS, 0] = acc
+    for t in range(1, net.shape[0]):
+        acc += net[t]
+        out[_FLOWS, t] = acc
+    for k in range(len(_DISCOUNTED)):
+        _npv_row(x[_DISCOUNTED[k]], factor, out[_FLOWS + 1 + k])
+
+
+@njit(cache=True, nogil=True)
 def money(stock: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
           before: np.ndarray, rate: np.ndarray, each: np.ndarray, index: np.ndarray,
           factor: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
@@ -295,18 +341,82 @@ def money(stock: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarra
     x = np.empty((15, ny))
     for d in range(n):
         for c in range(nc):
-            _money_row((stock[0][d, c], stock[1][d, c], stock[2][d, c], stock[3][d, c],
-                        stock[4][d, c]), before[d, c], rate[d, c], each[d], index[d], x)
-            for k in range(_FLOWS):
-                out[k, d, c] = x[k]
-            net = out[6, d, c]
-            acc = net[0]
-            out[_FLOWS, d, c, 0] = acc
-            for t in range(1, ny):
-                acc += net[t]
-                out[_FLOWS, d, c, t] = acc
-            for k in range(len(_DISCOUNTED)):
-                _npv_row(x[_DISCOUNTED[k]], factor[d], out[_FLOWS + 1 + k, d, c])
+            _money_cluster((stock[0][d, c], stock[1][d, c], stock[2][d, c], stock[3][d, c],
+                            stock[4][d, c]), before[d, c], rate[d, c], each[d], index[d],
+                           factor[d], x, out[:, d, c])
+
+
+# the cluster metrics `cluster_metrics` is given (and adds up), then those it computes, in order;
+# the jobs by sector follow
+CLUSTER_GIVEN = ("gross_area_ha", "leasable_area_ha", "leased_area_ha", "farmland_converted_ha",
+                 "jobs", "in_commuters")
+CLUSTER_OUT = ("occupancy_pct", "rice_land_converted_ha", "firms", "firm_revenue_bn_vnd", *MONEY_OUT)
+_GIVEN = len(CLUSTER_GIVEN)
+
+
+@njit(cache=True, nogil=True)
+def _cluster_row(stock: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                              np.ndarray, np.ndarray],
+                 before: np.ndarray, rate: np.ndarray, per_ha: np.ndarray, each: np.ndarray,
+                 price: tuple[np.ndarray, np.ndarray], x: np.ndarray,
+                 row: np.ndarray) -> None:  # pragma: no cover - compiled
+    """One cluster's metrics (row, year): the given stocks (CLUSTER_GIVEN), then
+
+    occupancy_pct          = 100 · L / A where A > 0, else 0      A: leasable ha
+    rice_land_converted_ha = r · F                                 r: rice share of farmland
+    firms                  = n · L ;  firm_revenue_bn_vnd = R = v · L    (per leased ha)
+    money                  = `_money_cluster` of L, B, F, R, J
+    jobs_<sector s>        = L · (mix_s · j_s)
+
+    stock = the CLUSTER_GIVEN (year,) and built B; per_ha = r, n, v, then mix_s · j_s by sector;
+    before, rate, each as `_money_row`; price = (index, factor) as `money`."""
+    leased, farm = stock[2], stock[3]
+    for t in range(leased.shape[0]):
+        for k in range(_GIVEN):
+            row[k, t] = stock[k][t]
+        area = stock[1][t]
+        row[_GIVEN, t] = (100.0 * leased[t]) / area if area > 0.0 else 0.0
+        row[_GIVEN + 1, t] = per_ha[0] * farm[t]
+        row[_GIVEN + 2, t] = per_ha[1] * leased[t]
+        row[_GIVEN + 3, t] = per_ha[2] * leased[t]
+        for s in range(per_ha.shape[0] - 3):
+            row[_GIVEN + len(CLUSTER_OUT) + s, t] = leased[t] * per_ha[3 + s]
+    _money_cluster((leased, stock[6], farm, row[_GIVEN + 3], stock[4]), before, rate, each,
+                   price[0], price[1], x, row[_GIVEN + 4:_GIVEN + 4 + len(MONEY_OUT)])
+
+
+@njit(cache=True, nogil=True)
+def cluster_metrics(stock: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                 np.ndarray, np.ndarray],
+                    before: np.ndarray, rate: np.ndarray, per_ha: np.ndarray, each: np.ndarray,
+                    price: tuple[np.ndarray, np.ndarray], out: np.ndarray,
+                    total: np.ndarray) -> None:  # pragma: no cover - compiled
+    """Every cluster metric, cluster by cluster in one pass (`_cluster_row`): the rows
+    CLUSTER_GIVEN, CLUSTER_OUT, then the jobs by sector into out (row, draw, cluster, year; any
+    strides) unless out has no draws, and their sums over clusters into total (row, draw,
+    year) unless total has no draws. The sums add the clusters in order, the first
+    copied (numpy's sum over the cluster axis when there are several years). stock: the
+    CLUSTER_GIVEN and built B (draw, cluster, year); before (draw, cluster, 3), rate (draw,
+    cluster, 8), per_ha (draw, cluster, 3 + sectors), each (draw, 4), price (index, factor)
+    (draw, year)."""
+    n, nc, ny = stock[0].shape
+    rows = _GIVEN + len(CLUSTER_OUT) + per_ha.shape[2] - 3
+    row, x = np.empty((rows, ny)), np.empty((15, ny))
+    for d in range(n):
+        for c in range(nc):
+            _cluster_row((stock[0][d, c], stock[1][d, c], stock[2][d, c], stock[3][d, c],
+                          stock[4][d, c], stock[5][d, c], stock[6][d, c]), before[d, c],
+                         rate[d, c], per_ha[d, c], each[d], (price[0][d], price[1][d]), x, row)
+            if out.shape[1] > 0:
+                for k in range(rows):
+                    out[k, d, c] = row[k]
+            if total.shape[1] > 0:
+                if c == 0:
+                    total[:, d] = row
+                else:
+                    for k in range(rows):
+                        for t in range(ny):
+                            total[k, d, t] += row[k, t]
 
 
 # SciPy's default tolerances of scipy.optimize.elementwise.find_root for float64, and its

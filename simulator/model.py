@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterator, TypeVar
 
 import numpy as np
 
-from simulator import employment, finance, land
+from simulator import employment, finance, kernels, land
 from simulator.inputs import LAND_USES, Inputs
 from simulator.results import (
     METRICS, RATIOS, BlockSummary, ClusterDraws, DeveloperIndicators, HeldDraws, Results,
@@ -22,7 +22,7 @@ from simulator.results import (
 )
 from simulator.uncertainty import ParamSpec, draw_keys
 
-__all__ = ["simulate", "simulate_draws", "cluster_block", "simulate_cluster", "draw_parameters", "ParameterDraws",
+__all__ = ["simulate", "simulate_draws", "cluster_block", "cluster_rows", "simulate_cluster", "draw_parameters", "ParameterDraws",
            "RecomputedDraws", "chunk_slices", "held_bytes", "HOLD_BYTES", "BLOCK_BYTES", "memory_estimate",
            "MemoryEstimate"]
 
@@ -177,43 +177,71 @@ def _jobs(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], leased: np.ndarra
     return jobs
 
 
+def cluster_rows(inputs: Inputs) -> tuple[str, ...]:
+    """The cluster metrics in the order `simulate_draws` writes them into an `out` array."""
+    return (*kernels.CLUSTER_GIVEN, *kernels.CLUSTER_OUT, *(f"jobs_{k}" for k in inputs.sectors))
+
+
 def _clusters(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], ld: dict[str, np.ndarray],
-              in_commuters: np.ndarray) -> dict[str, np.ndarray]:
-    """Every cluster metric (D,C,Y) from the land results and the in-commuters of the labour
-    catchment. Elementwise over clusters: a block gives exactly the whole run's numbers."""
+              jobs: np.ndarray, in_commuters: np.ndarray, *, keep: bool = True,
+              totals: bool = False, out: np.ndarray | None = None,
+              ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Every cluster metric (D,C,Y) from the land results, the jobs and the in-commuters of the
+    labour catchment, in one compiled pass (kernels.cluster_metrics), written into `out`
+    (`cluster_rows`, D, C, Y) or a new array, and with `totals` their sums over clusters (D,Y),
+    the ratios left out. Elementwise over clusters: a block gives exactly the whole run's
+    numbers. Without `keep` only the totals are computed (the per-cluster arrays too for a
+    single year, whose totals are numpy's pairwise sums)."""
     cl, s = p["cluster"], p["sector"]
-    leased = ld["leased"]
-    per_ha = {f: employment.per_cluster(inputs.sector_mix, s[f]) for f in s}
-    jobs = _jobs(inputs, p, leased)
-    revenue = per_ha["revenue_bn_vnd_per_leased_ha"][..., None] * leased
-    out = {
-        "gross_area_ha": ld["gross_area_ha"], "leasable_area_ha": ld["leasable_area_ha"],
-        "leased_area_ha": leased, "occupancy_pct": pct(leased, ld["leasable_area_ha"]),
-        "farmland_converted_ha": ld["farmland_converted_ha"],
-        "rice_land_converted_ha": cl["rice_share"][..., None] * ld["farmland_converted_ha"],
-        "jobs": jobs, "firms": per_ha["firms_per_leased_ha"][..., None] * leased,
-        "in_commuters": in_commuters,
-        "firm_revenue_bn_vnd": revenue,
-    }
-    sector_jobs = employment.by_sector(leased, inputs.sector_mix, s["jobs_per_leased_ha"])
-    out.update({f"jobs_{name}": sector_jobs[:, :, k] for k, name in enumerate(inputs.sectors)})
-    out.update(_money(inputs, p, ld, jobs, revenue))
-    return out
+    n, c, y = ld["leased"].shape
+    summed = totals and y > 1
+    keep = keep or not summed or out is not None
+    per_ha = np.concatenate(
+        [np.stack([cl["rice_share"], *(employment.per_cluster(inputs.sector_mix, s[f]) for f in
+                                       ("firms_per_leased_ha", "revenue_bn_vnd_per_leased_ha"))], axis=-1),
+         employment.sector_rates(inputs.sector_mix, s["jobs_per_leased_ha"])], axis=-1)
+    given = {"gross_area_ha": ld["gross_area_ha"], "leasable_area_ha": ld["leasable_area_ha"],
+             "leased_area_ha": ld["leased"], "farmland_converted_ha": ld["farmland_converted_ha"],
+             "jobs": jobs, "in_commuters": in_commuters, "built_ha": ld["built_ha"]}
+    stock = tuple(np.ascontiguousarray(given[k], dtype=float)
+                  for k in (*kernels.CLUSTER_GIVEN, "built_ha"))
+    before, rate, each, price = finance.money_inputs(_money_land(ld), _price_index(inputs, p),
+                                                     p["district"]["discount_rate"],
+                                                     {**p["cluster"], **p["district"]})
+    names = cluster_rows(inputs)
+    if out is None:
+        out = np.empty((len(names), n if keep else 0, c, y))
+    total = np.empty((len(names), n if summed else 0, y))
+    kernels.cluster_metrics(stock, before, rate, per_ha, each, price, out, total)  # type: ignore[arg-type]
+    every = dict(zip(names, out)) if keep else {}
+    cm = {k: every[k] for k in cluster_metric_names(inputs)} if keep else {}
+    if not totals:
+        return cm, {}
+    sums = dict(zip(names, total)) if summed else {k: v.sum(axis=1) for k, v in cm.items()}
+    return cm, {k: sums[k] for k in cluster_metric_names(inputs) if k not in RATIOS}
+
+
+def _money_land(ld: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The land stocks the money reads (finance.LAND_KEYS) from the land results."""
+    return {"leased_ha": ld["leased"], "leased_before": ld["leased_before"],
+            "built_ha": ld["built_ha"], "built_before": ld["before_built_ha"],
+            "farmland_ha": ld["farmland_converted_ha"],
+            "farmland_before": ld["before_farmland_converted_ha"]}
+
+
+def _price_index(inputs: Inputs, p: dict[str, dict[str, np.ndarray]]) -> np.ndarray:
+    return finance.price_index(p["district"]["lease_price_growth"], inputs.years - inputs.years[0])
 
 
 def _money(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], ld: dict[str, np.ndarray],
            jobs: np.ndarray, revenue: np.ndarray) -> dict[str, np.ndarray]:
     """Every party's cash flows and running NPVs (D,C,Y) from the land results, the jobs and
-    the firms' revenue. Elementwise over clusters."""
+    the firms' revenue (for one cluster's money alone, `simulate_cluster`). Elementwise over
+    clusters."""
     d = p["district"]
-    return finance.simulate_money(
-        land={"leased_ha": ld["leased"], "leased_before": ld["leased_before"],
-              "built_ha": ld["built_ha"], "built_before": ld["before_built_ha"],
-              "farmland_ha": ld["farmland_converted_ha"],
-              "farmland_before": ld["before_farmland_converted_ha"]},
-        firm_revenue=revenue, jobs=jobs,
-        index=finance.price_index(d["lease_price_growth"], inputs.years - inputs.years[0]),
-        discount_rate=d["discount_rate"], p={**p["cluster"], **d})
+    return finance.simulate_money(land=_money_land(ld), firm_revenue=revenue, jobs=jobs,
+                                  index=_price_index(inputs, p), discount_rate=d["discount_rate"],
+                                  p={**p["cluster"], **d})
 
 
 def _labour(inputs: Inputs, jobs: np.ndarray, d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -237,28 +265,31 @@ def _labour(inputs: Inputs, jobs: np.ndarray, d: dict[str, np.ndarray]) -> dict[
 
 
 def simulate_draws(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], *,
-                   keep_clusters: bool = True) -> dict[str, np.ndarray]:
+                   keep_clusters: bool = True, out: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """One chunk of draws over every cluster → every metric. Keys: plain names are (D,C,Y)
-    cluster metrics (left out unless `keep_clusters`), `district:` (D,Y) per-draw totals over
-    the clusters, ratios of totals and district-only metrics, `commune:` (D,I,Y), and
-    `coupling:` the per-draw numbers that let `cluster_block` recompute any block of clusters."""
+    cluster metrics (left out unless `keep_clusters`; views of `out`, (`cluster_rows`, D, C, Y),
+    any strides, when given: e.g. the chunk's slice of arrays held for every draw), `district:`
+    (D,Y) per-draw totals over the clusters, ratios of totals and district-only metrics,
+    `commune:` (D,I,Y), and `coupling:` the per-draw numbers that let `cluster_block` recompute
+    any block of clusters."""
     ld = _land(inputs, p)
-    labour = _labour(inputs, _jobs(inputs, p, ld["leased"]), p["district"])
-    cm = _clusters(inputs, p, ld, labour.pop("in_commuters"))
-    district = {k: v.sum(axis=1) for k, v in cm.items() if k not in RATIOS}
+    jobs = _jobs(inputs, p, ld["leased"])
+    labour = _labour(inputs, jobs, p["district"])
+    cm, district = _clusters(inputs, p, ld, jobs, labour.pop("in_commuters"), keep=keep_clusters,
+                             totals=True, out=out)
     for name, (num, den) in RATIOS.items():
         district[name] = pct(district[num], district[den])
     district["unmet_demand_ha"] = ld["unmet"]
     district["workers_in_commuting"] = district["in_commuters"]
     district["worker_housing_demand"] = district["in_commuters"] * p["district"]["housing_share"][:, None]
-    out = {f"district:{k}": v for k, v in district.items()}
-    out.update(labour)
+    got = {f"district:{k}": v for k, v in district.items()}
+    got.update(labour)
     if inputs.takeup != "independent":
-        out["coupling:levels"] = ld["levels"]
-        out["coupling:mean_price"] = ld["mean_price"]
+        got["coupling:levels"] = ld["levels"]
+        got["coupling:mean_price"] = ld["mean_price"]
     if keep_clusters:
-        out.update(cm)
-    return out
+        got.update(cm)
+    return got
 
 
 def cluster_block(inputs: Inputs, p: dict[str, dict[str, np.ndarray]],
@@ -267,9 +298,10 @@ def cluster_block(inputs: Inputs, p: dict[str, dict[str, np.ndarray]],
     block) given the coupling numbers of a run over every cluster: bit for bit the numbers of
     that run."""
     ld = _land(inputs, p, coupling)
+    jobs = _jobs(inputs, p, ld["leased"])
     incoming = employment.in_commuters(_deterrence(inputs, p["district"]), coupling["origin_weights"],
-                                       _jobs(inputs, p, ld["leased"]))
-    return _clusters(inputs, p, ld, incoming)
+                                       jobs)
+    return _clusters(inputs, p, ld, jobs, incoming)[0]
 
 
 def simulate_cluster(inputs: Inputs, cluster: int) -> dict[str, np.ndarray]:
@@ -296,7 +328,7 @@ def simulate_cluster(inputs: Inputs, cluster: int) -> dict[str, np.ndarray]:
         return {"leased_area_ha": ld["leased"][:, 0], "npv_bn_vnd": money["npv_bn_vnd"][:, 0],
                 "district:leased_area_ha": every["leased"].sum(axis=1)}
 
-    for sl, part in _in_order(chunk, chunk_slices(inputs)):
+    for sl, part in _in_order(chunk, chunk_slices(inputs, keep=False)):
         for k, v in part.items():
             out[k][sl] = v
     return out
@@ -306,15 +338,23 @@ def _chunks(n: int, size: int) -> list[slice]:
     return [slice(i, min(i + size, n)) for i in range(0, n, size)]
 
 
-def _per_draw_cells(inputs: Inputs, clusters: int) -> int:
+def _per_draw_cells(inputs: Inputs, clusters: int, keep: bool = True) -> int:
+    """float64 cells one draw of `simulate_draws` holds at its peak, temporaries included: ~16
+    (cluster, year) arrays (timeline, take-up, jobs, the labour catchment's balanced jobs), the
+    cluster metrics when kept (every row of `cluster_rows`, and a few more for the store),
+    the independent fill's (phase, year) arrays, and the commune arrays (supply, the gravity
+    matrix, road km and deterrence). Measured against the peak RSS of a chunk in
+    tests/test_resources.py."""
     p, i, y = len(inputs.phase_cluster), len(inputs.geo.commune_ids), len(inputs.years)
-    return (64 * clusters + 12 * p + 8 * i) * y + 4 * (i + 1) * (clusters + 1)
+    per_cluster_year = 16 + (len(cluster_rows(inputs)) + 8 if keep else 0)
+    phases = 4 * p * y if inputs.takeup == "independent" else 0
+    return per_cluster_year * clusters * y + phases + 8 * i * y + 6 * (i + 1) * (clusters + 1)
 
 
-def chunk_slices(inputs: Inputs) -> list[slice]:
+def chunk_slices(inputs: Inputs, keep: bool = True) -> list[slice]:
     """Draw chunks small enough to bound the working memory of `_THREADS` `simulate_draws`
-    calls at once."""
-    per_draw = _per_draw_cells(inputs, len(inputs.cluster_ids))  # ~ float64 cells in flight
+    calls at once (`keep`: keeping the per-cluster metrics)."""
+    per_draw = _per_draw_cells(inputs, len(inputs.cluster_ids), keep)  # float64 cells in flight
     return _chunks(inputs.draws, max(1, _CHUNK_CELLS // (_THREADS * per_draw)))
 
 
@@ -452,7 +492,7 @@ def _run_chunks(inputs: Inputs, params: ParameterDraws, keep: bool, client: Any,
                 on_chunk: Callable[[int, int], None] | None) -> dict[str, np.ndarray]:
     """`simulate_draws` over every chunk of draws (on Dask with a client), each result landing
     in place in one array per name over every draw: no second copy of everything."""
-    slices = chunk_slices(inputs)
+    slices = chunk_slices(inputs, keep)
     kept: dict[str, np.ndarray] = {}
 
     def store(sl: slice, part: dict[str, np.ndarray]) -> None:

@@ -287,3 +287,40 @@ def test_same_seed_same_numbers_other_seed_other_numbers() -> None:
     c = model.simulate(build_inputs(_random_scenario(100, 6, 2, 2.0), geo_for(2)))
     np.testing.assert_array_equal(a.metrics["leased_area_ha"], b.metrics["leased_area_ha"])
     assert not np.array_equal(a.metrics["leased_area_ha"], c.metrics["leased_area_ha"])
+
+
+@pytest.mark.parametrize("horizon", [2040, 2023])
+def test_district_totals_are_numpys_sums_bit_for_bit(horizon: int) -> None:
+    """The totals the compiled cluster pass adds up (clusters in order, the first copied) are
+    numpy's sums over the cluster axis of the kept metrics, byte for byte, with or without the
+    per-cluster arrays; a single year (numpy sums pairwise there) takes numpy's own sum."""
+    s = _random_scenario(30, 5, 4, 2.0)
+    inputs = build_inputs(s.model_copy(update={"horizon_year": horizon}), geo_for(4))
+    p = model.draw_parameters(inputs)
+    kept = model.simulate_draws(inputs, p)
+    alone = model.simulate_draws(inputs, p, keep_clusters=False)
+    assert not set(model.cluster_metric_names(inputs)) & set(alone)
+    for k in model.cluster_metric_names(inputs):
+        if k != "occupancy_pct":
+            want = kept[k].sum(axis=1)
+            assert kept[f"district:{k}"].tobytes() == want.tobytes(), k
+            assert alone[f"district:{k}"].tobytes() == want.tobytes(), k
+
+
+def test_cluster_metrics_written_into_a_given_array() -> None:
+    """`simulate_draws(out=…)` writes every row of `cluster_rows` into a strided slice of a
+    larger array (e.g. the run's held draws), the same numbers as its own arrays, and returns
+    views of it."""
+    inputs = build_inputs(_random_scenario(12, 6, 3, 2.0), geo_for(3))
+    own = model.simulate_draws(inputs, model.ParameterDraws(inputs).take(slice(4, 9)))
+    rows = model.cluster_rows(inputs)
+    held = np.full((len(rows), 12, 3, len(inputs.years)), np.nan)
+    given = model.simulate_draws(inputs, model.ParameterDraws(inputs).take(slice(4, 9)),
+                                 out=held[:, 4:9])
+    assert set(rows) == set(model.cluster_metric_names(inputs))
+    for j, k in enumerate(rows):
+        assert np.shares_memory(given[k], held)
+        np.testing.assert_array_equal(held[j, 4:9], own[k], err_msg=k)
+    assert np.isnan(held[:, :4]).all() and np.isnan(held[:, 9:]).all()
+    for k, v in own.items():
+        np.testing.assert_array_equal(given[k], v, err_msg=k)

@@ -3,6 +3,7 @@ of draws that would, instead of being killed by the kernel."""
 
 from __future__ import annotations
 
+import os
 import tracemalloc
 
 import pytest
@@ -43,3 +44,49 @@ def test_a_run_too_large_is_refused_before_computing(mini, cli, tmp_path, monkey
     mini.write_text(mini.read_text().replace("draws: 1", "draws: 900000"))
     code, _, err = cli("run", mini, "--out", tmp_path / "out")
     assert code == 2 and err.startswith(f"{mini}:8: draws: expected at most {fit:,} draws")
+
+
+_CHUNK_PEAK = """
+import sys
+sys.path.insert(0, {tests!r})
+from conftest import geo_for
+from test_model import _random_scenario
+from simulator import model
+from simulator.inputs import build_inputs
+
+def status(key):
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) * 1024 for line in f if line.startswith(key))
+
+s = _random_scenario({draws}, 1, 60, 2.0)
+s = s.model_copy(update={{"district": s.district.model_copy(update={{"takeup": {takeup!r}}})}})
+inputs = build_inputs(s, geo_for(60))
+params = model.ParameterDraws(inputs)
+model.simulate_draws(inputs, params.take(slice(0, 1)), keep_clusters={keep})  # kernels loaded
+p = params.take()
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")  # VmHWM := VmRSS
+before = status("VmRSS:")
+model.simulate_draws(inputs, p, keep_clusters={keep})
+print(status("VmHWM:") - before, 8 * {draws} * model._per_draw_cells(inputs, 60, {keep}))
+"""
+
+
+@pytest.mark.parametrize(("takeup", "keep"), [("competitive", False), ("competitive", True),
+                                              ("independent", False)])
+def test_a_chunk_of_draws_stays_within_the_cells_counted_for_it(takeup: str, keep: bool) -> None:
+    """The memory one chunk of draws really takes (the peak RSS over `simulate_draws` in a fresh
+    process, the compiled kernels' arrays included) stays within the cells `chunk_slices`
+    counts for it (`_per_draw_cells`), and the count is within 2× of it: the chunks are as
+    large as the memory bound allows and no larger."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if not Path("/proc/self/clear_refs").exists():
+        pytest.skip("needs Linux's /proc/self/clear_refs to reset the peak RSS")
+    code = _CHUNK_PEAK.format(tests=str(Path(__file__).parent), draws=1000, takeup=takeup, keep=keep)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env={**os.environ, "NUMPY_MADVISE_HUGEPAGE": "0"})
+    peak, counted = map(int, done.stdout.split())
+    assert peak <= counted <= 2 * peak, (peak, counted)
