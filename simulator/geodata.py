@@ -45,13 +45,17 @@ REPAIR_MAX = 0.005  # a repaired geometry may change its area by at most 0.5 %
 @contextlib.contextmanager
 def fixed_gpkg_date(stamp: str = "2025-01-01T00:00:00.000Z") -> Iterator[None]:
     """GeoPackages written inside get this last_change stamp instead of the clock's (GDAL's
-    OGR_CURRENT_DATE), so that the same inputs give byte-identical files."""
-    old = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
-    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": stamp})
+    OGR_CURRENT_DATE), so that the same inputs give byte-identical files. They are also
+    written without SQLite's fsync at each commit (OGR_SQLITE_SYNCHRONOUS=OFF): the same
+    bytes, but ~0.1 s less waiting for the disk per run; the results folder is published
+    by a rename once complete (outputs.atomic_folder), and no other file is fsynced either."""
+    options = {"OGR_CURRENT_DATE": stamp, "OGR_SQLITE_SYNCHRONOUS": "OFF"}
+    old = {k: pyogrio.get_gdal_config_option(k) for k in options}
+    pyogrio.set_gdal_config_options(options)
     try:
         yield
     finally:
-        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": old})
+        pyogrio.set_gdal_config_options(old)
 
 
 BUNDLE_PACKAGE = "simulator.bundled_geodata"  # the repository's geodata/ folder, installed
