@@ -28,6 +28,7 @@ child's (os.wait4). Options: --draws, --clusters, --years, --communes, --skip-a,
 from __future__ import annotations
 
 import argparse
+import compileall
 import cProfile
 import dataclasses
 import io
@@ -379,6 +380,9 @@ def main() -> int:
           f"numpy {np.__version__}, python {sys.version.split()[0]}", flush=True)
     rows, stats = [], []
     if not a.skip_a:
+        # the package's bytecode, as an install has it (`make bytecode`): with
+        # PYTHONDONTWRITEBYTECODE set, each CLI run would compile simulator/ from source
+        compileall.compile_dir(ROOT / "simulator", quiet=1)
         # (a′) first: a child's ru_maxrss starts from this process's peak at fork, so the CLI
         # runs go before the in-process kernel timing grows it
         small = case_a_small(a.small_draws, a.repeats)
