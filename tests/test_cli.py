@@ -193,7 +193,7 @@ def test_output_folders_are_checked_before_computing(mini, tmp_path, cli, monkey
     setup, options, message = OUT_CASES[case]
     setup(tmp_path)
     real_access = os.access
-    monkeypatch.setattr("simulator.outputs.os.access",  # root may write anywhere: pretend
+    monkeypatch.setattr("simulator.folders.os.access",  # root may write anywhere: pretend
                         lambda p, mode: Path(p).name != "ro" and real_access(p, mode))
     _no_computing(monkeypatch)
     before = sorted(tmp_path.rglob("*"))
