@@ -6,7 +6,7 @@ figures and their sources: simulator/calibration.csv and docs/calibration.md.
 from __future__ import annotations
 
 import csv
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["PARTIES", "BN_PER_HA_PER_USD_M2", "PRICE_RESPONSE_MAX", "draw_stats", "who_gains", "breakeven_draws",
            "breakeven", "new_clusters", "decision_clusters", "calibration_rows", "at_price", "price_response",
+           "PricePlan", "price_plans", "price_rows",
            "published_figures"]
 
 # party → its NPV metric (docs/model.md §6)
@@ -213,6 +214,49 @@ def at_price(inputs: Inputs, cluster: int, price: float) -> Inputs:
                                           "lease_price_bn_vnd_per_ha": tuple(specs)})
 
 
+@dataclass(frozen=True)
+class PricePlan:
+    """One cluster of the price response, as the main run gives it: its P50 break-even price
+    and the run's own numbers beside which the re-run at that price is shown."""
+
+    cluster: str
+    price: float
+    default: dict[str, dict[str, float | None]]  # row key → draw_stats of the main run
+
+
+def price_plans(run: Run, clusters: list[str]) -> list[PricePlan]:
+    """What `price_response` reads of the main run's draws (break-even prices and the
+    default rows), apart from the re-runs (`price_rows`) that need only the inputs."""
+    inp, r = run.inputs, run.results
+    if inp.takeup == "independent" or len(clusters) > PRICE_RESPONSE_MAX:
+        return []
+    y = int(r.years[-1])
+    plans = []
+    for c in clusters:
+        be = breakeven_draws(r, c)
+        if not np.isfinite(be).any():
+            continue
+        plans.append(PricePlan(c, float(np.nanmedian(be)), {
+            "leased_ha_years": draw_stats(_totals(r, c, "leased_area_ha")),
+            "developer_npv": draw_stats(r.values("npv_bn_vnd", y, c)),
+            "district_leased_ha_years": draw_stats(r.district["leased_area_ha"].sum(axis=1))}))
+    return plans
+
+
+def price_rows(inputs: Inputs, plans: list[PricePlan]) -> list[dict[str, Any]]:
+    """The rows of `price_response` from its plans: each cluster re-run at its price."""
+    rows = []
+    for plan in plans:
+        ci = inputs.cluster_ids.index(plan.cluster)
+        alt = simulate_cluster(at_price(inputs, ci, plan.price), ci)
+        at = {"leased_ha_years": draw_stats(alt["leased_area_ha"].sum(axis=1)),
+              "developer_npv": draw_stats(alt["npv_bn_vnd"][:, -1]),  # the horizon
+              "district_leased_ha_years": draw_stats(alt["district:leased_area_ha"].sum(axis=1))}
+        rows.append({"cluster": plan.cluster, "breakeven_p50": round(plan.price, 3),
+                     **{k: {"default": v, "at_breakeven": at[k]} for k, v in plan.default.items()}})
+    return rows
+
+
 def price_response(run: Run, clusters: list[str]) -> list[dict[str, Any]]:
     """How take-up answers the price under competition: each cluster in turn has its lease
     price fixed at its P50 break-even (the others unchanged) and the scenario is re-run with
@@ -221,27 +265,6 @@ def price_response(run: Run, clusters: list[str]) -> list[dict[str, Any]]:
     over every cluster and this cluster's money (`model.simulate_cluster`: the numbers of a
     whole run, without the labour catchment neither reads). Empty under `takeup: independent`
     (take-up does not depend on the price there), and when there are more than
-    PRICE_RESPONSE_MAX clusters."""
-    inp, r = run.inputs, run.results
-    if inp.takeup == "independent" or len(clusters) > PRICE_RESPONSE_MAX:
-        return []
-    y = int(r.years[-1])
-    rows = []
-    for c in clusters:
-        be = breakeven_draws(r, c)
-        if not np.isfinite(be).any():
-            continue
-        price = float(np.nanmedian(be))
-        ci = inp.cluster_ids.index(c)
-        alt = simulate_cluster(at_price(inp, ci, price), ci)
-        rows.append({
-            "cluster": c, "breakeven_p50": round(price, 3),
-            "leased_ha_years": {"default": draw_stats(_totals(r, c, "leased_area_ha")),
-                                "at_breakeven": draw_stats(alt["leased_area_ha"].sum(axis=1))},
-            "developer_npv": {"default": draw_stats(r.values("npv_bn_vnd", y, c)),
-                              "at_breakeven": draw_stats(alt["npv_bn_vnd"][:, r.year_index(y)])},
-            "district_leased_ha_years": {
-                "default": draw_stats(r.district["leased_area_ha"].sum(axis=1)),
-                "at_breakeven": draw_stats(alt["district:leased_area_ha"].sum(axis=1))},
-        })
-    return rows
+    PRICE_RESPONSE_MAX clusters. `price_plans` then `price_rows` (`post_run.PostRun` runs the
+    second on a thread while the writers work)."""
+    return price_rows(run.inputs, price_plans(run, clusters))

@@ -44,7 +44,7 @@ from simulator.rules.findings import Finding
 from simulator.run import Run
 from simulator.scenario.wording import local, local_lang
 from simulator.tables import (
-    bands, cluster_draws, cluster_table, commune_draws, paired_diff, simulated_years_in_common,
+    bands, cluster_draws, cluster_table, commune_bands, commune_draws, paired_diff, simulated_years_in_common,
     targets,
 )
 
@@ -133,8 +133,9 @@ def _indicator_labels(run: Run, metrics: tuple[str, ...], lang: str, prefix: str
                            _map_digits(m)) for m in metrics)
 
 
-def _choices(draws: dict[str, np.ndarray], ids: tuple[str, ...], lang: str, *,
-             diverging: bool = False) -> tuple[Variable, ...]:
+def _choices(draws: dict[str, np.ndarray] | dict[str, dict[str, np.ndarray]], ids: tuple[str, ...],
+             lang: str, *, diverging: bool = False) -> tuple[Variable, ...]:
+    """The commune choropleths from per-draw values (draw, commune, year) or their bands."""
 
     prefix = "Δ " if diverging else ""
     return tuple(Variable(
@@ -159,7 +160,7 @@ def _map_timeline(run: Run, clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFra
         visible={c: tuple(bool(v > 0) for v in gross[k]) for k, c in enumerate(r.cluster_ids)},
         fill=fill,
         indicators={c: {m: per_metric[m][c] for m in POPUP_METRICS} for c in r.cluster_ids},
-        choropleths=_choices(commune_draws(run, clusters, communes, tuple(COMMUNE_CHOICES)),
+        choropleths=_choices(commune_bands(run, clusters, communes, tuple(COMMUNE_CHOICES)),
                              r.commune_ids, lang),
         default_choropleth=next(iter(COMMUNE_CHOICES)), fans=FAN_METRICS)
 

@@ -12,11 +12,10 @@ import dataclasses
 import json
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import geopandas as gpd
 
-from simulator.appraisal import decision_clusters, price_response
 from simulator.folders import atomic_folder, folder_problems
 from simulator.gating import GateOpening, gate_openings
 from simulator.geodata import fixed_gpkg_date
@@ -29,6 +28,7 @@ from simulator.report_content import report_view
 from simulator.rules.check_table import checks_json
 from simulator.rules.engine import check_all
 from simulator.rules.findings import Finding
+from simulator.post_run import PostRun, post_run
 from simulator.run import Run
 from simulator.safe_csv import write_frame
 from simulator.tables import (
@@ -49,41 +49,48 @@ __all__ = ["atomic_folder", "folder_problems", "render_pages", "write_outputs", 
 def render_pages(run: Run, clusters: gpd.GeoDataFrame, *, findings: list[Finding] | None = None,
                  gates: list[GateOpening] | None = None, lang: str = "vi",
                  sensitivity: Sensitivity | None = None,
-                 price_response: list[dict[str, Any]] | None = None) -> dict[str, str]:
+                 price_response: list[dict[str, Any]] | Callable[[], list[dict[str, Any]]] | None = None,
+                 ) -> dict[str, str]:
     """The scenario's HTML pages by file name (map.html, report.html). `sensitivity` is an
     optional `sensitivity.Sensitivity` (tornado SVG, plain sentence, ranking);
-    `price_response` the rows of `appraisal.price_response`."""
+    `price_response` the rows of `appraisal.price_response`, or what gives them
+    (`PostRun.price_response`, asked once the map is rendered)."""
     view = map_view(run, clusters, findings=findings, lang=lang)
+    pages = {"map.html": render_scenario_map(view)}
+    rows = price_response() if callable(price_response) else price_response
     report = report_view(run, findings=findings, gates=gates, lang=lang, sensitivity=sensitivity,
-                         price_response=price_response)
+                         price_response=rows)
     report = dataclasses.replace(report, map_svg=str(static_map_svg(view)))
-    return {"map.html": render_scenario_map(view), "report.html": render_report_page(report)}
+    return {**pages, "report.html": render_report_page(report)}
 
 
 def write_outputs(run: Run, out_root: Path, *, overwrite: bool, maps_dir: Path | None = None,
-                  lang: str = "vi", sensitivity: Sensitivity | None = None) -> Path:
+                  lang: str = "vi", sensitivity: Sensitivity | None = None,
+                  post: PostRun | None = None) -> Path:
     """Write results/<id>/ atomically: summary.json, timeseries.csv, clusters.gpkg,
     checks.json, map.html, report.html (with `sensitivity`, a `sensitivity.Sensitivity`, and then
-    sensitivity.csv); also copy the map and report to `maps_dir` if given."""
+    sensitivity.csv); also copy the map and report to `maps_dir` if given. `post`: the run's
+    post-run stage (`post_run.post_run`), started here if not given; the files that do not show the
+    price response are written while its re-runs go on."""
     final: Path = Path(out_root) / run.loaded.scenario.id
+    post = post_run(run) if post is None else post
     clusters = cluster_table(run)
     findings = check_all(run)
     gates = gate_openings(run.loaded.scenario, run.results)
-    response = price_response(run, decision_clusters(run))  # re-runs the model: once, here
-    pages = render_pages(run, clusters, findings=findings, gates=gates, lang=lang,
-                         sensitivity=sensitivity, price_response=response)
     with atomic_folder(final, overwrite=overwrite) as tmp:
         write_frame(timeseries_frame(run), tmp / "timeseries.csv", float_format="%.6f")
-        (tmp / "summary.json").write_text(json.dumps(summary(run, response), indent=2, ensure_ascii=False)
-                                          + "\n", encoding="utf-8")
         (tmp / "checks.json").write_text(json.dumps(checks_json(findings, gates), indent=1,
                                                     ensure_ascii=False) + "\n", encoding="utf-8")
         with fixed_gpkg_date():  # the same run gives the same bytes
             clusters.to_file(tmp / "clusters.gpkg", layer="clusters", driver="GPKG")
             commune_table(run, clusters).to_file(tmp / "clusters.gpkg", layer="communes",
                                                   driver="GPKG")
+        pages = render_pages(run, clusters, findings=findings, gates=gates, lang=lang,
+                             sensitivity=sensitivity, price_response=post.price_response)
         for name, html in pages.items():
             (tmp / name).write_text(html, encoding="utf-8")
+        (tmp / "summary.json").write_text(json.dumps(summary(run, post.price_response()), indent=2,
+                                                     ensure_ascii=False) + "\n", encoding="utf-8")
         if sensitivity is not None:
             sensitivity.write_csv(tmp / "sensitivity.csv")
     if maps_dir is not None:

@@ -220,8 +220,16 @@ class Results:
             if kind == "metrics":
                 self.summarise()
             else:
-                self._stats[key] = quantiles(getattr(self, kind)[metric])
+                getattr(self, kind)[metric]  # KeyError for a metric the run does not have
+                self._every_band(kind)
         return self._stats[key]
+
+    def _every_band(self, kind: str) -> None:
+        """The bands of every `district` or `communes` array at once, on threads: the writers
+        read them all."""
+        arrays: dict[str, np.ndarray] = getattr(self, kind)
+        with ThreadPoolExecutor(_THREADS) as pool:  # the selection runs without the GIL
+            self._stats.update(zip(((kind, m) for m in arrays), pool.map(quantiles, arrays.values())))
 
     def _sweep(self, on_block: Callable[[int, int], None] | None = None, client: Any = None) -> None:
         """One pass over the blocks of clusters: bands of every cluster metric, developer IRR

@@ -156,3 +156,4 @@ def _enforce_gates(run: Run, inputs: Inputs, client: Any, hold_bytes: int | None
                                                          hold_bytes=hold_bytes),
                   run.seed, run.draws, inputs, run.layers)
     return run
+

@@ -23,7 +23,7 @@ from simulator.scenario.wording import local
 from simulator.uncertainty import quantiles
 
 __all__ = ["STATS", "timeseries_frame", "summary", "targets", "cluster_table", "commune_table",
-           "finance_stats", "draw_stats", "bands", "cluster_communes", "commune_draws",
+           "finance_stats", "draw_stats", "bands", "cluster_communes", "commune_draws", "commune_bands",
            "cluster_draws", "paired_diff", "simulated_years_in_common",
            "milestones_in_common", "comparison_table"]
 
@@ -207,6 +207,17 @@ def commune_draws(run: Run, clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFra
     out = {k: v for k, v in r.communes.items() if k in keys}
     inside = cluster_communes(clusters, communes, r.commune_ids)
     out["farmland_in_commune"] = r.metrics.weighted_sum("farmland_converted_ha", inside)
+    return out
+
+
+def commune_bands(run: Run, clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
+                  keys: tuple[str, ...]) -> dict[str, dict[str, np.ndarray]]:
+    """`commune_draws`' bands (mean, p10, p50, p90 per commune and year): the run's commune
+    bands, computed once for every output, and those of `farmland_in_commune`."""
+    r = run.results
+    out = {k: r.stats("communes", k) for k in keys if k in r.communes}
+    inside = cluster_communes(clusters, communes, r.commune_ids)
+    out["farmland_in_commune"] = quantiles(r.metrics.weighted_sum("farmland_converted_ha", inside))
     return out
 
 

@@ -1,0 +1,36 @@
+"""The post-run stage: model work on a finished run that the writers show, started once the run
+is simulated and before the writers, and handed to them (`outputs.write_outputs`)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from simulator.appraisal import decision_clusters, price_plans, price_rows
+from simulator.run import Run
+
+__all__ = ["PostRun", "post_run"]
+
+
+class PostRun:
+    """Model work on a finished run that the writers show: the price response
+    (`appraisal.price_response`, a take-up re-run per decision cluster at its P50 break-even
+    price). What it reads of the run's draws is read here, in the calling thread; the re-runs
+    need only the inputs and go on a thread of their own, so the writers work meanwhile and
+    wait only where they show them."""
+
+    def __init__(self, run: Run) -> None:
+        plans = price_plans(run, decision_clusters(run))
+        pool = ThreadPoolExecutor(1, thread_name_prefix="post-run")
+        self._response = pool.submit(price_rows, run.inputs, plans)
+        pool.shutdown(wait=False)  # the thread ends with its one task
+
+    def price_response(self) -> list[dict[str, Any]]:
+        """The rows of `appraisal.price_response` (waits for the re-runs)."""
+        return self._response.result()
+
+
+def post_run(run: Run) -> PostRun:
+    """Start the post-run stage of `run` (`PostRun`); call it once the run is simulated and
+    before the writers, and hand the result to them."""
+    return PostRun(run)
