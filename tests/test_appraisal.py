@@ -9,9 +9,12 @@ import numpy as np
 import pytest
 
 from simulator import appraisal, kernels, model, tables
+from simulator.map_content import COMMUNE_CHOICES, _basemap
 from simulator.maps.report_page import render_report_page
+from simulator.post_run import post_run
 from simulator.report_content import report_view
 from simulator.run import run_file
+from simulator.uncertainty import quantiles
 from simulator.words.pages import words
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,6 +126,8 @@ def test_price_response_equals_whole_reruns_bit_for_bit(monkeypatch: pytest.Monk
     clusters = appraisal.decision_clusters(run)
     assert len(clusters) >= 3
     assert appraisal.price_response(run, clusters) == _rows_by_whole_reruns(run, clusters)
+    # the post-run stage: the same rows, its re-runs on a thread of their own
+    assert post_run(run).price_response() == _rows_by_whole_reruns(run, clusters)
     for c, price in zip(clusters, (30.0, 18.5, 45.0)):
         ci = run.inputs.cluster_ids.index(c)
         alt_inputs = appraisal.at_price(run.inputs, ci, price)
@@ -166,3 +171,17 @@ def test_the_developer_table_says_when_a_cluster_invests_nothing(approved) -> No
         assert rows[names[c]]["invests"] is (v > 0), c
     html = render_report_page(report_view(approved, lang="vi"))
     assert html.count(words("vi")["no_investment"]) == len(idle)
+
+
+def test_commune_bands_are_the_bands_of_the_commune_draws(approved) -> None:
+    """The map's commune choropleths read the run's commune bands (computed once) and those of
+    the farmland inside each commune: the bands of `commune_draws`, exactly."""
+    clusters = tables.cluster_table(approved)
+    communes = _basemap(approved.layers)["communes"]
+    keys = tuple(COMMUNE_CHOICES)
+    draws = tables.commune_draws(approved, clusters, communes, keys)
+    got = tables.commune_bands(approved, clusters, communes, keys)
+    assert set(got) == set(draws) and "farmland_in_commune" in got
+    for k, v in draws.items():
+        for s, q in quantiles(v).items():
+            np.testing.assert_array_equal(got[k][s], q)
