@@ -110,11 +110,11 @@ def draw_keys(specs: dict[str, ParamSpec], *, seed: int, n: int,
 def quantiles(a: np.ndarray) -> dict[str, np.ndarray]:
     """mean, p10, p50, p90 over axis 0 (the draws): numpy's default (linear) quantiles and
     mean, equal to np.quantile's and np.mean's (a test checks it), found by selection in a
-    compiled loop (kernels.select_quantiles) rather than by sorting every cell's draws. The
-    arrays hold no NaN."""
+    compiled loop (kernels.sampled_quantiles; kernels.select_quantiles below 2,048 draws)
+    rather than by sorting every cell's draws. The arrays hold no NaN."""
     n, shape = a.shape[0], a.shape[1:]
     flat = a.reshape(n, -1)
     out = np.empty((len(QUANTILES) + 1, flat.shape[1]))
-    kernels.select_quantiles(flat, np.array(QUANTILES) * (n - 1), out)
+    kernels.sampled_quantiles(flat, np.array(QUANTILES) * (n - 1), out)
     names = [f"p{round(q * 100)}" for q in QUANTILES]
     return {"mean": out[-1].reshape(shape), **{k: v.reshape(shape) for k, v in zip(names, out)}}

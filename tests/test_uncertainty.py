@@ -124,7 +124,7 @@ def test_dask_equals_local() -> None:
     assert_same_summaries(local, blocks)
 
 
-@pytest.mark.parametrize("shape", [(1, 3), (2, 4), (7, 3, 2), (1001, 5, 7), (40, 70)])
+@pytest.mark.parametrize("shape", [(1, 3), (2, 4), (7, 3, 2), (1001, 5, 7), (40, 70), (2048, 3, 5), (5003, 40)])
 def test_quantiles_equal_numpys(shape: tuple[int, ...]) -> None:
     """The sort-based bands are numpy's linear quantiles exactly, ties and constants included."""
     from simulator.uncertainty import quantiles
@@ -152,3 +152,34 @@ def test_lhs_column_is_scipys_latin_hypercube_bit_for_bit(n: int) -> None:
 
     want = qmc.LatinHypercube(d=1, rng=np.random.default_rng(seq())).random(n)[:, 0]
     np.testing.assert_array_equal(latin_hypercube_column(seq(), n), want)
+
+
+@pytest.mark.parametrize("kind", ["normal", "ties", "constant", "sorted", "reversed", "spikes", "zeros"])
+def test_sampled_quantiles_are_numpys_whatever_the_draws(kind: str) -> None:
+    """The sampled selection (a sample brackets each order statistic, the draws within are
+    selected) gives numpy's quantiles and mean whatever the draws: heavy ties and constants
+    (the bracket gathers too many: the whole cell is selected), sorted and reversed draws,
+    rare huge values, signed zeros; and select_quantiles' values."""
+    from simulator import kernels
+
+    rng = np.random.default_rng(7)
+    a = rng.normal(size=(4099, 37))
+    if kind == "ties":
+        a = np.round(a * 2)
+    elif kind == "constant":
+        a[:] = -2.5
+    elif kind == "sorted":
+        a = np.sort(a, axis=0)
+    elif kind == "reversed":
+        a = np.sort(a, axis=0)[::-1]
+    elif kind == "spikes":
+        a = np.where(rng.random(a.shape) < 0.02, 1e12, np.exp(3 * a))
+    elif kind == "zeros":
+        a = np.where(rng.random(a.shape) < 0.5, 0.0, -0.0) + (rng.random(a.shape) < 0.3)
+    where = np.array([0.1, 0.5, 0.9]) * (a.shape[0] - 1)
+    got, old = np.empty((4, a.shape[1])), np.empty((4, a.shape[1]))
+    kernels.sampled_quantiles(a, where, got)
+    kernels.select_quantiles(a, where, old)
+    np.testing.assert_array_equal(got[:3], np.quantile(a, (0.1, 0.5, 0.9), axis=0))
+    np.testing.assert_array_equal(got[3], a.mean(axis=0))
+    np.testing.assert_array_equal(got, old)
