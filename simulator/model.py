@@ -488,32 +488,51 @@ def developer_indicators(net_cash: np.ndarray, cumulative: np.ndarray, years: np
     return finance.irr(net_cash), finance.payback_year(cumulative, years)
 
 
+def _held(inputs: Inputs) -> np.ndarray:
+    """The held per-cluster metrics of every draw, (`cluster_rows`, draw, cluster, year),
+    not touched yet."""
+    return np.empty((len(cluster_rows(inputs)), inputs.draws, len(inputs.cluster_ids),
+                     len(inputs.years)))
+
+
+def _store(kept: dict[str, np.ndarray], draws: int, sl: slice, part: dict[str, np.ndarray]) -> None:
+    """A chunk's arrays into their slice of draws of the arrays over every draw (made at the
+    first chunk)."""
+    for name, values in part.items():
+        if name not in kept:
+            kept[name] = np.empty((draws, *values.shape[1:]))
+        kept[name][sl] = values
+
+
 def _run_chunks(inputs: Inputs, params: ParameterDraws, keep: bool, client: Any,
                 on_chunk: Callable[[int, int], None] | None) -> dict[str, np.ndarray]:
     """`simulate_draws` over every chunk of draws (on Dask with a client), each result landing
-    in place in one array per name over every draw: no second copy of everything."""
+    in place in one array per name over every draw: no second copy of everything. Locally the
+    kept per-cluster metrics are written by the compiled pass straight into their slice of one
+    held (`cluster_rows`, draw, cluster, year) array, on the chunk's thread (no copy; the first
+    touch of the held memory runs on every thread)."""
     slices = chunk_slices(inputs, keep)
     kept: dict[str, np.ndarray] = {}
-
-    def store(sl: slice, part: dict[str, np.ndarray]) -> None:
-        for name, values in part.items():
-            if name not in kept:
-                kept[name] = np.empty((inputs.draws, *values.shape[1:]))
-            kept[name][sl] = values
-
     if client is not None:
         futures = [client.submit(simulate_draws, inputs, params.take(sl), keep_clusters=keep,
                                  pure=False) for sl in slices]
         for sl, part in zip(slices, client.gather(futures)):
-            store(sl, part)
-    else:
-        def one(sl: slice) -> dict[str, np.ndarray]:
-            return simulate_draws(inputs, params.take(sl), keep_clusters=keep)
+            _store(kept, inputs.draws, sl, part)
+        return kept
+    held = _held(inputs) if keep else None
+    if held is not None:
+        kept.update(zip(cluster_rows(inputs), held))
 
-        for k, (sl, part) in enumerate(_in_order(one, slices)):
-            store(sl, part)
-            if on_chunk is not None:
-                on_chunk(k + 1, len(slices))
+    def one(sl: slice) -> dict[str, np.ndarray]:
+        if held is None:
+            return simulate_draws(inputs, params.take(sl), keep_clusters=False)
+        part = simulate_draws(inputs, params.take(sl), out=held[:, sl])
+        return {k: v for k, v in part.items() if ":" in k}  # the rest is in place
+
+    for k, (sl, part) in enumerate(_in_order(one, slices)):
+        _store(kept, inputs.draws, sl, part)
+        if on_chunk is not None:
+            on_chunk(k + 1, len(slices))
     return kept
 
 

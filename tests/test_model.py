@@ -178,6 +178,10 @@ def test_chunked_equals_unchunked(monkeypatch: pytest.MonkeyPatch) -> None:
         np.testing.assert_array_equal(whole.district[k], threaded.district[k])
     for k in whole.communes:
         np.testing.assert_array_equal(whole.communes[k], threaded.communes[k])
+    # the chunks write the held per-cluster metrics in place: rows of one array, no copy
+    held = threaded.metrics["jobs"].base
+    assert held is not None and held.shape[:2] == (len(model.cluster_rows(inputs)), 200)
+    assert all(threaded.metrics[k].base is held for k in threaded.metrics)
 
 
 @pytest.mark.parametrize("takeup", ["competitive", "independent"])
