@@ -8,10 +8,13 @@ Heavy libraries are imported inside the commands so that `--help` answers at onc
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
+import importlib
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
@@ -86,10 +89,40 @@ def _progress(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return Progress(transient=True)
 
 
+class _Prefetch:
+    """Import a module on a background thread while the model computes.
+
+    The model's chunks spend most of their time in compiled kernels and numpy, which leave the
+    GIL free, so the page stack (`simulator.outputs`: folium, branca, jinja, maps/*, about
+    0.3 s of CPU) is imported on the other core for little wall time. It starts when the first
+    chunk of draws is done: by then the kernels are loaded and no other thread imports (two
+    threads importing one circle of modules at once could deadlock). `join` before the module
+    is used; an import that failed here fails again, and is reported, in the main thread."""
+
+    def __init__(self, module: str) -> None:
+        self.module = module
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None and self.module not in sys.modules:
+            self._thread = threading.Thread(target=self._import, daemon=True,
+                                            name=f"import {self.module}")
+            self._thread.start()
+
+    def _import(self) -> None:
+        with contextlib.suppress(Exception):
+            importlib.import_module(self.module)
+
+    def join(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+
+
 def _runs(args: argparse.Namespace, *, seed: int | None = None, draws: int | None = None,
-          loaded: Sequence[Any] = ()) -> list[Run]:
+          loaded: Sequence[Any] = (), prefetch: _Prefetch | None = None) -> list[Run]:
     """Load and simulate every file; every input problem of every file is reported.
-    `loaded`: the files already loaded (`_loaded_all`), not read and validated again."""
+    `loaded`: the files already loaded (`_loaded_all`), not read and validated again;
+    `prefetch` starts once the first chunk of draws is done (local runs only)."""
     from simulator.errors import InputError
     from simulator.run import run_file
 
@@ -103,6 +136,8 @@ def _runs(args: argparse.Namespace, *, seed: int | None = None, draws: int | Non
                 def tick(done: int, total: int, task=task) -> None:  # type: ignore[no-untyped-def]
                     if bar:
                         bar.update(task, completed=done, total=total)
+                    if prefetch is not None and client is None:
+                        prefetch.start()
 
                 try:
                     run = run_file(f, draws=draws or args.draws, seed=seed if seed is not None
@@ -177,14 +212,21 @@ def _refuse(problems: list[Any]) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Simulate scenario files and write results/<id>/ (summary, timeseries, GeoPackage, map)."""
-    from simulator.outputs import folder_problems, write_outputs
+    from simulator.folders import folder_problems
 
     loaded = _loaded_all(args.files)
     _distinct_ids(loaded, "two results folders")
     _refuse([*(p for one in loaded for p in folder_problems(
         Path(args.out) / one.scenario.id, "--out", new=True, overwrite=args.overwrite)),
         *folder_problems(args.maps, "--maps")])
-    for f, run in zip(args.files, _runs(args, loaded=loaded)):
+    pages = _Prefetch("simulator.outputs")
+    try:
+        runs = _runs(args, loaded=loaded, prefetch=pages)
+    finally:
+        pages.join()
+    from simulator.outputs import write_outputs
+
+    for f, run in zip(args.files, runs):
         for w in run.geometries.warnings:
             _say(args, f"{f}: warning: {w}")
         sens = None
@@ -241,7 +283,7 @@ def _distinct_ids(loaded: list[Any], why: str = "compare names its columns by sc
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run two or more scenarios and write comparison.csv and comparison.html."""
-    from simulator.outputs import comparison_name, folder_problems, write_comparison
+    from simulator.folders import folder_problems
 
     # Common random numbers: every scenario runs with the first one's seed and draws.
     loaded = _loaded_all(args.files)
@@ -251,8 +293,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
         one.scenario.id for one in loaded)
     _refuse([*folder_problems(planned, "--out", new=True, overwrite=args.overwrite),
              *folder_problems(args.maps, "--maps")])
-    runs = _runs(args, seed=args.seed if args.seed is not None else first.seed,
-                 draws=args.draws or first.draws, loaded=loaded)
+    pages = _Prefetch("simulator.outputs")
+    try:
+        runs = _runs(args, seed=args.seed if args.seed is not None else first.seed,
+                     draws=args.draws or first.draws, loaded=loaded, prefetch=pages)
+    finally:
+        pages.join()
+    from simulator.outputs import comparison_name, write_comparison
+
     out = Path(args.out) if args.out else Path("results") / comparison_name(runs)
     write_comparison(runs, out, overwrite=args.overwrite, maps_dir=args.maps, lang=args.lang)
     _say(args, f"comparison of {', '.join(r.results.scenario_id for r in runs)} → {out}/")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import geopandas as gpd
@@ -9,6 +13,7 @@ import pyogrio
 import pytest
 import shapely
 
+from simulator.cli import _Prefetch
 from simulator.geodata import fixed_gpkg_date
 
 
@@ -44,3 +49,49 @@ def test_gpkg_without_fsync_has_the_same_bytes_and_options_come_back(tmp_path) -
     with pytest.raises(RuntimeError), fixed_gpkg_date():
         raise RuntimeError("a failed write")
     assert {k: pyogrio.get_gdal_config_option(k) for k in keys} == before
+
+
+_WHO_IMPORTS = """
+import sys, threading
+first = {}
+class Hook:
+    def find_spec(self, name, path, target=None):
+        first.setdefault(name, threading.current_thread().name)
+sys.meta_path.insert(0, Hook())
+from simulator.cli import main
+code = main(sys.argv[1:])
+print(first.get("folium"), first.get("simulator.outputs"), first.get("numba"), sep="|")
+sys.exit(code)
+"""
+
+
+def test_the_page_stack_is_imported_while_the_model_runs(mini, tmp_path) -> None:
+    """`clustersim run` imports simulator.outputs (folium, jinja, maps/*) on a background
+    thread while the draws are computed, not before; the model's stack in the main thread."""
+    done = subprocess.run([sys.executable, "-c", _WHO_IMPORTS, "run", str(mini), "--draws",
+                           "20", "--out", str(tmp_path), "--quiet"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("|") == ["import simulator.outputs"] * 2 + ["MainThread\n"]
+    assert (tmp_path / "mini" / "map.html").stat().st_size > 0
+
+
+def test_a_failed_background_import_fails_again_where_it_is_used(tmp_path, monkeypatch) -> None:
+    """An import that fails on the prefetch thread leaves nothing behind: the main thread's
+    own import raises the same error (which the CLI reports as usual)."""
+    (tmp_path / "i13f_broken_module.py").write_text("raise RuntimeError('broken install')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    prefetch = _Prefetch("i13f_broken_module")
+    prefetch.start()
+    prefetch.join()
+    assert "i13f_broken_module" not in sys.modules
+    with pytest.raises(RuntimeError, match="broken install"):
+        importlib.import_module("i13f_broken_module")
+
+
+def test_prefetch_of_an_imported_module_starts_no_thread() -> None:
+    prefetch = _Prefetch("simulator.geodata")
+    before = threading.active_count()
+    prefetch.start()
+    assert threading.active_count() == before
+    prefetch.join()
