@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
+from queue import SimpleQueue
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterator, TypeVar
 
@@ -23,7 +24,7 @@ from simulator.results import (
 from simulator.uncertainty import ParamSpec, draw_keys
 
 __all__ = ["simulate", "simulate_draws", "cluster_block", "cluster_rows", "simulate_cluster", "draw_parameters", "ParameterDraws",
-           "RecomputedDraws", "chunk_slices", "held_bytes", "HOLD_BYTES", "BLOCK_BYTES", "memory_estimate",
+           "RecomputedDraws", "block_bytes_per_cluster", "chunk_slices", "held_bytes", "HOLD_BYTES", "BLOCK_BYTES", "memory_estimate",
            "MemoryEstimate"]
 
 _CHUNK_CELLS = 20_000_000  # float64 cells in flight (~160 MB) over every thread: bounds working memory
@@ -293,15 +294,16 @@ def simulate_draws(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], *,
 
 
 def cluster_block(inputs: Inputs, p: dict[str, dict[str, np.ndarray]],
-                  coupling: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+                  coupling: dict[str, np.ndarray], out: np.ndarray | None = None,
+                  ) -> dict[str, np.ndarray]:
     """Every cluster metric (D,C,Y) of a block of clusters (`inputs.block`, `p` taken for the
     block) given the coupling numbers of a run over every cluster: bit for bit the numbers of
-    that run."""
+    that run. Written into `out` (`cluster_rows`, D, C, Y) when given."""
     ld = _land(inputs, p, coupling)
     jobs = _jobs(inputs, p, ld["leased"])
     incoming = employment.in_commuters(_deterrence(inputs, p["district"]), coupling["origin_weights"],
                                        jobs)
-    return _clusters(inputs, p, ld, jobs, incoming)[0]
+    return _clusters(inputs, p, ld, jobs, incoming, out=out)[0]
 
 
 def simulate_cluster(inputs: Inputs, cluster: int) -> dict[str, np.ndarray]:
@@ -391,8 +393,8 @@ class MemoryEstimate:
     """Bytes a run needs at its peak, for any number of draws: the libraries and the working
     chunk, plus for every draw the district, commune and coupling numbers and the parameter
     draws (`kept_per_draw`), plus the per-cluster draws — all held while they fit in `budget`
-    (`cluster_per_draw` each), else one recomputed block (the budget or BLOCK_BYTES, whichever
-    is smaller, at least one cluster: `block_per_draw` each)."""
+    (`cluster_per_draw` each), else the recomputed blocks in flight (the budget or BLOCK_BYTES,
+    whichever is smaller, at least one cluster each: `block_per_draw`)."""
 
     kept_per_draw: int
     cluster_per_draw: int
@@ -431,20 +433,27 @@ def memory_estimate(inputs: Inputs, hold_bytes: int | None = None) -> MemoryEsti
     params = ParameterDraws(probe)
     kept = simulate_draws(probe, params.take(), keep_clusters=False)
     per_draw = sum(v.nbytes for k, v in kept.items() if ":" in k) + params.values.nbytes
-    block = 8 * len(inputs.years) * (len(cluster_metric_names(inputs)) + 64)  # one cluster
+    block = block_bytes_per_cluster(probe)  # one cluster, one draw
     return MemoryEstimate(per_draw, held_bytes(probe), block,
                           HOLD_BYTES if hold_bytes is None else hold_bytes, inputs.draws)
+
+
+def block_bytes_per_cluster(inputs: Inputs) -> int:
+    """Bytes a cluster of a recomputed block takes at its peak, over every draw: every row of
+    `cluster_rows` and ~24 cells more per year and draw (the block's timeline, take-up, jobs
+    and labour, and its summary's), for each of the `_THREADS` blocks in flight."""
+    return 8 * inputs.draws * len(inputs.years) * _THREADS * (len(cluster_rows(inputs)) + 24)
 
 
 class RecomputedDraws(ClusterDraws):
     """Per-cluster draws too large to hold: each block of clusters is recomputed over every draw
     from the parameter draws and the coupling numbers of the run (`cluster_block`), exactly.
-    Memory: one block, sized to `budget` bytes or BLOCK_BYTES, whichever is smaller."""
+    Memory: `_THREADS` blocks in flight, together sized to `budget` bytes or BLOCK_BYTES,
+    whichever is smaller (`block_bytes_per_cluster`)."""
 
     def __init__(self, inputs: Inputs, params: ParameterDraws, coupling: dict[str, np.ndarray],
                  budget: int, block_clusters: int | None = None) -> None:
-        per_cluster = 8 * inputs.draws * len(inputs.years) * (len(cluster_metric_names(inputs)) + 64)
-        size = block_clusters or max(1, min(budget, BLOCK_BYTES) // per_cluster)
+        size = block_clusters or max(1, min(budget, BLOCK_BYTES) // block_bytes_per_cluster(inputs))
         n = len(inputs.cluster_ids)
         super().__init__(cluster_metric_names(inputs), inputs.draws, n, len(inputs.years),
                          _chunks(n, size))
@@ -456,10 +465,13 @@ class RecomputedDraws(ClusterDraws):
 
     def block_summaries(self, years: np.ndarray, developer: DeveloperIndicators,
                         client: Any = None) -> Iterator[tuple[slice, BlockSummary]]:
-        """With a dask.distributed `client`, each block is recomputed and summarised on a
-        worker (the coupling numbers sent once), a few blocks in flight at a time."""
+        """Each block recomputed and summarised on `_THREADS` threads, at most that many in
+        flight, each writing its metrics into a buffer of its own reused from block to block
+        (no fresh pages to touch; the summaries are new arrays). With a dask.distributed
+        `client`, on its workers instead (the coupling numbers sent once), a few blocks in
+        flight at a time."""
         if client is None:
-            yield from super().block_summaries(years, developer)
+            yield from _in_order(self._summariser(years, developer), self.block_slices)
             return
         coupling = client.scatter(self._coupling, broadcast=True)
         in_flight = 2 * max(1, len(client.scheduler_info().get("workers", {})))
@@ -475,10 +487,30 @@ class RecomputedDraws(ClusterDraws):
             yield done, future.result()
 
 
+    def _summariser(self, years: np.ndarray,
+                    developer: DeveloperIndicators) -> Callable[[slice], BlockSummary]:
+        """`_summarise_block` of a block slice, into one of `_THREADS` reused buffers."""
+        buffers: SimpleQueue[np.ndarray] = SimpleQueue()
+        largest = max(sl.stop - sl.start for sl in self.block_slices)
+        for _ in range(min(_THREADS, len(self.block_slices))):
+            buffers.put(np.empty((len(cluster_rows(self._inputs)), self.draws, largest, self.years)))
+
+        def one(sl: slice) -> BlockSummary:
+            buffer = buffers.get()
+            try:
+                return _summarise_block(self._inputs.block(sl), self._params.take(clusters=sl),
+                                        self._coupling, years, developer,
+                                        buffer[:, :, :sl.stop - sl.start])
+            finally:
+                buffers.put(buffer)
+
+        return one
+
+
 def _summarise_block(inputs: Inputs, p: dict[str, dict[str, np.ndarray]],
                      coupling: dict[str, np.ndarray], years: np.ndarray,
-                     developer: DeveloperIndicators) -> BlockSummary:
-    return block_summary(cluster_block(inputs, p, coupling), years, developer)
+                     developer: DeveloperIndicators, out: np.ndarray | None = None) -> BlockSummary:
+    return block_summary(cluster_block(inputs, p, coupling, out), years, developer)
 
 
 def developer_indicators(net_cash: np.ndarray, cumulative: np.ndarray, years: np.ndarray,

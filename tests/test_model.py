@@ -260,8 +260,7 @@ def test_a_recomputed_block_is_capped_whatever_the_hold_budget(
     same cap: the national case peaked at 2.54 GiB with 2 GiB blocks."""
     inputs = build_inputs(_random_scenario(300, 4, 60, 2.0), geo_for(60))
     held = model.held_bytes(inputs)
-    per_cluster = 8 * inputs.draws * len(inputs.years) * (
-        len(model.cluster_metric_names(inputs)) + 64)
+    per_cluster = model.block_bytes_per_cluster(inputs)
     monkeypatch.setattr(model, "BLOCK_BYTES", 3 * per_cluster)
     r = model.simulate(inputs, hold_bytes=held - 1)  # just too large to hold
     assert isinstance(r.metrics, model.RecomputedDraws)
