@@ -15,7 +15,9 @@
 For each: wall time, throughput (cluster-year-draws per second of wall time), peak RSS, the
 kernel's time (the time inside `model.simulate_draws`) over a streaming bound measured in the
 same run (numpy allocating and writing as many float64 values as the kernel returns, once, in
-the same chunks), and the speed-up of the kernel over benchmarks/loop_reference.py (the same
+the same chunks; for (b) into one buffer touched beforehand, so that the bound does not depend
+on the chunks' size; (b) also reports the kernel's CPU seconds and those of the simulation and
+of the cluster bands), and the speed-up of the kernel over benchmarks/loop_reference.py (the same
 equations in plain Python loops, one draw at a time), timed on a few draws and extrapolated.
 Targets: (a) < 3 s and ≤ 3× the floor, (a′) ≤ 1.5× the floor; (b) peak RSS < 2 GiB, kernel ≤ 10×
 streaming bound, ≥ 50× the loop.
@@ -58,6 +60,7 @@ from simulator.inputs import Inputs  # noqa: E402
 
 GIB = 1024**3
 _CHUNK_VALUES = 12_000_000  # (b): float64 values the kernel returns per chunk (~100 MB)
+KERNEL_CPU = [0.0]  # CPU seconds of the last `_simulate_timed`'s kernel calls
 
 
 @dataclass
@@ -91,6 +94,12 @@ def _child(cmd: list[str]) -> tuple[float, float, float, int]:
         os.waitstatus_to_exitcode(status)
 
 
+def _cpu_self() -> float:
+    """CPU seconds (user + system) of this process so far, every thread."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _rss_self() -> float:
     """Peak RSS of this process image: VmHWM (Linux), which, unlike ru_maxrss, does not carry
     over the parent's peak through fork and exec."""
@@ -101,8 +110,18 @@ def _rss_self() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024.0
 
 
-def _streaming_bound(values_per_chunk: list[int]) -> float:
-    """Seconds for numpy to allocate and write the same float64 count once, chunk by chunk."""
+def _streaming_bound(values_per_chunk: list[int], reuse: bool = False) -> float:
+    """Seconds for numpy to allocate and write the same float64 count once, chunk by chunk.
+    With `reuse`, into one buffer touched beforehand, so that the bound is the memory's
+    writing speed whatever the chunks' size (a fresh array past glibc's mmap threshold, as
+    (b)'s larger chunks are, pays its first touch: ~0.45 s per GB here)."""
+    if reuse:
+        buf = np.empty(max(values_per_chunk, default=0))
+        buf.fill(0.0)
+        t = time.perf_counter()
+        for n in values_per_chunk:
+            buf[:n].fill(1.0)
+        return time.perf_counter() - t
     t = time.perf_counter()
     for n in values_per_chunk:
         a = np.empty(n)
@@ -128,14 +147,17 @@ def _loop_time(inputs: Inputs, p: dict, raw: dict, draws: int) -> tuple[float, s
 
 
 def _simulate_timed(inputs: Inputs) -> tuple[float, list[int], Any]:
-    """Run the real `model.simulate`, timing the kernel (every `simulate_draws` call) and
+    """Run the real `model.simulate`, timing the kernel (every `simulate_draws` call, added up
+    over the threads that run them; `KERNEL_CPU[0]`: their CPU seconds, thread by thread) and
     counting the float64 values each call returns; also returns the Results."""
     original, kernel, sizes = model.simulate_draws, [0.0], []
+    KERNEL_CPU[0] = 0.0
 
     def timed(inp: Inputs, p: dict, **kw: Any) -> dict:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         raw = original(inp, p, **kw)
         kernel[0] += time.perf_counter() - t0
+        KERNEL_CPU[0] += time.thread_time() - c0
         # values computed: the per-cluster metrics count even when only their sums are kept
         held = 0 if kw.get("keep_clusters", True) else (
             len(model.cluster_metric_names(inp)) * p["district"]["discount_rate"].shape[0]
@@ -301,19 +323,22 @@ def case_b(clusters: int, years: int, draws: int, communes: int, loop_draws: int
            profile: bool) -> tuple[Row, str]:
     from simulator.inputs import build_inputs
 
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), _cpu_self()
     inputs = build_inputs(national_scenario(clusters, years, draws),
                           national_geo(clusters, communes))
     (kernel, sizes, results), stats = _profiled(_simulate_timed, inputs, profile=profile)
+    kernel_cpu, cpu1 = KERNEL_CPU[0], _cpu_self()
     bands, how = _bands(results)
-    wall, rss = time.perf_counter() - t0, _rss_self()
+    wall, rss, cpu = time.perf_counter() - t0, _rss_self(), _cpu_self()
     path = (f"model.simulate, {len(sizes)} chunks; per-cluster draws {how} "
-            f"({model.held_bytes(inputs) / GIB:.0f} GiB if held)")
+            f"({model.held_bytes(inputs) / GIB:.0f} GiB if held); CPU: kernel {kernel_cpu:.0f} s, "
+            f"simulate {cpu1 - cpu0:.0f} s, cluster bands {cpu - cpu1:.0f} s")
     p = model.draw_parameters(dataclasses.replace(inputs, draws=loop_draws))
     per, note = _loop_time(inputs, p, model.simulate_draws(inputs, p), loop_draws)
     row = Row(f"(b) national {clusters} clusters × {years} y, {communes} communes", path,
-              clusters * years * draws, wall, rss, kernel, _streaming_bound(sizes), per * draws,
-              note.replace("{n}", f"{draws // loop_draws}"), sum(sizes), bands)
+              clusters * years * draws, wall, rss, kernel, _streaming_bound(sizes, reuse=True),
+              per * draws, note.replace("{n}", f"{draws // loop_draws}"), sum(sizes), bands,
+              cpu_s=cpu - cpu0)
     return row, stats
 
 
