@@ -63,12 +63,12 @@ def who_gains(results: Results, year: int | None = None) -> dict[str, Any]:
     """Each party's NPV since the base year (bn VND) at `year` (default the horizon), per
     cluster and for the district, with the probability that it is positive (`p_gain`)."""
     y = int(results.years[-1]) if year is None else year
-    return {
+    return results.memo(f"who_gains:{y}", lambda: {
         "year": y, "unit": "bn VND",
         "district": {p: _party_stats(results.values(m, y)) for p, m in PARTIES.items()},
         "by_cluster": {c: {p: _party_stats(results.values(m, y, c)) for p, m in PARTIES.items()}
                        for c in results.cluster_ids},
-    }
+    })
 
 
 def breakeven_draws(results: Results, cluster: str | None = None) -> np.ndarray:
@@ -90,13 +90,13 @@ def breakeven(results: Results) -> dict[str, Any]:
                for k, x in s.items() if k != "share_of_draws"}
         return {**s, "usd_per_m2": usd}
 
-    return {
+    return results.memo("breakeven", lambda: {
         "unit": "bn VND per leased ha (base-year price, for the lease term)",
         "note": "take-up held at the simulated values, so the developer NPV is linear in the price",
         "district": both(breakeven_draws(results)),
         "by_cluster": {c: both(breakeven_draws(results, c)) for c in results.cluster_ids},
         "benchmarks": [r for r in published_figures() if r["quantity"] == "lease_price"],
-    }
+    })
 
 
 def published_figures() -> list[dict[str, Any]]:
@@ -183,7 +183,12 @@ def _lease_price_draws(r: Results, c: str) -> np.ndarray:
 def calibration_rows(run: Run) -> list[dict[str, Any]]:
     """Each published figure beside the model's P10–P50–P90 for the same quantity, flagged
     when it falls outside P10–P90. Per-cluster quantities pool the new clusters' draws; the
-    back-test rows compare one cluster with its own establishment decision."""
+    back-test rows compare one cluster with its own establishment decision (computed once
+    per run)."""
+    return run.results.memo("calibration", lambda: _calibration_rows(run))
+
+
+def _calibration_rows(run: Run) -> list[dict[str, Any]]:
     draws = _model_draws(run)
     rows = []
     for fig in published_figures():

@@ -8,10 +8,11 @@ Three kinds of metric arrays:
 
 from __future__ import annotations
 
+import copy
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 
 import numpy as np
 
@@ -84,6 +85,7 @@ RATIOS = {"occupancy_pct": ("leased_area_ha", "leasable_area_ha")}
 
 
 _THREADS = min(4, os.cpu_count() or 1)  # threads for the bands of the metrics of a block
+_T = TypeVar("_T")
 
 
 def pct(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -200,6 +202,7 @@ class Results:
     _stats: dict[tuple[str, str], dict[str, np.ndarray]] = field(
         default_factory=dict, compare=False, repr=False)
     _finance: dict[str, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
+    _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(cls, inputs: Inputs, metrics: ClusterDraws, district: dict[str, np.ndarray],
@@ -249,6 +252,15 @@ class Results:
             self.district["net_cash_bn_vnd"], self.district["cumulative_net_cash_bn_vnd"], self.years)
         self._stats.update({("metrics", m): b for m, b in bands.items()})
         self._finance.update(irr=irr, payback=payback)
+
+    def memo(self, key: str, compute: Callable[[], _T]) -> _T:
+        """`compute()` once for these results, a copy of it each time: summaries over the draws
+        that several outputs show (e.g. `appraisal.who_gains` in summary.json, the cluster table
+        and the report)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        kept: _T = copy.deepcopy(self._memo[key])
+        return kept
 
     def summarise(self, on_block: Callable[[int, int], None] | None = None,
                   client: Any = None) -> None:

@@ -152,7 +152,7 @@ def _cluster_money(run: Run) -> dict[str, list[float | None]]:
     """Per cluster: break-even lease price P10/P50/P90 (bn VND per leased ha, take-up held)
     and each party's probability of gaining by the horizon."""
     r = run.results
-    be = [appraisal.draw_stats(appraisal.breakeven_draws(r, c)) for c in r.cluster_ids]
+    be = list(appraisal.breakeven(r)["by_cluster"].values())  # draw_stats of breakeven_draws
     gains = appraisal.who_gains(r)["by_cluster"]
     cols: dict[str, list[float | None]] = {f"breakeven_{k}": [b[k] for b in be] for k in ("p10", "p50", "p90")}
     for party in appraisal.PARTIES:

@@ -185,3 +185,19 @@ def test_commune_bands_are_the_bands_of_the_commune_draws(approved) -> None:
     for k, v in draws.items():
         for s, q in quantiles(v).items():
             np.testing.assert_array_equal(got[k][s], q)
+
+
+def test_summaries_several_outputs_show_are_computed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """who gains (summary.json, the cluster table, the report) is computed once per run; each
+    caller gets its own copy, so changing one changes none of the others."""
+    run = run_file(ROOT / "scenarios/approved.yaml", draws=40)
+    calls: list[int] = []
+    real = appraisal._party_stats
+    monkeypatch.setattr(appraisal, "_party_stats", lambda v: calls.append(1) or real(v))
+    first = appraisal.who_gains(run.results)
+    n = len(calls)
+    second = appraisal.who_gains(run.results)
+    assert n == 6 * (len(run.results.cluster_ids) + 1) and len(calls) == n
+    assert first == second and first is not second
+    second["district"]["developer"]["mean"] = 1e9
+    assert appraisal.who_gains(run.results) == first
