@@ -7,6 +7,7 @@ labour catchment (employment.py) → money (finance.py).
 from __future__ import annotations
 
 import os
+import threading
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from queue import SimpleQueue
@@ -527,12 +528,15 @@ def _held(inputs: Inputs) -> np.ndarray:
                      len(inputs.years)))
 
 
-def _store(kept: dict[str, np.ndarray], draws: int, sl: slice, part: dict[str, np.ndarray]) -> None:
-    """A chunk's arrays into their slice of draws of the arrays over every draw (made at the
-    first chunk)."""
+def _store(kept: dict[str, np.ndarray], draws: int, sl: slice, part: dict[str, np.ndarray],
+           lock: threading.Lock) -> None:
+    """A chunk's arrays into their slice of draws of the arrays over every draw (made, under
+    `lock`, by the first chunk to get there; each chunk copies into its own slice)."""
+    with lock:
+        for name, values in part.items():
+            if name not in kept:
+                kept[name] = np.empty((draws, *values.shape[1:]))
     for name, values in part.items():
-        if name not in kept:
-            kept[name] = np.empty((draws, *values.shape[1:]))
         kept[name][sl] = values
 
 
@@ -541,28 +545,32 @@ def _run_chunks(inputs: Inputs, params: ParameterDraws, keep: bool, client: Any,
     """`simulate_draws` over every chunk of draws (on Dask with a client), each result landing
     in place in one array per name over every draw: no second copy of everything. Locally the
     kept per-cluster metrics are written by the compiled pass straight into their slice of one
-    held (`cluster_rows`, draw, cluster, year) array, on the chunk's thread (no copy; the first
-    touch of the held memory runs on every thread)."""
+    held (`cluster_rows`, draw, cluster, year) array, and the other numbers stored, on the
+    chunk's thread (no copy of the held metrics; the first touch of memory on every thread,
+    and a thread never waits for the main thread to store a chunk before it takes the next)."""
     slices = chunk_slices(inputs, keep)
     kept: dict[str, np.ndarray] = {}
+    lock = threading.Lock()
     if client is not None:
         futures = [client.submit(simulate_draws, inputs, params.take(sl), keep_clusters=keep,
                                  pure=False) for sl in slices]
         for sl, part in zip(slices, client.gather(futures)):
-            _store(kept, inputs.draws, sl, part)
+            _store(kept, inputs.draws, sl, part, lock)
         return kept
     held = _held(inputs) if keep else None
     if held is not None:
         kept.update(zip(cluster_rows(inputs), held))
 
-    def one(sl: slice) -> dict[str, np.ndarray]:
+    def one(sl: slice) -> None:  # on the chunk's thread: no waiting on the main thread
         if held is None:
-            return simulate_draws(inputs, params.take(sl), keep_clusters=False)
-        part = simulate_draws(inputs, params.take(sl), out=held[:, sl])
-        return {k: v for k, v in part.items() if ":" in k}  # the rest is in place
+            part = simulate_draws(inputs, params.take(sl), keep_clusters=False)
+        else:
+            part = simulate_draws(inputs, params.take(sl), out=held[:, sl])
+            # the per-cluster metrics are in place; the coupling numbers only serve recomputed blocks
+            part = {k: v for k, v in part.items() if ":" in k and not k.startswith("coupling:")}
+        _store(kept, inputs.draws, sl, part, lock)
 
-    for k, (sl, part) in enumerate(_in_order(one, slices)):
-        _store(kept, inputs.draws, sl, part)
+    for k, _ in enumerate(_in_order(one, slices)):
         if on_chunk is not None:
             on_chunk(k + 1, len(slices))
     return kept
