@@ -117,9 +117,11 @@ def openings(clusters: Iterable[Any], r: Results, thresholds: dict[str, dict[str
     first year (per draw) in which its gates hold; `off`: gate rules switched off."""
     out = []
     for ci, c in enumerate(clusters):
-        rules, ok = _gates(r, ci, c, thresholds, off)
         a = approval_year(c)
-        if not rules or not r.years[0] <= a <= r.years[-1]:
+        if not r.years[0] <= a <= r.years[-1]:
+            continue  # approved before the simulated years (or after): no gate to pass in them
+        rules, ok = _gates(r, ci, c, thresholds, off)
+        if not rules:
             continue
         out.append(GateOpening(c.id, rules, a, first_ok(ok, r.years, r.year_index(a))))
     return out
