@@ -17,7 +17,7 @@ from numba import njit
 __all__ = ["IPF_TOLERANCE", "IPF_MAX_SWEEPS", "RAMP_INSTANT", "ramp", "cluster_ramps",
            "water_level", "takeup", "ipf", "MONEY_OUT",
            "money", "running_npv", "irr", "select_quantiles", "CLUSTER_GIVEN", "CLUSTER_OUT",
-           "cluster_metrics", "balanced_jobs", "sampled_quantiles"]
+           "cluster_metrics", "balanced_jobs", "sampled_quantiles", "add_weighted"]
 
 IPF_TOLERANCE = 1e-12  # stop when no balanced origin weight moves by more than this (relative)
 IPF_MAX_SWEEPS = 1000  # a safety stop; the bundled scenarios converge in ~10–30 sweeps
@@ -699,3 +699,21 @@ def sampled_quantiles(flat: np.ndarray, where: np.ndarray,
                     x, y = _order_pair(row, k, n)
                 diff = y - x
                 out[q, j0 + b] = x + diff * w if w < 0.5 else y - diff * (1.0 - w)
+
+
+@njit(cache=True, nogil=True)
+def add_weighted(x: np.ndarray, weights: np.ndarray, first: int,
+                 out: np.ndarray) -> None:  # pragma: no cover - compiled
+    """out (draw, K, year) += weights[first + j, k] · x (draw, j, year), cluster j by cluster
+    in order, zero weights skipped: each product rounded, then added, as numpy's
+    `out[:, k] += w * x[:, j]` one cluster after the other (`results.ClusterDraws.weighted_sum`),
+    in one pass over x."""
+    n, nc, ny = x.shape
+    nk = weights.shape[1]
+    for d in range(n):
+        for j in range(nc):
+            for k in range(nk):
+                w = weights[first + j, k]
+                if w != 0.0:
+                    for y in range(ny):
+                        out[d, k, y] += w * x[d, j, y]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 
 import numpy as np
 
+from simulator import kernels
 from simulator.uncertainty import quantiles
 
 if TYPE_CHECKING:
@@ -150,11 +151,9 @@ class ClusterDraws:
         """Σ_c w_ck · x_c per draw: (draw, K, year) for weights (cluster, K), added cluster by
         cluster in order, skipping zero weights (the same numbers whatever the blocks)."""
         out = np.zeros((self.draws, weights.shape[1], self.years))
+        w = np.ascontiguousarray(weights, dtype=float)
         for sl, arrays in self.blocks():
-            x = arrays[metric]
-            for c in range(sl.start, sl.stop):
-                for k in np.flatnonzero(weights[c]):
-                    out[:, k] += weights[c, k] * x[:, c - sl.start]
+            kernels.add_weighted(arrays[metric], w, sl.start, out)
         return out
 
     def __iter__(self) -> Iterator[str]:
