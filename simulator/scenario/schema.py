@@ -69,6 +69,12 @@ def bounds(name: str) -> tuple[float, float]:
     return float(row["min"]), float(row["max"])
 
 
+@cache
+def _param_adapter() -> TypeAdapter[Any]:
+    """One validator of `Param` (building one costs its core schema: ~45 defaults per load)."""
+    return TypeAdapter(Param)
+
+
 def default_param(name: str) -> Distribution:
     """The default of a model parameter, with its source, as parameters.csv gives it."""
     row = parameter_table()[name]
@@ -76,7 +82,7 @@ def default_param(name: str) -> Distribution:
         spec: dict[str, Any] = {"dist": "fixed", "value": float(row["mode"])}
     else:
         spec = {"dist": row["dist"], **{k: float(row[k]) for k in ("low", "mode", "high")}}
-    return TypeAdapter(Param).validate_python({**spec, "source": row["source"]})
+    return _param_adapter().validate_python({**spec, "source": row["source"]})  # type: ignore[no-any-return]
 
 
 def _p(name: str) -> Any:
