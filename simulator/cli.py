@@ -90,28 +90,30 @@ def _progress(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 class _Prefetch:
-    """Import a module on a background thread while the model computes.
+    """Import modules on a background thread while the model computes.
 
     The model's chunks spend most of their time in compiled kernels and numpy, which leave the
     GIL free, so the page stack (`simulator.outputs`: folium, branca, jinja, maps/*, about
-    0.3 s of CPU) is imported on the other core for little wall time. It starts when the first
-    chunk of draws is done: by then the kernels are loaded and no other thread imports (two
-    threads importing one circle of modules at once could deadlock). `join` before the module
-    is used; an import that failed here fails again, and is reported, in the main thread."""
+    0.3 s of CPU; with --sensitivity also `simulator.sensitivity`: SALib and scipy.stats, about
+    0.5 s) is imported on the other core for little wall time. It starts when the first chunk
+    of draws is done: by then the kernels are loaded and no other thread imports (two threads
+    importing one circle of modules at once could deadlock). `join` before the modules are
+    used; an import that failed here fails again, and is reported, in the main thread."""
 
-    def __init__(self, module: str) -> None:
-        self.module = module
+    def __init__(self, *modules: str) -> None:
+        self.modules = modules
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        if self._thread is None and self.module not in sys.modules:
+        if self._thread is None and not all(m in sys.modules for m in self.modules):
             self._thread = threading.Thread(target=self._import, daemon=True,
-                                            name=f"import {self.module}")
+                                            name=f"import {', '.join(self.modules)}")
             self._thread.start()
 
     def _import(self) -> None:
-        with contextlib.suppress(Exception):
-            importlib.import_module(self.module)
+        for module in self.modules:
+            with contextlib.suppress(Exception):
+                importlib.import_module(module)
 
     def join(self) -> None:
         if self._thread is not None:
@@ -219,7 +221,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     _refuse([*(p for one in loaded for p in folder_problems(
         Path(args.out) / one.scenario.id, "--out", new=True, overwrite=args.overwrite)),
         *folder_problems(args.maps, "--maps")])
-    pages = _Prefetch("simulator.outputs")
+    pages = _Prefetch("simulator.outputs", *(["simulator.sensitivity"] if args.sensitivity else []))
     try:
         runs = _runs(args, loaded=loaded, prefetch=pages)
     finally:

@@ -60,20 +60,27 @@ class Hook:
 sys.meta_path.insert(0, Hook())
 from simulator.cli import main
 code = main(sys.argv[1:])
-print(first.get("folium"), first.get("simulator.outputs"), first.get("numba"), sep="|")
+print(first.get("folium"), first.get("simulator.outputs"), first.get("SALib"),
+      first.get("numba"), sep="|")
 sys.exit(code)
 """
 
 
-def test_the_page_stack_is_imported_while_the_model_runs(mini, tmp_path) -> None:
-    """`clustersim run` imports simulator.outputs (folium, jinja, maps/*) on a background
-    thread while the draws are computed, not before; the model's stack in the main thread."""
+@pytest.mark.parametrize("sensitivity", [False, True])
+def test_the_page_stack_is_imported_while_the_model_runs(mini, tmp_path, sensitivity) -> None:
+    """`clustersim run` imports simulator.outputs (folium, jinja, maps/*), and with
+    --sensitivity simulator.sensitivity (SALib), on a background thread while the draws are
+    computed, not before; the model's stack in the main thread."""
+    extra = ["--sensitivity", "jobs"] if sensitivity else []
     done = subprocess.run([sys.executable, "-c", _WHO_IMPORTS, "run", str(mini), "--draws",
-                           "20", "--out", str(tmp_path), "--quiet"],
+                           "20", "--out", str(tmp_path), "--quiet", *extra],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split("|") == ["import simulator.outputs"] * 2 + ["MainThread\n"]
+    thread = "import simulator.outputs" + (", simulator.sensitivity" if sensitivity else "")
+    assert done.stdout.split("|") == [thread, thread, thread if sensitivity else "None",
+                                      "MainThread\n"]
     assert (tmp_path / "mini" / "map.html").stat().st_size > 0
+    assert (tmp_path / "mini" / "sensitivity.csv").exists() == sensitivity
 
 
 def test_a_failed_background_import_fails_again_where_it_is_used(tmp_path, monkeypatch) -> None:
@@ -89,8 +96,8 @@ def test_a_failed_background_import_fails_again_where_it_is_used(tmp_path, monke
         importlib.import_module("i13f_broken_module")
 
 
-def test_prefetch_of_an_imported_module_starts_no_thread() -> None:
-    prefetch = _Prefetch("simulator.geodata")
+def test_prefetch_of_imported_modules_starts_no_thread() -> None:
+    prefetch = _Prefetch("simulator.geodata", "simulator.cli")
     before = threading.active_count()
     prefetch.start()
     assert threading.active_count() == before
