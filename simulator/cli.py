@@ -227,10 +227,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         pages.join()
     from simulator.outputs import write_outputs
+    from simulator.post_run import post_run
 
     for f, run in zip(args.files, runs):
         for w in run.geometries.warnings:
             _say(args, f"{f}: warning: {w}")
+        post = post_run(run)  # the price response's re-runs, beside the sensitivity and the writers
         sens = None
         if args.sensitivity:
             metric, _, year = args.sensitivity.partition(":")
@@ -238,7 +240,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                                 where=str(args.files[0]) if len(args.files) == 1 else "clustersim run",
                                 flag="--sensitivity", lang=args.lang)
         folder = write_outputs(run, Path(args.out), overwrite=args.overwrite, maps_dir=args.maps,
-                               lang=args.lang, sensitivity=sens)
+                               lang=args.lang, sensitivity=sens, post=post)
         sid = run.loaded.scenario.id
         _say(args, f"{sid}: {run.draws} draws → {folder}/ (map.html, report.html)")
         if args.maps is not None:

@@ -70,7 +70,8 @@ def write_outputs(run: Run, out_root: Path, *, overwrite: bool, maps_dir: Path |
     """Write results/<id>/ atomically: summary.json, timeseries.csv, clusters.gpkg,
     checks.json, map.html, report.html (with `sensitivity`, a `sensitivity.Sensitivity`, and then
     sensitivity.csv); also copy the map and report to `maps_dir` if given. `post`: the run's
-    post-run stage (`post_run.post_run`), started here if not given; the files that do not show the
+    post-run stage (`post_run.post_run`, which `clustersim run` starts before the sensitivity),
+    started here if not given; the files that do not show the
     price response are written while its re-runs go on."""
     final: Path = Path(out_root) / run.loaded.scenario.id
     post = post_run(run) if post is None else post
