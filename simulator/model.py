@@ -487,7 +487,6 @@ class RecomputedDraws(ClusterDraws):
         for done, future in pending:
             yield done, future.result()
 
-
     def _summariser(self, years: np.ndarray,
                     developer: DeveloperIndicators) -> Callable[[slice], BlockSummary]:
         """`_summarise_block` of a block slice, into one of `_THREADS` reused buffers."""

@@ -203,11 +203,18 @@ def commune_draws(run: Run, clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFra
     """Per commune (draw, commune, year): the commune results named in `keys` and
     `farmland_in_commune`, the farmland converted by the clusters whose representative point
     lies in the commune."""
-    r = run.results
-    out = {k: v for k, v in r.communes.items() if k in keys}
-    inside = cluster_communes(clusters, communes, r.commune_ids)
-    out["farmland_in_commune"] = r.metrics.weighted_sum("farmland_converted_ha", inside)
+    out = {k: v for k, v in run.results.communes.items() if k in keys}
+    out["farmland_in_commune"] = _farmland_in_commune(run, clusters, communes)
     return out
+
+
+def _farmland_in_commune(run: Run, clusters: gpd.GeoDataFrame,
+                         communes: gpd.GeoDataFrame) -> np.ndarray:
+    """(draw, commune, year): the farmland converted by the clusters whose representative
+    point lies in each commune."""
+    r = run.results
+    return r.metrics.weighted_sum("farmland_converted_ha",
+                                  cluster_communes(clusters, communes, r.commune_ids))
 
 
 def commune_bands(run: Run, clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
@@ -216,8 +223,7 @@ def commune_bands(run: Run, clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFra
     bands, computed once for every output, and those of `farmland_in_commune`."""
     r = run.results
     out = {k: r.stats("communes", k) for k in keys if k in r.communes}
-    inside = cluster_communes(clusters, communes, r.commune_ids)
-    out["farmland_in_commune"] = quantiles(r.metrics.weighted_sum("farmland_converted_ha", inside))
+    out["farmland_in_commune"] = quantiles(_farmland_in_commune(run, clusters, communes))
     return out
 
 
