@@ -540,6 +540,13 @@ def _select(buf: np.ndarray, lo: int, hi: int, k: int) -> None:  # pragma: no co
         lo = e
 
 
+@njit(cache=True, nogil=True)
+def _lerp(x: float, y: float, w: float) -> float:  # pragma: no cover - compiled
+    """numpy's `_lerp` of two neighbouring order statistics (the quantile's interpolation)."""
+    diff = y - x
+    return x + diff * w if w < 0.5 else y - diff * (1.0 - w)
+
+
 _COLUMNS = 16  # cells copied at a time: whole cache lines of each draw's row are read
 
 
@@ -578,8 +585,7 @@ def select_quantiles(flat: np.ndarray, where: np.ndarray,
                     for i in range(below + 2, n):
                         y = min(y, row[i])
                 start = below
-                diff = y - x
-                out[q, j0 + b] = x + diff * w if w < 0.5 else y - diff * (1.0 - w)
+                out[q, j0 + b] = _lerp(x, y, w)
 
 
 _SAMPLE = 512  # draws sampled per cell to bracket each wanted order statistic (`sampled_quantiles`)
@@ -697,8 +703,7 @@ def sampled_quantiles(flat: np.ndarray, where: np.ndarray,
                     x, y = _order_pair(inside[q], r, c)
                 else:
                     x, y = _order_pair(row, k, n)
-                diff = y - x
-                out[q, j0 + b] = x + diff * w if w < 0.5 else y - diff * (1.0 - w)
+                out[q, j0 + b] = _lerp(x, y, w)
 
 
 @njit(cache=True, nogil=True)
