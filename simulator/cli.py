@@ -320,7 +320,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     from simulator.gating import gate_openings
     from simulator.rules.check_table import checks_json, exit_code, render_check_table
-    from simulator.outputs import folder_problems
+    from simulator.folders import folder_problems
     from simulator.rules.engine import check_all
 
     _refuse(folder_problems(args.json, "--json"))
@@ -365,7 +365,7 @@ def cmd_optimise(args: argparse.Namespace) -> int:
     objectives). Exit 3 when no plan meets every constraint.
     Example: clustersim optimise scenarios/optimise-jobs.yaml --overwrite"""
     from simulator.optimise.write import best_id, best_title, summary_lines, write_optimisation
-    from simulator.outputs import folder_problems
+    from simulator.folders import folder_problems
 
     sid = _loaded_all(args.files[:1])[0].scenario.id
     _refuse([*folder_problems(Path(args.out) / f"{sid}-optimise", "--out", new=True,
@@ -412,7 +412,7 @@ def cmd_sites(args: argparse.Namespace) -> int:
     from simulator.errors import InputError, Problem
     from simulator.map_content import map_view
     from simulator.maps.scenario_map import render_scenario_map
-    from simulator.outputs import folder_problems
+    from simulator.folders import folder_problems
     from simulator.rules.engine import check_all
     from simulator.sites import find_sites
 
@@ -469,7 +469,7 @@ def cmd_geodata(args: argparse.Namespace) -> int:
 
 
 def _sensitivity_one(args: argparse.Namespace, path: str) -> Path:
-    from simulator.outputs import atomic_folder, folder_problems
+    from simulator.folders import atomic_folder, folder_problems
     from simulator.run import run_file
     from simulator.sensitivity import plain_summary, write_sensitivity_csv
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import geopandas as gpd
 
-from simulator.folders import atomic_folder, folder_problems
+from simulator.folders import atomic_folder
 from simulator.gating import GateOpening, gate_openings
 from simulator.geodata import fixed_gpkg_date
 from simulator.map_content import comparison_view, map_view
@@ -42,7 +42,7 @@ from simulator.tables import (
 if TYPE_CHECKING:  # the type only: sensitivity imports SALib and scipy.stats (half a second)
     from simulator.sensitivity import Sensitivity
 
-__all__ = ["atomic_folder", "folder_problems", "render_pages", "write_outputs", "comparison_name",
+__all__ = ["render_pages", "write_outputs", "comparison_name",
            "write_comparison"]
 
 

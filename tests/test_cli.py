@@ -206,7 +206,7 @@ def test_two_runs_racing_to_one_folder_do_not_replace_each_other(tmp_path) -> No
     """The second run to finish, without --overwrite, is refused when it renames; the first
     one's folder stays whole; no temporary folder is left."""
     from simulator.errors import OutputExistsError
-    from simulator.outputs import atomic_folder
+    from simulator.folders import atomic_folder
 
     final = tmp_path / "out" / "mini"
     with pytest.raises(OutputExistsError):

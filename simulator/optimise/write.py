@@ -26,7 +26,7 @@ from simulator.optimise.page import (
 )
 from simulator.optimise.plans import Evaluation, plan_scenario
 from simulator.optimise.solve import Outcome
-from simulator.outputs import atomic_folder
+from simulator.folders import atomic_folder
 from simulator.rules.engine import check_all
 from simulator.run import Run
 from simulator.safe_csv import safe_cell, write_frame
