@@ -16,7 +16,7 @@ from simulator.headline import (
     verdict_rows,
 )
 from simulator.maps.comparison_page import render_comparison
-from simulator.maps.formatting import fmt_pct
+from simulator.maps.formatting import fmt_pct, fmt_signed
 from simulator.maps.report_page import render_report_page
 from simulator.map_content import comparison_view
 from simulator.report_content import report_view
@@ -69,6 +69,21 @@ def test_identical_scenarios_tie_on_every_headline(runs: Any) -> None:
     assert rows and {r["winner"] for r in rows} == {"tie"}
     assert all(r["verdict"] == "tie" and r["sure"] == "" for r in rows)
     assert "better on 0 of 6" in comparison_verdict(a, a, "en")
+
+
+def test_comparison_sentence_names_its_statistic(runs: Any) -> None:
+    """The sentence's jobs figure is the median of B − A draw by draw, not the difference of
+    the means the optimiser's objective line gives, so it says which it is."""
+    a, b = runs
+    year = min(a.loaded.scenario.horizon_year, b.loaded.scenario.horizon_year)
+    diff = b.results.values("jobs", year) - a.results.values("jobs", year)
+    median = float(np.median(diff))
+    en = comparison_verdict(a, b, "en")
+    assert en.startswith(f"Against {a.results.scenario_id}, {b.results.scenario_id} has "
+                         f"{fmt_signed(median, 0, 'en')} jobs in {year}")
+    assert en.endswith("(medians of the draw-by-draw differences).")
+    assert comparison_verdict(a, b, "vi").endswith(
+        "(trung vị của chênh lệch theo từng lần mô phỏng).")
 
 
 def test_better_follows_each_metric_direction(runs: Any) -> None:

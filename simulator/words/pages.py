@@ -74,7 +74,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "cmp_verdict": "Against {a}, {b} has {jobs} jobs in {year} (P10–P90 {jobs_band}), a "
                        "developer NPV {npv} bn VND and {farm} ha of farmland converted; it is "
                        "better on {better} of {n} headline figures, worse on {worse}, tied on "
-                       "{ties}.",
+                       "{ties} (medians of the draw-by-draw differences).",
         "verdict_table": "Which scenario is better", "better_when": "Better when",
         "how_sure": "How sure (share of draws)", "verdict_col": "Verdict",
         "median_of": "{b}, median", "median_word": "median", "verdict_note": "Medians over the draws; Δ is paired draw by "
@@ -247,7 +247,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "winner:none": "không xếp hạng", "card_p_better": "P({b} tốt hơn) {p}",
         "cmp_verdict": "So với {a}, {b} có {jobs} việc làm năm {year} (P10–P90 {jobs_band}), NPV "
                        "chủ đầu tư {npv} tỷ đồng, đất nông nghiệp chuyển đổi {farm} ha; tốt hơn "
-                       "ở {better}/{n} chỉ tiêu chính, kém hơn ở {worse}, ngang nhau ở {ties}.",
+                       "ở {better}/{n} chỉ tiêu chính, kém hơn ở {worse}, ngang nhau ở {ties} "
+                       "(trung vị của chênh lệch theo từng lần mô phỏng).",
         "verdict_table": "Phương án nào tốt hơn", "better_when": "Tốt hơn khi",
         "how_sure": "Mức chắc chắn (tỷ lệ lần mô phỏng)", "verdict_col": "Kết luận",
         "median_of": "{b}, trung vị", "median_word": "trung vị", "verdict_note": "Trung vị theo các lần mô phỏng; Δ tính "
