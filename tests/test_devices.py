@@ -179,6 +179,50 @@ def test_phone_controls_fold_behind_one_button(browser: Any, pages: dict[str, Pa
     context.close()
 
 
+_COLUMNS = """() => {
+  const c = ClusterSim.maps[0]._controlCorners, box = e => {
+    const r = e.getBoundingClientRect();
+    return {name: e.className, top: r.top, bottom: r.bottom, scroll: e.scrollHeight,
+            client: e.clientHeight, overflow: getComputedStyle(e).overflowY}; };
+  const shown = k => [...k.children].filter(e => e.offsetHeight).map(box);
+  return {topleft: shown(c.topleft), bottomleft: shown(c.bottomleft), topright: shown(c.topright),
+          legend: box(c.bottomright.querySelector('.ccn-legend'))}; }"""
+
+
+def _fits(box: dict[str, Any]) -> bool:
+    """The whole of a box shows, or what is cut short scrolls."""
+    return box["scroll"] <= box["client"] + 1 or box["overflow"] == "auto"
+
+
+@pytest.mark.parametrize("height", [900, 640])
+def test_tall_boxes_stop_short_of_the_controls_they_meet(browser: Any, pages: dict[str, Path],
+                                                         height: int) -> None:
+    """On a desktop screen and a short laptop window, the legend never covers the layer box,
+    the shading choice or the north arrow above it, and the title box leaves the zoom buttons
+    in view above the year slider: each scrolls instead. Printed, those controls are hidden
+    and both show whole again."""
+    context = browser.new_context(viewport={"width": 1400, "height": height})
+    page = context.new_page()
+    errors = open_offline(page, pages["map"])
+    col = page.evaluate(_COLUMNS)
+    legend, title = col["legend"], col["topleft"][0]
+    assert any("ccn-north" in k["name"] for k in col["topright"])
+    assert legend["top"] >= max(k["bottom"] for k in col["topright"]) and _fits(legend)
+    assert "ccn-titlebox" in title["name"] and _fits(title)
+    assert any("leaflet-control-zoom" in k["name"] for k in col["topleft"])
+    assert max(k["bottom"] for k in col["topleft"]) <= min(k["top"] for k in col["bottomleft"])
+    if height == 640:  # too short for either box whole
+        assert legend["scroll"] > legend["client"] + 1 and title["scroll"] > title["client"] + 1
+        screenshot(page, "devices-short-window")
+    page.emulate_media(media="print")
+    page.evaluate("dispatchEvent(new Event('beforeprint'))")
+    for box in (".ccn-titlebox", ".ccn-legend"):
+        scroll, client = page.locator(box).evaluate("e => [e.scrollHeight, e.clientHeight]")
+        assert scroll <= client + 1
+    assert_offline_clean(errors)
+    context.close()
+
+
 def _printing(browser: Any, path: Path) -> tuple[Any, Any, dict[str, list[str]]]:
     """A desktop-size page of `path`, offline, in print media after its `beforeprint`."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})

@@ -96,6 +96,41 @@
     if (r.height && r.bottom > top - 4) { mini.style.display = "none"; }
   }
 
+  /* The visible controls of a corner, and the lowest bottom / highest top of them (the
+   * controls float: a corner has no height of its own). */
+  function shown(corner) {
+    return Array.prototype.filter.call(corner.children, function (k) { return k.offsetHeight; });
+  }
+  function lowest(corner) {
+    return shown(corner).reduce(function (y, k) { return Math.max(y, k.getBoundingClientRect().bottom); }, -Infinity);
+  }
+  function highest(corner) {
+    return shown(corner).reduce(function (y, k) { return Math.min(y, k.getBoundingClientRect().top); }, Infinity);
+  }
+
+  /* `box` shrinks by `overlap` px (never below 80) and scrolls; max-height counts the
+   * content box only, hence the padding and border. */
+  function shrink(box, overlap) {
+    if (!(overlap > 0)) { return; }
+    var cs = global.getComputedStyle(box), edge = ["paddingTop", "paddingBottom",
+      "borderTopWidth", "borderBottomWidth"].reduce(function (t, k) { return t + parseFloat(cs[k]); }, 0);
+    box.style.maxHeight = Math.max(box.offsetHeight - edge - overlap, 80) + "px";
+    box.style.overflowY = "auto";
+  }
+
+  /* On a screen, neither column's tall box covers the controls it meets: the title box
+   * (top left) stops above the year slider with the zoom buttons still in view, the legend
+   * (bottom right) below the layers, shading choice and north arrow; each scrolls instead.
+   * The phone's panel has its own caps; printing hides the controls (clustersim.css). */
+  function fitColumns(map) {
+    var c = map._controlCorners, title = c && c.topleft.querySelector(".ccn-titlebox"),
+      legend = c && c.bottomright.querySelector(".ccn-legend");
+    [title, legend].forEach(function (b) { if (b) { b.style.maxHeight = ""; b.style.overflowY = ""; } });
+    if (!c || map.getSize().x < NARROW) { return; }
+    if (title) { shrink(title, lowest(c.topleft) + 10 - highest(c.bottomleft)); }
+    if (legend) { shrink(legend, lowest(c.topright) + 10 - legend.getBoundingClientRect().top); }
+  }
+
   function northArrow(map, letter, label) {
     control(map, "topright", function () {
       var d = L.DomUtil.create("div", "ccn-north");
@@ -544,9 +579,11 @@
     }
     if (st.home && cfg.panel) { home(st); }
     map.on("zoomend moveend resize", function () { later(st); });
-    map.on("resize", function () { fitMinimap(map); });
-    map.getContainer().addEventListener("toggle", function () { fitMinimap(map); }, true);
+    map.on("resize", function () { fitMinimap(map); fitColumns(map); });
+    map.getContainer().addEventListener("toggle", function () { fitMinimap(map); fitColumns(map); },
+                                        true);
     fitMinimap(map);
+    fitColumns(map);
     [layers.roads, layers.water].forEach(function (l) { if (l) { l.on("add remove", function () { later(st); }); } });
     if (layers.badges) { layers.badges.on("add", function () { later(st); }); }
     printSetup(st);
