@@ -1,6 +1,5 @@
-"""The model's hot loops, compiled with numba: the phases' ramps added up by cluster, take-up by
-water filling, the gravity model's
-iterative proportional fitting, every party's money and running NPVs, the developer IRR
+"""The model's hot loops, compiled with numba: each cluster's timeline (its phases' ramps added
+up), take-up by water filling, the gravity model's iterative proportional fitting, every party's money and running NPVs, the developer IRR
 (Chandrupatla's bracketing root finder, step for step SciPy's), and band quantiles by selection.
 
 These loops *are* the equations (docs/model.md); land.py, employment.py and uncertainty.py call
@@ -14,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["IPF_TOLERANCE", "IPF_MAX_SWEEPS", "RAMP_INSTANT", "ramp", "cluster_ramps",
+__all__ = ["IPF_TOLERANCE", "IPF_MAX_SWEEPS", "RAMP_INSTANT", "ramp", "TIMELINE", "timeline",
            "water_level", "takeup", "ipf", "MONEY_OUT",
            "money", "running_npv", "irr", "select_quantiles", "CLUSTER_GIVEN", "CLUSTER_OUT",
            "cluster_metrics", "balanced_jobs", "sampled_quantiles", "add_weighted"]
@@ -47,24 +46,45 @@ def ramp(years: np.ndarray, start: np.ndarray, duration: np.ndarray) -> np.ndarr
     return out
 
 
+# the timeline's quantities, in the order `timeline` writes them
+TIMELINE = ("gross_area_ha", "cleared_ha", "farmland_converted_ha", "built_ha", "open_ha")
+
+
 @njit(cache=True, nogil=True)
-def cluster_ramps(years: np.ndarray, area: np.ndarray, start: np.ndarray, duration: np.ndarray,
-                  weight: np.ndarray, first: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
-    """Σ over each cluster's phases of w · (A · share), the phases of cluster k being
-    first[k] … first[k + 1] − 1 (the last to the end), added in phase order: area, start,
-    duration and weight (draw, phase) → (draw, cluster, year)."""
-    n, p = area.shape
-    out = np.empty((n, first.shape[0], years.shape[0]))
+def _phase_steps(year: float, area: float, start: float, clearance: float, construction: float,
+                 share: float, x: np.ndarray) -> None:  # pragma: no cover - compiled
+    """One phase's contribution to each TIMELINE quantity in `year` into x (5,): A · ramp(t; a, 0),
+    A · ramp(t; a, c), f · (A · ramp(t; a, c)), A · ramp(t; a + c, k), A · ramp(t; a + c + k, 0)."""
+    built = start + clearance
+    cleared = area * _share(year, start, clearance)
+    x[0] = area * _share(year, start, 0.0)
+    x[1] = cleared
+    x[2] = share * cleared
+    x[3] = area * _share(year, built, construction)
+    x[4] = area * _share(year, built + construction, 0.0)
+
+
+@njit(cache=True, nogil=True)
+def timeline(years: np.ndarray, phases: np.ndarray, first: np.ndarray,
+             out: np.ndarray) -> None:  # pragma: no cover - compiled
+    """Each cluster's TIMELINE quantities in one pass: out (5, draw, cluster, year) the sums over
+    its phases (first[k] … first[k + 1] − 1, the last to the end) of `_phase_steps`, added in
+    phase order (the first term as it is). phases (5, draw, phase): area A, approval year a,
+    clearance years c, construction years k, farmland share f."""
+    n, p = phases.shape[1], phases.shape[2]
+    nc = first.shape[0]
+    x, acc = np.empty(5), np.empty(5)
     for d in range(n):
-        for k in range(first.shape[0]):
-            stop = first[k + 1] if k + 1 < first.shape[0] else p
+        for k in range(nc):
+            stop = first[k + 1] if k + 1 < nc else p
             for t in range(years.shape[0]):
-                j = first[k]
-                acc = weight[d, j] * (area[d, j] * _share(years[t], start[d, j], duration[d, j]))
-                for j in range(first[k] + 1, stop):
-                    acc += weight[d, j] * (area[d, j] * _share(years[t], start[d, j], duration[d, j]))
-                out[d, k, t] = acc
-    return out
+                for j in range(first[k], stop):
+                    _phase_steps(years[t], phases[0, d, j], phases[1, d, j], phases[2, d, j],
+                                 phases[3, d, j], phases[4, d, j], x)
+                    for q in range(5):
+                        acc[q] = x[q] if j == first[k] else acc[q] + x[q]
+                for q in range(5):
+                    out[q, d, k, t] = acc[q]
 
 
 @njit(cache=True, nogil=True)

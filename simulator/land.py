@@ -34,14 +34,6 @@ def _floats(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
     return tuple(np.ascontiguousarray(a, dtype=float) for a in arrays)
 
 
-def _cluster_ramps(years: np.ndarray, area: np.ndarray,
-                   step: tuple[np.ndarray, np.ndarray, np.ndarray], first: np.ndarray) -> np.ndarray:
-    """kernels.cluster_ramps of one step (start, duration, weight)."""
-    y, a, start, n, w = _floats(years, area, *step)
-    out: np.ndarray = kernels.cluster_ramps(y, a, start, n, w, first)
-    return out
-
-
 def simulate_land(years: np.ndarray, phases: dict[str, np.ndarray], first: np.ndarray, *,
                   fill: bool = True, only: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
     """The timeline of each cluster (dims draw, cluster, year): its phases' (draw, phase)
@@ -56,23 +48,24 @@ def simulate_land(years: np.ndarray, phases: dict[str, np.ndarray], first: np.nd
     filled_ha             = Σ A · logistic(t; o, F)      an independent S-curve fill (see
                                                         logistic_ramp; left out when `fill` is false)
 
-    `phases` holds A `area_ha`, a `approval_year`, c `clearance_years`, k `construction_years`,
-    F `fill_years` and f `farmland_share`, (draw, phase) or (phase,). One compiled pass per
-    quantity (kernels.cluster_ramps); `only`: these keys alone.
+    `phases` holds A `area_ha` (draw, phase), a `approval_year`, c `clearance_years`, k
+    `construction_years`, F `fill_years` and f `farmland_share`, (draw, phase) or (phase,). The
+    first five in one compiled pass (kernels.timeline, views of one array); `only`: these keys
+    alone.
     """
-    area_ha, clearance_years = phases["area_ha"], phases["clearance_years"]
-    construction_years = phases["construction_years"]
-    approval = np.broadcast_to(phases["approval_year"], area_ha.shape).astype(float)
-    opening = approval + clearance_years + construction_years
-    zero, one = np.zeros_like(area_ha), np.ones_like(area_ha)
-    steps = {"gross_area_ha": (approval, zero, one), "cleared_ha": (approval, clearance_years, one),
-             "farmland_converted_ha": (approval, clearance_years, phases["farmland_share"]),
-             "built_ha": (approval + clearance_years, construction_years, one),
-             "open_ha": (opening, zero, one)}
+    area_ha = phases["area_ha"]
+    steps = np.empty((len(kernels.TIMELINE), *area_ha.shape))
+    for row, key in enumerate(("area_ha", "approval_year", "clearance_years", "construction_years",
+                               "farmland_share")):
+        steps[row] = phases[key]
     first = np.ascontiguousarray(first, dtype=np.intp)
-    out = {k: _cluster_ramps(years, area_ha, step, first)
-           for k, step in steps.items() if only is None or k in only}
+    out: dict[str, np.ndarray] = {}
+    if only is None or any(k in only for k in kernels.TIMELINE):
+        every = np.empty((len(kernels.TIMELINE), area_ha.shape[0], len(first), len(years)))
+        kernels.timeline(np.ascontiguousarray(years, dtype=float), steps, first, every)
+        out = {k: v for k, v in zip(kernels.TIMELINE, every) if only is None or k in only}
     if fill and (only is None or "filled_ha" in only):
+        opening = steps[1] + steps[2] + steps[3]
         filled = area_ha[..., None] * logistic_ramp(years, opening, phases["fill_years"])
         out["filled_ha"] = np.add.reduceat(filled, first, axis=1)
     return out

@@ -33,6 +33,55 @@ def test_ramp_by_hand() -> None:
     assert got[0, 1].tolist() == [0, 0, 1, 1, 1, 1]
 
 
+def test_timeline_by_hand() -> None:
+    """A cluster of two phases (10 ha approved 2020, cleared in 2 years, built in 1; 4 ha
+    approved 2022 at once, built in 2), then a cluster of one phase (6 ha approved 2021, cleared
+    in 1 year, built in 1), farmland shares 0.5, 0.25, 1."""
+    years = np.arange(2020, 2026, dtype=float)
+    phases = {"area_ha": np.array([[10.0, 4.0, 6.0]]), "approval_year": np.array([2020.0, 2022, 2021]),
+              "clearance_years": np.array([[2.0, 0.0, 1.0]]),
+              "construction_years": np.array([[1.0, 2.0, 1.0]]),
+              "farmland_share": np.array([[0.5, 0.25, 1.0]]), "fill_years": np.array([[1.0, 1.0, 1.0]])}
+    got = {k: v[0].tolist() for k, v in land.simulate_land(years, phases, np.array([0, 2]),
+                                                           fill=False).items()}
+    assert got["gross_area_ha"] == [[10, 10, 14, 14, 14, 14], [0, 6, 6, 6, 6, 6]]
+    assert got["cleared_ha"] == [[5, 10, 14, 14, 14, 14], [0, 6, 6, 6, 6, 6]]
+    assert got["farmland_converted_ha"] == [[2.5, 5, 6, 6, 6, 6], [0, 6, 6, 6, 6, 6]]
+    assert got["built_ha"] == [[0, 0, 12, 14, 14, 14], [0, 0, 6, 6, 6, 6]]  # 10 + 4 / 2 in 2022
+    assert got["open_ha"] == [[0, 0, 0, 10, 14, 14], [0, 0, 0, 6, 6, 6]]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 4), st.integers(1, 6))
+def test_timeline_adds_each_phases_ramps_in_order_bit_for_bit(seed: int, draws: int, years: int) -> None:
+    """Each quantity of the compiled timeline is Σ over the cluster's phases, in order, of
+    w · (A · ramp) (land.ramp), as numpy adds them, with fractional years and durations,
+    instant steps and zero areas."""
+    rng = np.random.default_rng(seed)
+    first = np.array([0, 1, 4, 5])  # clusters of 1, 3, 1 and 2 phases
+    p = 7
+    area = rng.choice([0.0, 3.0, 12.5, 7.0 / 3.0], (draws, p)) * rng.random((draws, p))
+    a = 2020.0 + rng.choice([0.0, 1.5, 3.0], (draws, p)) + rng.random((draws, p))
+    c, k = (rng.choice([0.0, 1e-7, 0.5, 2.0, 3.3], (draws, p)) for _ in range(2))
+    f = rng.random((draws, p))
+    t = np.arange(2019.0, 2019.0 + years)
+    got = land.simulate_land(t, {"area_ha": area, "approval_year": a, "clearance_years": c,
+                                 "construction_years": k, "farmland_share": f,
+                                 "fill_years": np.ones((draws, p))}, first, fill=False)
+    one, zero = np.ones_like(area), np.zeros_like(area)
+    steps = {"gross_area_ha": (a, zero, one), "cleared_ha": (a, c, one),
+             "farmland_converted_ha": (a, c, f), "built_ha": (a + c, k, one),
+             "open_ha": (a + c + k, zero, one)}
+    for key, (start, n, w) in steps.items():
+        each = w[..., None] * (area[..., None] * land.ramp(t, start, n))  # (draw, phase, year)
+        want = np.empty_like(got[key])
+        for cluster, (lo, hi) in enumerate(zip(first, [*first[1:], p])):
+            want[:, cluster] = each[:, lo]
+            for j in range(lo + 1, hi):
+                want[:, cluster] += each[:, j]
+        assert got[key].tobytes() == want.tobytes(), key
+
+
 def test_alpha_timeline_by_hand(mini_results) -> None:
     """10 ha approved 2020; cleared in 2020; built 2021–22; open 2023; 3 ha of demand a year."""
     r = mini_results
