@@ -131,14 +131,32 @@ def test_labels_at_zoom_13(device: tuple[str, Any], pages: dict[str, Path]) -> N
     communes = page.locator(".ccn-label-commune:visible")
     assert clusters.count() >= 2 and communes.count() >= 2
     assert page.locator("text.ccn-road-label:visible").count() >= 1
-    boxes = [b for b in (x.bounding_box() for x in (*clusters.all(), *communes.all())) if b]
-    for i, a in enumerate(boxes):  # labels never overlap
+    _apart([b for b in (x.bounding_box() for x in (*clusters.all(), *communes.all())) if b])
+    screenshot(page, f"devices-zoom13-{name}")
+    assert_offline_clean(errors)
+
+
+def _apart(boxes: list[dict[str, float]]) -> None:
+    """No two boxes overlap (half a pixel of slack)."""
+    for i, a in enumerate(boxes):
         for b in boxes[i + 1:]:
             assert (a["x"] + a["width"] <= b["x"] + 0.5 or b["x"] + b["width"] <= a["x"] + 0.5
                     or a["y"] + a["height"] <= b["y"] + 0.5
                     or b["y"] + b["height"] <= a["y"] + 0.5), (a, b)
-    screenshot(page, f"devices-zoom13-{name}")
+
+
+def test_report_map_names_do_not_touch(browser: Any, pages: dict[str, Path]) -> None:
+    """The report's printed map names the large clusters; Nhất Hiệu and Thống Nhất sit side
+    by side, so one of the two names moves to keep clear of the other (real font metrics)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    errors = open_offline(page, pages["report"], wait_ready=False)
+    labels = page.locator("svg.ccn-static-map text.ccn-svg-label")
+    names = labels.all_text_contents()
+    assert {"Nhất Hiệu", "Thống Nhất", "Tín An"} <= set(names)
+    _apart([b for b in (x.bounding_box() for x in labels.all()) if b])
     assert_offline_clean(errors)
+    context.close()
 
 
 def test_home_view_labels_the_large_clusters_and_has_a_north_arrow(

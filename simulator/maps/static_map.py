@@ -105,8 +105,42 @@ def _visible(view: MapView) -> set[str]:
     return {c for c in ids if c not in tl.visible or tl.visible[c][k]}
 
 
+_CHAR_W = 7.2  # px: a generous width of one bold 11 px character (system fonts vary)
+_Box = tuple[float, float, float, float]  # x0, y0, x1, y1
+
+
+def _overlaps(a: _Box, b: _Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _label_spots(x: float, y: float, r: float, width: float) -> Iterator[tuple[str, _Box]]:
+    """Where a label may go around a shape of half-size `r` centred at (x, y), in order of
+    preference (below, above, right, left): the <text> attributes and the box it covers."""
+    for lx, ly, anchor, x0 in ((x, y + r + 11, "middle", x - width / 2),
+                               (x, y - r - 4, "middle", x - width / 2),
+                               (x + r + 4, y + 4, "start", x + r + 4),
+                               (x - r - 4, y + 4, "end", x - r - 4 - width)):
+        yield (f'x="{lx:.1f}" y="{ly:.1f}" text-anchor="{anchor}"',
+               (x0, ly - 10, x0 + width, ly + 3))
+
+
+def _place_labels(wanted: list[tuple[str, float, float, float]], shapes: list[_Box]) -> str:
+    """Each (name, x, y, r) at the first spot that touches no label placed before it and no
+    cluster shape; failing that, the first that touches no label; failing that, below."""
+    placed: list[_Box] = []
+    out = []
+    for name, x, y, r in wanted:
+        spots = list(_label_spots(x, y, r, _CHAR_W * len(name) + 2))
+        free = [s for s in spots if not any(_overlaps(s[1], p) for p in placed)]
+        clear = [s for s in free if not any(_overlaps(s[1], b) for b in shapes)]
+        attrs, box = (clear or free or spots)[0]
+        placed.append(box)
+        out.append(f'<text {attrs} class="ccn-svg-label">{escape(name)}</text>')
+    return "".join(out)
+
+
 def _clusters(frame: _Frame, view: MapView) -> tuple[str, str]:
-    shown, shapes, labels = _visible(view), [], []
+    shown, shapes, wanted, boxes = _visible(view), [], [], []
     for row, geom in _geoms(view.clusters):
         if text(row.get("id")) not in shown:
             continue
@@ -121,11 +155,11 @@ def _clusters(frame: _Frame, view: MapView) -> tuple[str, str]:
                       f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{fill}" '
                       f'stroke="#252525" stroke-width="1"/>')  # too small to see: a dot
         r = max(r, 3.5)
+        boxes.append((x - r, y - r, x + r, y + r))
         area = row.get("declared_area_ha")
         if isinstance(area, (int, float)) and area >= BIG_CLUSTER_HA:
-            labels.append(f'<text x="{x:.1f}" y="{y + r + 11:.1f}" class="ccn-svg-label">'
-                          f"{escape(cluster_label(text(row.get('name'))))}</text>")
-    return "".join(shapes), "".join(labels)
+            wanted.append((cluster_label(text(row.get("name"))), x, y, r))
+    return "".join(shapes), _place_labels(wanted, boxes)
 
 
 def _scale_bar(frame: _Frame, height: float) -> str:
