@@ -567,7 +567,50 @@ def _lerp(x: float, y: float, w: float) -> float:  # pragma: no cover - compiled
     return x + diff * w if w < 0.5 else y - diff * (1.0 - w)
 
 
-_COLUMNS = 16  # cells copied at a time: whole cache lines of each draw's row are read
+_TILE = 16  # draws copied at a time (`_copy_columns`): whole cache lines of the buffer written at once
+
+
+@njit(cache=True, nogil=True)
+def _copy_columns(flat: np.ndarray, j0: int, buf: np.ndarray, total: np.ndarray) -> None:  # pragma: no cover - compiled
+    """Columns j0 … j0 + len(total) − 1 of flat (draw, cell) into the rows of buf, _TILE draws
+    at a time (each row of buf gets whole cache lines, each tile of flat is read from cache),
+    and each column's draws added in order (from 0) into total: numpy's mean over axis 0."""
+    total[:] = 0.0
+    n, width = flat.shape[0], total.shape[0]
+    full = n - n % _TILE
+    for i0 in range(0, full, _TILE):
+        for b in range(width):
+            for i in range(i0, i0 + _TILE):
+                buf[b, i] = flat[i, j0 + b]
+        for i in range(i0, i0 + _TILE):
+            for b in range(width):
+                total[b] += flat[i, j0 + b]
+    for i in range(full, n):
+        for b in range(width):
+            x = flat[i, j0 + b]
+            buf[b, i] = x
+            total[b] += x
+
+
+@njit(cache=True, nogil=True)
+def _constant(bits: np.ndarray) -> bool:  # pragma: no cover - compiled
+    """Whether every draw of a cell has the same bits (its float64 draws viewed as int64): then
+    every order statistic is its first draw, whichever the selection (signed zeros too)."""
+    first = bits[0]
+    for i in range(1, bits.shape[0]):
+        if bits[i] != first:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _constant_band(x: float, where: np.ndarray, out: np.ndarray, j: int) -> None:  # pragma: no cover - compiled
+    """The quantiles of a constant cell of value x into out[:len(where), j]: `_lerp` of x and x."""
+    for q in range(where.shape[0]):
+        out[q, j] = _lerp(x, x, where[q] - np.floor(where[q]))
+
+
+_COLUMNS = 16  # cells copied at a time by `select_quantiles`
 
 
 @njit(cache=True, nogil=True)
@@ -575,24 +618,24 @@ def select_quantiles(flat: np.ndarray, where: np.ndarray,
                      out: np.ndarray) -> None:  # pragma: no cover - compiled
     """numpy's linear quantiles of each column of `flat` (draw, cell) at positions `where`
     (increasing, q · (n − 1)), and the mean: out (len(where) + 1, cell), the mean last. The
-    columns are copied a few at a time into a reused buffer and the order statistics selected
-    in increasing order, each on what is left to the right of the one before; the
-    interpolation is numpy's _lerp and the mean numpy's (the draws added in order), so the
-    values equal np.quantile's and np.mean's."""
+    columns are copied a few at a time into a reused buffer (`_copy_columns`, which adds up
+    the mean); a constant column's quantiles are its value (`_constant`), the others' order
+    statistics are selected in increasing order, each on what is left to the right of the one
+    before; the interpolation is numpy's _lerp and the mean numpy's (the draws added in
+    order), so the values equal np.quantile's and np.mean's."""
     n, cells = flat.shape
-    buf = np.empty((_COLUMNS, n))
+    buf, total = np.empty((_COLUMNS, n)), np.empty(_COLUMNS)
+    bits = buf.view(np.int64)
     m = where.shape[0]
     for j0 in range(0, cells, _COLUMNS):
         width = min(_COLUMNS, cells - j0)
-        for i in range(n):
-            for b in range(width):
-                buf[b, i] = flat[i, j0 + b]
+        _copy_columns(flat, j0, buf, total[:width])
         for b in range(width):
             row = buf[b]
-            total = 0.0
-            for i in range(n):
-                total += row[i]
-            out[m, j0 + b] = total / n
+            out[m, j0 + b] = total[b] / n
+            if _constant(bits[b]):
+                _constant_band(row[0], where, out, j0 + b)
+                continue
             start = 0
             for q in range(m):
                 below = int(np.floor(where[q]))
@@ -674,28 +717,18 @@ def _gather(row: np.ndarray, lo: np.ndarray, hi: np.ndarray, inside: np.ndarray,
 
 
 @njit(cache=True, nogil=True)
-def _copy_columns(flat: np.ndarray, j0: int, buf: np.ndarray, total: np.ndarray) -> None:  # pragma: no cover - compiled
-    """Columns j0 … j0 + len(total) − 1 of flat (draw, cell) into the rows of buf, row by row
-    of draws, and each column's draws added in order (from 0) into total."""
-    total[:] = 0.0
-    for i in range(flat.shape[0]):
-        for b in range(total.shape[0]):
-            x = flat[i, j0 + b]
-            buf[b, i] = x
-            total[b] += x
-
-
-@njit(cache=True, nogil=True)
 def sampled_quantiles(flat: np.ndarray, where: np.ndarray,
                       out: np.ndarray) -> None:  # pragma: no cover - compiled
     """`select_quantiles`' values (numpy's linear quantiles at positions `where` and the mean,
     equal to np.quantile's and np.mean's; no NaN) with less work per draw when there are many
-    draws: the cells are copied _GROUP at a time (`_copy_columns`, which adds up the mean);
-    for each cell a sample of _SAMPLE draws brackets each wanted order statistic between two
-    values (`_brackets`); one pass over the cell's draws counts those below each bracket and
-    gathers those within it (`_gather`); the order statistics are selected among the few
-    gathered. A bracket that misses them, or gathers more than n / 4 draws (ties), selects on
-    the whole cell instead. Fewer than 4 · _SAMPLE draws, or other than three positions: `select_quantiles`."""
+    draws: the cells are copied _GROUP at a time (`_copy_columns`, which adds up the mean); a
+    constant cell's quantiles are its value (`_constant`: a third of a run's cells, e.g. the
+    years before a cluster opens); for each other cell a sample of _SAMPLE draws brackets each
+    wanted order statistic between two values (`_brackets`); one pass over the cell's draws
+    counts those below each bracket and gathers those within it (`_gather`); the order
+    statistics are selected among the few gathered. A bracket that misses them, or gathers
+    more than n / 4 draws (ties), selects on the whole cell instead. Fewer than 4 · _SAMPLE
+    draws, or other than three positions: `select_quantiles`."""
     n, cells = flat.shape
     m = where.shape[0]
     if n < 4 * _SAMPLE or m != 3:
@@ -703,6 +736,7 @@ def sampled_quantiles(flat: np.ndarray, where: np.ndarray,
         return
     g, cap, step = min(_GROUP, cells), n // 4, n / _SAMPLE
     buf, inside, sample = np.empty((g, n)), np.empty((m, cap + 1)), np.empty(_SAMPLE)
+    bits = buf.view(np.int64)
     lo, hi, total = np.empty(m), np.empty(m), np.empty(g)
     below, count = np.empty(m, dtype=np.intp), np.empty(m, dtype=np.intp)
     for j0 in range(0, cells, g):
@@ -711,6 +745,9 @@ def sampled_quantiles(flat: np.ndarray, where: np.ndarray,
         for b in range(width):
             row = buf[b]
             out[m, j0 + b] = total[b] / n
+            if _constant(bits[b]):
+                _constant_band(row[0], where, out, j0 + b)
+                continue
             for j in range(_SAMPLE):
                 sample[j] = row[int(j * step)]
             _brackets(sample, where, n, lo, hi)

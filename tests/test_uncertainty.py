@@ -183,3 +183,54 @@ def test_sampled_quantiles_are_numpys_whatever_the_draws(kind: str) -> None:
     np.testing.assert_array_equal(got[:3], np.quantile(a, (0.1, 0.5, 0.9), axis=0))
     np.testing.assert_array_equal(got[3], a.mean(axis=0))
     np.testing.assert_array_equal(got, old)
+
+
+@pytest.mark.parametrize("n", [1, 17, 1000, 4099])
+def test_constant_cells_are_numpys_quantiles_bit_for_bit(n: int) -> None:
+    """A cell whose draws all have the same bits gets its value (numpy's interpolation of it
+    with itself, so −0.0 stays −0.0 where numpy keeps it; one draw: the interpolation gives
+    +0.0 where numpy returns the draw, as before) without a selection; a cell that
+    differs in its last or its first draws only, or only in the sign of a zero, is not taken
+    for constant. Both
+    kernels (select_quantiles below 2,048 draws, sampled_quantiles above)."""
+    from simulator import kernels
+
+    a = np.zeros((n, 8))
+    a[:, 0] = -0.0
+    a[:, 2] = 5.5
+    a[:, 3] = -1e300
+    a[:, 4] = 5.5
+    a[n - n * 2 // 5:, 4] = 6.5  # differs in its last draws only
+    a[:, 5] = 2.0
+    a[0, 5] = -7.0  # differs in its first draw
+    a[-1, 6] = -0.0  # +0.0 but one −0.0: equal values, different bits
+    a[:, 7] = np.random.default_rng(3).normal(size=n)
+    where = np.array([0.1, 0.5, 0.9]) * (n - 1)
+    want = np.quantile(a, (0.1, 0.5, 0.9), axis=0)
+    for kernel in (kernels.select_quantiles, kernels.sampled_quantiles):
+        got = np.empty((4, a.shape[1]))
+        kernel(a, where, got)
+        np.testing.assert_array_equal(got[:3], want)
+        np.testing.assert_array_equal(got[3], a.mean(axis=0))
+        for j in (0, 1, 2, 3) if n > 1 else (1, 2, 3):  # constant cells: numpy's very bits
+            assert got[:3, j].tobytes() == want[:, j].tobytes()
+            assert got[3, j].tobytes() == a.mean(axis=0)[j].tobytes()
+
+
+@pytest.mark.parametrize("n", [15, 16, 17, 4111])
+def test_tiled_copy_keeps_every_draw_and_adds_them_in_order(n: int) -> None:
+    """The columns are copied a tile of draws at a time, the remainder one draw at a time;
+    every draw of every column lands in the buffer, and each column's total is its draws
+    added in order from the first (numpy's mean over axis 0), also from a strided view."""
+    from simulator import kernels
+
+    big = np.random.default_rng(n).lognormal(size=(n, 60)) * 1e6
+    flat = big[:, 5:50]  # rows not contiguous: the layout of a block sliced from its buffer
+    buf, total = np.full((20, n), np.nan), np.empty(20)
+    kernels._copy_columns(flat, 7, buf, total)
+    np.testing.assert_array_equal(buf, flat[:, 7:27].T)
+    want = np.zeros(20)
+    for i in range(n):
+        want += flat[i, 7:27]
+    assert total.tobytes() == want.tobytes()
+    assert (total / n).tobytes() == flat[:, 7:27].mean(axis=0).tobytes()
