@@ -103,11 +103,12 @@ DeveloperIndicators = Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[np.nd
 def block_summary(arrays: dict[str, np.ndarray], years: np.ndarray,
                   developer: DeveloperIndicators) -> BlockSummary:
     """What a block of clusters contributes: the bands of each metric (cluster, year), the
-    developer IRR and the payback year (draw, cluster)."""
-    with ThreadPoolExecutor(_THREADS) as pool:  # numpy sorts without the GIL
+    developer IRR and the payback year (draw, cluster), the IRR on a thread beside the bands."""
+    with ThreadPoolExecutor(_THREADS) as pool:  # the compiled kernels run without the GIL
+        finance = pool.submit(developer, arrays["net_cash_bn_vnd"],
+                              arrays["cumulative_net_cash_bn_vnd"], years)
         bands = dict(zip(arrays, pool.map(quantiles, arrays.values())))
-    return (bands, *developer(arrays["net_cash_bn_vnd"], arrays["cumulative_net_cash_bn_vnd"],
-                              years))
+        return (bands, *finance.result())
 
 
 class ClusterDraws:
@@ -215,15 +216,18 @@ class Results:
 
     def stats(self, kind: str, metric: str) -> dict[str, np.ndarray]:
         """mean, p10, p50, p90 over draws of a `metrics`, `district` or `communes` array,
-        computed once and kept (every output reads the same bands). Cluster bands are computed
-        for every metric in one pass over the blocks of clusters."""
+        computed once and kept (every output reads the same bands). A held cluster metric's
+        bands are computed when first read, that metric only (its cells on threads);
+        recomputed cluster metrics get every band in one pass over the blocks of clusters."""
         key = (kind, metric)
         if key not in self._stats:
-            if kind == "metrics":
-                self.summarise()
-            else:
+            if kind != "metrics":
                 getattr(self, kind)[metric]  # KeyError for a metric the run does not have
                 self._every_band(kind)
+            elif isinstance(self.metrics, HeldDraws):
+                self._stats[key] = quantiles(self.metrics[metric], _THREADS)
+            else:
+                self.summarise()
         return self._stats[key]
 
     def _every_band(self, kind: str) -> None:
@@ -263,23 +267,48 @@ class Results:
 
     def summarise(self, on_block: Callable[[int, int], None] | None = None,
                   client: Any = None) -> None:
-        """Compute every cluster band, IRR and payback now (else on first use), reporting
-        progress per block of clusters; with a dask.distributed `client`, recomputed blocks
-        are summarised on its workers."""
-        if "irr" not in self._finance:
+        """Recomputed per-cluster draws: compute every cluster band, IRR and payback now, in one
+        pass over the blocks of clusters (else on first use), reporting progress per block;
+        with a dask.distributed `client`, on its workers. Held draws need no pass: each band,
+        and the IRR and payback, are computed when first read (`stats`, `irr`), so an output
+        that reads a few metrics (the checks, a comparison's maps) computes only those."""
+        if "irr" not in self._finance and not isinstance(self.metrics, HeldDraws):
             self._sweep(on_block, client)
+
+    def _developer_indicators(self) -> dict[str, np.ndarray]:
+        """{"irr", "payback"}: (draw, cluster + 1), per cluster then the district; held draws'
+        on threads, a share of the clusters each (each row's values are the same whoever
+        computes them)."""
+        if "irr" in self._finance:
+            return self._finance
+        if not isinstance(self.metrics, HeldDraws):
+            self.summarise()
+            return self._finance
+        net, cumulative = (self.metrics[k] for k in ("net_cash_bn_vnd", "cumulative_net_cash_bn_vnd"))
+        c = self.metrics.clusters
+        irr, payback = np.empty((self.draws, c + 1)), np.empty((self.draws, c + 1))
+        cuts = np.linspace(0, c, max(1, min(_THREADS, c)) + 1).astype(int)
+        parts = [slice(lo, hi) for lo, hi in zip(cuts[:-1], cuts[1:])]
+        with ThreadPoolExecutor(len(parts)) as pool:  # the IRR kernel runs without the GIL
+            done = pool.map(lambda sl: self.developer(net[:, sl], cumulative[:, sl], self.years),
+                            parts)
+            irr[:, -1], payback[:, -1] = self.developer(
+                self.district["net_cash_bn_vnd"], self.district["cumulative_net_cash_bn_vnd"],
+                self.years)
+            for sl, (i, p) in zip(parts, done):
+                irr[:, sl], payback[:, sl] = i, p
+        self._finance.update(irr=irr, payback=payback)
+        return self._finance
 
     @property
     def irr(self) -> np.ndarray:
         """(draw, cluster + 1): developer IRR per cluster, last column the district."""
-        self.summarise()
-        return self._finance["irr"]
+        return self._developer_indicators()["irr"]
 
     @property
     def payback(self) -> np.ndarray:
         """(draw, cluster + 1): payback year, NaN when none; last column the district."""
-        self.summarise()
-        return self._finance["payback"]
+        return self._developer_indicators()["payback"]
 
     @property
     def draws(self) -> int:
