@@ -16,7 +16,7 @@ from numba import njit
 __all__ = ["IPF_TOLERANCE", "IPF_MAX_SWEEPS", "RAMP_INSTANT", "ramp", "TIMELINE", "timeline",
            "water_level", "takeup", "ipf", "MONEY_OUT",
            "money", "running_npv", "irr", "select_quantiles", "CLUSTER_GIVEN", "CLUSTER_OUT",
-           "cluster_metrics", "balanced_jobs", "sampled_quantiles", "add_weighted"]
+           "cluster_metrics", "balanced_jobs", "reachable_jobs", "sampled_quantiles", "add_weighted"]
 
 IPF_TOLERANCE = 1e-12  # stop when no balanced origin weight moves by more than this (relative)
 IPF_MAX_SWEEPS = 1000  # a safety stop; the bundled scenarios converge in ~10–30 sweeps
@@ -259,6 +259,23 @@ def balanced_jobs(f: np.ndarray, origin_weights: np.ndarray,
                 out[d, c, t] = bj
                 outside[d, c, t] = bj * origin_weights[d, no - 1, t] * f[d, c, no - 1]
     return out, outside
+
+
+@njit(cache=True, nogil=True)
+def reachable_jobs(reach: np.ndarray, jobs: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """Jobs within reach of each commune, Σ_c r_ci · J_c: reach (draw, cluster, commune) 1 or
+    0, jobs (draw, cluster, year) → (draw, commune, year), from 0 the products added cluster by
+    cluster in order (numpy's einsum("dci,dcy->diy"), bit for bit)."""
+    n, nc, ni = reach.shape
+    ny = jobs.shape[2]
+    out = np.zeros((n, ni, ny))
+    for d in range(n):
+        for c in range(nc):
+            for i in range(ni):
+                r = reach[d, c, i]
+                for t in range(ny):
+                    out[d, i, t] += r * jobs[d, c, t]
+    return out
 
 
 # what `money` writes, in order: yearly flows, the cumulative net cash, then running NPVs

@@ -260,7 +260,8 @@ def _labour(inputs: Inputs, jobs: np.ndarray, d: dict[str, np.ndarray]) -> dict[
         "commune:labour_available": workers,
         "commune:workers_supplied": flows["workers_supplied"],
         "commune:labour_balance": workers - flows["workers_supplied"],
-        "commune:jobs_reachable": np.einsum("dci,dcy->diy", reach.astype(float), jobs),
+        "commune:jobs_reachable": kernels.reachable_jobs(reach.astype(float),
+                                                         np.ascontiguousarray(jobs, dtype=float)),
         "coupling:origin_weights": flows["origin_weights"],
         "in_commuters": flows["in_commuters"],
     }

@@ -129,6 +129,20 @@ def test_gravity_stops_when_the_marginals_agree_to_the_tolerance(seed: int) -> N
     np.testing.assert_array_equal(out, ao)
 
 
+def test_reachable_jobs_by_hand_and_as_einsum_bit_for_bit() -> None:
+    """Jobs within reach of each commune: Σ over the clusters it reaches; the same sums as
+    numpy's einsum (from 0, cluster by cluster), whatever the sizes."""
+    reach = np.array([[[1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]])  # 3 clusters, 2 communes
+    jobs = np.array([[[10.0, 20.0], [1.0, 2.0], [100.0, 200.0]]])  # 2 years
+    assert kernels.reachable_jobs(reach, jobs).tolist() == [[[11.0, 22.0], [1.0, 2.0]]]
+    rng = np.random.default_rng(3)
+    for n, c, i, y in [(9, 21, 29, 23), (3, 2000, 3, 30), (4, 37, 2, 1), (2, 1, 5, 3)]:
+        reach = (rng.random((n, c, i)) < 0.6).astype(float)
+        jobs = rng.random((n, c, y)) * rng.choice([0.0, 1.0, 1e3, 1e6], (n, c, y))
+        assert (kernels.reachable_jobs(reach, jobs).tobytes()
+                == np.einsum("dci,dcy->diy", reach, jobs).tobytes())
+
+
 def test_npv_irr_payback_by_hand() -> None:
     flows = np.array([[-100.0, 60.0, 60.0]])
     assert finance.npv(flows, np.array([0.1]))[0, -1] == pytest.approx(-100 + 60 / 1.1 + 60 / 1.21)
