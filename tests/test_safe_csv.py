@@ -48,7 +48,7 @@ def _pandas(df: pd.DataFrame, path: Path, float_format: str) -> bytes:
 
 
 @settings(max_examples=150, deadline=None)
-@given(df=frames(), float_format=st.sampled_from(["%.6f", "%.6g", "%.1f"]))
+@given(df=frames(), float_format=st.sampled_from(["%.6f", "%.6g", "%.1f", "%.1f,", '"%.2e']))
 def test_the_same_bytes_as_pandas(tmp_path_factory: pytest.TempPathFactory, df: pd.DataFrame,
                                   float_format: str) -> None:
     d = tmp_path_factory.mktemp("csv")
