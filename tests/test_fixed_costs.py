@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import pyogrio
 import pytest
 import shapely
 
-from simulator.cli import _Prefetch
+from simulator.cli import _collector_paused, _Prefetch
 from simulator.geodata import fixed_gpkg_date
 
 
@@ -102,3 +103,58 @@ def test_prefetch_of_imported_modules_starts_no_thread() -> None:
     prefetch.start()
     assert threading.active_count() == before
     prefetch.join()
+
+
+_CYCLES = """
+class Node:
+    pass
+
+
+nodes = []
+for _ in range(20_000):  # far past the first generation's threshold (700 allocations)
+    node = Node()
+    node.me = node
+    nodes.append(node)
+"""
+
+
+def test_the_prefetch_imports_with_the_collector_paused_then_frozen(tmp_path, monkeypatch) -> None:
+    """No garbage collection runs on the prefetch thread, however much its import allocates;
+    what it allocated is frozen, and the collector is on again afterwards."""
+    (tmp_path / "i13f_cyclic_module.py").write_text(_CYCLES)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    collected_on: list[str] = []
+
+    def seen(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collected_on.append(threading.current_thread().name)
+
+    frozen = gc.get_freeze_count()
+    gc.callbacks.append(seen)
+    try:
+        prefetch = _Prefetch("i13f_cyclic_module")
+        prefetch.start()
+        prefetch.join()
+    finally:
+        gc.callbacks.remove(seen)
+        sys.modules.pop("i13f_cyclic_module", None)
+        after = gc.get_freeze_count()
+        gc.unfreeze()
+    assert "import i13f_cyclic_module" not in collected_on
+    assert after >= frozen + 20_000
+    assert gc.isenabled()
+
+
+def test_a_paused_collector_comes_back_as_it_was() -> None:
+    gc.disable()
+    try:
+        with _collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # it was off: it stays off
+    finally:
+        gc.enable()
+        gc.unfreeze()
+    with _collector_paused():
+        assert not gc.isenabled()
+    gc.unfreeze()
+    assert gc.isenabled()
