@@ -112,18 +112,20 @@ def quantiles(a: np.ndarray, threads: int = 1) -> dict[str, np.ndarray]:
     """mean, p10, p50, p90 over axis 0 (the draws): numpy's default (linear) quantiles and
     mean, equal to np.quantile's and np.mean's (a test checks it), found by selection in a
     compiled loop (kernels.sampled_quantiles; kernels.select_quantiles below 2,048 draws)
-    rather than by sorting every cell's draws; the cells split among `threads` threads (each
-    cell's values are the same whoever computes them). The arrays hold no NaN."""
+    rather than by sorting every cell's draws; the cells split in pieces of at least 64
+    among `threads` threads (each cell's values are the same whoever computes them). The
+    arrays hold no NaN."""
     n, shape = a.shape[0], a.shape[1:]
     flat = a.reshape(n, -1)
     out = np.empty((len(QUANTILES) + 1, flat.shape[1]))
     where = np.array(QUANTILES) * (n - 1)
-    cuts = np.linspace(0, flat.shape[1], max(1, min(threads, flat.shape[1] // 64)) + 1).astype(int)
-    if len(cuts) == 2:
+    pieces = 1 if threads < 2 else max(1, min(2 * threads, flat.shape[1] // 64))
+    if pieces == 1:
         kernels.sampled_quantiles(flat, where, out)
-    else:
+    else:  # twice as many pieces as threads: a thread with cheap (constant) cells takes more
+        cuts = np.linspace(0, flat.shape[1], pieces + 1).astype(int)
         parts = [slice(lo, hi) for lo, hi in zip(cuts[:-1], cuts[1:])]
-        with ThreadPoolExecutor(len(parts)) as pool:  # the selection runs without the GIL
+        with ThreadPoolExecutor(threads) as pool:  # the selection runs without the GIL
             done = list(pool.map(lambda sl: _part(flat[:, sl], where), parts))
         for sl, values in zip(parts, done):
             out[:, sl] = values
