@@ -148,6 +148,15 @@ class ClusterDraws:
         sl = next(s for s in self.block_slices if s.start <= ci < s.stop)
         return self.block(sl)[metric][:, ci - sl.start]
 
+    def columns_at(self, names: list[str], t: int) -> Iterator[tuple[int, dict[str, np.ndarray]]]:
+        """(cluster index, {name: its draws in year index t}) for every cluster in order, read
+        block by block: each block's year t of a metric is copied at once, row by row of draws
+        (one strided column a cluster would read a cache line per draw)."""
+        for sl, arrays in self.blocks():
+            at = {m: np.ascontiguousarray(arrays[m][:, :, t]) for m in names}
+            for j in range(sl.stop - sl.start):
+                yield sl.start + j, {m: v[:, j] for m, v in at.items()}
+
     def weighted_sum(self, metric: str, weights: np.ndarray) -> np.ndarray:
         """Σ_c w_ck · x_c per draw: (draw, K, year) for weights (cluster, K), added cluster by
         cluster in order, skipping zero weights (the same numbers whatever the blocks)."""

@@ -289,6 +289,26 @@ def test_held_bands_are_computed_when_read_and_equal_the_block_sweep() -> None:
     assert_same_summaries(held, model.simulate(inputs, hold_bytes=0, block_clusters=17))
 
 
+def test_columns_at_a_year_are_each_clusters_draws_in_order() -> None:
+    """`columns_at` (one copy of a block's year per metric) gives every cluster, in order, the
+    draws `column` gives it, held or recomputed in blocks; who gains reads it, the same."""
+    from simulator import appraisal
+
+    inputs = build_inputs(_random_scenario(90, 4, 7, 2.0), geo_for(7))
+    held = model.simulate(inputs)
+    recomputed = model.simulate(inputs, hold_bytes=0, block_clusters=3)
+    for r in (held, recomputed):
+        for t in (0, len(inputs.years) - 1):
+            seen = []
+            for k, cols in r.metrics.columns_at(["jobs", "npv_bn_vnd"], t):
+                seen.append(k)
+                for m, v in cols.items():
+                    np.testing.assert_array_equal(v, r.metrics.column(m, k)[:, t], err_msg=m)
+            assert seen == list(range(7))
+    assert np.ptp(held.metrics["npv_bn_vnd"][:, :, -1]) > 0
+    assert appraisal.who_gains(held) == appraisal.who_gains(recomputed)
+
+
 @pytest.mark.parametrize("takeup", ["competitive", "independent"])
 def test_one_cluster_without_the_labour_catchment_equals_the_whole_run(
         takeup: str, monkeypatch: pytest.MonkeyPatch) -> None:
