@@ -620,6 +620,19 @@ def _constant(bits: np.ndarray) -> bool:  # pragma: no cover - compiled
     return True
 
 
+_NEGATIVE_ZERO = -(1 << 63)  # the bits of −0.0 as an int64
+
+
+@njit(cache=True, nogil=True)
+def _has_negative_zero(bits: np.ndarray) -> int:  # pragma: no cover - compiled
+    """1 if a cell's draws (float64 viewed as int64) hold a −0.0, else 0. Without one, draws
+    equal as numbers have the same bits, so any exact selection gives the same bits."""
+    for i in range(bits.shape[0]):
+        if bits[i] == _NEGATIVE_ZERO:
+            return 1
+    return 0
+
+
 @njit(cache=True, nogil=True)
 def _constant_band(x: float, where: np.ndarray, out: np.ndarray, j: int) -> None:  # pragma: no cover - compiled
     """The quantiles of a constant cell of value x into out[:len(where), j]: `_lerp` of x and x."""
@@ -769,12 +782,20 @@ def sampled_quantiles(flat: np.ndarray, where: np.ndarray,
                 sample[j] = row[int(j * step)]
             _brackets(sample, where, n, lo, hi)
             _gather(row, lo, hi, inside, below, count)
+            signed = -1  # whether the cell holds a −0.0: not looked at yet
             for q in range(m):
                 k = int(np.floor(where[q]))
                 w = where[q] - k
                 r, c = k - below[q], count[q]
-                if c <= cap and 0 <= r and (r + 1 < c or (k + 1 == n and r < c)):
+                within = 0 <= r and (r + 1 < c or (k + 1 == n and r < c))
+                if c <= cap and within:
                     x, y = _order_pair(inside[q], r, c)
+                    out[q, j0 + b] = _lerp(x, y, w)
+                    continue
+                if within and lo[q] == hi[q] and signed < 0:
+                    signed = _has_negative_zero(bits[b])
+                if within and lo[q] == hi[q] and signed == 0:
+                    x = y = lo[q]  # a tie of more than n / 4 draws, all of this value's bits
                 else:
                     x, y = _order_pair(row, k, n)
                 out[q, j0 + b] = _lerp(x, y, w)

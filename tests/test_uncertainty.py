@@ -255,3 +255,47 @@ def test_quantiles_on_threads_equal_one_thread_bit_for_bit(n: int) -> None:
     for k, name in enumerate(("p10", "p50", "p90")):
         np.testing.assert_array_equal(one[name], want[k])
     np.testing.assert_array_equal(one["mean"], a.mean(axis=0))
+
+
+def test_ties_of_more_than_a_quarter_of_the_draws() -> None:
+    """A quantile inside a tie of more than n / 4 draws (a cluster leasing nothing in most
+    draws; a value the model clips to) is that value, without selecting on the whole cell,
+    where the cell holds no −0.0 (its bits are then the value's); ties at ±0.0 are selected
+    on the whole cell as before (which zero comes out depends on the selection). Bit for bit
+    select_quantiles' where no −0.0."""
+    from simulator import kernels
+
+    rng = np.random.default_rng(11)
+    n = 4099
+    normal = rng.normal(size=(n, 8))
+
+    def tie(value: float, share: float, others: np.ndarray) -> np.ndarray:
+        return np.where(rng.random(n) < share, value, others)
+
+    a = np.column_stack([
+        tie(0.0, 0.6, np.abs(normal[:, 0])),  # p10 and p50 in a tie at +0.0
+        tie(0.3, 0.4, 0.3 + normal[:, 1]),  # p50 in a tie
+        tie(7.0, 0.3, normal[:, 2]),  # p90 (and the draw after it) in a tie
+        tie(-1.25, 0.6, normal[:, 3]),  # p10 and p50 in one tie
+        tie(0.0, 0.6, np.abs(normal[:, 4])),  # as the first, half its zeros −0.0
+        tie(3.0, 0.35, normal[:, 5]),  # a tie no quantile falls in
+        tie(0.0, 0.33, np.abs(normal[:, 6])),  # p10 in the tie, p50 above it
+        normal[:, 7],
+    ])
+    zeros = np.flatnonzero(a[:, 4] == 0.0)
+    a[zeros[::2], 4] = -0.0
+    where = np.array([0.1, 0.5, 0.9]) * (n - 1)
+    got, sel = np.empty((4, 8)), np.empty((4, 8))
+    kernels.sampled_quantiles(a, where, got)
+    kernels.select_quantiles(a, where, sel)
+    np.testing.assert_array_equal(got[:3], np.quantile(a, (0.1, 0.5, 0.9), axis=0))
+    np.testing.assert_array_equal(got[3], a.mean(axis=0))
+    clean = [j for j in range(8) if j != 4]
+    assert got[:, clean].tobytes() == sel[:, clean].tobytes()
+    assert got[0, 0] == got[1, 0] == 0.0 and got[1, 1] == 0.3 and got[2, 2] == 7.0
+    row = a[:, 4].copy()  # with −0.0: the whole cell selected, quantile after quantile, as before
+    for q in (0, 1):
+        k = int(np.floor(where[q]))
+        x, y = kernels._order_pair(row, k, n)
+        assert got[q, 4].tobytes() == np.float64(kernels._lerp(x, y, where[q] - k)).tobytes()
+    assert got[0, 3] == got[1, 3] == -1.25 and got[0, 6] == 0.0 < got[1, 6]
