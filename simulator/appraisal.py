@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from simulator import finance, kernels
-from simulator.model import simulate_cluster
+from simulator.model import simulate_clusters
 from simulator.scenario.distributions import Fixed
 from simulator.uncertainty import ParamSpec
 
@@ -33,7 +33,7 @@ PARTIES: dict[str, str] = {
     "city": "city_npv_bn_vnd", "households": "households_npv_bn_vnd", "workers": "workers_npv_bn_vnd",
 }
 PRICE_RESPONSE_MAX = 40  # clusters re-priced one by one at their break-even, at most: each costs
-# a re-run of the take-up over every cluster (model.simulate_cluster, ~0.2 s at 10,000 draws)
+# a re-run of the take-up over every cluster (model.simulate_clusters, ~0.15 s at 10,000 draws)
 # 1 USD/m² = 10,000 m² × 25,000 VND = 0.25 bn VND per ha (25,000 VND/USD: docs/calibration.md)
 BN_PER_HA_PER_USD_M2 = 0.25
 
@@ -253,11 +253,12 @@ def price_plans(run: Run, clusters: list[str]) -> list[PricePlan]:
 
 
 def price_rows(inputs: Inputs, plans: list[PricePlan]) -> list[dict[str, Any]]:
-    """The rows of `price_response` from its plans: each cluster re-run at its price."""
+    """The rows of `price_response` from its plans: each cluster re-run at its price, the
+    re-runs together (`model.simulate_clusters`: the parameter draws and timelines shared)."""
     rows = []
-    for plan in plans:
-        ci = inputs.cluster_ids.index(plan.cluster)
-        alt = simulate_cluster(at_price(inputs, ci, plan.price), ci)
+    runs = [(at_price(inputs, ci, plan.price), ci)
+            for plan in plans for ci in [inputs.cluster_ids.index(plan.cluster)]]
+    for plan, alt in zip(plans, simulate_clusters(inputs, runs) if runs else []):
         at = {"leased_ha_years": draw_stats(alt["leased_area_ha"].sum(axis=1)),
               "developer_npv": draw_stats(alt["npv_bn_vnd"][:, -1]),  # the horizon
               "district_leased_ha_years": draw_stats(alt["district:leased_area_ha"].sum(axis=1))}

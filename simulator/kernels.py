@@ -88,15 +88,16 @@ def timeline(years: np.ndarray, phases: np.ndarray, first: np.ndarray,
 
 
 @njit(cache=True, nogil=True)
-def _level(demand: float, score: np.ndarray, room: np.ndarray, order: np.ndarray) -> float:  # pragma: no cover - compiled
+def _level(demand: float, score: np.ndarray, room: np.ndarray, order: np.ndarray,
+           rest: np.ndarray) -> float:  # pragma: no cover - compiled
     """θ with Σ_c V_c · min(1, θ a_c) = D over the clusters `order` (falling score): the first
     k are full at θ_k = (D − Σ_{j<k} V_j) / Σ_{j≥k} a_j V_j; the answer is the first k with
     θ_k · a_k < 1. When the demand exceeds all the room, θ = 2 / min a over clusters with room
-    (everyone full, with a margin against rounding)."""
+    (everyone full, with a margin against rounding). rest: scratch, at least len(order)."""
     if not demand > 0.0:
         return 0.0
     n = order.shape[0]
-    rest = np.empty(n)  # Σ_{j≥k} a_j V_j, summed from the last cluster up
+    # rest[k] = Σ_{j≥k} a_j V_j, summed from the last cluster up
     acc = 0.0
     for k in range(n - 1, -1, -1):
         c = order[k]
@@ -126,10 +127,33 @@ def water_level(demand: np.ndarray, score: np.ndarray, room: np.ndarray,
                 order: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
     """θ (draw,) for demand (draw,), score and room (draw, cluster), `order` (draw, k) the
     clusters to share among, by falling score."""
-    out = np.empty(demand.shape[0])
+    out, rest = np.empty(demand.shape[0]), np.empty(order.shape[1])
     for d in range(demand.shape[0]):
-        out[d] = _level(demand[d], score[d], room[d], order[d])
+        out[d] = _level(demand[d], score[d], room[d], order[d], rest)
     return out
+
+
+_INSERTION = 32  # clusters of a pool sorted by insertion at most (`_by_score`)
+
+
+@njit(cache=True, nogil=True)
+def _by_score(score: np.ndarray, idx: np.ndarray, order: np.ndarray) -> None:  # pragma: no cover - compiled
+    """order = the clusters idx by falling score, ties (and NaN, last) in the order of idx:
+    numpy's stable argsort of −score; a few by insertion into the reused `order`, many by
+    numpy's merge sort."""
+    if idx.shape[0] > _INSERTION:
+        order[:] = idx[np.argsort(-score[idx], kind="mergesort")]
+        return
+    for a in range(idx.shape[0]):
+        key = -score[idx[a]]
+        b = a
+        while b > 0:
+            before = -score[order[b - 1]]
+            if not (key < before or (np.isnan(before) and not np.isnan(key))):
+                break
+            order[b] = order[b - 1]
+            b -= 1
+        order[b] = idx[a]
 
 
 @njit(cache=True, nogil=True)
@@ -145,12 +169,12 @@ def takeup(capacity: np.ndarray, leased_before: np.ndarray, score: np.ndarray,
     n, c, years = capacity.shape
     pools = levels.shape[2]
     leased, unmet = np.empty((n, c, years)), np.zeros((n, years))
-    current, vacant = np.empty(c), np.empty(c)
+    current, vacant, rest = np.empty(c), np.empty(c), np.empty(c)
+    groups = [np.flatnonzero(pool_of == k) for k in range(pools)]
+    members = [np.empty_like(g) for g in groups]
     for d in range(n):
-        members = []
         for k in range(pools):
-            idx = np.flatnonzero(pool_of == k)
-            members.append(idx[np.argsort(-score[d, idx], kind="mergesort")])
+            _by_score(score[d], groups[k], members[k])
         current[:] = leased_before[d]
         for t in range(years):
             for j in range(c):
@@ -158,13 +182,13 @@ def takeup(capacity: np.ndarray, leased_before: np.ndarray, score: np.ndarray,
             for k in range(pools):
                 if solve:
                     total = 0.0
-                    for j in members[k]:
-                        total += vacant[j]
+                    for member in members[k]:
+                        total += vacant[member]
                     unmet[d, t] += max(demand[d, t, k] - total, 0.0)
-                    levels[d, t, k] = _level(demand[d, t, k], score[d], vacant, members[k])
+                    levels[d, t, k] = _level(demand[d, t, k], score[d], vacant, members[k], rest)
                 level = levels[d, t, k]
-                for j in members[k]:
-                    current[j] = current[j] + vacant[j] * min(level * score[d, j], 1.0)
+                for member in members[k]:
+                    current[member] = current[member] + vacant[member] * min(level * score[d, member], 1.0)
             leased[d, :, t] = current
     return leased, unmet
 

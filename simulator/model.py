@@ -24,7 +24,7 @@ from simulator.results import (
 )
 from simulator.uncertainty import ParamSpec, draw_keys
 
-__all__ = ["simulate", "simulate_draws", "cluster_block", "cluster_rows", "simulate_cluster", "draw_parameters", "ParameterDraws",
+__all__ = ["simulate", "simulate_draws", "cluster_block", "cluster_rows", "simulate_cluster", "simulate_clusters", "draw_parameters", "ParameterDraws",
            "RecomputedDraws", "block_bytes_per_cluster", "chunk_slices", "held_bytes", "HOLD_BYTES", "BLOCK_BYTES", "memory_estimate",
            "MemoryEstimate"]
 
@@ -47,11 +47,14 @@ class ParameterDraws:
     phase (D,P), cluster (D,C), district (D,), sector (D,S). `approval_delay` (draw, phase)
     postpones approvals (years), as occupancy gates do under `gating: enforce`."""
 
-    def __init__(self, inputs: Inputs, approval_delay: np.ndarray | None = None) -> None:
+    def __init__(self, inputs: Inputs, approval_delay: np.ndarray | None = None,
+                 drawn: dict[str, np.ndarray] | None = None) -> None:
         self.inputs = inputs
-        specs = {k: v for k, v in inputs.all_specs().items() if not v.dist.is_fixed()}
-        drawn = draw_keys(specs, seed=inputs.seed, n=inputs.draws, sampling=inputs.sampling)
+        specs = _drawn_specs(inputs)
+        if drawn is None:
+            drawn = draw_keys(specs, seed=inputs.seed, n=inputs.draws, sampling=inputs.sampling)
         rows = {k: j for j, k in enumerate(drawn)}
+        self._rows = rows
         self.values = np.array(list(drawn.values())) if drawn else np.zeros((0, inputs.draws))
         groups: dict[str, dict[str, tuple[ParamSpec, ...]]] = {
             "phase": inputs.phase_specs, "cluster": inputs.cluster_specs,
@@ -81,6 +84,20 @@ class ParameterDraws:
             out["phase"]["delay"] = self.delay[draws, cols.get("phase", slice(None))]
         return out
 
+    def reuse(self, inputs: Inputs) -> ParameterDraws:
+        """`ParameterDraws(inputs)` (no approval delays), taking these draws where `inputs`
+        draws only parameters these draw, each from the same spec, with the same seed, number
+        of draws, sampling and correlations in effect — so they are the same numbers (e.g. one
+        cluster's lease price fixed, a key in no correlation); else drawn anew."""
+        mine, theirs = _drawn_specs(self.inputs), _drawn_specs(inputs)
+        same = (all(mine.get(k) == spec for k, spec in theirs.items())
+                and (inputs.seed, inputs.draws, inputs.sampling.method)
+                == (self.inputs.seed, self.inputs.draws, self.inputs.sampling.method)
+                and _pairs(inputs, theirs) == _pairs(self.inputs, mine))
+        if not same:
+            return ParameterDraws(inputs)
+        return ParameterDraws(inputs, drawn={k: self.values[self._rows[k]] for k in theirs})
+
     def block_of(self, p: dict[str, dict[str, np.ndarray]],
                  clusters: slice) -> dict[str, dict[str, np.ndarray]]:
         """`take(draws, clusters)` from `take(draws)` (`p`): the block's phase and cluster
@@ -88,6 +105,16 @@ class ParameterDraws:
         cols = {"phase": self.inputs.phase_range(clusters), "cluster": clusters}
         return {g: {f: v[:, cols[g]] for f, v in fields.items()} if g in cols else fields
                 for g, fields in p.items()}
+
+
+def _drawn_specs(inputs: Inputs) -> dict[str, ParamSpec]:
+    """The uncertain parameters of `inputs`, by key (`draw_keys` draws them)."""
+    return {k: v for k, v in inputs.all_specs().items() if not v.dist.is_fixed()}
+
+
+def _pairs(inputs: Inputs, drawn: dict[str, ParamSpec]) -> tuple[tuple[str, str, float], ...]:
+    """The correlations `draw_keys` imposes on the parameters `drawn`: those between two of them."""
+    return tuple(p for p in inputs.sampling.correlations if p[0] in drawn and p[1] in drawn)
 
 
 def draw_parameters(inputs: Inputs, n: int | None = None) -> dict[str, dict[str, np.ndarray]]:
@@ -124,15 +151,24 @@ def _land(inputs: Inputs, p: dict[str, dict[str, np.ndarray]],
     return {**out, **_leased(inputs, p, now, before["filled_ha"], coupling)}
 
 
-def _takeup(inputs: Inputs, p: dict[str, dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    """The take-up over every cluster alone (`_land` without the rest of the timeline): leased
-    (D,C,Y), and under competitive take-up the coupling numbers `levels` and `mean_price`."""
+def _takeup_timeline(inputs: Inputs, p: dict[str, dict[str, np.ndarray]],
+                     ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """What the take-up over every cluster reads of the timeline: now (the open area, or the
+    independent fill) and the independent fill of the year before the base year."""
     c = {k: v[:, inputs.phase_cluster] for k, v in p["cluster"].items()}  # per phase
     fill = inputs.takeup == "independent"
     now = _timeline(inputs, p["phase"], c, inputs.years, fill=fill,
                     only=("filled_ha",) if fill else ("open_ha",))
     before = _timeline(inputs, p["phase"], c, inputs.years[:1] - 1.0, only=("filled_ha",))
-    return _leased(inputs, p, now, before["filled_ha"], None)
+    return now, before["filled_ha"]
+
+
+def _timeline_of(inputs: Inputs, p: dict[str, dict[str, np.ndarray]]) -> bytes:
+    """Everything `_takeup_timeline` reads, as bytes: equal bytes, the same timeline."""
+    arrays = (*(p["phase"][k] for k in sorted(p["phase"])), p["cluster"]["fill_years"],
+              p["cluster"]["farmland_share"], inputs.phase_size_factor, inputs.phase_approval,
+              inputs.phase_cluster, inputs.years, np.array([inputs.takeup == "independent"]))
+    return b"".join(np.ascontiguousarray(a).tobytes() + str(a.shape).encode() for a in arrays)
 
 
 def _leased(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], now: dict[str, np.ndarray],
@@ -313,29 +349,57 @@ def simulate_cluster(inputs: Inputs, cluster: int) -> dict[str, np.ndarray]:
     the take-up solved over every cluster, then this cluster alone as a recomputed block
     (`cluster_block`'s land and money, given the water levels). Returns the cluster's
     `leased_area_ha` and `npv_bn_vnd` and the district's `district:leased_area_ha`,
-    (draw, year): bit for bit those of `simulate(inputs)` (the same chunks of draws; blocks
-    recompute the whole run's numbers exactly). For the price response
-    (`appraisal.price_response`): a fraction of a whole run."""
-    params = ParameterDraws(inputs)
+    (draw, year): bit for bit those of `simulate(inputs)` (the same draws; blocks recompute
+    the whole run's numbers exactly). For the price response (`appraisal.price_response`): a
+    fraction of a whole run."""
+    return simulate_clusters(inputs, [(inputs, cluster)])[0]
+
+
+def simulate_clusters(inputs: Inputs, runs: list[tuple[Inputs, int]]) -> list[dict[str, np.ndarray]]:
+    """`simulate_cluster(run, cluster)` of each of `runs`, bit for bit, sharing what they have
+    in common with `inputs` and each other: the parameter draws of `inputs` where a run draws
+    nothing else (`ParameterDraws.reuse`: e.g. one cluster's lease price fixed), and each
+    chunk's timeline of every cluster where a run's is read from the same numbers
+    (`_timeline_of`); each run solves its own take-up. The price response re-runs every
+    decision cluster at its own price this way (`appraisal.price_rows`)."""
+    base = ParameterDraws(inputs)
+    params = [base.reuse(run) for run, _ in runs]
+    shape = (inputs.draws, len(inputs.years))
+    names = ("leased_area_ha", "npv_bn_vnd", "district:leased_area_ha")
+    out = [{k: np.empty(shape) for k in names} for _ in runs]
+
+    def chunk(sl: slice) -> list[dict[str, np.ndarray]]:
+        timelines: dict[bytes, tuple[dict[str, np.ndarray], np.ndarray]] = {}
+        parts = []
+        for (run, cluster), prm in zip(runs, params):
+            p_all = prm.take(sl)
+            key = _timeline_of(run, p_all)
+            if key not in timelines:
+                timelines[key] = _takeup_timeline(run, p_all)
+            parts.append(_cluster_alone(run, cluster, prm, p_all, timelines[key]))
+        return parts
+
+    for sl, parts in _in_order(chunk, chunk_slices(inputs, keep=False)):
+        for got, part in zip(out, parts):
+            for k, v in part.items():
+                got[k][sl] = v
+    return out
+
+
+def _cluster_alone(inputs: Inputs, cluster: int, params: ParameterDraws,
+                   p_all: dict[str, dict[str, np.ndarray]],
+                   timeline: tuple[dict[str, np.ndarray], np.ndarray]) -> dict[str, np.ndarray]:
+    """One chunk of `simulate_clusters` for one run: the take-up over every cluster from its
+    timeline (`_takeup_timeline`), then the cluster alone as a recomputed block."""
+    every = _leased(inputs, p_all, timeline[0], timeline[1], None)
     one = slice(cluster, cluster + 1)
     alone = inputs.block(one)
-    shape = (inputs.draws, len(inputs.years))
-    out = {k: np.empty(shape) for k in ("leased_area_ha", "npv_bn_vnd", "district:leased_area_ha")}
-
-    def chunk(sl: slice) -> dict[str, np.ndarray]:
-        p_all = params.take(sl)
-        every = _takeup(inputs, p_all)
-        p = params.block_of(p_all, one)
-        ld = _land(alone, p, every if inputs.takeup != "independent" else None)
-        per_ha = employment.per_cluster(alone.sector_mix, p["sector"]["revenue_bn_vnd_per_leased_ha"])
-        money = _money(alone, p, ld, _jobs(alone, p, ld["leased"]), per_ha[..., None] * ld["leased"])
-        return {"leased_area_ha": ld["leased"][:, 0], "npv_bn_vnd": money["npv_bn_vnd"][:, 0],
-                "district:leased_area_ha": every["leased"].sum(axis=1)}
-
-    for sl, part in _in_order(chunk, chunk_slices(inputs, keep=False)):
-        for k, v in part.items():
-            out[k][sl] = v
-    return out
+    p = params.block_of(p_all, one)
+    ld = _land(alone, p, every if inputs.takeup != "independent" else None)
+    per_ha = employment.per_cluster(alone.sector_mix, p["sector"]["revenue_bn_vnd_per_leased_ha"])
+    money = _money(alone, p, ld, _jobs(alone, p, ld["leased"]), per_ha[..., None] * ld["leased"])
+    return {"leased_area_ha": ld["leased"][:, 0], "npv_bn_vnd": money["npv_bn_vnd"][:, 0],
+            "district:leased_area_ha": every["leased"].sum(axis=1)}
 
 
 def _chunks(n: int, size: int) -> list[slice]:

@@ -332,6 +332,42 @@ def test_one_cluster_without_the_labour_catchment_equals_the_whole_run(
         np.testing.assert_array_equal(one["district:leased_area_ha"], whole.district["leased_area_ha"])
 
 
+def test_clusters_re_run_together_equal_whole_runs_correlations_included(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """simulate_clusters (the parameter draws and each chunk's timeline shared where they are
+    the same numbers) gives bit for bit each re-run's whole-run leased area, developer NPV and
+    district leased area. Cluster c0's lease price is its own and correlated with its first
+    phase's clearance: fixing it drops the correlation, so the clearance draws and the
+    timeline change (drawn anew); the district lease price (c1 and c3 inherit it) is
+    correlated with c1's second phase: fixing c1's or c3's leaves it drawn, the draws shared."""
+    from simulator import appraisal
+    s = _random_scenario(90, 11, 4, 2.0)
+    lease = "lease_price_bn_vnd_per_ha"
+    own = {"dist": "triangular", "low": 6, "mode": 10, "high": 15}
+    data = s.model_dump(mode="json", exclude_none=True)
+    data["clusters"][0].setdefault("params", {})[lease] = own
+    data["district"]["params"][lease] = {"dist": "uniform", "low": 8, "high": 14}
+    data["uncertainty"] = {"correlations": [
+        {"between": [f"clusters[c0].params.{lease}", "clusters[c0].phases[0].clearance_years"], "rho": 0.8},
+        {"between": [f"district.params.{lease}", "clusters[c1].phases[1].clearance_years"], "rho": -0.6}]}
+    s = type(s).model_validate(data)
+    inputs = build_inputs(s, geo_for(4))
+    monkeypatch.setattr(model, "_CHUNK_CELLS", 30_000)
+    assert len(model.chunk_slices(inputs, keep=False)) > 2
+    runs = [(appraisal.at_price(inputs, ci, price), ci) for ci, price in ((0, 11.0), (1, 9.0), (3, 12.5))]
+    base = model.ParameterDraws(inputs)
+    clearance = base.take()["phase"]["clearance_years"]
+    fixed_own = base.reuse(runs[0][0]).take()["phase"]["clearance_years"]
+    assert not np.array_equal(fixed_own[:, 0], clearance[:, 0])  # the correlation dropped
+    for run, _ in runs[1:]:
+        np.testing.assert_array_equal(base.reuse(run).values, base.values)  # the same draws
+    for (run, ci), got in zip(runs, model.simulate_clusters(inputs, runs)):
+        whole = model.simulate(run)
+        np.testing.assert_array_equal(got["leased_area_ha"], whole.metrics["leased_area_ha"][:, ci])
+        np.testing.assert_array_equal(got["npv_bn_vnd"], whole.metrics["npv_bn_vnd"][:, ci])
+        np.testing.assert_array_equal(got["district:leased_area_ha"], whole.district["leased_area_ha"])
+
+
 def test_peak_memory_stays_bounded_past_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
     """With small chunks and a small budget, a run whose per-cluster draws would take ~65 MB
     peaks far below that, bands, rules' columns and weighted sums included (numpy reports its
