@@ -4,8 +4,8 @@
     included; output to a temporary folder), plus the model kernel of the same run in process;
     (a′) the same at the scenario's own 1,000 draws. Each run is repeated (--repeats, median
     reported) right after a run of the import floor, `python -c "import geopandas, folium,
-    numpy, scipy.stats"`, and reported as a ratio to the floor's median, so that the figures
-    survive a noisy machine; the CPU seconds (user + system) of the runs too.
+    numpy, scipy.stats"`, and reported as the median of each run's ratio to its own floor, in
+    wall time and in CPU seconds (user + system), so that the figures survive a noisy machine.
 (b) a synthetic national-scale case, 2,000 clusters × 30 years × 10,000 draws, built in memory,
     through the real `model.simulate`: the per-cluster draws (~190 GiB if held) are recomputed
     block by block of clusters, and the bands of every metric, cluster and year and the IRR and
@@ -79,6 +79,8 @@ class Row:
     floor_s: float = float("nan")  # the import floor measured alongside (median)
     cpu_s: float = float("nan")  # user + system CPU seconds of the run (median)
     walls: tuple[float, ...] = ()  # every repeat's wall time
+    ratio: float = float("nan")  # median of each repeat's wall ÷ its floor's wall
+    cpu_ratio: float = float("nan")  # median of each repeat's CPU ÷ its floor's CPU
 
 
 FLOOR_CMD = [sys.executable, "-c", "import geopandas, folium, numpy, scipy.stats"]
@@ -197,14 +199,18 @@ def _cli_in_process(draws: int) -> None:
 
 
 def _cli_runs(draws: int, repeats: int) -> tuple[list[float], list[float], list[float],
-                                                 list[float]]:
+                                                 list[float], tuple[float, float]]:
     """`clustersim run scenarios/expansion.yaml --draws N` (map and report), `repeats` times,
     each right after an import floor run, so both see the same machine: walls, CPU seconds,
-    peak RSS and the floors."""
+    peak RSS, the floors' walls, and the medians of each repeat's ratio to its own floor, in
+    wall time and in CPU seconds (steadier than a ratio of medians on a busy machine, where
+    one floor sample may take twice another)."""
     exe = ROOT / ".venv" / "bin" / "clustersim"
-    walls, cpus, rss, floors = [], [], [], []
+    walls, cpus, rss, floors, floor_cpus = [], [], [], [], []
     for _ in range(repeats):
-        floors.append(_child(FLOOR_CMD)[0])
+        floor_wall, floor_cpu, _, _ = _child(FLOOR_CMD)
+        floors.append(floor_wall)
+        floor_cpus.append(floor_cpu)
         with tempfile.TemporaryDirectory(prefix="bench-a-") as out:
             cmd = [str(exe), "run", str(ROOT / "scenarios" / "expansion.yaml"), "--draws",
                    str(draws), "--out", out, "--quiet"]
@@ -214,11 +220,13 @@ def _cli_runs(draws: int, repeats: int) -> tuple[list[float], list[float], list[
         walls.append(wall)
         cpus.append(cpu)
         rss.append(peak)
-    return walls, cpus, rss, floors
+    ratios = (statistics.median(w / f for w, f in zip(walls, floors, strict=True)),
+              statistics.median(c / f for c, f in zip(cpus, floor_cpus, strict=True)))
+    return walls, cpus, rss, floors, ratios
 
 
 def case_a(draws: int, loop_draws: int, profile: bool, repeats: int = 3) -> tuple[Row, str]:
-    walls, cpus, rss, floors = _cli_runs(draws, repeats)
+    walls, cpus, rss, floors, ratios = _cli_runs(draws, repeats)
     inputs = _expansion_inputs(draws)
     kernel, sizes, _ = _simulate_timed(inputs)
     p = model.draw_parameters(inputs, loop_draws)
@@ -229,18 +237,18 @@ def case_a(draws: int, loop_draws: int, profile: bool, repeats: int = 3) -> tupl
               f"clustersim run (model.simulate, {len(sizes)} chunks)", cells,
               statistics.median(walls), max(rss), kernel, _streaming_bound(sizes), per * draws,
               note.replace("{n}", f"{draws // loop_draws}"), sum(sizes), float("nan"),
-              statistics.median(floors), statistics.median(cpus), tuple(walls))
+              statistics.median(floors), statistics.median(cpus), tuple(walls), *ratios)
     return row, stats
 
 
 def case_a_small(draws: int, repeats: int) -> Row:
     """(a′) the same run at fewer draws (the scenario's own 1,000): end to end only."""
-    walls, cpus, rss, floors = _cli_runs(draws, repeats)
+    walls, cpus, rss, floors, ratios = _cli_runs(draws, repeats)
     cells = 21 * 23 * draws
     nan = float("nan")
     return Row(f"(a′) expansion.yaml, {draws:,} draws, CLI end to end", "clustersim run", cells,
                statistics.median(walls), max(rss), nan, nan, nan, "", 0, nan,
-               statistics.median(floors), statistics.median(cpus), tuple(walls))
+               statistics.median(floors), statistics.median(cpus), tuple(walls), *ratios)
 
 
 # (b) ----------------------------------------------------------------------------------------
@@ -352,7 +360,8 @@ def _fmt(row: Row) -> list[str]:
     kernel = row.kernel_s == row.kernel_s
     return [row.case, row.path, f"{row.wall_s:.1f} s", " ".join(f"{w:.1f}" for w in row.walls),
             _num(row.cpu_s, ".1f", " s"), _num(row.floor_s, ".2f", " s"),
-            _num(row.wall_s / row.floor_s, ".1f", "×"), f"{row.cells / row.wall_s:.3g}",
+            _num(row.ratio, ".2f", "×"), _num(row.cpu_ratio, ".2f", "×"),
+            f"{row.cells / row.wall_s:.3g}",
             f"{row.peak_rss / GIB:.2f} GiB", _num(row.kernel_s, ".1f", " s"),
             f"{row.stream_s:.2f} s ({row.values * 8 / row.stream_s / 1e9:.0f} GB/s)"
             if kernel else "–", _num(row.kernel_s / row.stream_s, ".0f", "×"),
@@ -362,7 +371,7 @@ def _fmt(row: Row) -> list[str]:
 
 def print_table(rows: list[Row]) -> None:
     head = ["case", "path", "wall (median)", "walls", "CPU (median)", "import floor",
-            "wall / floor", "cell-draws/s", "peak RSS", "kernel", "stream bound",
+            "wall / floor", "CPU / floor CPU", "cell-draws/s", "peak RSS", "kernel", "stream bound",
             "kernel/stream", "loop (extrap.)", "speed-up", "cluster bands", "loop reference"]
     body = [head] + [_fmt(r) for r in rows]
     widths = [max(len(r[i]) for r in body) for i in range(len(head))]
