@@ -91,9 +91,10 @@ def _progress(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off while a stack of modules is imported, then what the
-    imports allocated frozen (long-lived module objects that no collection would free, but
-    that every full collection would walk) and the collector back as it was."""
+    """The cyclic garbage collector off while a stack of modules is imported, or a run is
+    simulated, then what was allocated frozen (long-lived objects that no collection would
+    free, but that every full collection would walk) and the collector back as it was. Nested
+    (the prefetch's import inside a run), the outer one turns it back on."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -241,10 +242,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         Path(args.out) / one.scenario.id, "--out", new=True, overwrite=args.overwrite)),
         *folder_problems(args.maps, "--maps")])
     pages = _Prefetch("simulator.outputs", *(["simulator.sensitivity"] if args.sensitivity else []))
-    try:
-        runs = _runs(args, loaded=loaded, prefetch=pages)
-    finally:
-        pages.join()
+    with _collector_paused():  # the run's objects live on until the writers are done
+        try:
+            runs = _runs(args, loaded=loaded, prefetch=pages)
+        finally:
+            pages.join()
     from simulator.outputs import write_outputs
     from simulator.post_run import post_run
 
@@ -317,11 +319,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
     _refuse([*folder_problems(planned, "--out", new=True, overwrite=args.overwrite),
              *folder_problems(args.maps, "--maps")])
     pages = _Prefetch("simulator.outputs")
-    try:
-        runs = _runs(args, seed=args.seed if args.seed is not None else first.seed,
-                     draws=args.draws or first.draws, loaded=loaded, prefetch=pages)
-    finally:
-        pages.join()
+    with _collector_paused():
+        try:
+            runs = _runs(args, seed=args.seed if args.seed is not None else first.seed,
+                         draws=args.draws or first.draws, loaded=loaded, prefetch=pages)
+        finally:
+            pages.join()
     from simulator.outputs import comparison_name, write_comparison
 
     out = Path(args.out) if args.out else Path("results") / comparison_name(runs)

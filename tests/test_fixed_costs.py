@@ -158,3 +158,39 @@ def test_a_paused_collector_comes_back_as_it_was() -> None:
         assert not gc.isenabled()
     gc.unfreeze()
     assert gc.isenabled()
+
+
+_COLLECTOR_IN_RUN = """
+import gc, sys
+import simulator.cli as cli
+seen, during = [], []
+inner = cli._runs
+def runs(*args, **kwargs):
+    during.append(gc.isenabled())
+    gc.callbacks.append(lambda phase, info: seen.append(phase))
+    try:
+        return inner(*args, **kwargs)
+    finally:
+        gc.callbacks.clear()
+cli._runs = runs
+code = cli.main(sys.argv[1:])
+print(during, len(seen), gc.isenabled())
+sys.exit(code)
+"""
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_runs_are_simulated_with_the_collector_paused(mini, tmp_path, command) -> None:
+    """`clustersim run` and `compare` simulate with the cyclic collector off (no collection
+    while the draws are computed and the page stack imported) and turn it back on to write."""
+    files = [str(mini)] * (2 if command == "compare" else 1)
+    if command == "compare":  # two scenarios with distinct ids
+        other = tmp_path / "other.yaml"
+        other.write_text(mini.read_text(encoding="utf-8").replace("id: mini", "id: other", 1),
+                         encoding="utf-8")
+        files[1] = str(other)
+    done = subprocess.run([sys.executable, "-c", _COLLECTOR_IN_RUN, command, *files,
+                           "--draws", "20", "--out", str(tmp_path / "out"), "--quiet"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[False]", "0", "True"]
