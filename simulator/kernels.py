@@ -1,5 +1,6 @@
 """The model's hot loops, compiled with numba: each cluster's timeline (its phases' ramps added
-up), take-up by water filling, the gravity model's iterative proportional fitting, every party's money and running NPVs, the developer IRR
+up), take-up by water filling, the gravity model's iterative proportional fitting, the jobs
+within reach of each commune, every party's money and running NPVs, the developer IRR
 (Chandrupatla's bracketing root finder, step for step SciPy's), and band quantiles by selection.
 
 These loops *are* the equations (docs/model.md); land.py, employment.py and uncertainty.py call
