@@ -225,18 +225,16 @@ class Results:
 
     def stats(self, kind: str, metric: str) -> dict[str, np.ndarray]:
         """mean, p10, p50, p90 over draws of a `metrics`, `district` or `communes` array,
-        computed once and kept (every output reads the same bands). A held cluster metric's
-        bands are computed when first read, that metric only (its cells on threads);
-        recomputed cluster metrics get every band in one pass over the blocks of clusters."""
+        computed once and kept (every output reads the same bands). Cluster bands are computed
+        for every metric in one pass over the blocks of clusters (`summarise`; for held draws
+        when the first is read)."""
         key = (kind, metric)
         if key not in self._stats:
-            if kind != "metrics":
+            if kind == "metrics":
+                self._sweep_once()
+            else:
                 getattr(self, kind)[metric]  # KeyError for a metric the run does not have
                 self._every_band(kind)
-            elif isinstance(self.metrics, HeldDraws):
-                self._stats[key] = quantiles(self.metrics[metric], _THREADS)
-            else:
-                self.summarise()
         return self._stats[key]
 
     def _every_band(self, kind: str) -> None:
@@ -278,46 +276,29 @@ class Results:
                   client: Any = None) -> None:
         """Recomputed per-cluster draws: compute every cluster band, IRR and payback now, in one
         pass over the blocks of clusters (else on first use), reporting progress per block;
-        with a dask.distributed `client`, on its workers. Held draws need no pass: each band,
-        and the IRR and payback, are computed when first read (`stats`, `irr`), so an output
-        that reads a few metrics (the checks, a comparison's maps) computes only those."""
-        if "irr" not in self._finance and not isinstance(self.metrics, HeldDraws):
-            self._sweep(on_block, client)
-
-    def _developer_indicators(self) -> dict[str, np.ndarray]:
-        """{"irr", "payback"}: (draw, cluster + 1), per cluster then the district; held draws'
-        on threads, a share of the clusters each (each row's values are the same whoever
-        computes them)."""
-        if "irr" in self._finance:
-            return self._finance
+        with a dask.distributed `client`, on its workers. Held draws wait until an output
+        reads a cluster band, IRR or payback, then get them all at once (on threads, the IRR
+        beside the bands): `clustersim run` reads every band (timeseries.csv,
+        clusters.gpkg), the checks none."""
         if not isinstance(self.metrics, HeldDraws):
-            self.summarise()
-            return self._finance
-        net, cumulative = (self.metrics[k] for k in ("net_cash_bn_vnd", "cumulative_net_cash_bn_vnd"))
-        c = self.metrics.clusters
-        irr, payback = np.empty((self.draws, c + 1)), np.empty((self.draws, c + 1))
-        cuts = np.linspace(0, c, max(1, min(_THREADS, c)) + 1).astype(int)
-        parts = [slice(lo, hi) for lo, hi in zip(cuts[:-1], cuts[1:])]
-        with ThreadPoolExecutor(len(parts)) as pool:  # the IRR kernel runs without the GIL
-            done = pool.map(lambda sl: self.developer(net[:, sl], cumulative[:, sl], self.years),
-                            parts)
-            irr[:, -1], payback[:, -1] = self.developer(
-                self.district["net_cash_bn_vnd"], self.district["cumulative_net_cash_bn_vnd"],
-                self.years)
-            for sl, (i, p) in zip(parts, done):
-                irr[:, sl], payback[:, sl] = i, p
-        self._finance.update(irr=irr, payback=payback)
-        return self._finance
+            self._sweep_once(on_block, client)
+
+    def _sweep_once(self, on_block: Callable[[int, int], None] | None = None,
+                    client: Any = None) -> None:
+        if "irr" not in self._finance:
+            self._sweep(on_block, client)
 
     @property
     def irr(self) -> np.ndarray:
         """(draw, cluster + 1): developer IRR per cluster, last column the district."""
-        return self._developer_indicators()["irr"]
+        self._sweep_once()
+        return self._finance["irr"]
 
     @property
     def payback(self) -> np.ndarray:
         """(draw, cluster + 1): payback year, NaN when none; last column the district."""
-        return self._developer_indicators()["payback"]
+        self._sweep_once()
+        return self._finance["payback"]
 
     @property
     def draws(self) -> int:

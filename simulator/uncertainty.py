@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -108,32 +107,14 @@ def draw_keys(specs: dict[str, ParamSpec], *, seed: int, n: int,
             for k, s in specs.items()}
 
 
-def quantiles(a: np.ndarray, threads: int = 1) -> dict[str, np.ndarray]:
+def quantiles(a: np.ndarray) -> dict[str, np.ndarray]:
     """mean, p10, p50, p90 over axis 0 (the draws): numpy's default (linear) quantiles and
     mean, equal to np.quantile's and np.mean's (a test checks it), found by selection in a
     compiled loop (kernels.sampled_quantiles; kernels.select_quantiles below 2,048 draws)
-    rather than by sorting every cell's draws; the cells split in pieces of at least 64
-    among `threads` threads (each cell's values are the same whoever computes them). The
-    arrays hold no NaN."""
+    rather than by sorting every cell's draws. The arrays hold no NaN."""
     n, shape = a.shape[0], a.shape[1:]
     flat = a.reshape(n, -1)
     out = np.empty((len(QUANTILES) + 1, flat.shape[1]))
-    where = np.array(QUANTILES) * (n - 1)
-    pieces = 1 if threads < 2 else max(1, min(2 * threads, flat.shape[1] // 64))
-    if pieces == 1:
-        kernels.sampled_quantiles(flat, where, out)
-    else:  # twice as many pieces as threads: a thread with cheap (constant) cells takes more
-        cuts = np.linspace(0, flat.shape[1], pieces + 1).astype(int)
-        parts = [slice(lo, hi) for lo, hi in zip(cuts[:-1], cuts[1:])]
-        with ThreadPoolExecutor(threads) as pool:  # the selection runs without the GIL
-            done = list(pool.map(lambda sl: _part(flat[:, sl], where), parts))
-        for sl, values in zip(parts, done):
-            out[:, sl] = values
+    kernels.sampled_quantiles(flat, np.array(QUANTILES) * (n - 1), out)
     names = [f"p{round(q * 100)}" for q in QUANTILES]
     return {"mean": out[-1].reshape(shape), **{k: v.reshape(shape) for k, v in zip(names, out)}}
-
-
-def _part(flat: np.ndarray, where: np.ndarray) -> np.ndarray:
-    out = np.empty((where.shape[0] + 1, flat.shape[1]))
-    kernels.sampled_quantiles(flat, where, out)
-    return out

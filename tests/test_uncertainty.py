@@ -236,27 +236,6 @@ def test_tiled_copy_keeps_every_draw_and_adds_them_in_order(n: int) -> None:
     assert (total / n).tobytes() == flat[:, 7:27].mean(axis=0).tobytes()
 
 
-@pytest.mark.parametrize("n", [300, 2100])
-def test_quantiles_on_threads_equal_one_thread_bit_for_bit(n: int) -> None:
-    """The cells split among threads (at least 64 each) give the very bits of one thread's
-    bands, also from a strided array (a block sliced from its buffer), and numpy's values."""
-    from simulator.uncertainty import quantiles
-
-    rng = np.random.default_rng(n)
-    base = rng.lognormal(size=(n, 7, 41))
-    base[:, 2] = 4.0  # constant cells
-    base[: n // 3, 5] = 0.0  # ties
-    a = base[:, 1:6]  # 205 cells, not contiguous
-    one = quantiles(a)
-    for threads in (2, 3, 5):
-        for k, v in quantiles(a, threads).items():
-            assert v.tobytes() == one[k].tobytes(), (threads, k)
-    want = np.quantile(a, (0.1, 0.5, 0.9), axis=0)
-    for k, name in enumerate(("p10", "p50", "p90")):
-        np.testing.assert_array_equal(one[name], want[k])
-    np.testing.assert_array_equal(one["mean"], a.mean(axis=0))
-
-
 def test_ties_of_more_than_a_quarter_of_the_draws() -> None:
     """A quantile inside a tie of more than n / 4 draws (a cluster leasing nothing in most
     draws; a value the model clips to) is that value, without selecting on the whole cell,
