@@ -3,12 +3,14 @@ the observed averages, and the break-even lease price is exact."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from simulator import finance
+from simulator.appraisal import published_figures
 from simulator.results import Results
 from simulator.run import run_file
 
@@ -99,3 +101,19 @@ def test_break_even_price_gives_a_zero_developer_npv(tmp_path: Path) -> None:
     p10, mid, p90 = np.percentile(npv, [10, 50, 90])
     assert p90 - p10 > 1  # the NPV is uncertain at a fixed price
     assert abs(mid) <= 0.01 * (p90 - p10)
+
+
+def test_every_published_figure_is_described_in_vietnamese_with_the_same_numbers() -> None:
+    """The report's calibration table is read in Vietnamese: each row of calibration.csv has
+    its description, unit and year in Vietnamese, and the description keeps every figure of
+    the English one (decimal point → comma, thousands as written)."""
+    def figures(text: str, decimal: str) -> list[str]:
+        return [n.replace(decimal, "#") for n in re.findall(r"\d+(?:[.,]\d+)*", text)]
+
+    rows = published_figures()
+    assert len(rows) == 20
+    for r in rows:
+        assert r["what_vi"] and r["unit_vi"] and r["year_vi"], r["what"]
+        assert r["what_vi"] != r["what"] and r["unit_vi"] != r["unit"]
+        assert figures(r["what_vi"], ",") == figures(r["what"], "."), r["what"]
+    assert {r["year"]: r["year_vi"] for r in rows}["n.d."] == "không rõ năm"

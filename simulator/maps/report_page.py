@@ -99,10 +99,16 @@ def _breakeven_rows(view: ReportView) -> list[dict[str, Any]]:
              "p_profit": fmt_pct(r["p_profit"], lang)} for r in view.breakeven]
 
 
+def _said(row: dict[str, Any], key: str, lang: str) -> str:
+    """A calibration.csv row's `what`, `unit` or `year` in `lang` (its `<key>_vi` column in
+    Vietnamese; sources stay as published)."""
+    return str(row.get(f"{key}_{lang}") or row[key])
+
+
 def _benchmark_rows(view: ReportView) -> list[dict[str, Any]]:
     lang = view.lang
-    return [{"what": b["what"], "bn": fmt_number(b["published"], 1, lang),
-             "usd": fmt_number(b["published"] / 0.25, 0, lang), "year": b["year"],
+    return [{"what": _said(b, "what", lang), "bn": fmt_number(b["published"], 1, lang),
+             "usd": fmt_number(b["published"] / 0.25, 0, lang), "year": _said(b, "year", lang),
              "source": b["source"]} for b in view.benchmarks]
 
 
@@ -125,10 +131,12 @@ def _calibration_rows(view: ReportView, w: dict[str, str]) -> list[dict[str, Any
     lang, out = view.lang, []
     for r in view.calibration:
         d, m = _digits_for(r["published"]), r["model"]
-        out.append({"quantity": w.get("q:" + r["quantity"], r["quantity"]), "what": r["what"],
+        out.append({"quantity": w.get("q:" + r["quantity"], r["quantity"]),
+                    "what": _said(r, "what", lang),
                     "cluster": r["cluster_name"], "published": fmt_number(r["published"], d, lang),
                     "band": " – ".join(fmt_number(m[k], d, lang) for k in ("p10", "p50", "p90")),
-                    "unit": r["unit"], "source": r["source"], "year": r["year"],
+                    "unit": _said(r, "unit", lang), "source": r["source"],
+                    "year": _said(r, "year", lang),
                     "outside": r["outside"]})
     return out
 
