@@ -140,6 +140,16 @@ class _Prefetch:
             self._thread.join()
 
 
+def _runs_importing(args: argparse.Namespace, pages: _Prefetch, **kw: Any) -> list[Run]:
+    """`_runs(args, **kw)` with `pages` imported beside the model and the collector paused
+    (the run's objects live on until the writers are done); `pages` joined before returning."""
+    with _collector_paused():
+        try:
+            return _runs(args, prefetch=pages, **kw)
+        finally:
+            pages.join()
+
+
 def _runs(args: argparse.Namespace, *, seed: int | None = None, draws: int | None = None,
           loaded: Sequence[Any] = (), prefetch: _Prefetch | None = None) -> list[Run]:
     """Load and simulate every file; every input problem of every file is reported.
@@ -241,12 +251,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     _refuse([*(p for one in loaded for p in folder_problems(
         Path(args.out) / one.scenario.id, "--out", new=True, overwrite=args.overwrite)),
         *folder_problems(args.maps, "--maps")])
-    pages = _Prefetch("simulator.outputs", *(["simulator.sensitivity"] if args.sensitivity else []))
-    with _collector_paused():  # the run's objects live on until the writers are done
-        try:
-            runs = _runs(args, loaded=loaded, prefetch=pages)
-        finally:
-            pages.join()
+    runs = _runs_importing(args, _Prefetch("simulator.outputs", *(
+        ["simulator.sensitivity"] if args.sensitivity else [])), loaded=loaded)
     from simulator.outputs import write_outputs
     from simulator.post_run import post_run
 
@@ -318,13 +324,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
         one.scenario.id for one in loaded)
     _refuse([*folder_problems(planned, "--out", new=True, overwrite=args.overwrite),
              *folder_problems(args.maps, "--maps")])
-    pages = _Prefetch("simulator.outputs")
-    with _collector_paused():
-        try:
-            runs = _runs(args, seed=args.seed if args.seed is not None else first.seed,
-                         draws=args.draws or first.draws, loaded=loaded, prefetch=pages)
-        finally:
-            pages.join()
+    runs = _runs_importing(args, _Prefetch("simulator.outputs"),
+                           seed=args.seed if args.seed is not None else first.seed,
+                           draws=args.draws or first.draws, loaded=loaded)
     from simulator.outputs import comparison_name, write_comparison
 
     out = Path(args.out) if args.out else Path("results") / comparison_name(runs)
