@@ -86,15 +86,6 @@
     });
   }
 
-  /* The overview map steps aside when the left column of controls would run into the year
-   * slider (a short window, a long title). */
-  function fitMinimap(map) {
-    var mini = map.getContainer().querySelector(".ccn-minimap"), below = map._controlCorners.bottomleft;
-    if (!mini || !below || !below.firstChild) { return; }
-    mini.style.display = "";
-    var r = mini.getBoundingClientRect(), top = below.firstChild.getBoundingClientRect().top;
-    if (r.height && r.bottom > top - 4) { mini.style.display = "none"; }
-  }
 
   /* The visible controls of a corner, and the lowest bottom / highest top of them (the
    * controls float: a corner has no height of its own). */
@@ -118,13 +109,25 @@
     box.style.overflowY = "auto";
   }
 
-  /* On a screen, neither column's tall box covers the controls it meets: the title box
-   * (top left) stops above the year slider with the zoom buttons still in view, the legend
-   * (bottom right) below the layers, shading choice and north arrow; each scrolls instead.
+  /* The overview map steps aside when the left column of controls would run into the year
+   * slider (a short window, a long title). */
+  function fitMinimap(map) {
+    var mini = map.getContainer().querySelector(".ccn-minimap"), below = map._controlCorners.bottomleft;
+    if (!mini || !below || !below.firstChild) { return; }
+    mini.style.display = "";
+    var r = mini.getBoundingClientRect();
+    if (r.height && r.bottom > highest(below) - 4) { mini.style.display = "none"; }
+  }
+
+  /* On a screen, the overview map steps aside (`fitMinimap`) and neither column's tall box
+   * covers the controls it meets: the title box (top left) stops above the year slider with
+   * the zoom buttons still in view, the legend (bottom right) below the layers, shading choice
+   * and north arrow; each scrolls instead.
    * The phone's panel has its own caps; printing hides the controls (clustersim.css). */
   function fitColumns(map) {
     var c = map._controlCorners, title = c && c.topleft.querySelector(".ccn-titlebox"),
       legend = c && c.bottomright.querySelector(".ccn-legend");
+    fitMinimap(map);
     [title, legend].forEach(function (b) { if (b) { b.style.maxHeight = ""; b.style.overflowY = ""; } });
     if (!c || map.getSize().x < NARROW) { return; }
     if (title) { shrink(title, lowest(c.topleft) + 10 - highest(c.bottomleft)); }
@@ -579,10 +582,8 @@
     }
     if (st.home && cfg.panel) { home(st); }
     map.on("zoomend moveend resize", function () { later(st); });
-    map.on("resize", function () { fitMinimap(map); fitColumns(map); });
-    map.getContainer().addEventListener("toggle", function () { fitMinimap(map); fitColumns(map); },
-                                        true);
-    fitMinimap(map);
+    map.on("resize", function () { fitColumns(map); });
+    map.getContainer().addEventListener("toggle", function () { fitColumns(map); }, true);
     fitColumns(map);
     [layers.roads, layers.water].forEach(function (l) { if (l) { l.on("add remove", function () { later(st); }); } });
     if (layers.badges) { layers.badges.on("add", function () { later(st); }); }
