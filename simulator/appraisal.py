@@ -231,6 +231,7 @@ class PricePlan:
     cluster: str
     price: float
     default: dict[str, dict[str, float | None]]  # row key → draw_stats of the main run
+    others: np.ndarray  # per draw: the other clusters' leased ha-years in the main run
 
 
 def price_plans(run: Run, clusters: list[str]) -> list[PricePlan]:
@@ -241,14 +242,16 @@ def price_plans(run: Run, clusters: list[str]) -> list[PricePlan]:
         return []
     y = int(r.years[-1])
     plans = []
+    district = r.district["leased_area_ha"].sum(axis=1)
     for c in clusters:
         be = breakeven_draws(r, c)
         if not np.isfinite(be).any():
             continue
+        own = _totals(r, c, "leased_area_ha")
         plans.append(PricePlan(c, float(np.nanmedian(be)), {
-            "leased_ha_years": draw_stats(_totals(r, c, "leased_area_ha")),
+            "leased_ha_years": draw_stats(own),
             "developer_npv": draw_stats(r.values("npv_bn_vnd", y, c)),
-            "district_leased_ha_years": draw_stats(r.district["leased_area_ha"].sum(axis=1))}))
+            "district_leased_ha_years": draw_stats(district)}, district - own))
     return plans
 
 
@@ -259,11 +262,14 @@ def price_rows(inputs: Inputs, plans: list[PricePlan]) -> list[dict[str, Any]]:
     runs = [(at_price(inputs, ci, plan.price), ci)
             for plan in plans for ci in [inputs.cluster_ids.index(plan.cluster)]]
     for plan, alt in zip(plans, simulate_clusters(inputs, runs) if runs else []):
-        at = {"leased_ha_years": draw_stats(alt["leased_area_ha"].sum(axis=1)),
+        own, district = (alt["leased_area_ha"].sum(axis=1),
+                         alt["district:leased_area_ha"].sum(axis=1))
+        at = {"leased_ha_years": draw_stats(own),
               "developer_npv": draw_stats(alt["npv_bn_vnd"][:, -1]),  # the horizon
-              "district_leased_ha_years": draw_stats(alt["district:leased_area_ha"].sum(axis=1))}
+              "district_leased_ha_years": draw_stats(district)}
         rows.append({"cluster": plan.cluster, "breakeven_p50": round(plan.price, 3),
-                     **{k: {"default": v, "at_breakeven": at[k]} for k, v in plan.default.items()}})
+                     **{k: {"default": v, "at_breakeven": at[k]} for k, v in plan.default.items()},
+                     "moved_to_others_ha_years": draw_stats(district - own - plan.others)})
     return rows
 
 
@@ -271,7 +277,10 @@ def price_response(run: Run, clusters: list[str]) -> list[dict[str, Any]]:
     """How take-up answers the price under competition: each cluster in turn has its lease
     price fixed at its P50 break-even (the others unchanged) and the scenario is re-run with
     the same draws; its leased ha-years (Σ over the simulated years of the leased ha: the pace
-    of take-up), the district's, and its developer NPV are compared. The re-run is the take-up
+    of take-up), the district's, and its developer NPV are compared, and the leased ha-years
+    moved to the other clusters: draw by draw, what the others lease at this price less what
+    they lease at the assumed one (district less this cluster; when district demand is the
+    limit, what this cluster loses). The re-run is the take-up
     over every cluster and this cluster's money (`model.simulate_cluster`: the numbers of a
     whole run, without the labour catchment neither reads). Empty under `takeup: independent`
     (take-up does not depend on the price there), and when there are more than

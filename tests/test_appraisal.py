@@ -112,8 +112,36 @@ def _rows_by_whole_reruns(run, clusters: list[str]) -> list[dict]:
             "district_leased_ha_years": {
                 "default": appraisal.draw_stats(r.district["leased_area_ha"].sum(axis=1)),
                 "at_breakeven": appraisal.draw_stats(alt.district["leased_area_ha"].sum(axis=1))},
+            "moved_to_others_ha_years": appraisal.draw_stats(_others(alt, ci) - _others(r, ci)),
         })
     return rows
+
+
+def _others(results, ci: int) -> np.ndarray:
+    """Per draw, the other clusters' leased ha-years: the district's less cluster `ci`'s."""
+    return (results.district["leased_area_ha"].sum(axis=1)
+            - results.metrics.column("leased_area_ha", ci).sum(axis=1))
+
+
+def test_leases_moved_to_other_clusters_are_theirs() -> None:
+    """The moved ha-years are what the other clusters, summed one by one, lease more at the
+    break-even price; in the expansion scenario the district's demand is the limit, so they
+    are what Tín An loses (the district total unchanged, draw by draw)."""
+    run = run_file(ROOT / "scenarios/expansion.yaml", draws=200)
+    r, ci = run.results, run.results.cluster_ids.index("tin_an")
+    row, = appraisal.price_response(run, ["tin_an"])
+    alt = model.simulate(appraisal.at_price(run.inputs, ci, row["breakeven_p50"]))
+    gain = sum(alt.metrics.column("leased_area_ha", c).sum(axis=1)
+               - r.metrics.column("leased_area_ha", c).sum(axis=1)
+               for c in range(r.metrics.clusters) if c != ci)
+    moved = row["moved_to_others_ha_years"]
+    assert moved["mean"] == pytest.approx(gain.mean(), abs=1e-3)
+    assert moved["p50"] == pytest.approx(np.median(gain), abs=1e-3)
+    assert moved["p10"] > 1  # ha-years: the others do gain, in most draws
+    lost = row["leased_ha_years"]["default"]["mean"] - row["leased_ha_years"]["at_breakeven"]["mean"]
+    assert moved["mean"] == pytest.approx(lost, abs=1e-3)
+    np.testing.assert_allclose(alt.district["leased_area_ha"].sum(axis=1),
+                               r.district["leased_area_ha"].sum(axis=1), rtol=1e-12)
 
 
 def test_price_response_equals_whole_reruns_bit_for_bit(monkeypatch: pytest.MonkeyPatch) -> None:

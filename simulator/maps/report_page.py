@@ -118,8 +118,7 @@ def _price_rows(view: ReportView) -> list[dict[str, Any]]:
              "default": _band_cell(r["leased_ha_years"]["default"], 0, lang),
              "at_be": _band_cell(r["leased_ha_years"]["at_breakeven"], 0, lang),
              "npv": _band_cell(r["developer_npv"]["at_breakeven"], 0, lang),
-             "district": " → ".join(fmt_number(r["district_leased_ha_years"][k]["mean"], 0, lang)
-                                    for k in ("default", "at_breakeven"))}
+             "moved": _band_cell(r["moved_to_others_ha_years"], 0, lang)}
             for r in view.price_response]
 
 

@@ -150,11 +150,14 @@ _WORDS: dict[str, dict[str, str]] = {
         "price_response_note": "Each proposed cluster in turn is re-run with its lease price fixed "
                                "at its median break-even price, every other cluster unchanged, "
                                "the same draws. Leased ha-years add up the leased area over the "
-                               "simulated years: the pace of take-up.",
+                               "simulated years: the pace of take-up. The last column is, draw by "
+                               "draw, how much more the other clusters lease: while the district's "
+                               "demand is the limit, what one cluster loses at a higher price the "
+                               "others gain.",
         "ha_years_default": "Leased ha-years at the assumed price",
         "ha_years_at_be": "Leased ha-years at break-even",
         "npv_at_be": "Developer NPV at break-even (take-up responding)",
-        "district_ha_years": "District leased ha-years (assumed → break-even)",
+        "moved_to_others": "Leased ha-years moved to the other clusters",
         "no_price_response": "Not computed: take-up does not depend on the price here "
                              "(independent take-up), no proposed cluster leases land, or there "
                              "are more than 40 proposed clusters (each needs a re-run of the "
@@ -322,11 +325,13 @@ _WORDS: dict[str, dict[str, str]] = {
         "price_response_note": "Lần lượt từng cụm đề xuất được chạy lại với giá thuê cố định bằng "
                                "giá hòa vốn trung vị của nó, các cụm khác giữ nguyên, cùng các lần "
                                "mô phỏng. Ha-năm cho thuê cộng diện tích đã cho thuê qua các năm: "
-                               "tốc độ lấp đầy.",
+                               "tốc độ lấp đầy. Cột cuối là phần các cụm khác thuê thêm, theo từng "
+                               "lần mô phỏng: khi nhu cầu toàn huyện là giới hạn, phần một cụm mất "
+                               "vì giá cao hơn sẽ chuyển sang các cụm khác.",
         "ha_years_default": "Ha-năm cho thuê với giá giả định",
         "ha_years_at_be": "Ha-năm cho thuê với giá hòa vốn",
         "npv_at_be": "NPV chủ đầu tư ở giá hòa vốn (nhu cầu phản ứng)",
-        "district_ha_years": "Ha-năm cho thuê toàn huyện (giá giả định → hòa vốn)",
+        "moved_to_others": "Ha-năm cho thuê chuyển sang các cụm khác",
         "no_price_response": "Không tính: diện tích thuê không phụ thuộc giá ở đây (lấp đầy độc "
                              "lập), không cụm đề xuất nào cho thuê đất, hoặc có hơn 40 cụm đề "
                              "xuất (mỗi cụm cần chạy lại phần lấp đầy của mọi cụm).",
