@@ -27,7 +27,7 @@ from simulator.results import milestone_years
 from simulator.rules.book import rule_table
 from simulator.rules.findings import Finding
 from simulator.run import Run
-from simulator.scenario.schema import parameter_table
+from simulator.scenario.schema import parameter_table, table_source
 from simulator.scenario.wording import local, local_lang
 from simulator.tables import bands, draw_stats, targets
 
@@ -196,14 +196,18 @@ def _dist_text(dist: Any, lang: str) -> str:
 
 
 def assumption_rows(run: Run, lang: str = "en") -> tuple[dict[str, Any], ...]:
-    """Every distinct parameter the run used: key, value or distribution, unit, source, and
-    whether it is an assumption (no source, or a source that says `assumption`)."""
+    """Every distinct parameter the run used: key, value or distribution, unit, source, whether
+    it is an assumption (no source, or a source that says `assumption`) and whether the source
+    is the scenario author's (`cited`: shown as written) rather than a parameters.csv default's
+    (shown in `lang`)."""
     specs = run.inputs.all_specs()
     rows = []
     for key in sorted(specs, key=lambda k: (".phases[" in k, k)):
         source = (specs[key].dist.source or "").strip()
+        shown = table_source(source, lang)
         rows.append({"key": key, "value": _dist_text(specs[key].dist, lang),
-                     "unit": unit_label(_param_unit(key), lang), "source": source,
+                     "unit": unit_label(_param_unit(key), lang), "source": shown or source,
+                     "cited": bool(source) and shown is None,
                      "assumption": not source or source.lower().startswith("assumption"),
                      "group": "phases" if ".phases[" in key else "parameters"})
     return tuple(rows)

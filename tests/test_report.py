@@ -3,7 +3,9 @@ escaping, offline (string-level; the browser test opens it too)."""
 
 from __future__ import annotations
 
+import html as html_lib
 import re
+from collections import Counter
 from html.parser import HTMLParser
 from typing import Any
 
@@ -21,6 +23,7 @@ from simulator.gating import gate_openings
 from simulator.maps.report_page import render_report_page as render_report
 from simulator.report_content import assumption_rows, report_view
 from simulator.rules.engine import check_all
+from simulator.scenario.schema import parameter_table, table_source
 from simulator.sensitivity import Sensitivity
 
 
@@ -169,6 +172,62 @@ def test_assumptions_table(report_en: str, checked: tuple[Any, list, list]) -> N
     assert section.count('class="ccn-assumed"') == sum(r["assumption"] for r in rows)
     assert f"of {len(rows)} parameter values are assumptions" in section
     assert "<details>" in section  # phase timing, collapsed
+
+
+def test_assumptions_table_in_vietnamese(report_vi: str, checked: tuple[Any, list, list]) -> None:
+    """A default's source is parameters.csv's own words: in Vietnamese on the vi page, and not
+    marked as a citation (the Vietnamese pages' English-word check reads it); the scenario
+    author's source is shown as written, marked."""
+    rows = {r["key"]: r for r in assumption_rows(checked[0], "vi")}
+    access = rows["district.params.access_scale_km"]
+    vi = parameter_table()["access_scale_km"]["source_vi"]
+    assert access["source"] == vi and vi.startswith("giả định: sức hút giảm một nửa")
+    assert not access["cited"] and access["assumption"]
+    section = _section(report_vi, "assumptions")
+    assert f"</span> {html_lib.escape(vi)}</td>" in section  # after the flag, outside a span
+    assert "attractiveness" not in section and 'data-ccn-source="citation"' not in section
+    assert table_source("test", "vi") is None  # not parameters.csv's: the author's words
+    en = parameter_table()["detour_factor"]["source"]
+    assert table_source(en, "en") == en
+    assert table_source(en, "vi") == ("giả định: quãng đường đi thực tế ≈ khoảng cách đường "
+                                      "chim bay × hệ số đường vòng")
+
+
+_SECTION_REF = re.compile(r"§\d+(?:\.\d+)*")
+_WEB_OR_FILE = re.compile(r"[\w/-]+(?:\.[\w-]+)*\.(?:md|vn|com|today)\b(?:/[\w./?=-]*)?")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_DATE = re.compile(rf"\b(\d{{1,2}}) ({'|'.join(_MONTHS)}) (\d{{4}})\b")
+
+
+def _figures(text: str, lang: str) -> Counter[str]:
+    """The figures of a text as plain decimals (`6,694` and `6.694` → 6694; `60.9` and `60,9`
+    → 60.9): English thousands comma and decimal point, Vietnamese thousands point and decimal
+    comma. Section references and web or file addresses are left out (compared as written);
+    an English date `1 Jul 2025` reads as the Vietnamese `1/7/2025`."""
+    text = _WEB_OR_FILE.sub(" ", _SECTION_REF.sub(" ", text))
+    if lang == "en":
+        text = _DATE.sub(lambda m: f"{m[1]}/{_MONTHS.index(m[2]) + 1}/{m[3]}", text)
+    thousands, decimal = (",", ".") if lang == "en" else (".", ",")
+    return Counter(n.replace(thousands, "").replace(decimal, ".")
+                   for n in re.findall(r"\d+(?:[.,]\d+)*", text))
+
+
+def test_every_parameter_source_is_in_vietnamese_with_the_same_figures() -> None:
+    """parameters.csv's `source_vi` says what `source` says: every figure, section reference
+    (facts.md §…, docs/….md §…) and web or file address of the English, and nothing more; an
+    assumption is called one (`giả định`)."""
+    assert _figures("6,694 of 7,322 ha; 60.9 %; 1 Jul 2025", "en") == _figures(
+        "6.694 trong 7.322 ha; 60,9 %; 1/7/2025", "vi")
+    assert _figures("1.1 trn", "en") != _figures("1.1 nghìn tỷ", "vi")  # 1.1 ≠ 11
+    rows = parameter_table()
+    assert len(rows) == 56
+    for name, row in rows.items():
+        en, vi = row["source"], row["source_vi"]
+        assert vi and vi != en, name
+        assert _figures(vi, "vi") == _figures(en, "en"), name
+        assert Counter(_SECTION_REF.findall(vi)) == Counter(_SECTION_REF.findall(en)), name
+        assert Counter(_WEB_OR_FILE.findall(vi)) == Counter(_WEB_OR_FILE.findall(en)), name
+        assert vi.startswith("giả định") == en.startswith("assumption"), name
 
 
 def test_script_like_text_is_escaped(report_en: str) -> None:

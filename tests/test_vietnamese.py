@@ -5,7 +5,9 @@ The English lexicon is the project's own English: every word of the English page
 unit and status names (simulator.words.pages), and Leaflet's own control texts. A word of it that
 shows up in the Vietnamese page is untranslated, unless it is a proper name or a code (ALLOW). Text from outside the page words is marked by its source and left out:
 what the scenario's author wrote in one language (`data-ccn-source="scenario"`), citations and
-sources (`citation`) and geodata warnings (`geodata`). The rule engine's finding messages and
+the author's sources (`citation`) and geodata warnings (`geodata`). Our own data files' words are
+checked: calibration.csv's descriptions and parameters.csv's sources (`source_vi`) are shown in
+Vietnamese. The rule engine's finding messages and
 remedies (`rules`) are checked: their words live in simulator.words.findings and
 simulator.words.rules, and their English is part of the lexicon. Author text given per language
 (`{vi: …, en: …}`, marked with the page's `lang`) is checked too: the bundled scenarios give
@@ -137,6 +139,15 @@ def test_bundled_author_text_is_shown_in_the_page_language(
     assert 'lang="vi">Thắng Lợi mở cho thuê đất năm 2025</span>' in vi
     assert 'lang="en">Thắng Lợi open for leasing in 2025</span>' in en
     assert "Mở rộng: thêm 5 cụm đề xuất" in bundled["vi"]["map"].read_text(encoding="utf-8")
+    # a default's source is parameters.csv's own, in the page language and not exempt from the
+    # check; a phase's source is the author's, shown as written and marked
+    assert ('<span class="ccn-flag">assumption</span> assumption: road distance ≈ straight-line '
+            "distance × detour factor</td>") in en
+    assert ("<td><span class=\"ccn-flag\">giả định</span> giả định: quãng đường đi thực tế ≈ "
+            "khoảng cách đường chim bay × hệ số đường vòng</td>") in vi
+    assert "road distance" not in vi
+    assert ('<span data-ccn-source="citation">24-month builds in the 2025 decisions '
+            '(igip.gov.vn); high case an assumption</span>') in vi
 
 
 @pytest.mark.parametrize("which", ["map", "report", "comparison"])

@@ -182,7 +182,7 @@ class ReportView:
     counts: dict[str, int]
     gates: tuple[dict[str, Any], ...]
     targets: tuple[dict[str, Any], ...]  # label, probability
-    assumptions: tuple[dict[str, Any], ...]  # key, value, unit, source, assumption, group
+    assumptions: tuple[dict[str, Any], ...]  # key, value, unit, source, cited, assumption, group
     notes: tuple[str, ...] = ()
     sensitivity_svg: str | None = None  # a trusted, pre-rendered <svg> (sensitivity.tornado_svg)
     sensitivity_text: str | None = None

@@ -30,8 +30,8 @@ from simulator.scenario.wording import Text
 __all__ = [
     "Base", "Scenario", "District", "Cluster", "Phase", "GeometryRef", "ClusterParams",
     "DistrictParams", "SectorParams", "LandUse", "PARAMETER_NAMES", "DISTRICT_PARAMETER_NAMES",
-    "SECTOR_FIELDS", "parameter_table", "default_param", "bounds", "default_sector_mix", "Target",
-    "Correlation", "UncertaintySettings", "LayerRef", "GeodataLayers",
+    "SECTOR_FIELDS", "parameter_table", "table_source", "default_param", "bounds",
+    "default_sector_mix", "Target", "Correlation", "UncertaintySettings", "LayerRef", "GeodataLayers",
 ]
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
@@ -59,9 +59,24 @@ class Base(BaseModel):
 
 @cache
 def parameter_table() -> dict[str, dict[str, str]]:
-    """Rows of parameters.csv by name: unit, dist, low, mode, high, min, max, source, description."""
+    """Rows of parameters.csv by name: unit, dist, low, mode, high, min, max, source, description,
+    source_vi (the source in Vietnamese: figures, file references and names as in `source`)."""
     text = resources.files("simulator").joinpath("parameters.csv").read_text(encoding="utf-8")
     return {row["name"]: row for row in csv.DictReader(text.splitlines())}
+
+
+@cache
+def _table_sources(lang: str) -> dict[str, str]:
+    """parameters.csv's `source` texts → the same text in `lang` (the `source_<lang>` column
+    where there is one: `source_vi`)."""
+    return {row["source"]: row.get(f"source_{lang}") or row["source"]
+            for row in parameter_table().values()}
+
+
+def table_source(source: str, lang: str) -> str | None:
+    """`source` in `lang` when it is one of parameters.csv's own (a default's source), else None:
+    the scenario author's words, shown as written."""
+    return _table_sources(lang).get(source)
 
 
 def bounds(name: str) -> tuple[float, float]:
