@@ -108,12 +108,14 @@ def payback_stats(years: np.ndarray) -> dict[str, float | None]:
 
 
 def _rule_text(rid: str, lang: str) -> dict[str, str]:
+    """A rule's title and full citation in `lang`, and its short legal reference."""
     rules = rule_table()
     if rid not in rules:
         return {"title": rid, "citation": "", "short": rid}
     r = rules[rid]
+    citation = r.citation_vi if lang == "vi" else r.citation
     return {"title": r.title.get(lang, r.title["en"]), "short": r.short,
-            "citation": " ".join(r.citation.split())}
+            "citation": " ".join(citation.split())}
 
 
 def _findings(findings: list[Finding] | None, run: Run, lang: str) -> tuple[dict[str, Any], ...]:

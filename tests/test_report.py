@@ -22,6 +22,7 @@ from simulator.maps import check_offline
 from simulator.gating import gate_openings
 from simulator.maps.report_page import render_report_page as render_report
 from simulator.report_content import assumption_rows, report_view
+from simulator.rules.book import rule_table
 from simulator.rules.engine import check_all
 from simulator.scenario.schema import parameter_table, table_source
 from simulator.sensitivity import Sensitivity
@@ -212,22 +213,42 @@ def _figures(text: str, lang: str) -> Counter[str]:
                    for n in re.findall(r"\d+(?:[.,]\d+)*", text))
 
 
+def _says_the_same(en: str, vi: str) -> bool:
+    """`vi` has every figure, section reference (facts.md §…, docs/….md §…) and web or file
+    address of `en`, and no other."""
+    return (_figures(vi, "vi") == _figures(en, "en")
+            and Counter(_SECTION_REF.findall(vi)) == Counter(_SECTION_REF.findall(en))
+            and Counter(_WEB_OR_FILE.findall(vi)) == Counter(_WEB_OR_FILE.findall(en)))
+
+
 def test_every_parameter_source_is_in_vietnamese_with_the_same_figures() -> None:
-    """parameters.csv's `source_vi` says what `source` says: every figure, section reference
-    (facts.md §…, docs/….md §…) and web or file address of the English, and nothing more; an
-    assumption is called one (`giả định`)."""
+    """parameters.csv's `source_vi` says what `source` says: the same figures, references and
+    addresses; an assumption is called one (`giả định`)."""
     assert _figures("6,694 of 7,322 ha; 60.9 %; 1 Jul 2025", "en") == _figures(
         "6.694 trong 7.322 ha; 60,9 %; 1/7/2025", "vi")
     assert _figures("1.1 trn", "en") != _figures("1.1 nghìn tỷ", "vi")  # 1.1 ≠ 11
+    assert not _says_the_same("facts.md §3.1, 60.9 %", "facts.md §3, 60,9 %")
     rows = parameter_table()
     assert len(rows) == 56
     for name, row in rows.items():
         en, vi = row["source"], row["source_vi"]
         assert vi and vi != en, name
-        assert _figures(vi, "vi") == _figures(en, "en"), name
-        assert Counter(_SECTION_REF.findall(vi)) == Counter(_SECTION_REF.findall(en)), name
-        assert Counter(_WEB_OR_FILE.findall(vi)) == Counter(_WEB_OR_FILE.findall(en)), name
+        assert _says_the_same(en, vi), name
         assert vi.startswith("giả định") == en.startswith("assumption"), name
+
+
+def test_every_rule_citation_is_in_vietnamese_with_the_same_figures() -> None:
+    """rules.yaml's `citation_vi` says what `citation` says: the same figures, references and
+    addresses, and an unverified, unfound or assumed part is flagged as such."""
+    en_flags = ("unverified", "verify", "not found", "assumption", "check ")
+    vi_flags = ("chưa kiểm chứng", "cần kiểm tra", "chưa tìm thấy", "giả định")
+    rules = rule_table()
+    assert len(rules) == 15
+    for r in rules.values():
+        en, vi = " ".join(r.citation.split()), " ".join(r.citation_vi.split())
+        assert vi and vi != en, r.id
+        assert _says_the_same(en, vi), r.id
+        assert any(f in en.lower() for f in en_flags) == any(f in vi for f in vi_flags), r.id
 
 
 def test_script_like_text_is_escaped(report_en: str) -> None:

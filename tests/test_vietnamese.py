@@ -6,8 +6,8 @@ unit and status names (simulator.words.pages), and Leaflet's own control texts. 
 shows up in the Vietnamese page is untranslated, unless it is a proper name or a code (ALLOW). Text from outside the page words is marked by its source and left out:
 what the scenario's author wrote in one language (`data-ccn-source="scenario"`), citations and
 the author's sources (`citation`) and geodata warnings (`geodata`). Our own data files' words are
-checked: calibration.csv's descriptions and parameters.csv's sources (`source_vi`) are shown in
-Vietnamese. The rule engine's finding messages and
+checked: calibration.csv's descriptions, parameters.csv's sources (`source_vi`) and rules.yaml's
+citations (`citation_vi`) are shown in Vietnamese. The rule engine's finding messages and
 remedies (`rules`) are checked: their words live in simulator.words.findings and
 simulator.words.rules, and their English is part of the lexicon. Author text given per language
 (`{vi: …, en: …}`, marked with the page's `lang`) is checked too: the bundled scenarios give

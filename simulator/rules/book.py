@@ -28,6 +28,7 @@ class Rule:
     short: str
     title: dict[str, str]
     citation: str
+    citation_vi: str  # the citation in Vietnamese (same figures and references)
     confidence: str
     severity: Literal["warn", "fail"]
     applies_from: int
