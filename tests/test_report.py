@@ -18,6 +18,7 @@ from maps_fixtures import (  # the mini_runs fixture comes from conftest.py
     XSS_TITLE,
 )
 
+from simulator.appraisal import published_figures
 from simulator.maps import check_offline
 from simulator.gating import gate_openings
 from simulator.maps.report_page import render_report_page as render_report
@@ -235,6 +236,15 @@ def test_every_parameter_source_is_in_vietnamese_with_the_same_figures() -> None
         assert vi and vi != en, name
         assert _says_the_same(en, vi), name
         assert vi.startswith("giả định") == en.startswith("assumption"), name
+
+
+def test_every_published_figure_source_is_in_vietnamese_with_the_same_figures() -> None:
+    """calibration.csv's `source_vi` is its `source` with the English words in Vietnamese: the
+    same publication names, addresses, dates and figures."""
+    rows = published_figures()
+    for r in rows:
+        assert r["source_vi"] and _says_the_same(r["source"], r["source_vi"]), r["source"]
+    assert sum(r["source_vi"] != r["source"] for r in rows) == 4  # the others are names, dates
 
 
 def test_every_rule_citation_is_in_vietnamese_with_the_same_figures() -> None:

@@ -100,8 +100,8 @@ def _breakeven_rows(view: ReportView) -> list[dict[str, Any]]:
 
 
 def _said(row: dict[str, Any], key: str, lang: str) -> str:
-    """A calibration.csv row's `what`, `unit` or `year` in `lang` (its `<key>_vi` column in
-    Vietnamese; sources stay as published)."""
+    """A calibration.csv row's `what`, `unit`, `year` or `source` in `lang` (its `<key>_vi`
+    column in Vietnamese: a source's publication names, addresses and dates as published)."""
     return str(row.get(f"{key}_{lang}") or row[key])
 
 
@@ -109,7 +109,7 @@ def _benchmark_rows(view: ReportView) -> list[dict[str, Any]]:
     lang = view.lang
     return [{"what": _said(b, "what", lang), "bn": fmt_number(b["published"], 1, lang),
              "usd": fmt_number(b["published"] / 0.25, 0, lang), "year": _said(b, "year", lang),
-             "source": b["source"]} for b in view.benchmarks]
+             "source": _said(b, "source", lang)} for b in view.benchmarks]
 
 
 def _price_rows(view: ReportView) -> list[dict[str, Any]]:
@@ -134,7 +134,7 @@ def _calibration_rows(view: ReportView, w: dict[str, str]) -> list[dict[str, Any
                     "what": _said(r, "what", lang),
                     "cluster": r["cluster_name"], "published": fmt_number(r["published"], d, lang),
                     "band": " – ".join(fmt_number(m[k], d, lang) for k in ("p10", "p50", "p90")),
-                    "unit": _said(r, "unit", lang), "source": r["source"],
+                    "unit": _said(r, "unit", lang), "source": _said(r, "source", lang),
                     "year": _said(r, "year", lang),
                     "outside": r["outside"]})
     return out
