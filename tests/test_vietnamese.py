@@ -22,6 +22,9 @@ from typing import Any
 import pytest
 from maps_fixtures import assert_offline_clean, open_offline
 
+from markupsafe import escape
+
+from simulator.appraisal import published_figures
 from simulator.gating import gate_openings
 from simulator.words.findings import FINDING_WORDS
 from simulator.words.pages import metric_label, unit_label, words
@@ -29,7 +32,9 @@ from simulator.words.rules import RULE_WORDS, fix_words
 from simulator.words.sensitivity import PARAMETER_PHRASES, SENSITIVITY_WORDS
 from simulator.results import COMMUNE_METRICS, DISTRICT_METRICS, METRICS
 from simulator.outputs import render_pages
+from simulator.rules.book import rule_table
 from simulator.rules.engine import check_all
+from simulator.scenario.schema import parameter_table
 from simulator.map_content import comparison_view
 from simulator.maps.comparison_page import render_comparison
 from simulator.tables import cluster_table, comparison_table
@@ -160,6 +165,25 @@ def test_no_english_words_in_vietnamese_pages(map_page: Any, both: dict[str, dic
     vietnamese = _words(map_page.context.new_page(), both["vi"][which], scripted)
     left = sorted(vietnamese & english)
     assert not left, " ".join(left)
+
+
+def test_our_data_files_words_are_checked_on_the_vietnamese_report(
+        map_page: Any, bundled: dict[str, dict[str, Path]], tmp_path: Path) -> None:
+    """A parameter's source (parameters.csv), a rule's citation (rules.yaml) and a published
+    figure's source (calibration.csv) are not exempt on the vi report: put back in English in
+    their cells, the check finds them."""
+    vi = bundled["vi"]["report"].read_text(encoding="utf-8")
+    detour, rice = parameter_table()["detour_factor"], rule_table()["rice_land"]
+    budget = next(r for r in published_figures() if r["source"].startswith("vietnamplus"))
+    for ours, english in ((detour["source_vi"], detour["source"]),
+                          (rice.citation_vi, rice.citation),
+                          (budget["source_vi"], budget["source"])):
+        shown = str(escape(" ".join(ours.split())))
+        assert shown in vi, ours
+        vi = vi.replace(shown, str(escape(" ".join(english.split()))))
+    bad = tmp_path / "report.html"
+    bad.write_text(vi, encoding="utf-8")
+    assert {"distance", "decree", "same"} <= _words(map_page, bad, False) & _lexicon()
 
 
 def test_the_detector_finds_an_untranslated_word(map_page: Any,
