@@ -337,57 +337,67 @@ def running_npv(flows: np.ndarray, factor: np.ndarray) -> np.ndarray:  # pragma:
 
 
 @njit(cache=True, nogil=True)
-def _money_row(stock: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-               before: np.ndarray, rate: np.ndarray, each: np.ndarray, index: np.ndarray,
+def _money_row(stock: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], revenue: np.ndarray,
+               at: tuple[int, int], terms: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
                x: np.ndarray) -> None:  # pragma: no cover - compiled
     """One cluster's yearly flows into the scratch x (15, year), rows 0–8 as MONEY_OUT, then
     net cash, central, city, households, workers, recovery cost, price-indexed ha sold (the
-    equations: finance.simulate_money). stock = leased L, built B, farmland F, firms'
-    revenue R, jobs J (year,); before = L, B, F the year before the base year; rate = K, σ, κ,
-    o, p₀, φ, τ, ρ; each = c, y_f, w, w_a."""
-    leased, built, farm, revenue, jobs = stock
-    for t in range(leased.shape[0]):
+    equations: finance.simulate_money). stock = leased L, built B, farmland F, jobs J (draw,
+    cluster, year), read at at = (draw, cluster); revenue = the firms' revenue R (year,) of
+    that cluster; terms = (before, rate, each, index, factor) as `money`: before = L, B, F the
+    year before the base year; rate = K, σ, κ, o, p₀, φ, τ, ρ; each = c, y_f, w, w_a. Every
+    value is read in place (no array views per cluster: numba counts references to views)."""
+    leased, built, farm, jobs = stock
+    before, rate, each, index = terms[0], terms[1], terms[2], terms[3]
+    d, c = at
+    for t in range(leased.shape[2]):
         if t == 0:
-            d_l, d_b, d_f = leased[0] - before[0], built[0] - before[1], farm[0] - before[2]
+            d_l, d_b = leased[d, c, 0] - before[d, c, 0], built[d, c, 0] - before[d, c, 1]
+            d_f = farm[d, c, 0] - before[d, c, 2]
         else:
-            d_l, d_b, d_f = leased[t] - leased[t - 1], built[t] - built[t - 1], farm[t] - farm[t - 1]
-        capex = rate[0] * d_b
-        support = rate[1] * capex
-        clearance = rate[2] * d_f
-        opex = rate[3] * built[t]
-        sold = index[t] * d_l
-        sales = rate[4] * sold
-        lease = sales + rate[5] * leased[t]
-        taxes = rate[6] * revenue[t]
-        rent = rate[7] * leased[t]
-        central = each[0] * taxes
+            d_l, d_b = leased[d, c, t] - leased[d, c, t - 1], built[d, c, t] - built[d, c, t - 1]
+            d_f = farm[d, c, t] - farm[d, c, t - 1]
+        capex = rate[d, c, 0] * d_b
+        support = rate[d, c, 1] * capex
+        clearance = rate[d, c, 2] * d_f
+        opex = rate[d, c, 3] * built[d, c, t]
+        sold = index[d, t] * d_l
+        sales = rate[d, c, 4] * sold
+        lease = sales + rate[d, c, 5] * leased[d, c, t]
+        taxes = rate[d, c, 6] * revenue[t]
+        rent = rate[d, c, 7] * leased[d, c, t]
+        central = each[d, 0] * taxes
         net = lease - (capex - support) - clearance - opex
-        lost = each[1] * farm[t]
-        x[0, t], x[1, t], x[2, t], x[3, t] = each[2] * jobs[t], taxes + rent, capex, clearance
+        lost = each[d, 1] * farm[d, c, t]
+        x[0, t], x[1, t], x[2, t], x[3, t] = each[d, 2] * jobs[d, c, t], taxes + rent, capex, clearance
         x[4, t], x[5, t], x[6, t], x[7, t] = opex, lease, net, taxes + rent - support
         x[8, t], x[9, t], x[10, t] = lost, central, taxes - central + rent - support
-        x[11, t], x[12, t] = clearance - lost, (each[2] - each[3]) * jobs[t]
+        x[11, t], x[12, t] = clearance - lost, (each[d, 2] - each[d, 3]) * jobs[d, c, t]
         x[13, t], x[14, t] = sales - net, sold
 
 
 @njit(cache=True, nogil=True)
-def _money_cluster(stock: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-                   before: np.ndarray, rate: np.ndarray, each: np.ndarray, index: np.ndarray,
-                   factor: np.ndarray, x: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
-    """One cluster's money into out (len(MONEY_OUT), year) in MONEY_OUT's order: the yearly
-    flows (`_money_row`, through the scratch x (15, year)), the cumulative net cash and the
-    running NPVs (`_npv_row`, factor = (1 + r)^−t)."""
-    _money_row(stock, before, rate, each, index, x)
+def _money_cluster(stock: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], revenue: np.ndarray,
+                   at: tuple[int, int], terms: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+                   x: np.ndarray, out: np.ndarray, to: tuple[int, int, int]) -> None:  # pragma: no cover - compiled
+    """One cluster's money (`_money_row`'s arguments) into out[base + k, od, oc] (year,),
+    to = (base, od, oc), k in MONEY_OUT's order: the yearly flows (through the scratch x
+    (15, year)), the cumulative net cash and the running NPVs (`_npv_row`, terms[4] the
+    discount factor (1 + r)^−t (draw, year))."""
+    _money_row(stock, revenue, at, terms, x)
+    base, od, oc = to
+    ny = x.shape[1]
     for k in range(_FLOWS):
-        out[k] = x[k]
-    net = out[6]
-    acc = net[0]
-    out[_FLOWS, 0] = acc
-    for t in range(1, net.shape[0]):
-        acc += net[t]
-        out[_FLOWS, t] = acc
+        for t in range(ny):
+            out[base + k, od, oc, t] = x[k, t]
+    acc = x[6, 0]
+    out[base + _FLOWS, od, oc, 0] = acc
+    for t in range(1, ny):
+        acc += x[6, t]
+        out[base + _FLOWS, od, oc, t] = acc
+    factor = terms[4][at[0]]
     for k in range(len(_DISCOUNTED)):
-        _npv_row(x[_DISCOUNTED[k]], factor, out[_FLOWS + 1 + k])
+        _npv_row(x[_DISCOUNTED[k]], factor, out[base + _FLOWS + 1 + k, od, oc])
 
 
 @njit(cache=True, nogil=True)
@@ -401,11 +411,11 @@ def money(stock: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarra
     factor (draw, year) the discount factor (1 + r)^−t."""
     n, nc, ny = stock[0].shape
     x = np.empty((15, ny))
+    held = (stock[0], stock[1], stock[2], stock[4])
+    terms = (before, rate, each, index, factor)
     for d in range(n):
         for c in range(nc):
-            _money_cluster((stock[0][d, c], stock[1][d, c], stock[2][d, c], stock[3][d, c],
-                            stock[4][d, c]), before[d, c], rate[d, c], each[d], index[d],
-                           factor[d], x, out[:, d, c])
+            _money_cluster(held, stock[3][d, c], (d, c), terms, x, out, (0, d, c))
 
 
 # the cluster metrics `cluster_metrics` is given (and adds up), then those it computes, in order;
@@ -414,15 +424,17 @@ CLUSTER_GIVEN = ("gross_area_ha", "leasable_area_ha", "leased_area_ha", "farmlan
                  "jobs", "in_commuters")
 CLUSTER_OUT = ("occupancy_pct", "rice_land_converted_ha", "firms", "firm_revenue_bn_vnd", *MONEY_OUT)
 _GIVEN = len(CLUSTER_GIVEN)
+_SECTORS = _GIVEN + len(CLUSTER_OUT)  # the first row of the jobs by sector
 
 
 @njit(cache=True, nogil=True)
 def _cluster_row(stock: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
                               np.ndarray, np.ndarray],
-                 before: np.ndarray, rate: np.ndarray, per_ha: np.ndarray, each: np.ndarray,
-                 price: tuple[np.ndarray, np.ndarray], x: np.ndarray,
-                 row: np.ndarray) -> None:  # pragma: no cover - compiled
-    """One cluster's metrics (row, year): the given stocks (CLUSTER_GIVEN), then
+                 at: tuple[int, int], terms: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+                 per_ha: np.ndarray, x: np.ndarray, dest: np.ndarray,
+                 to: tuple[int, int]) -> None:  # pragma: no cover - compiled
+    """One cluster's metrics into dest[row, od, oc] (year,), to = (od, oc): the given stocks
+    (CLUSTER_GIVEN), then
 
     occupancy_pct          = 100 · L / A where A > 0, else 0      A: leasable ha
     rice_land_converted_ha = r · F                                 r: rice share of farmland
@@ -430,21 +442,45 @@ def _cluster_row(stock: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np
     money                  = `_money_cluster` of L, B, F, R, J
     jobs_<sector s>        = L · (mix_s · j_s)
 
-    stock = the CLUSTER_GIVEN (year,) and built B; per_ha = r, n, v, then mix_s · j_s by sector;
-    before, rate, each as `_money_row`; price = (index, factor) as `money`."""
+    stock = the CLUSTER_GIVEN and built B (draw, cluster, year), read at at = (draw, cluster);
+    per_ha (draw, cluster, 3 + sectors) = r, n, v, then mix_s · j_s by sector; terms as
+    `money`'s (before, rate, each, index, factor)."""
+    d, c = at
+    od, oc = to
     leased, farm = stock[2], stock[3]
-    for t in range(leased.shape[0]):
-        for k in range(_GIVEN):
-            row[k, t] = stock[k][t]
-        area = stock[1][t]
-        row[_GIVEN, t] = (100.0 * leased[t]) / area if area > 0.0 else 0.0
-        row[_GIVEN + 1, t] = per_ha[0] * farm[t]
-        row[_GIVEN + 2, t] = per_ha[1] * leased[t]
-        row[_GIVEN + 3, t] = per_ha[2] * leased[t]
-        for s in range(per_ha.shape[0] - 3):
-            row[_GIVEN + len(CLUSTER_OUT) + s, t] = leased[t] * per_ha[3 + s]
-    _money_cluster((leased, stock[6], farm, row[_GIVEN + 3], stock[4]), before, rate, each,
-                   price[0], price[1], x, row[_GIVEN + 4:_GIVEN + 4 + len(MONEY_OUT)])
+    ny = leased.shape[2]
+    for k in range(_GIVEN):
+        given = stock[k]
+        for t in range(ny):
+            dest[k, od, oc, t] = given[d, c, t]
+    rice, firms, revenue = per_ha[d, c, 0], per_ha[d, c, 1], per_ha[d, c, 2]
+    for t in range(ny):
+        area = stock[1][d, c, t]
+        dest[_GIVEN, od, oc, t] = (100.0 * leased[d, c, t]) / area if area > 0.0 else 0.0
+        dest[_GIVEN + 1, od, oc, t] = rice * farm[d, c, t]
+        dest[_GIVEN + 2, od, oc, t] = firms * leased[d, c, t]
+        dest[_GIVEN + 3, od, oc, t] = revenue * leased[d, c, t]
+    for s in range(per_ha.shape[2] - 3):
+        rate = per_ha[d, c, 3 + s]
+        for t in range(ny):
+            dest[_SECTORS + s, od, oc, t] = leased[d, c, t] * rate
+    _money_cluster((leased, stock[6], farm, stock[4]), dest[_GIVEN + 3, od, oc], at, terms, x,
+                   dest, (_GIVEN + 4, od, oc))
+
+
+@njit(cache=True, nogil=True)
+def _add_cluster(rows: np.ndarray, at: tuple[int, int], total: np.ndarray, d: int,
+                 first: bool) -> None:  # pragma: no cover - compiled
+    """total[:, d] = rows[:, at] (the first cluster), else total[:, d] += rows[:, at]."""
+    od, oc = at
+    if first:
+        for k in range(rows.shape[0]):
+            for t in range(rows.shape[3]):
+                total[k, d, t] = rows[k, od, oc, t]
+        return
+    for k in range(rows.shape[0]):
+        for t in range(rows.shape[3]):
+            total[k, d, t] += rows[k, od, oc, t]
 
 
 @njit(cache=True, nogil=True)
@@ -454,31 +490,29 @@ def cluster_metrics(stock: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
                     price: tuple[np.ndarray, np.ndarray], out: np.ndarray,
                     total: np.ndarray) -> None:  # pragma: no cover - compiled
     """Every cluster metric, cluster by cluster in one pass (`_cluster_row`): the rows
-    CLUSTER_GIVEN, CLUSTER_OUT, then the jobs by sector into out (row, draw, cluster, year; any
-    strides) unless out has no draws, and their sums over clusters into total (row, draw,
-    year) unless total has no draws. The sums add the clusters in order, the first
-    copied (numpy's sum over the cluster axis when there are several years). stock: the
-    CLUSTER_GIVEN and built B (draw, cluster, year); before (draw, cluster, 3), rate (draw,
-    cluster, 8), per_ha (draw, cluster, 3 + sectors), each (draw, 4), price (index, factor)
-    (draw, year)."""
+    CLUSTER_GIVEN, CLUSTER_OUT, then the jobs by sector written straight into out (row, draw,
+    cluster, year; any strides) unless out has no draws (then into a scratch row), and their
+    sums over clusters into total (row, draw, year) unless total has no draws. The sums add
+    the clusters in order, the first copied (numpy's sum over the cluster axis when there are
+    several years). stock: the CLUSTER_GIVEN and built B (draw, cluster, year); before (draw,
+    cluster, 3), rate (draw, cluster, 8), per_ha (draw, cluster, 3 + sectors), each (draw, 4),
+    price (index, factor) (draw, year)."""
     n, nc, ny = stock[0].shape
-    rows = _GIVEN + len(CLUSTER_OUT) + per_ha.shape[2] - 3
-    row, x = np.empty((rows, ny)), np.empty((15, ny))
+    scratch = np.empty((_SECTORS + per_ha.shape[2] - 3, 1, 1, ny))
+    x = np.empty((15, ny))
+    terms = (before, rate, each, price[0], price[1])
+    held = out.shape[1] > 0
     for d in range(n):
         for c in range(nc):
-            _cluster_row((stock[0][d, c], stock[1][d, c], stock[2][d, c], stock[3][d, c],
-                          stock[4][d, c], stock[5][d, c], stock[6][d, c]), before[d, c],
-                         rate[d, c], per_ha[d, c], each[d], (price[0][d], price[1][d]), x, row)
-            if out.shape[1] > 0:
-                for k in range(rows):
-                    out[k, d, c] = row[k]
+            if held:
+                _cluster_row(stock, (d, c), terms, per_ha, x, out, (d, c))
+            else:
+                _cluster_row(stock, (d, c), terms, per_ha, x, scratch, (0, 0))
             if total.shape[1] > 0:
-                if c == 0:
-                    total[:, d] = row
+                if held:
+                    _add_cluster(out, (d, c), total, d, c == 0)
                 else:
-                    for k in range(rows):
-                        for t in range(ny):
-                            total[k, d, t] += row[k, t]
+                    _add_cluster(scratch, (0, 0), total, d, c == 0)
 
 
 # SciPy's default tolerances of scipy.optimize.elementwise.find_root for float64, and its
