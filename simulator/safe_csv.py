@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -54,18 +54,35 @@ def _text_cells(values: list[Any]) -> list[str] | None:
     return [encoded[v] for v in values]
 
 
+def _number(float_format: str) -> Callable[[float], str]:
+    """`float_format % x`, except that a value ≤ 0 that prints as zero prints as zero does,
+    without a minus sign: −0.0, and noise such as the −1e-12 left where a commune's labour
+    balances exactly, read "0.000000" rather than "-0.000000" in "%.6f"."""
+    zero = float_format % 0.0
+
+    def text(x: float) -> str:
+        return zero if x <= 0.0 and float_format % -x == zero else float_format % x
+    return text
+
+
 def _cells(column: pd.Series, float_format: str) -> list[str] | None:
-    """The cells pandas' `to_csv` writes for a column of floats (`float_format`, NaN empty),
-    integers or text without gaps (made safe), as CSV text; None for any other column."""
+    """The cells pandas' `to_csv` writes for a column of floats (`_number(float_format)`, NaN
+    empty), integers or text without gaps (made safe), as CSV text; None for any other column."""
     if column.dtype == np.float64:
-        return [float_format % x if x == x else "" for x in column.to_numpy().tolist()]
+        values = column.to_numpy()
+        cells = [float_format % x if x == x else "" for x in values.tolist()]
+        text = _number(float_format)
+        for i in np.flatnonzero(values <= 0.0).tolist():  # few: the rest print as they are
+            cells[i] = text(values[i])
+        return cells
     if column.dtype == np.int64:
         return [str(x) for x in column.to_numpy().tolist()]
     return _text_cells(column.tolist())
 
 
 def write_frame(df: pd.DataFrame, path: str | Path, *, float_format: str) -> None:
-    """`df` as UTF-8 CSV with `\\n` line ends, without its index, text cells made safe.
+    """`df` as UTF-8 CSV with `\\n` line ends, without its index, text cells made safe, floats
+    in `float_format` (a value that prints as zero without its minus sign: `_number`).
 
     A frame of two or more float, integer and gap-free text columns (timeseries.csv, the
     comparisons) is written by joining its cells: the bytes pandas' `to_csv` writes (the csv
@@ -80,8 +97,8 @@ def write_frame(df: pd.DataFrame, path: str | Path, *, float_format: str) -> Non
     columns = [c for c in found if c is not None]
     header = _text_cells(names)
     if not plain or header is None or len(columns) != len(names):
-        safe_frame(df).to_csv(path, index=False, float_format=float_format, lineterminator="\n",
-                              encoding="utf-8")
+        safe_frame(df).to_csv(path, index=False, float_format=_number(float_format),
+                              lineterminator="\n", encoding="utf-8")
         return
     with open(path, "w", encoding="utf-8", newline="") as f:
         f.write(",".join(header) + "\n")

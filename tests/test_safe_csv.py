@@ -42,9 +42,31 @@ def frames(draw: st.DrawFn) -> pd.DataFrame:
 
 
 def _pandas(df: pd.DataFrame, path: Path, float_format: str) -> bytes:
+    """pandas' bytes, after setting to +0.0 every float ≤ 0 whose magnitude prints as zero."""
+    df = df.copy()
+    for i in range(df.shape[1]):
+        x = df.iloc[:, i]
+        if x.dtype == np.float64:
+            zero = x.map(lambda v: v <= 0 and float_format % abs(v) == float_format % 0.0)
+            df.isetitem(i, x.mask(zero.astype(bool), 0.0))
     safe_frame(df).to_csv(path, index=False, float_format=float_format, lineterminator="\n",
                           encoding="utf-8")
     return path.read_bytes()
+
+
+@pytest.mark.parametrize("plain", [True, False])
+def test_a_value_that_prints_as_zero_has_no_minus_sign(tmp_path: Path, plain: bool) -> None:
+    """−0.0 and −4e-7 print "0.000000"; −6e-7 keeps its sign ("-0.000001"), as do −0.5 and
+    −1e-12 in "%g"; by the joined cells (plain) and through pandas (a column with gaps)."""
+    df = pd.DataFrame({"x": [-0.0, -4e-7, -6e-7, -0.5, np.nan, 0.0], "y": 1.0})
+    if not plain:
+        df["gaps"] = [None, "a", "b", "c", "d", "e"]
+    write_frame(df, tmp_path / "f.csv", float_format="%.6f")
+    cells = [line.split(",")[0] for line in (tmp_path / "f.csv").read_text().splitlines()[1:]]
+    assert cells == ["0.000000", "0.000000", "-0.000001", "-0.500000", "", "0.000000"]
+    write_frame(pd.DataFrame({"x": [-1e-12, -0.0], "y": [1.0, 2.0]}), tmp_path / "g.csv",
+                float_format="%g")
+    assert (tmp_path / "g.csv").read_text().splitlines()[1:] == ["-1e-12,1", "0,2"]
 
 
 @settings(max_examples=150, deadline=None)
@@ -68,7 +90,7 @@ def test_a_plain_frame_does_not_go_through_pandas(tmp_path: Path,
     monkeypatch.setattr(pd.DataFrame, "to_csv", refuse)
     write_frame(df, tmp_path / "ours.csv", float_format="%.6f")
     assert (tmp_path / "ours.csv").read_bytes() == want
-    assert want.decode().splitlines()[1:] == ["x,'=a,2030,1.500000,-0.000000",
+    assert want.decode().splitlines()[1:] == ["x,'=a,2030,1.500000,0.000000",
                                               'x,"b,c",2031,,inf']
 
 
