@@ -11,8 +11,14 @@ chunk of draws or the block of clusters it is computed in. Compiled once and cac
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic, models, register_model
 
 __all__ = ["IPF_TOLERANCE", "IPF_MAX_SWEEPS", "RAMP_INSTANT", "ramp", "TIMELINE", "timeline",
            "water_level", "takeup", "ipf", "MONEY_OUT",
@@ -194,35 +200,163 @@ def takeup(capacity: np.ndarray, leased_before: np.ndarray, score: np.ndarray,
     return leased, unmet
 
 
-# The sums of the IPF sweeps may be reordered (vectorised): the same compiled code runs for
-# every draw and year, so a draw's numbers still do not depend on its chunk or block.
-_SUMS = {"reassoc", "contract"}
+def _lowered(typer: Callable[..., Any]) -> Any:
+    """numba's @intrinsic: `typer` types a call and returns its LLVM code generator."""
+    return intrinsic(typer)
 
 
-@njit(cache=True, nogil=True, fastmath=_SUMS)
+@_lowered
+def _fma(typingctx: Any, a: Any, b: Any, c: Any) -> Any:  # pragma: no cover - compiled
+    """_fma(a, b, c) = a · b + c rounded once (llvm.fma: the fused instruction of every x86-64
+    CPU since 2013, else libm's fma, with the same result), for float64."""
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        return builder.call(builder.module.declare_intrinsic("llvm.fma", [_F64] * 3), args)
+    return types.float64(types.float64, types.float64, types.float64), codegen
+
+
+_F64 = ir.DoubleType()
+_QUAD_IR = ir.VectorType(_F64, 4)
+
+
+class _Quad(types.Type):
+    """Four float64 partial sums held as one vector value (four lanes)."""
+
+    def __init__(self) -> None:
+        super().__init__(name="Quad")
+
+
+_QUAD = _Quad()
+
+
+@register_model(_Quad)
+class _QuadModel(models.PrimitiveModel):
+    """A _Quad is LLVM's <4 x double>."""
+
+    def __init__(self, dmm: Any, fe_type: Any) -> None:
+        super().__init__(dmm, fe_type, _QUAD_IR)  # type: ignore[no-untyped-call]
+
+
+@_lowered
+def _start(typingctx: Any, first: Any) -> Any:  # pragma: no cover - compiled
+    """The lanes (first, −0, −0, −0)."""
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        lanes = ir.Constant(_QUAD_IR, [ir.Constant(_F64, -0.0)] * 4)
+        return builder.insert_element(lanes, args[0], ir.Constant(ir.IntType(32), 0))
+    return _QUAD(types.float64), codegen
+
+
+@_lowered
+def _fma4(typingctx: Any, acc: Any, a: Any, i: Any, b: Any, j: Any) -> Any:  # pragma: no cover - compiled
+    """fma(a[i:i + 4], b[j:j + 4], acc) lane by lane: a · b + acc rounded once (a, b 1-D
+    float64, contiguous; one vector instruction)."""
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        lanes = []
+        for array, ty, at in ((args[1], signature.args[1], args[2]), (args[3], signature.args[3], args[4])):
+            data = context.make_array(ty)(context, builder, array).data
+            lanes.append(builder.load(builder.bitcast(builder.gep(data, [at]), _QUAD_IR.as_pointer()),
+                                      align=8))
+        signature4 = ir.FunctionType(_QUAD_IR, [_QUAD_IR] * 3)
+        fma = cgutils.get_or_insert_function(builder.module, signature4, "llvm.fma.v4f64")  # type: ignore[no-untyped-call]
+        return builder.call(fma, [*lanes, args[0]])
+    if not all(isinstance(t, types.Array) and t.ndim == 1 and t.layout == "C" for t in (a, b)):
+        return None  # numba reports the call as untyped
+    return _QUAD(_QUAD, a, i, b, j), codegen
+
+
+@_lowered
+def _add4(typingctx: Any, x: Any, y: Any) -> Any:  # pragma: no cover - compiled
+    """x + y lane by lane."""
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        return builder.fadd(args[0], args[1])
+    return _QUAD(_QUAD, _QUAD), codegen
+
+
+@_lowered
+def _total4(typingctx: Any, v: Any) -> Any:  # pragma: no cover - compiled
+    """(v_0 + v_2) + (v_1 + v_3)."""
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        lane = [builder.extract_element(args[0], ir.Constant(ir.IntType(32), k)) for k in range(4)]
+        return builder.fadd(builder.fadd(lane[0], lane[2]), builder.fadd(lane[1], lane[3]))
+    return types.float64(_QUAD), codegen
+
+
+_Compiled = TypeVar("_Compiled", bound=Callable[..., Any])
+
+
+def _without_refcounts(fn: _Compiled) -> _Compiled:
+    """njit(cache=True, nogil=True) without numba's reference counting, for a function that
+    allocates nothing: a call then pays no atomic count per array argument (the IPF's sweeps
+    call these twice a sweep)."""
+    compiled: _Compiled = njit(cache=True, nogil=True, _nrt=False)(fn)  # type: ignore[call-overload]
+    return compiled
+
+
+_PARTS = 32  # partial sums of a long IPF sum (`_long_sum`): 8 vectors of 4 lanes
+
+
+@_without_refcounts
+def _long_sum(m: np.ndarray, m0: int, x: np.ndarray, main: int) -> float:  # pragma: no cover - compiled
+    """Σ_{j < main} m[m0 + j] · x[j], main a multiple of _PARTS: _PARTS partial sums s_q (s_0
+    from 0, the others from −0) take the terms j ≡ q (mod _PARTS), fused (fma(a, b, s) =
+    a · b + s rounded once), then are added as v_e = ((s_8+e + s_e) + s_16+e) + s_24+e,
+    ((v_0 + v_4) + (v_2 + v_6)) + ((v_1 + v_5) + (v_3 + v_7)). Lanes of 4 (`_fma4`)."""
+    z = _start(-0.0)
+    v0, v1, v2, v3, v4, v5, v6, v7 = _start(0.0), z, z, z, z, z, z, z
+    for j in range(0, main, _PARTS):
+        v0, v1 = _fma4(v0, m, m0 + j, x, j), _fma4(v1, m, m0 + j + 4, x, j + 4)
+        v2, v3 = _fma4(v2, m, m0 + j + 8, x, j + 8), _fma4(v3, m, m0 + j + 12, x, j + 12)
+        v4, v5 = _fma4(v4, m, m0 + j + 16, x, j + 16), _fma4(v5, m, m0 + j + 20, x, j + 20)
+        v6, v7 = _fma4(v6, m, m0 + j + 24, x, j + 24), _fma4(v7, m, m0 + j + 28, x, j + 28)
+    low = _add4(_add4(_add4(v2, v0), v4), v6)  # v_0 … v_3
+    high = _add4(_add4(_add4(v3, v1), v5), v7)  # v_4 … v_7
+    total: float = _total4(_add4(low, high))
+    return total
+
+
+@_without_refcounts
+def _half_sweep(m: np.ndarray, x: np.ndarray, totals: np.ndarray,
+                out: np.ndarray) -> bool:  # pragma: no cover - compiled
+    """Half an IPF sweep: out[r] = totals[r] / max(Σ_j m[r n + j] · x[j], 1e-300) for each
+    row r < len(out), n = len(x), m flat (row, term); returns whether some out[r] moved by
+    more than IPF_TOLERANCE of its new value.
+
+    Each sum in one fixed order of fused multiply-adds (fma(a, b, s) = a · b + s rounded
+    once), the same on any CPU: over the whole blocks of _PARTS terms `_long_sum`; while 4
+    or more terms are left, 4 partial sums (the first from the sum so far, the others from
+    −0) take the next whole blocks of 4 and are added as (e_0 + e_2) + (e_1 + e_3); the last
+    0–3 terms one by one. (The order these sums compiled to with reassociation on this
+    project's AVX-512 machine before, kept so that its numbers stay.)"""
+    n = x.shape[0]
+    main, fours = n - n % _PARTS, n - n % 4
+    moved = False
+    for r in range(out.shape[0]):
+        m0 = r * n
+        total = _long_sum(m, m0, x, main) if main > 0 else 0.0
+        if fours - main >= 4:
+            e = _start(total)
+            for j in range(main, fours, 4):
+                e = _fma4(e, m, m0 + j, x, j)
+            total = _total4(e)
+        for j in range(fours, n):
+            total = _fma(m[m0 + j], x[j], total)
+        new = totals[r] / max(total, 1e-300)
+        moved |= abs(new - out[r]) > IPF_TOLERANCE * abs(new)
+        out[r] = new
+    return moved
+
+
+@njit(cache=True, nogil=True)
 def _ipf_cell(full: np.ndarray, full_t: np.ndarray, origins: np.ndarray, dests: np.ndarray,
               bd: np.ndarray, ao: np.ndarray) -> int:  # pragma: no cover - compiled
-    """One draw and year of `ipf`, from B_c D_c = bd and A_i O_i = ao, both balanced in place;
-    returns the sweeps. full (origin, destination) and its transpose full_t, contiguous."""
-    ni, nc = full.shape
+    """One draw and year of `ipf`, from B_c D_c = bd and A_i O_i = ao, both balanced in place
+    (`_half_sweep`); returns the sweeps. full (origin, destination) and its transpose full_t,
+    each flat."""
     sweeps = 0
     while True:
         sweeps += 1
-        moved = False
-        for i in range(ni):
-            a = 0.0
-            for c in range(nc):
-                a += full[i, c] * bd[c]
-            new = origins[i] / max(a, 1e-300)
-            moved = moved or abs(new - ao[i]) > IPF_TOLERANCE * abs(new)
-            ao[i] = new
-        if not moved or sweeps >= IPF_MAX_SWEEPS:
+        if not _half_sweep(full, bd, origins, ao) or sweeps >= IPF_MAX_SWEEPS:
             return sweeps
-        for c in range(nc):
-            b = 0.0
-            for i in range(ni):
-                b += full_t[c, i] * ao[i]
-            bd[c] = dests[c] / max(b, 1e-300)
+        _half_sweep(full_t, ao, dests, bd)
 
 
 @njit(cache=True, nogil=True)
@@ -237,14 +371,16 @@ def ipf(full: np.ndarray, origins: np.ndarray, dests: np.ndarray,
     to that), at most IPF_MAX_SWEEPS. The first year starts from B_c = 1; each later year from
     the year before's A_i O_i (years differ little, so a few sweeps do). The flows T_ic are
     unique; A_i O_i only up to a factor shared with B_c, and the model only ever uses them
-    with B_c recomputed from them. x / max(y, 1e-300) keeps an empty row or column finite. full (draw, origin, destination), origins (draw, origin, year),
-    dests (draw, destination, year). Returns the total of sweeps over every draw and year."""
+    with B_c recomputed from them. x / max(y, 1e-300) keeps an empty row or column finite.
+    The sweeps' sums in `_half_sweep`'s order, the same on any CPU. full (draw, origin,
+    destination), origins (draw, origin, year), dests (draw, destination, year). Returns the
+    total of sweeps over every draw and year."""
     n, ni, nc = full.shape
     bd, ao = np.empty(nc), np.empty(ni)
     sweeps = 0
     for d in range(n):
-        f = np.ascontiguousarray(full[d])
-        f_t = np.ascontiguousarray(full[d].T)
+        f = np.ascontiguousarray(full[d]).reshape(ni * nc)
+        f_t = np.ascontiguousarray(full[d].T).reshape(nc * ni)
         ao[:] = 0.0
         for y in range(origins.shape[2]):
             dest = np.ascontiguousarray(dests[d, :, y])
@@ -252,7 +388,7 @@ def ipf(full: np.ndarray, origins: np.ndarray, dests: np.ndarray,
                 for c in range(nc):
                     b = 0.0
                     for i in range(ni):
-                        b += f_t[c, i] * ao[i]
+                        b += f_t[c * ni + i] * ao[i]
                     bd[c] = dest[c] / max(b, 1e-300)
             else:
                 bd[:] = dest
