@@ -345,17 +345,135 @@ def _half_sweep(m: np.ndarray, x: np.ndarray, totals: np.ndarray,
     return moved
 
 
+IPF_HISTORY = 3  # earlier sweeps an Anderson step of the IPF extrapolates from (`_ipf_cell`)
+_PAUSE = 3  # plain sweeps after one where the residual did not fall
+# rows of the IPF's scratch `work` (row, origin): the last IPF_HISTORY differences of G and of
+# the residual, the last G(x) and residual, the next x, and G(x)
+_DG, _DR = 0, IPF_HISTORY
+_LAST_G, _LAST_R, _NEXT, _G = 2 * IPF_HISTORY, 2 * IPF_HISTORY + 1, 2 * IPF_HISTORY + 2, 2 * IPF_HISTORY + 3
+# columns of its `gram` (IPF_HISTORY, _GRAM_COLUMNS): the Gram matrix of the residual's
+# differences, its Cholesky factor, and the right-hand side, solved in place for the weights
+_FACTOR, _RHS, _GRAM_COLUMNS = IPF_HISTORY, 2 * IPF_HISTORY, 2 * IPF_HISTORY + 1
+
+
+@_without_refcounts
+def _differences(x: np.ndarray, work: np.ndarray, slot: int, keep: bool,
+                 gram: np.ndarray) -> float:  # pragma: no cover - compiled
+    """From G(x) = work[_G]: the residual r = G(x) − x and G(x) kept as the last ones; with
+    `keep`, their differences from the last ones before into row `slot` of the differences,
+    that row and column of the Gram matrix of the residual's differences (ΔR_slot · ΔR_p) and
+    the right-hand side ΔR_p · r. Returns Σ r². Every sum in order; IPF_HISTORY is 3."""
+    total = 0.0
+    c0 = c1 = c2 = b0 = b1 = b2 = 0.0
+    for i in range(x.shape[0]):
+        g = work[_G, i]
+        r = g - x[i]
+        total += r * r
+        if keep:
+            work[_DG + slot, i] = g - work[_LAST_G, i]
+            work[_DR + slot, i] = d = r - work[_LAST_R, i]
+            d0, d1, d2 = work[_DR, i], work[_DR + 1, i], work[_DR + 2, i]
+            c0, c1, c2 = c0 + d * d0, c1 + d * d1, c2 + d * d2
+            b0, b1, b2 = b0 + r * d0, b1 + r * d1, b2 + r * d2
+        work[_LAST_G, i], work[_LAST_R, i] = g, r
+    gram[slot, 0], gram[slot, 1], gram[slot, 2] = c0, c1, c2
+    gram[0, slot], gram[1, slot], gram[2, slot] = c0, c1, c2
+    gram[0, _RHS], gram[1, _RHS], gram[2, _RHS] = b0, b1, b2
+    return total
+
+
+@_without_refcounts
+def _factor(gram: np.ndarray, k: int) -> bool:  # pragma: no cover - compiled
+    """Cholesky's factor L (L Lᵀ = the first k rows and columns of the Gram matrix) into
+    gram[:k, _FACTOR:], in a fixed order; False when a pivot is not above 1e-12 of the largest
+    diagonal entry (the differences nearly dependent) or is not a number."""
+    scale = 0.0
+    for j in range(k):
+        scale = max(scale, gram[j, j])
+    for j in range(k):
+        for r in range(j, k):
+            t = gram[r, j]
+            for i in range(j):
+                t -= gram[r, _FACTOR + i] * gram[j, _FACTOR + i]
+            if r > j:
+                t /= gram[j, _FACTOR + j]
+            elif not t > 1e-12 * scale:
+                return False
+            gram[r, _FACTOR + j] = t if r > j else np.sqrt(t)
+    return True
+
+
+@_without_refcounts
+def _solve(gram: np.ndarray, k: int) -> bool:  # pragma: no cover - compiled
+    """The weights γ = gram[:k, _RHS] solving (Gram matrix) γ = right-hand side, in place:
+    `_factor`, then L y = rhs and Lᵀ γ = y in a fixed order; False when `_factor` fails."""
+    if not _factor(gram, k):
+        return False
+    for j in range(k):
+        for i in range(j):
+            gram[j, _RHS] -= gram[j, _FACTOR + i] * gram[i, _RHS]
+        gram[j, _RHS] /= gram[j, _FACTOR + j]
+    for j in range(k - 1, -1, -1):
+        for i in range(j + 1, k):
+            gram[j, _RHS] -= gram[i, _FACTOR + j] * gram[i, _RHS]
+        gram[j, _RHS] /= gram[j, _FACTOR + j]
+    return True
+
+
+@_without_refcounts
+def _extrapolate(work: np.ndarray, k: int, totals: np.ndarray,
+                 gram: np.ndarray) -> bool:  # pragma: no cover - compiled
+    """Anderson's next x = G(x) − Σ_{p < k} γ_p ΔG_p into work[_NEXT] (γ from `_solve`); False
+    when some weight with totals > 0 comes out not positive and finite."""
+    c0 = gram[0, _RHS]
+    c1 = gram[1, _RHS] if k > 1 else 0.0
+    c2 = gram[2, _RHS] if k > 2 else 0.0
+    for i in range(totals.shape[0]):
+        v = work[_G, i] - c0 * work[_DG, i] - c1 * work[_DG + 1, i] - c2 * work[_DG + 2, i]
+        if totals[i] > 0.0 and not 0.0 < v < np.inf:
+            return False
+        work[_NEXT, i] = v
+    return True
+
+
 @njit(cache=True, nogil=True)
 def _ipf_cell(full: np.ndarray, full_t: np.ndarray, origins: np.ndarray, dests: np.ndarray,
-              bd: np.ndarray, ao: np.ndarray) -> int:  # pragma: no cover - compiled
-    """One draw and year of `ipf`, from B_c D_c = bd and A_i O_i = ao, both balanced in place
-    (`_half_sweep`); returns the sweeps. full (origin, destination) and its transpose full_t,
-    each flat."""
-    sweeps = 0
+              bd: np.ndarray, ao: np.ndarray, work: np.ndarray,
+              gram: np.ndarray) -> int:  # pragma: no cover - compiled
+    """One draw and year of `ipf`, from B_c D_c = bd and A_i O_i = ao (the year before's, or
+    0 in the first year, when bd holds D_c), both balanced in place; returns the sweeps.
+
+    A sweep is the map x → G(x): A_i O_i from B_c D_c (`_half_sweep`; the first sweep from
+    the given bd), the stopping rule (no A_i O_i moved from x by more than IPF_TOLERANCE of
+    itself: G(x) is returned), then B_c D_c from the next x. The next x is Anderson's
+    extrapolation (type II) from the last IPF_HISTORY sweeps: G(x) − Σ_p γ_p ΔG_p, γ the
+    least-squares fit of the residual r = G(x) − x by its differences ΔR_p (`_differences`,
+    `_solve`, `_extrapolate`), while Σ r² keeps falling. Otherwise it is the plain IPF step
+    x = G(x): when a fit fails or gives a weight that is not positive and finite (the
+    differences then start anew); for _PAUSE sweeps after one where Σ r² did not fall; and
+    from half of IPF_MAX_SWEEPS on, so that a cell that does not converge ends where plain
+    IPF stalls. Each stop is a plain sweep's, so the stopping rule promises what it did.
+    full (origin, destination) and its transpose full_t, each flat; work (2 · IPF_HISTORY +
+    4, origin) and gram (IPF_HISTORY, _GRAM_COLUMNS) scratch.
+    """
+    g, following = work[_G], work[_NEXT]
+    sweeps, stored, last = 0, -1, np.inf  # stored: differences held, < 0 while none are kept
+    if ao.sum() == 0.0:
+        stored = -2  # the first G is from B_c = 1, not from an x
     while True:
         sweeps += 1
-        if not _half_sweep(full, bd, origins, ao) or sweeps >= IPF_MAX_SWEEPS:
+        g[:] = ao
+        if not _half_sweep(full, bd, origins, g) or sweeps >= IPF_MAX_SWEEPS:
+            ao[:] = g
             return sweeps
+        worst = _differences(ao, work, max(stored, 0) % IPF_HISTORY, stored >= 0, gram)
+        stored, last = stored + 1 if worst < last else -_PAUSE, worst
+        k = min(stored, IPF_HISTORY) if sweeps < IPF_MAX_SWEEPS // 2 else 0  # then plain
+        if k > 0 and _solve(gram, k) and _extrapolate(work, k, origins, gram):
+            ao[:] = following
+        else:
+            ao[:] = g
+            stored = min(stored, 0)
         _half_sweep(full_t, ao, dests, bd)
 
 
@@ -367,16 +485,18 @@ def ipf(full: np.ndarray, origins: np.ndarray, dests: np.ndarray,
 
         A_i O_i = O_i / Σ_c f_ic B_c D_c,   B_c D_c = D_c / Σ_i f_ic A_i O_i
 
-    until no A_i O_i moves by more than IPF_TOLERANCE of itself (the row marginals then agree
-    to that), at most IPF_MAX_SWEEPS. The first year starts from B_c = 1; each later year from
-    the year before's A_i O_i (years differ little, so a few sweeps do). The flows T_ic are
-    unique; A_i O_i only up to a factor shared with B_c, and the model only ever uses them
-    with B_c recomputed from them. x / max(y, 1e-300) keeps an empty row or column finite.
-    The sweeps' sums in `_half_sweep`'s order, the same on any CPU. full (draw, origin,
-    destination), origins (draw, origin, year), dests (draw, destination, year). Returns the
-    total of sweeps over every draw and year."""
+    until no A_i O_i moves by more than IPF_TOLERANCE of itself in a sweep (the row marginals
+    then agree to that), at most IPF_MAX_SWEEPS; Anderson's acceleration (`_ipf_cell`) needs
+    far fewer sweeps to that stop than plain IPF. The first year starts from B_c = 1; each
+    later year from the year before's A_i O_i (years differ little, so a few sweeps do). The
+    flows T_ic are unique; A_i O_i only up to a factor shared with B_c, and the model only
+    ever uses them with B_c recomputed from them. x / max(y, 1e-300) keeps an empty row or
+    column finite. Every sum in a fixed order (`_half_sweep`), the same on any CPU. full
+    (draw, origin, destination), origins (draw, origin, year), dests (draw, destination,
+    year). Returns the total of sweeps over every draw and year."""
     n, ni, nc = full.shape
     bd, ao = np.empty(nc), np.empty(ni)
+    work, gram = np.zeros((2 * IPF_HISTORY + 4, ni)), np.zeros((IPF_HISTORY, _GRAM_COLUMNS))
     sweeps = 0
     for d in range(n):
         f = np.ascontiguousarray(full[d]).reshape(ni * nc)
@@ -392,7 +512,7 @@ def ipf(full: np.ndarray, origins: np.ndarray, dests: np.ndarray,
                     bd[c] = dest[c] / max(b, 1e-300)
             else:
                 bd[:] = dest
-            sweeps += _ipf_cell(f, f_t, np.ascontiguousarray(origins[d, :, y]), dest, bd, ao)
+            sweeps += _ipf_cell(f, f_t, np.ascontiguousarray(origins[d, :, y]), dest, bd, ao, work, gram)
             out[d, :, y] = ao
     return sweeps
 
