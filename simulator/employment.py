@@ -91,5 +91,5 @@ def gravity(workers: np.ndarray, jobs: np.ndarray, f: np.ndarray) -> dict[str, n
     ao = np.empty_like(origins)
     kernels.ipf(full, origins, dests, ao)
     to_clusters, outside = balanced_jobs(f, ao, jobs)  # B_c J_c, T_out,c (D,C,Y)
-    supplied = ao[:, :i] * (np.ascontiguousarray(full[:, :i, :c]) @ to_clusters)
+    supplied = ao[:, :i] * kernels.commune_sums(np.ascontiguousarray(f[:, :, :i]), to_clusters)
     return {"workers_supplied": supplied, "origin_weights": ao, "in_commuters": outside}

@@ -23,7 +23,7 @@ from numba.extending import intrinsic, models, register_model
 __all__ = ["IPF_TOLERANCE", "IPF_MAX_SWEEPS", "RAMP_INSTANT", "ramp", "TIMELINE", "timeline",
            "water_level", "takeup", "ipf", "MONEY_OUT",
            "money", "running_npv", "irr", "select_quantiles", "CLUSTER_GIVEN", "CLUSTER_OUT",
-           "cluster_metrics", "balanced_jobs", "reachable_jobs", "sampled_quantiles", "add_weighted"]
+           "cluster_metrics", "balanced_jobs", "commune_sums", "sampled_quantiles", "add_weighted"]
 
 IPF_TOLERANCE = 1e-12  # stop when no balanced origin weight moves by more than this (relative)
 IPF_MAX_SWEEPS = 1000  # a safety stop; the bundled scenarios converge in ~10–30 sweeps
@@ -543,19 +543,23 @@ def balanced_jobs(f: np.ndarray, origin_weights: np.ndarray,
 
 
 @njit(cache=True, nogil=True)
-def reachable_jobs(reach: np.ndarray, jobs: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
-    """Jobs within reach of each commune, Σ_c r_ci · J_c: reach (draw, cluster, commune) 1 or
-    0, jobs (draw, cluster, year) → (draw, commune, year), from 0 the products added cluster by
-    cluster in order (numpy's einsum("dci,dcy->diy"), bit for bit)."""
-    n, nc, ni = reach.shape
-    ny = jobs.shape[2]
+def commune_sums(weights: np.ndarray, per_cluster: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """Σ_c w_ci · x_c for each commune i: weights (draw, cluster, commune), per_cluster (draw,
+    cluster, year) → (draw, commune, year); from 0, the products fused cluster by cluster in
+    order (fma(w, x, s) = w · x + s rounded once), the same on any CPU. With weights 1 or 0 (the
+    jobs within reach) every product is exact: numpy's einsum("dci,dcy->diy") bit for bit.
+    With deterrences f_ci (the workers supplied) it is the sum OpenBLAS's matmul gave on this
+    project's machine (one fused accumulator per cell, cluster by cluster), which other CPUs'
+    BLAS kernels may order otherwise."""
+    n, nc, ni = weights.shape
+    ny = per_cluster.shape[2]
     out = np.zeros((n, ni, ny))
     for d in range(n):
         for c in range(nc):
             for i in range(ni):
-                r = reach[d, c, i]
+                w = weights[d, c, i]
                 for t in range(ny):
-                    out[d, i, t] += r * jobs[d, c, t]
+                    out[d, i, t] = _fma(w, per_cluster[d, c, t], out[d, i, t])
     return out
 
 

@@ -296,7 +296,7 @@ def _labour(inputs: Inputs, jobs: np.ndarray, d: dict[str, np.ndarray]) -> dict[
         "commune:labour_available": workers,
         "commune:workers_supplied": flows["workers_supplied"],
         "commune:labour_balance": workers - flows["workers_supplied"],
-        "commune:jobs_reachable": kernels.reachable_jobs(reach.astype(float),
+        "commune:jobs_reachable": kernels.commune_sums(reach.astype(float),
                                                          np.ascontiguousarray(jobs, dtype=float)),
         "coupling:origin_weights": flows["origin_weights"],
         "in_commuters": flows["in_commuters"],

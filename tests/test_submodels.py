@@ -191,18 +191,22 @@ def test_gravity_reaches_the_plain_fixed_point_on_hard_cases(kind: str) -> None:
     np.testing.assert_allclose(flows.sum(axis=1), dests, rtol=1e-13, atol=1e-9)
 
 
-def test_reachable_jobs_by_hand_and_as_einsum_bit_for_bit() -> None:
+def test_commune_sums_by_hand_and_as_einsum_bit_for_bit() -> None:
     """Jobs within reach of each commune: Σ over the clusters it reaches; the same sums as
-    numpy's einsum (from 0, cluster by cluster), whatever the sizes."""
+    numpy's einsum (from 0, cluster by cluster), whatever the sizes. With deterrences as the
+    weights (workers supplied), matmul's sums up to its own order."""
     reach = np.array([[[1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]])  # 3 clusters, 2 communes
     jobs = np.array([[[10.0, 20.0], [1.0, 2.0], [100.0, 200.0]]])  # 2 years
-    assert kernels.reachable_jobs(reach, jobs).tolist() == [[[11.0, 22.0], [1.0, 2.0]]]
+    assert kernels.commune_sums(reach, jobs).tolist() == [[[11.0, 22.0], [1.0, 2.0]]]
     rng = np.random.default_rng(3)
     for n, c, i, y in [(9, 21, 29, 23), (3, 2000, 3, 30), (4, 37, 2, 1), (2, 1, 5, 3)]:
         reach = (rng.random((n, c, i)) < 0.6).astype(float)
         jobs = rng.random((n, c, y)) * rng.choice([0.0, 1.0, 1e3, 1e6], (n, c, y))
-        assert (kernels.reachable_jobs(reach, jobs).tobytes()
+        assert (kernels.commune_sums(reach, jobs).tobytes()
                 == np.einsum("dci,dcy->diy", reach, jobs).tobytes())
+        f = np.exp(-rng.uniform(0.0, 5.0, (n, c, i)))
+        np.testing.assert_allclose(kernels.commune_sums(f, jobs), np.swapaxes(f, 1, 2) @ jobs,
+                                   rtol=1e-13, atol=1e-9)
 
 
 def test_npv_irr_payback_by_hand() -> None:
