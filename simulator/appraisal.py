@@ -6,16 +6,15 @@ figures and their sources: simulator/calibration.csv and docs/calibration.md.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from simulator import finance, kernels
+from simulator.inputs import at_price
 from simulator.model import simulate_clusters
-from simulator.scenario.distributions import Fixed
-from simulator.uncertainty import ParamSpec
 
 if TYPE_CHECKING:
     from simulator.inputs import Inputs
@@ -213,16 +212,6 @@ def _calibration_rows(run: Run) -> list[dict[str, Any]]:
     return rows
 
 
-def at_price(inputs: Inputs, cluster: int, price: float) -> Inputs:
-    """The same inputs with one cluster's lease price fixed at `price` (bn VND per ha), under
-    its own parameter key (the other parameters keep their draws)."""
-    specs = list(inputs.cluster_specs["lease_price_bn_vnd_per_ha"])
-    old = specs[cluster]
-    specs[cluster] = ParamSpec(f"{old.key}@breakeven", Fixed(value=price), old.lo, old.hi)
-    return replace(inputs, cluster_specs={**inputs.cluster_specs,
-                                          "lease_price_bn_vnd_per_ha": tuple(specs)})
-
-
 @dataclass(frozen=True)
 class PricePlan:
     """One cluster of the price response, as the main run gives it: its P50 break-even price
@@ -259,8 +248,7 @@ def price_rows(inputs: Inputs, plans: list[PricePlan]) -> list[dict[str, Any]]:
     """The rows of `price_response` from its plans: each cluster re-run at its price, the
     re-runs together (`model.simulate_clusters`: the parameter draws and timelines shared)."""
     rows = []
-    runs = [(at_price(inputs, ci, plan.price), ci)
-            for plan in plans for ci in [inputs.cluster_ids.index(plan.cluster)]]
+    runs = [(inputs.cluster_ids.index(plan.cluster), plan.price) for plan in plans]
     for plan, alt in zip(plans, simulate_clusters(inputs, runs) if runs else []):
         own, district = (alt["leased_area_ha"].sum(axis=1),
                          alt["district:leased_area_ha"].sum(axis=1))

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulator.scenario.distributions import Fixed
 from simulator.scenario.schema import (
     DISTRICT_PARAMETER_NAMES, PARAMETER_NAMES, SECTOR_FIELDS, bounds, default_sector_mix,
 )
@@ -16,11 +17,12 @@ if TYPE_CHECKING:
     from simulator.geodata import GeoArrays
     from simulator.scenario.schema import Cluster, Phase, Scenario
 
-__all__ = ["Inputs", "build_inputs", "PHASE_FIELDS", "LAND_USES"]
+__all__ = ["Inputs", "build_inputs", "at_price", "PHASE_FIELDS", "LAND_USES", "LEASE_PRICE"]
 
 PHASE_FIELDS = ("size", "clearance_years", "construction_years")
 LAND_USES = ("industrial", "roads", "green", "technical", "services")
 CENSUS_YEAR = 2019
+LEASE_PRICE = "lease_price_bn_vnd_per_ha"  # the cluster parameter the price response fixes
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,15 @@ class Inputs:
             craft=self.craft[clusters],
             geo=replace(g, access_km=g.access_km[clusters], distance_km=g.distance_km[clusters],
                         cluster_commune=g.cluster_commune[clusters]))
+
+
+def at_price(inputs: Inputs, cluster: int, price: float) -> Inputs:
+    """The same inputs with one cluster's lease price fixed at `price` (bn VND per ha), under
+    its own parameter key (the other parameters keep their draws)."""
+    specs = list(inputs.cluster_specs[LEASE_PRICE])
+    old = specs[cluster]
+    specs[cluster] = ParamSpec(f"{old.key}@breakeven", Fixed(value=price), old.lo, old.hi)
+    return replace(inputs, cluster_specs={**inputs.cluster_specs, LEASE_PRICE: tuple(specs)})
 
 
 def _cluster_spec(s: Scenario, c: Cluster, name: str) -> ParamSpec:

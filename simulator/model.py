@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator, TypeVar
 import numpy as np
 
 from simulator import employment, finance, kernels, land
-from simulator.inputs import LAND_USES, Inputs
+from simulator.inputs import LAND_USES, LEASE_PRICE, Inputs, at_price
 from simulator.results import (
     METRICS, RATIOS, BlockSummary, ClusterDraws, DeveloperIndicators, HeldDraws, Results,
     block_summary, pct,
@@ -64,6 +64,7 @@ class ParameterDraws:
                                np.array([s.dist.central() for s in specs_]))
                            for f, specs_ in fields.items()} for g, fields in groups.items()}
         self.delay = approval_delay
+        self.drawn_from: ParameterDraws | None = None  # whose draws these are (`reuse`)
 
     def take(self, draws: slice = slice(None), clusters: slice | None = None,
              ) -> dict[str, dict[str, np.ndarray]]:
@@ -88,7 +89,8 @@ class ParameterDraws:
         """`ParameterDraws(inputs)` (no approval delays), taking these draws where `inputs`
         draws only parameters these draw, each from the same spec, with the same seed, number
         of draws, sampling and correlations in effect — so they are the same numbers (e.g. one
-        cluster's lease price fixed, a key in no correlation); else drawn anew."""
+        cluster's lease price fixed, a key in no correlation; `drawn_from` is then these);
+        else drawn anew."""
         mine, theirs = _drawn_specs(self.inputs), _drawn_specs(inputs)
         same = (all(mine.get(k) == spec for k, spec in theirs.items())
                 and (inputs.seed, inputs.draws, inputs.sampling.method)
@@ -96,7 +98,9 @@ class ParameterDraws:
                 and _pairs(inputs, theirs) == _pairs(self.inputs, mine))
         if not same:
             return ParameterDraws(inputs)
-        return ParameterDraws(inputs, drawn={k: self.values[self._rows[k]] for k in theirs})
+        shared = ParameterDraws(inputs, drawn={k: self.values[self._rows[k]] for k in theirs})
+        shared.drawn_from = self
+        return shared
 
     def block_of(self, p: dict[str, dict[str, np.ndarray]],
                  clusters: slice) -> dict[str, dict[str, np.ndarray]]:
@@ -163,14 +167,6 @@ def _takeup_timeline(inputs: Inputs, p: dict[str, dict[str, np.ndarray]],
     return now, before["filled_ha"]
 
 
-def _timeline_of(inputs: Inputs, p: dict[str, dict[str, np.ndarray]]) -> bytes:
-    """Everything `_takeup_timeline` reads, as bytes: equal bytes, the same timeline."""
-    arrays = (*(p["phase"][k] for k in sorted(p["phase"])), p["cluster"]["fill_years"],
-              p["cluster"]["farmland_share"], inputs.phase_size_factor, inputs.phase_approval,
-              inputs.phase_cluster, inputs.years, np.array([inputs.takeup == "independent"]))
-    return b"".join(np.ascontiguousarray(a).tobytes() + str(a.shape).encode() for a in arrays)
-
-
 def _leased(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], now: dict[str, np.ndarray],
             filled_before: np.ndarray, coupling: dict[str, np.ndarray] | None,
             ) -> dict[str, np.ndarray]:
@@ -183,7 +179,7 @@ def _leased(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], now: dict[str, 
     if inputs.takeup == "independent":
         return {"leased_before": history, "leased": plots * now["filled_ha"],
                 "unmet": np.zeros((plots.shape[0], len(inputs.years)))}
-    price = cl["lease_price_bn_vnd_per_ha"]
+    price = cl[LEASE_PRICE]
     mean_price = price.mean(axis=1) if coupling is None else coupling["mean_price"]
     score = land.attractiveness(inputs.geo.access_km, d["access_scale_km"], price, mean_price,
                                 d["rent_elasticity"])
@@ -350,33 +346,44 @@ def simulate_cluster(inputs: Inputs, cluster: int) -> dict[str, np.ndarray]:
     (`cluster_block`'s land and money, given the water levels). Returns the cluster's
     `leased_area_ha` and `npv_bn_vnd` and the district's `district:leased_area_ha`,
     (draw, year): bit for bit those of `simulate(inputs)` (the same draws; blocks recompute
-    the whole run's numbers exactly). For the price response (`appraisal.price_response`): a
-    fraction of a whole run."""
-    return simulate_clusters(inputs, [(inputs, cluster)])[0]
+    the whole run's numbers exactly). A fraction of a whole run."""
+    return _clusters_alone(inputs, [(inputs, cluster, ParameterDraws(inputs))])[0]
 
 
-def simulate_clusters(inputs: Inputs, runs: list[tuple[Inputs, int]]) -> list[dict[str, np.ndarray]]:
-    """`simulate_cluster(run, cluster)` of each of `runs`, bit for bit, sharing what they have
-    in common with `inputs` and each other: the parameter draws of `inputs` where a run draws
-    nothing else (`ParameterDraws.reuse`: e.g. one cluster's lease price fixed), and each
-    chunk's timeline of every cluster where a run's is read from the same numbers
-    (`_timeline_of`); each run solves its own take-up. The price response re-runs every
-    decision cluster at its own price this way (`appraisal.price_rows`)."""
+def simulate_clusters(inputs: Inputs, priced: list[tuple[int, float]]) -> list[dict[str, np.ndarray]]:
+    """For each (cluster, price) of `priced`, `simulate_cluster(at_price(inputs, cluster, price),
+    cluster)`, bit for bit: the run re-priced, one cluster's lease price fixed (the price
+    response, `appraisal.price_rows`). The re-runs share the parameter draws of `inputs` where
+    fixing the price leaves every other draw the same numbers (`ParameterDraws.reuse`: a lease
+    price in no correlation), and then also each chunk's timeline: a re-run changes nothing
+    but a lease price, which the timeline does not read. Each re-run solves its own take-up."""
     base = ParameterDraws(inputs)
-    params = [base.reuse(run) for run, _ in runs]
+    runs = [(run, cluster, base.reuse(run))
+            for cluster, price in priced for run in [at_price(inputs, cluster, price)]]
+    return _clusters_alone(inputs, runs)
+
+
+def _clusters_alone(inputs: Inputs, runs: list[tuple[Inputs, int, ParameterDraws]],
+                    ) -> list[dict[str, np.ndarray]]:
+    """`simulate_cluster(run, cluster)` of each (run, cluster, its parameter draws), chunk by
+    chunk of draws. The runs whose draws are another's (`drawn_from`, all the same one) share
+    each chunk's timeline: `simulate_clusters` makes them, each `inputs` with one lease price
+    fixed, so they differ from each other only in lease prices."""
     shape = (inputs.draws, len(inputs.years))
     names = ("leased_area_ha", "npv_bn_vnd", "district:leased_area_ha")
     out = [{k: np.empty(shape) for k in names} for _ in runs]
 
     def chunk(sl: slice) -> list[dict[str, np.ndarray]]:
-        timelines: dict[bytes, tuple[dict[str, np.ndarray], np.ndarray]] = {}
+        shared: tuple[dict[str, np.ndarray], np.ndarray] | None = None
         parts = []
-        for (run, cluster), prm in zip(runs, params):
+        for run, cluster, prm in runs:
             p_all = prm.take(sl)
-            key = _timeline_of(run, p_all)
-            if key not in timelines:
-                timelines[key] = _takeup_timeline(run, p_all)
-            parts.append(_cluster_alone(run, cluster, prm, p_all, timelines[key]))
+            if prm.drawn_from is None:
+                timeline = _takeup_timeline(run, p_all)
+            else:  # another re-run's timeline: only a lease price differs, which it does not read
+                shared = _takeup_timeline(run, p_all) if shared is None else shared
+                timeline = shared
+            parts.append(_cluster_alone(run, cluster, prm, p_all, timeline))
         return parts
 
     for sl, parts in _in_order(chunk, chunk_slices(inputs, keep=False)):

@@ -340,6 +340,7 @@ def test_clusters_re_run_together_equal_whole_runs_correlations_included(
     timeline change (drawn anew); the district lease price (c1 and c3 inherit it) is
     correlated with c1's second phase: fixing c1's or c3's leaves it drawn, the draws shared."""
     from simulator import appraisal
+    timeline = model._takeup_timeline
     s = _random_scenario(90, 11, 4, 2.0)
     lease = "lease_price_bn_vnd_per_ha"
     own = {"dist": "triangular", "low": 6, "mode": 10, "high": 15}
@@ -353,18 +354,47 @@ def test_clusters_re_run_together_equal_whole_runs_correlations_included(
     inputs = build_inputs(s, geo_for(4))
     monkeypatch.setattr(model, "_CHUNK_CELLS", 30_000)
     assert len(model.chunk_slices(inputs, keep=False)) > 2
-    runs = [(appraisal.at_price(inputs, ci, price), ci) for ci, price in ((0, 11.0), (1, 9.0), (3, 12.5))]
+    priced = [(0, 11.0), (1, 9.0), (3, 12.5)]
+    runs = [(appraisal.at_price(inputs, ci, price), ci) for ci, price in priced]
     base = model.ParameterDraws(inputs)
     clearance = base.take()["phase"]["clearance_years"]
     fixed_own = base.reuse(runs[0][0]).take()["phase"]["clearance_years"]
     assert not np.array_equal(fixed_own[:, 0], clearance[:, 0])  # the correlation dropped
     for run, _ in runs[1:]:
         np.testing.assert_array_equal(base.reuse(run).values, base.values)  # the same draws
-    for (run, ci), got in zip(runs, model.simulate_clusters(inputs, runs)):
+    timelines = []  # one per chunk for c1 and c3 (the same draws), one for c0 (drawn anew)
+    monkeypatch.setattr(model, "_takeup_timeline", lambda *a: timelines.append(a) or timeline(*a))
+    together = model.simulate_clusters(inputs, priced)
+    assert len(timelines) == 2 * len(model.chunk_slices(inputs, keep=False))
+    monkeypatch.setattr(model, "_takeup_timeline", timeline)
+    for (run, ci), got in zip(runs, together):
         whole = model.simulate(run)
         np.testing.assert_array_equal(got["leased_area_ha"], whole.metrics["leased_area_ha"][:, ci])
         np.testing.assert_array_equal(got["npv_bn_vnd"], whole.metrics["npv_bn_vnd"][:, ci])
         np.testing.assert_array_equal(got["district:leased_area_ha"], whole.district["leased_area_ha"])
+
+
+@pytest.mark.parametrize("takeup", ["competitive", "independent"])
+def test_the_take_up_timeline_reads_no_lease_price(takeup: str) -> None:
+    """`simulate_clusters` gives re-runs that differ only in a lease price one timeline per
+    chunk: the timeline must not read a lease price. Other lease prices (other draws for every
+    cluster, and a fixed price in the specs of each cluster in turn) leave it bit for bit."""
+    from simulator.inputs import LEASE_PRICE, at_price
+    s = _random_scenario(40, 9, 4, 2.0)  # from 2030: a history before the base year
+    s = s.model_copy(update={"base_year": 2030,
+                             "district": s.district.model_copy(update={"takeup": takeup})})
+    inputs = build_inputs(s, geo_for(4))
+    p = model.ParameterDraws(inputs).take()
+    now, before = model._takeup_timeline(inputs, p)
+    assert all(np.ptp(v) > 0 for v in (*now.values(), before))  # timelines that vary by draw
+    prices = np.random.default_rng(1).uniform(0.0, 1e3, p["cluster"][LEASE_PRICE].shape)
+    other = {**p, "cluster": {**p["cluster"], LEASE_PRICE: prices}}
+    for ci in range(4):
+        got_now, got_before = model._takeup_timeline(at_price(inputs, ci, 1e3), other)
+        assert got_now.keys() == now.keys()
+        for k, v in now.items():
+            np.testing.assert_array_equal(got_now[k], v, err_msg=k)
+        np.testing.assert_array_equal(got_before, before)
 
 
 def test_peak_memory_stays_bounded_past_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
