@@ -141,6 +141,28 @@ def test_help_lists_commands_without_heavy_imports() -> None:
     assert probe.stdout.strip() == "[]"  # --help imports no heavy library
 
 
+def test_the_command_ends_without_the_teardown_its_output_flushed_and_exit_handlers_run(
+        mini) -> None:
+    """`clustersim` (`cli.entry`) ends the process once the command is done, without the
+    interpreter's teardown (an object's finaliser, run by the teardown, prints nothing), yet
+    what the command printed to a pipe and what an exit handler prints arrive, and the exit
+    code is the command's."""
+    code = ("import atexit, sys\n"
+            "class Kept:\n    def __del__(self): print('teardown ran')\n"
+            "kept = Kept(); atexit.register(lambda: print('exit handler ran'))\n"
+            "from simulator.cli import entry\n"
+            "sys.argv = ['clustersim', 'validate', *sys.argv[1:]]; entry()")
+    done = subprocess.run([sys.executable, "-c", code, str(mini)], capture_output=True,
+                          text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0].startswith(f"{mini}: ok")
+    assert done.stdout.splitlines()[-1] == "exit handler ran" and "teardown" not in done.stdout
+    bad = subprocess.run([sys.executable, "-c", code, str(mini.parent / "none.yaml")],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert bad.returncode == 2 and len(bad.stderr.splitlines()) == 1, bad.stderr
+    assert bad.stdout == "exit handler ran\n"
+
+
 def test_the_model_is_imported_with_the_collector_off_then_frozen_and_the_collector_back() -> None:
     """A scenario command imports the model stack without garbage collections, freezes what it
     allocated and leaves the collector on; `geodata` imports nothing of it."""
