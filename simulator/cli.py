@@ -260,9 +260,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     for f, run in zip(args.files, runs):
         for w in run.geometries.warnings:
             _say(args, f"{f}: warning: {w}")
-        post = post_run(run)  # the price response's re-runs, beside the sensitivity and the writers
-        sens = None
-        if args.sensitivity:
+        post, sens = None, None  # the price response's re-runs: started by write_outputs
+        if args.sensitivity:  # else here, to run beside the sensitivity's
+            post = post_run(run)
             metric, _, year = args.sensitivity.partition(":")
             sens = _sensitivity(run, metric, int(year) if year.isdigit() else None,
                                 where=str(args.files[0]) if len(args.files) == 1 else "clustersim run",

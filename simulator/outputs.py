@@ -70,12 +70,13 @@ def write_outputs(run: Run, out_root: Path, *, overwrite: bool, maps_dir: Path |
     """Write results/<id>/ atomically: summary.json, timeseries.csv, clusters.gpkg,
     checks.json, map.html, report.html (with `sensitivity`, a `sensitivity.Sensitivity`, and then
     sensitivity.csv); also copy the map and report to `maps_dir` if given. `post`: the run's
-    post-run stage (`post_run.post_run`, which `clustersim run` starts before the sensitivity),
-    started here if not given; the files that do not show the
-    price response are written while its re-runs go on."""
+    post-run stage (`post_run.post_run`, which `clustersim run --sensitivity` starts before the
+    sensitivity), else started here once the cluster bands are computed (held draws get them
+    when first read: on every core, the re-runs would only share the cores); the files that do
+    not show the price response are written while its re-runs go on."""
     final: Path = Path(out_root) / run.loaded.scenario.id
-    post = post_run(run) if post is None else post
-    clusters = cluster_table(run)
+    clusters = cluster_table(run)  # first: held draws' cluster bands, on every core
+    post = post_run(run) if post is None else post  # then the re-runs, beside the writers
     findings = check_all(run)
     gates = gate_openings(run.loaded.scenario, run.results)
     with atomic_folder(final, overwrite=overwrite) as tmp:

@@ -1,5 +1,6 @@
 """The post-run stage: model work on a finished run that the writers show, started once the run
-is simulated and before the writers, and handed to them (`outputs.write_outputs`)."""
+is simulated (and its cluster bands computed: `outputs.write_outputs` starts it) and done beside
+the writers, which wait for it only where they show it."""
 
 from __future__ import annotations
 
@@ -32,5 +33,5 @@ class PostRun:
 
 def post_run(run: Run) -> PostRun:
     """Start the post-run stage of `run` (`PostRun`); call it once the run is simulated and
-    before the writers, and hand the result to them."""
+    before the writers (or let `outputs.write_outputs` start it), and hand the result to them."""
     return PostRun(run)

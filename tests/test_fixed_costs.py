@@ -194,3 +194,26 @@ def test_runs_are_simulated_with_the_collector_paused(mini, tmp_path, command) -
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["[False]", "0", "True"]
+
+
+@pytest.mark.parametrize("sensitivity", [False, True])
+def test_the_price_response_starts_once_the_cluster_bands_are_in(mini, tmp_path, cli,
+                                                                 monkeypatch, sensitivity) -> None:
+    """`clustersim run` computes the held draws' cluster bands (every core) before it starts
+    the price response's re-runs, which then go on beside the writers; with --sensitivity
+    they start first, to go on beside the sensitivity's runs."""
+    import simulator.outputs
+    import simulator.post_run
+
+    started: list[bool] = []  # were the cluster bands in when the re-runs started?
+
+    def spy(run):
+        started.append("irr" in run.results._finance)  # the bands, IRR and payback: one sweep
+        return simulator.post_run.PostRun(run)
+
+    monkeypatch.setattr(simulator.outputs, "post_run", spy)
+    monkeypatch.setattr(simulator.post_run, "post_run", spy)
+    extra = ["--sensitivity", "jobs"] if sensitivity else []
+    code, _, err = cli("run", mini, "--draws", "20", "--out", tmp_path, "--quiet", *extra)
+    assert code == 0, err
+    assert started == [not sensitivity]
