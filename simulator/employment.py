@@ -14,10 +14,15 @@ __all__ = ["per_cluster", "sector_rates", "labour_supply", "deterrence", "balanc
            "in_commuters", "gravity"]
 
 def per_cluster(mix: np.ndarray, per_sector: np.ndarray) -> np.ndarray:
-    """x_c = Σ_s mix_cs · x_s: a cluster's density from its sector mix. (C,S),(D,S) → (D,C)."""
-    # not @: exact under chunking
-    x: np.ndarray = (per_sector[:, None, :] * mix[None, :, :]).sum(-1)
-    return x
+    """x_c = Σ_s mix_cs · x_s: a cluster's density from its sector mix. (C,S),(D,S) → (D,C).
+    Each product rounded and added as numpy's sum over the sectors, draw by draw, so exact
+    under chunking (not @); compiled (kernels.mix_sums) up to kernels.PAIRWISE_BLOCK sectors,
+    where numpy's sum is one block."""
+    if mix.shape[1] > kernels.PAIRWISE_BLOCK:
+        x: np.ndarray = (per_sector[:, None, :] * mix[None, :, :]).sum(-1)
+        return x
+    return kernels.mix_sums(np.ascontiguousarray(mix, dtype=float),
+                            np.ascontiguousarray(per_sector, dtype=float))
 
 
 def sector_rates(mix: np.ndarray, per_sector: np.ndarray) -> np.ndarray:

@@ -1,7 +1,8 @@
 """The model's hot loops, compiled with numba: each cluster's timeline (its phases' ramps added
 up), take-up by water filling, the gravity model's iterative proportional fitting, the jobs
-within reach of each commune, every party's money and running NPVs, the developer IRR
-(Chandrupatla's bracketing root finder, step for step SciPy's), and band quantiles by selection.
+within reach of each commune, a cluster's densities from its sector mix (numpy's sums), every
+party's money and running NPVs, the developer IRR (Chandrupatla's bracketing root finder, step
+for step SciPy's), and band quantiles by selection.
 
 These loops *are* the equations (docs/model.md); land.py, employment.py and uncertainty.py call
 them. Every loop runs draw by draw (and cell by cell), so a draw's numbers never depend on the
@@ -23,7 +24,8 @@ from numba.extending import intrinsic, models, register_model
 __all__ = ["IPF_TOLERANCE", "IPF_MAX_SWEEPS", "RAMP_INSTANT", "ramp", "TIMELINE", "timeline",
            "water_level", "takeup", "ipf", "MONEY_OUT",
            "money", "running_npv", "irr", "select_quantiles", "CLUSTER_GIVEN", "CLUSTER_OUT",
-           "cluster_metrics", "balanced_jobs", "commune_sums", "sampled_quantiles", "add_weighted"]
+           "cluster_metrics", "balanced_jobs", "commune_sums", "sampled_quantiles", "add_weighted",
+           "mix_sums", "PAIRWISE_BLOCK"]
 
 IPF_TOLERANCE = 1e-12  # stop when no balanced origin weight moves by more than this (relative)
 IPF_MAX_SWEEPS = 1000  # a safety stop; the bundled scenarios converge in ~10–30 sweeps
@@ -1136,3 +1138,46 @@ def add_weighted(x: np.ndarray, weights: np.ndarray, first: int,
                 if w != 0.0:
                     for y in range(ny):
                         out[d, k, y] += w * x[d, j, y]
+
+
+PAIRWISE_BLOCK = 128  # numpy's PW_BLOCKSIZE: numpy splits longer sums in two halves (`mix_sums`)
+
+
+@njit(cache=True, nogil=True)
+def _pairwise(a: np.ndarray) -> float:  # pragma: no cover - compiled
+    """numpy's pairwise_sum of a, at most PAIRWISE_BLOCK terms: under 8 added in order onto
+    −0.0; else eight running sums of every eighth term, added as
+    ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)), then the last n % 8 in order."""
+    n = a.shape[0]
+    if n < 8:
+        res = -0.0
+        for i in range(n):
+            res += a[i]
+        return res
+    r0, r1, r2, r3, r4, r5, r6, r7 = a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]
+    i = 8
+    while i < n - n % 8:
+        r0, r1, r2, r3 = r0 + a[i], r1 + a[i + 1], r2 + a[i + 2], r3 + a[i + 3]
+        r4, r5, r6, r7 = r4 + a[i + 4], r5 + a[i + 5], r6 + a[i + 6], r7 + a[i + 7]
+        i += 8
+    summed: float = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    for k in range(i, n):
+        summed += a[k]
+    return summed
+
+
+@njit(cache=True, nogil=True)
+def mix_sums(mix: np.ndarray, per_sector: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """x_dc = Σ_s mix_cs · x_ds for mix (cluster, sector) and per_sector (draw, sector) →
+    (draw, cluster), at most PAIRWISE_BLOCK sectors: each product rounded, the sum numpy's
+    over the last axis (0.0 plus `_pairwise` of the products), so it equals
+    (per_sector[:, None, :] · mix[None]).sum(-1) bit for bit, without numpy's reduction loop
+    per (draw, cluster)."""
+    n, s = per_sector.shape
+    out, terms = np.empty((n, mix.shape[0])), np.empty(s)
+    for d in range(n):
+        for c in range(mix.shape[0]):
+            for k in range(s):
+                terms[k] = per_sector[d, k] * mix[c, k]
+            out[d, c] = 0.0 + _pairwise(terms)
+    return out

@@ -287,3 +287,18 @@ def test_baseline_calibration() -> None:
     assert at["firms"] == pytest.approx(1_000, rel=0.15)
     craft = [i for i, c in enumerate(r.cluster_ids) if c in ("tien_phong_1", "ninh_so_1", "van_diem")]
     assert r.clusters_at("jobs", 2023)[craft].sum() == pytest.approx(3_000, rel=0.10)
+
+
+@pytest.mark.parametrize("sectors", [1, 2, 5, 7, 8, 9, 16, 23, 128, 129, 200])
+def test_per_cluster_is_numpys_sum_bit_for_bit(sectors: int) -> None:
+    """employment.per_cluster (kernels.mix_sums) against numpy's product-and-sum, signed
+    zeros included, for short sums (in order), pairwise blocks and halves past 128 terms."""
+    rng = np.random.default_rng(sectors)
+    for draws, clusters in ((1, 1), (2, 21), (3, 300)):
+        x = rng.standard_normal((draws, sectors)) * 10.0 ** rng.integers(-6, 6, (draws, sectors))
+        x[rng.random(x.shape) < 0.2] = -0.0
+        x[0] = -0.0  # a draw of negative zeros: numpy's sum of them is +0.0
+        mix = rng.random((clusters, sectors))
+        mix[rng.random(mix.shape) < 0.3] = 0.0
+        got = employment.per_cluster(mix, x)
+        assert got.tobytes() == (x[:, None, :] * mix[None, :, :]).sum(-1).tobytes()
