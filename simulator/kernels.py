@@ -731,18 +731,17 @@ def _cluster_row(stock: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np
 
 
 @njit(cache=True, nogil=True)
-def _add_cluster(rows: np.ndarray, at: tuple[int, int], total: np.ndarray, d: int,
+def _add_cluster(rows: np.ndarray, total: np.ndarray, d: int,
                  first: bool) -> None:  # pragma: no cover - compiled
-    """total[:, d] = rows[:, at] (the first cluster), else total[:, d] += rows[:, at]."""
-    od, oc = at
+    """total[:, d] = rows (row, year) (the first cluster), else total[:, d] += rows."""
     if first:
         for k in range(rows.shape[0]):
-            for t in range(rows.shape[3]):
-                total[k, d, t] = rows[k, od, oc, t]
+            for t in range(rows.shape[1]):
+                total[k, d, t] = rows[k, t]
         return
     for k in range(rows.shape[0]):
-        for t in range(rows.shape[3]):
-            total[k, d, t] += rows[k, od, oc, t]
+        for t in range(rows.shape[1]):
+            total[k, d, t] += rows[k, t]
 
 
 @njit(cache=True, nogil=True)
@@ -751,30 +750,31 @@ def cluster_metrics(stock: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
                     before: np.ndarray, rate: np.ndarray, per_ha: np.ndarray, each: np.ndarray,
                     price: tuple[np.ndarray, np.ndarray], out: np.ndarray,
                     total: np.ndarray) -> None:  # pragma: no cover - compiled
-    """Every cluster metric, cluster by cluster in one pass (`_cluster_row`): the rows
-    CLUSTER_GIVEN, CLUSTER_OUT, then the jobs by sector written straight into out (row, draw,
-    cluster, year; any strides) unless out has no draws (then into a scratch row), and their
-    sums over clusters into total (row, draw, year) unless total has no draws. The sums add
-    the clusters in order, the first copied (numpy's sum over the cluster axis when there are
-    several years). stock: the CLUSTER_GIVEN and built B (draw, cluster, year); before (draw,
-    cluster, 3), rate (draw, cluster, 8), per_ha (draw, cluster, 3 + sectors), each (draw, 4),
-    price (index, factor) (draw, year)."""
+    """Every cluster metric, cluster by cluster in one pass (`_cluster_row`, into a scratch
+    (row, 1, 1, year) that stays in cache): the rows CLUSTER_GIVEN, CLUSTER_OUT, then the jobs
+    by sector, copied value by value into out (row, draw, cluster, year; any strides) unless
+    out has no draws (all of a cluster's rows at once: a held array's fresh pages are faulted
+    in apart from the arithmetic, which written straight into out measured as slow as the
+    copy it saved), and their sums over clusters into total (row, draw, year) unless total
+    has no draws. The sums add the clusters in order, the first copied (numpy's sum over the
+    cluster axis when there are several years). stock: the CLUSTER_GIVEN and built B (draw,
+    cluster, year); before (draw, cluster, 3), rate (draw, cluster, 8), per_ha (draw,
+    cluster, 3 + sectors), each (draw, 4), price (index, factor) (draw, year)."""
     n, nc, ny = stock[0].shape
-    scratch = np.empty((_SECTORS + per_ha.shape[2] - 3, 1, 1, ny))
+    rows = _SECTORS + per_ha.shape[2] - 3
+    row = np.empty((rows, ny))
+    scratch = row.reshape((rows, 1, 1, ny))
     x = np.empty((15, ny))
     terms = (before, rate, each, price[0], price[1])
-    held = out.shape[1] > 0
     for d in range(n):
         for c in range(nc):
-            if held:
-                _cluster_row(stock, (d, c), terms, per_ha, x, out, (d, c))
-            else:
-                _cluster_row(stock, (d, c), terms, per_ha, x, scratch, (0, 0))
+            _cluster_row(stock, (d, c), terms, per_ha, x, scratch, (0, 0))
+            if out.shape[1] > 0:
+                for k in range(rows):
+                    for t in range(ny):
+                        out[k, d, c, t] = row[k, t]
             if total.shape[1] > 0:
-                if held:
-                    _add_cluster(out, (d, c), total, d, c == 0)
-                else:
-                    _add_cluster(scratch, (0, 0), total, d, c == 0)
+                _add_cluster(row, total, d, c == 0)
 
 
 # SciPy's default tolerances of scipy.optimize.elementwise.find_root for float64, and its
