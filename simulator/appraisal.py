@@ -268,9 +268,9 @@ def price_response(run: Run, clusters: list[str]) -> list[dict[str, Any]]:
     of take-up), the district's, and its developer NPV are compared, and the leased ha-years
     moved to the other clusters: draw by draw, what the others lease at this price less what
     they lease at the assumed one (district less this cluster; when district demand is the
-    limit, what this cluster loses). The re-run is the take-up
-    over every cluster and this cluster's money (`model.simulate_cluster`: the numbers of a
-    whole run, without the labour catchment neither reads). Empty under `takeup: independent`
+    limit, what this cluster loses). Each re-run is the take-up over every cluster and this
+    cluster's money, the re-runs together (`model.simulate_clusters`: the numbers of whole
+    runs, without the labour catchment neither reads). Empty under `takeup: independent`
     (take-up does not depend on the price there), and when there are more than
     PRICE_RESPONSE_MAX clusters. `price_plans` then `price_rows` (`post_run.PostRun` runs the
     second on a thread while the writers work)."""
