@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 from . import charts, fragments
 from .assets import check_offline, style_tag, summary_css
 from .formatting import fmt_number, fmt_pct, fmt_range, fmt_year, is_missing
+from simulator.scenario.wording import in_lang
 from simulator.words.pages import check_lang, words
 from .view import ReportView
 
@@ -99,17 +100,11 @@ def _breakeven_rows(view: ReportView) -> list[dict[str, Any]]:
              "p_profit": fmt_pct(r["p_profit"], lang)} for r in view.breakeven]
 
 
-def _said(row: dict[str, Any], key: str, lang: str) -> str:
-    """A calibration.csv row's `what`, `unit`, `year` or `source` in `lang` (its `<key>_vi`
-    column in Vietnamese: a source's publication names, addresses and dates as published)."""
-    return str(row.get(f"{key}_{lang}") or row[key])
-
-
 def _benchmark_rows(view: ReportView) -> list[dict[str, Any]]:
     lang = view.lang
-    return [{"what": _said(b, "what", lang), "bn": fmt_number(b["published"], 1, lang),
-             "usd": fmt_number(b["published"] / 0.25, 0, lang), "year": _said(b, "year", lang),
-             "source": _said(b, "source", lang)} for b in view.benchmarks]
+    return [{"what": in_lang(b, "what", lang), "bn": fmt_number(b["published"], 1, lang),
+             "usd": fmt_number(b["published"] / 0.25, 0, lang), "year": in_lang(b, "year", lang),
+             "source": in_lang(b, "source", lang)} for b in view.benchmarks]
 
 
 def _price_rows(view: ReportView) -> list[dict[str, Any]]:
@@ -131,11 +126,11 @@ def _calibration_rows(view: ReportView, w: dict[str, str]) -> list[dict[str, Any
     for r in view.calibration:
         d, m = _digits_for(r["published"]), r["model"]
         out.append({"quantity": w.get("q:" + r["quantity"], r["quantity"]),
-                    "what": _said(r, "what", lang),
+                    "what": in_lang(r, "what", lang),
                     "cluster": r["cluster_name"], "published": fmt_number(r["published"], d, lang),
                     "band": " – ".join(fmt_number(m[k], d, lang) for k in ("p10", "p50", "p90")),
-                    "unit": _said(r, "unit", lang), "source": _said(r, "source", lang),
-                    "year": _said(r, "year", lang),
+                    "unit": in_lang(r, "unit", lang), "source": in_lang(r, "source", lang),
+                    "year": in_lang(r, "year", lang),
                     "outside": r["outside"]})
     return out
 

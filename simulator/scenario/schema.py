@@ -25,7 +25,7 @@ from pydantic import (
 from simulator.scenario.distributions import Distribution, Param, param
 from simulator.scenario.optimise_config import OptimiseConfig
 from simulator.scenario.rules_config import RulesConfig
-from simulator.scenario.wording import Text
+from simulator.scenario.wording import Text, in_lang
 
 __all__ = [
     "Base", "Scenario", "District", "Cluster", "Phase", "GeometryRef", "ClusterParams",
@@ -69,8 +69,7 @@ def parameter_table() -> dict[str, dict[str, str]]:
 def _table_sources(lang: str) -> dict[str, str]:
     """parameters.csv's `source` texts → the same text in `lang` (the `source_<lang>` column
     where there is one: `source_vi`)."""
-    return {row["source"]: row.get(f"source_{lang}") or row["source"]
-            for row in parameter_table().values()}
+    return {row["source"]: in_lang(row, "source", lang) for row in parameter_table().values()}
 
 
 def table_source(source: str, lang: str) -> str | None:

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
-__all__ = ["LANGS", "Text", "Wording", "local", "local_lang"]
+__all__ = ["LANGS", "Text", "Wording", "local", "local_lang", "in_lang"]
 
 LANGS = ("vi", "en")
 
@@ -63,3 +63,9 @@ def local_lang(text: str | Wording | None, lang: str) -> str:
     if not isinstance(text, Wording):
         return ""
     return lang if (text.vi if lang == "vi" else text.en) else ("en" if lang == "vi" else "vi")
+
+
+def in_lang(row: Mapping[str, Any], key: str, lang: str) -> str:
+    """A row of one of the package's data files (parameters.csv, calibration.csv) in `lang`:
+    its `<key>_<lang>` column where filled (e.g. `source_vi`), else `key`'s own (English)."""
+    return str(row.get(f"{key}_{lang}") or row[key])
