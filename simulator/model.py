@@ -139,32 +139,29 @@ def _timeline(inputs: Inputs, phase: dict[str, np.ndarray], cp: dict[str, np.nda
     return land.simulate_land(years, phases, inputs.phase_starts, fill=fill, only=only)
 
 
+Timelines = tuple[dict[str, np.ndarray], dict[str, np.ndarray]]
+
+
 def _land(inputs: Inputs, p: dict[str, dict[str, np.ndarray]],
-          coupling: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
-    """Timelines and leased area. Without `coupling` the take-up is solved over every cluster
-    (water levels and the mean lease price are returned); with it, any block of clusters
-    follows the same recurrence on its own. Keys: the timeline now and the year before the
-    base year (`before_*`), leased (D,C,Y), leased_before (D,C), and when solved unmet (D,Y),
-    levels (D,Y,pools), mean_price (D,)."""
-    c = {k: v[:, inputs.phase_cluster] for k, v in p["cluster"].items()}  # per phase
-    # the independent fill curve: every year when it is the take-up, else only for history
-    now = _timeline(inputs, p["phase"], c, inputs.years, fill=inputs.takeup == "independent")
-    before = _timeline(inputs, p["phase"], c, inputs.years[:1] - 1.0)
+          coupling: dict[str, np.ndarray] | None = None,
+          timelines: Timelines | None = None) -> dict[str, np.ndarray]:
+    """Timelines (`_timelines`, unless given) and leased area. Without `coupling` the take-up
+    is solved over every cluster (water levels and the mean lease price are returned); with
+    it, any block of clusters follows the same recurrence on its own. Keys: the timeline now
+    and the year before the base year (`before_*`), leased (D,C,Y), leased_before (D,C), and
+    when solved unmet (D,Y), levels (D,Y,pools), mean_price (D,)."""
+    now, before = _timelines(inputs, p) if timelines is None else timelines
     out = {**now, **{f"before_{k}": v[..., 0] for k, v in before.items()},
            "leasable_area_ha": inputs.land_use[:, _INDUSTRIAL][None, :, None] * now["open_ha"]}
     return {**out, **_leased(inputs, p, now, before["filled_ha"], coupling)}
 
 
-def _takeup_timeline(inputs: Inputs, p: dict[str, dict[str, np.ndarray]],
-                     ) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """What the take-up over every cluster reads of the timeline: now (the open area, or the
-    independent fill) and the independent fill of the year before the base year."""
+def _timelines(inputs: Inputs, p: dict[str, dict[str, np.ndarray]]) -> Timelines:
+    """Each cluster's timeline (D,C,Y) now, with the independent fill curve when it is the
+    take-up, and in the year before the base year (D,C,1) with that curve (for history)."""
     c = {k: v[:, inputs.phase_cluster] for k, v in p["cluster"].items()}  # per phase
-    fill = inputs.takeup == "independent"
-    now = _timeline(inputs, p["phase"], c, inputs.years, fill=fill,
-                    only=("filled_ha",) if fill else ("open_ha",))
-    before = _timeline(inputs, p["phase"], c, inputs.years[:1] - 1.0, only=("filled_ha",))
-    return now, before["filled_ha"]
+    return (_timeline(inputs, p["phase"], c, inputs.years, fill=inputs.takeup == "independent"),
+            _timeline(inputs, p["phase"], c, inputs.years[:1] - 1.0))
 
 
 def _leased(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], now: dict[str, np.ndarray],
@@ -367,23 +364,26 @@ def _clusters_alone(inputs: Inputs, runs: list[tuple[Inputs, int, ParameterDraws
                     ) -> list[dict[str, np.ndarray]]:
     """`simulate_cluster(run, cluster)` of each (run, cluster, its parameter draws), chunk by
     chunk of draws. The runs whose draws are another's (`drawn_from`, all the same one) share
-    each chunk's timeline: `simulate_clusters` makes them, each `inputs` with one lease price
-    fixed, so they differ from each other only in lease prices."""
+    each chunk's parameters and timelines: `simulate_clusters` makes them, each `inputs` with
+    one lease price fixed, so they differ from each other only in lease prices (`_repriced`),
+    which the timelines do not read."""
     shape = (inputs.draws, len(inputs.years))
     names = ("leased_area_ha", "npv_bn_vnd", "district:leased_area_ha")
     out = [{k: np.empty(shape) for k in names} for _ in runs]
 
     def chunk(sl: slice) -> list[dict[str, np.ndarray]]:
-        shared: tuple[dict[str, np.ndarray], np.ndarray] | None = None
+        shared: tuple[dict[str, dict[str, np.ndarray]], Timelines] | None = None
         parts = []
         for run, cluster, prm in runs:
-            p_all = prm.take(sl)
             if prm.drawn_from is None:
-                timeline = _takeup_timeline(run, p_all)
-            else:  # another re-run's timeline: only a lease price differs, which it does not read
-                shared = _takeup_timeline(run, p_all) if shared is None else shared
-                timeline = shared
-            parts.append(_cluster_alone(run, cluster, prm, p_all, timeline))
+                p_all = prm.take(sl)
+                timelines = _timelines(run, p_all)
+            else:  # the draws' own parameters and timelines, the lease price re-fixed
+                if shared is None:
+                    p_shared = prm.drawn_from.take(sl)
+                    shared = p_shared, _timelines(run, p_shared)
+                p_all, timelines = _repriced(shared[0], prm, cluster), shared[1]
+            parts.append(_cluster_alone(run, cluster, prm, p_all, timelines))
         return parts
 
     for sl, parts in _in_order(chunk, chunk_slices(inputs, keep=False)):
@@ -393,16 +393,28 @@ def _clusters_alone(inputs: Inputs, runs: list[tuple[Inputs, int, ParameterDraws
     return out
 
 
+def _repriced(p: dict[str, dict[str, np.ndarray]], params: ParameterDraws,
+              cluster: int) -> dict[str, dict[str, np.ndarray]]:
+    """`params.take(draws)` from `p`, the same draws taken by `params.drawn_from`: the same
+    numbers but `cluster`'s lease price, which `params` fixes (`at_price`)."""
+    price = p["cluster"][LEASE_PRICE].copy()
+    price[:, cluster] = params.layout["cluster"][LEASE_PRICE][1][cluster]
+    return {**p, "cluster": {**p["cluster"], LEASE_PRICE: price}}
+
+
 def _cluster_alone(inputs: Inputs, cluster: int, params: ParameterDraws,
-                   p_all: dict[str, dict[str, np.ndarray]],
-                   timeline: tuple[dict[str, np.ndarray], np.ndarray]) -> dict[str, np.ndarray]:
-    """One chunk of `simulate_clusters` for one run: the take-up over every cluster from its
-    timeline (`_takeup_timeline`), then the cluster alone as a recomputed block."""
-    every = _leased(inputs, p_all, timeline[0], timeline[1], None)
+                   p_all: dict[str, dict[str, np.ndarray]], timelines: Timelines,
+                   ) -> dict[str, np.ndarray]:
+    """One chunk of `simulate_clusters` for one run: the take-up over every cluster from the
+    timelines of every cluster (`_timelines`), then the cluster alone as a recomputed block,
+    its timelines those of every cluster's."""
+    now, before = timelines
+    every = _leased(inputs, p_all, now, before["filled_ha"], None)
     one = slice(cluster, cluster + 1)
     alone = inputs.block(one)
     p = params.block_of(p_all, one)
-    ld = _land(alone, p, every if inputs.takeup != "independent" else None)
+    ld = _land(alone, p, every if inputs.takeup != "independent" else None,
+               ({k: v[:, one] for k, v in now.items()}, {k: v[:, one] for k, v in before.items()}))
     per_ha = employment.per_cluster(alone.sector_mix, p["sector"]["revenue_bn_vnd_per_leased_ha"])
     money = _money(alone, p, ld, _jobs(alone, p, ld["leased"]), per_ha[..., None] * ld["leased"])
     return {"leased_area_ha": ld["leased"][:, 0], "npv_bn_vnd": money["npv_bn_vnd"][:, 0],

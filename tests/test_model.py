@@ -340,7 +340,7 @@ def test_clusters_re_run_together_equal_whole_runs_correlations_included(
     timeline change (drawn anew); the district lease price (c1 and c3 inherit it) is
     correlated with c1's second phase: fixing c1's or c3's leaves it drawn, the draws shared."""
     from simulator import appraisal
-    timeline = model._takeup_timeline
+    timeline = model._timelines
     s = _random_scenario(90, 11, 4, 2.0)
     lease = "lease_price_bn_vnd_per_ha"
     own = {"dist": "triangular", "low": 6, "mode": 10, "high": 15}
@@ -363,10 +363,10 @@ def test_clusters_re_run_together_equal_whole_runs_correlations_included(
     for run, _ in runs[1:]:
         np.testing.assert_array_equal(base.reuse(run).values, base.values)  # the same draws
     timelines = []  # one per chunk for c1 and c3 (the same draws), one for c0 (drawn anew)
-    monkeypatch.setattr(model, "_takeup_timeline", lambda *a: timelines.append(a) or timeline(*a))
+    monkeypatch.setattr(model, "_timelines", lambda *a: timelines.append(a) or timeline(*a))
     together = model.simulate_clusters(inputs, priced)
     assert len(timelines) == 2 * len(model.chunk_slices(inputs, keep=False))
-    monkeypatch.setattr(model, "_takeup_timeline", timeline)
+    monkeypatch.setattr(model, "_timelines", timeline)
     for (run, ci), got in zip(runs, together):
         whole = model.simulate(run)
         np.testing.assert_array_equal(got["leased_area_ha"], whole.metrics["leased_area_ha"][:, ci])
@@ -385,16 +385,18 @@ def test_the_take_up_timeline_reads_no_lease_price(takeup: str) -> None:
                              "district": s.district.model_copy(update={"takeup": takeup})})
     inputs = build_inputs(s, geo_for(4))
     p = model.ParameterDraws(inputs).take()
-    now, before = model._takeup_timeline(inputs, p)
-    assert all(np.ptp(v) > 0 for v in (*now.values(), before))  # timelines that vary by draw
+    timelines = model._timelines(inputs, p)
+    now, before = timelines
+    taken = "filled_ha" if takeup == "independent" else "open_ha"
+    assert all(np.ptp(v) > 0 for v in (now[taken], before["filled_ha"]))  # vary by draw
     prices = np.random.default_rng(1).uniform(0.0, 1e3, p["cluster"][LEASE_PRICE].shape)
     other = {**p, "cluster": {**p["cluster"], LEASE_PRICE: prices}}
     for ci in range(4):
-        got_now, got_before = model._takeup_timeline(at_price(inputs, ci, 1e3), other)
-        assert got_now.keys() == now.keys()
-        for k, v in now.items():
-            np.testing.assert_array_equal(got_now[k], v, err_msg=k)
-        np.testing.assert_array_equal(got_before, before)
+        got = model._timelines(at_price(inputs, ci, 1e3), other)
+        for when, mine, theirs in zip(("now", "before"), got, timelines):
+            assert mine.keys() == theirs.keys()
+            for k, v in theirs.items():
+                np.testing.assert_array_equal(mine[k], v, err_msg=f"{when} {k}")
 
 
 def test_peak_memory_stays_bounded_past_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
