@@ -19,6 +19,8 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
+from simulator.process import tune_malloc
+
 if TYPE_CHECKING:
     from dask.distributed import Client
 
@@ -688,6 +690,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # numpy's huge-page advice on every large array makes first touch stall in memory
     # compaction on Linux with THP defrag=madvise (numpy/numpy#31590; benchmarks/README.md)
     os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
+    tune_malloc()  # freed memory kept for reuse, not faulted in again chunk after chunk
     args = _parser().parse_args(argv)
     bad = _option_problems(args)
     if bad:
