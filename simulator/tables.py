@@ -17,7 +17,7 @@ import pandas as pd
 
 from simulator import __version__, appraisal
 from simulator.maps.view import Band
-from simulator.results import BETTER, DISTRICT_METRICS, milestone_years
+from simulator.results import BETTER, DISTRICT_METRICS, HeldDraws, milestone_years
 from simulator.run import Run
 from simulator.scenario.wording import local
 from simulator.uncertainty import quantiles
@@ -220,10 +220,34 @@ def _farmland_in_commune(run: Run, clusters: gpd.GeoDataFrame,
 def commune_bands(run: Run, clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
                   keys: tuple[str, ...]) -> dict[str, dict[str, np.ndarray]]:
     """`commune_draws`' bands (mean, p10, p50, p90 per commune and year): the run's commune
-    bands, computed once for every output, and those of `farmland_in_commune`."""
+    bands, computed once for every output, and those of `farmland_in_commune`
+    (`_farmland_bands`)."""
     r = run.results
     out = {k: r.stats("communes", k) for k in keys if k in r.communes}
-    out["farmland_in_commune"] = quantiles(_farmland_in_commune(run, clusters, communes))
+    out["farmland_in_commune"] = _farmland_bands(run, cluster_communes(clusters, communes,
+                                                                       r.commune_ids))
+    return out
+
+
+_FARMLAND = "farmland_converted_ha"
+
+
+def _farmland_bands(run: Run, weights: np.ndarray) -> dict[str, np.ndarray]:
+    """The bands of `_farmland_in_commune` for (cluster, commune) 0/1 `weights`, each commune's
+    found where it costs least: none for a commune holding no cluster (its draws are 0.0);
+    for one holding a single cluster, that cluster's farmland bands when its draws are held
+    and none is −0.0 (its draws are then the cluster's: 0.0 + 1.0 · x is x); for the others,
+    the bands of their draws."""
+    r = run.results
+    held = r.metrics[_FARMLAND] if isinstance(r.metrics, HeldDraws) else None
+    single = (weights.sum(axis=0) == 1) & (held is not None and not np.signbit(held).any())
+    summed = ~single & weights.any(axis=0)
+    out = {s: np.zeros((weights.shape[1], len(r.years))) for s in STATS}
+    if summed.any():
+        for s, q in quantiles(r.metrics.weighted_sum(_FARMLAND, weights[:, summed])).items():
+            out[s][summed] = q
+    for s, q in r.stats("metrics", _FARMLAND).items():
+        out[s][single] = q[weights[:, single].argmax(axis=0)]
     return out
 
 

@@ -215,6 +215,30 @@ def test_commune_bands_are_the_bands_of_the_commune_draws(approved) -> None:
             np.testing.assert_array_equal(got[k][s], q)
 
 
+@pytest.mark.parametrize("draws", [300, 2100])  # below and above sampled_quantiles' 2,048
+@pytest.mark.parametrize("negative_zero", [False, True])
+def test_farmland_bands_by_commune_are_the_bands_of_its_draws_to_the_bit(
+        draws: int, negative_zero: bool) -> None:
+    """The farmland inside each commune: bands of a commune holding one cluster are taken from
+    that cluster's, of one holding none are 0, the others computed; all the bytes of the bands
+    of `commune_draws`. With −0.0 in the held draws (0.0 + 1.0 · −0.0 is 0.0) the cluster's
+    bands differ from the commune's, and the commune's are computed."""
+    run = run_file(ROOT / "scenarios/expansion.yaml", draws=draws)
+    communes, frame = _basemap(run.layers)["communes"], run.geometries.frame
+    weights = tables.cluster_communes(frame, communes, run.results.commune_ids)
+    assert {0.0, 1.0, 2.0} <= set(weights.sum(axis=0))  # none, one and two clusters
+    if negative_zero:  # a single cluster's years with no farmland in any draw: −0.0
+        farm = run.results.metrics["farmland_converted_ha"]
+        alone = weights[:, weights.sum(axis=0) == 1].any(axis=1)
+        j = next(j for j in np.flatnonzero(alone) if (farm[:, j] == 0).all(axis=0).any())
+        column = farm[:, j]
+        column[:, (column == 0).all(axis=0)] = -0.0
+    expected = quantiles(tables.commune_draws(run, frame, communes, ())["farmland_in_commune"])
+    got = tables.commune_bands(run, frame, communes, ())["farmland_in_commune"]
+    for s, q in expected.items():
+        assert got[s].tobytes() == q.tobytes(), s
+
+
 def test_summaries_several_outputs_show_are_computed_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """who gains (summary.json, the cluster table, the report) is computed once per run; each
     caller gets its own copy, so changing one changes none of the others."""
