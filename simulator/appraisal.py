@@ -244,12 +244,14 @@ def price_plans(run: Run, clusters: list[str]) -> list[PricePlan]:
     return plans
 
 
-def price_rows(inputs: Inputs, plans: list[PricePlan]) -> list[dict[str, Any]]:
+def price_rows(inputs: Inputs, plans: list[PricePlan], threads: int | None = None,
+               ) -> list[dict[str, Any]]:
     """The rows of `price_response` from its plans: each cluster re-run at its price, the
-    re-runs together (`model.simulate_clusters`: the parameter draws and timelines shared)."""
+    re-runs together (`model.simulate_clusters`: the parameter draws and timelines shared;
+    `threads=` its threads)."""
     rows = []
     runs = [(inputs.cluster_ids.index(plan.cluster), plan.price) for plan in plans]
-    for plan, alt in zip(plans, simulate_clusters(inputs, runs) if runs else []):
+    for plan, alt in zip(plans, simulate_clusters(inputs, runs, threads=threads) if runs else []):
         own, district = (alt["leased_area_ha"].sum(axis=1),
                          alt["district:leased_area_ha"].sum(axis=1))
         at = {"leased_ha_years": draw_stats(own),

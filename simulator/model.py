@@ -347,21 +347,24 @@ def simulate_cluster(inputs: Inputs, cluster: int) -> dict[str, np.ndarray]:
     return _clusters_alone(inputs, [(inputs, cluster, ParameterDraws(inputs))])[0]
 
 
-def simulate_clusters(inputs: Inputs, priced: list[tuple[int, float]]) -> list[dict[str, np.ndarray]]:
+def simulate_clusters(inputs: Inputs, priced: list[tuple[int, float]], *,
+                      threads: int | None = None) -> list[dict[str, np.ndarray]]:
     """For each (cluster, price) of `priced`, `simulate_cluster(at_price(inputs, cluster, price),
     cluster)`, bit for bit: the run re-priced, one cluster's lease price fixed (the price
     response, `appraisal.price_rows`). The re-runs share the parameter draws of `inputs` where
     fixing the price leaves every other draw the same numbers (`ParameterDraws.reuse`: a lease
     price in no correlation), and then also each chunk's timeline: a re-run changes nothing
-    but a lease price, which the timeline does not read. Each re-run solves its own take-up."""
+    but a lease price, which the timeline does not read. Each re-run solves its own take-up.
+    The chunks run on `threads` threads (default `_THREADS`; one beside other work:
+    `post_run.PostRun`)."""
     base = ParameterDraws(inputs)
     runs = [(run, cluster, base.reuse(run))
             for cluster, price in priced for run in [at_price(inputs, cluster, price)]]
-    return _clusters_alone(inputs, runs)
+    return _clusters_alone(inputs, runs, threads)
 
 
 def _clusters_alone(inputs: Inputs, runs: list[tuple[Inputs, int, ParameterDraws]],
-                    ) -> list[dict[str, np.ndarray]]:
+                    threads: int | None = None) -> list[dict[str, np.ndarray]]:
     """`simulate_cluster(run, cluster)` of each (run, cluster, its parameter draws), chunk by
     chunk of draws. The runs whose draws are another's (`drawn_from`, all the same one) share
     each chunk's parameters and timelines: `simulate_clusters` makes them, each `inputs` with
@@ -386,7 +389,9 @@ def _clusters_alone(inputs: Inputs, runs: list[tuple[Inputs, int, ParameterDraws
             parts.append(_cluster_alone(run, cluster, prm, p_all, timelines))
         return parts
 
-    for sl, parts in _in_order(chunk, chunk_slices(inputs, keep=False)):
+    slices = chunk_slices(inputs, keep=False)
+    alone = threads is not None and threads < 2  # one thread: chunk after chunk, here
+    for sl, parts in ((s, chunk(s)) for s in slices) if alone else _in_order(chunk, slices):
         for got, part in zip(out, parts):
             for k, v in part.items():
                 got[k][sl] = v

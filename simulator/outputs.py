@@ -54,14 +54,14 @@ def render_pages(run: Run, clusters: gpd.GeoDataFrame, *, findings: list[Finding
     """The scenario's HTML pages by file name (map.html, report.html). `sensitivity` is an
     optional `sensitivity.Sensitivity` (tornado SVG, plain sentence, ranking);
     `price_response` the rows of `appraisal.price_response`, or what gives them
-    (`PostRun.price_response`, asked once the map is rendered)."""
+    (`PostRun.price_response`, asked once the map and its static copy are drawn)."""
     view = map_view(run, clusters, findings=findings, lang=lang)
     pages = {"map.html": render_scenario_map(view)}
+    svg = str(static_map_svg(view))
     rows = price_response() if callable(price_response) else price_response
     report = report_view(run, findings=findings, gates=gates, lang=lang, sensitivity=sensitivity,
                          price_response=rows)
-    report = dataclasses.replace(report, map_svg=str(static_map_svg(view)))
-    return {**pages, "report.html": render_report_page(report)}
+    return {**pages, "report.html": render_report_page(dataclasses.replace(report, map_svg=svg))}
 
 
 def write_outputs(run: Run, out_root: Path, *, overwrite: bool, maps_dir: Path | None = None,
@@ -71,12 +71,13 @@ def write_outputs(run: Run, out_root: Path, *, overwrite: bool, maps_dir: Path |
     checks.json, map.html, report.html (with `sensitivity`, a `sensitivity.Sensitivity`, and then
     sensitivity.csv); also copy the map and report to `maps_dir` if given. `post`: the run's
     post-run stage (`post_run.post_run`, which `clustersim run --sensitivity` starts before the
-    sensitivity), else started here once the cluster bands are computed (held draws get them
-    when first read: on every core, the re-runs would only share the cores); the files that do
-    not show the price response are written while its re-runs go on."""
+    sensitivity), else started here once the cluster bands and IRR are computed (held draws get
+    them when first read: on every core, the re-runs would only share the cores); the files
+    that do not show the price response are written while its re-runs go on, the report last."""
     final: Path = Path(out_root) / run.loaded.scenario.id
-    clusters = cluster_table(run)  # first: held draws' cluster bands, on every core
+    run.results.irr  # first: held draws' cluster bands and IRR, on every core
     post = post_run(run) if post is None else post  # then the re-runs, beside the writers
+    clusters = cluster_table(run)
     findings = check_all(run)
     gates = gate_openings(run.loaded.scenario, run.results)
     with atomic_folder(final, overwrite=overwrite) as tmp:

@@ -17,13 +17,13 @@ class PostRun:
     """Model work on a finished run that the writers show: the price response
     (`appraisal.price_response`, a take-up re-run per decision cluster at its P50 break-even
     price). What it reads of the run's draws is read here, in the calling thread; the re-runs
-    need only the inputs and go on a thread of their own, so the writers work meanwhile and
-    wait only where they show them."""
+    need only the inputs and go on one thread of their own, chunk after chunk, so the writers
+    work meanwhile on the other core and wait only where they show them."""
 
     def __init__(self, run: Run) -> None:
         plans = price_plans(run, decision_clusters(run))
         pool = ThreadPoolExecutor(1, thread_name_prefix="post-run")
-        self._response = pool.submit(price_rows, run.inputs, plans)
+        self._response = pool.submit(price_rows, run.inputs, plans, 1)
         pool.shutdown(wait=False)  # the thread ends with its one task
 
     def price_response(self) -> list[dict[str, Any]]:

@@ -153,9 +153,12 @@ def test_price_response_equals_whole_reruns_bit_for_bit(monkeypatch: pytest.Monk
     assert len(model.chunk_slices(run.inputs)) > 2
     clusters = appraisal.decision_clusters(run)
     assert len(clusters) >= 3
-    assert appraisal.price_response(run, clusters) == _rows_by_whole_reruns(run, clusters)
-    # the post-run stage: the same rows, its re-runs on a thread of their own
-    assert post_run(run).price_response() == _rows_by_whole_reruns(run, clusters)
+    whole = _rows_by_whole_reruns(run, clusters)
+    assert appraisal.price_response(run, clusters) == whole
+    # the post-run stage: the same rows, its re-runs on one thread of their own (no pool)
+    with monkeypatch.context() as m:
+        m.setattr(model, "_in_order", lambda *a: pytest.fail("a pool of chunk threads"))
+        assert post_run(run).price_response() == whole
     for c, price in zip(clusters, (30.0, 18.5, 45.0)):
         ci = run.inputs.cluster_ids.index(c)
         alt_inputs = appraisal.at_price(run.inputs, ci, price)

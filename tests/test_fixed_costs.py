@@ -201,15 +201,17 @@ def test_runs_are_simulated_with_the_collector_paused(mini, tmp_path, command) -
 def test_the_price_response_starts_once_the_cluster_bands_are_in(mini, tmp_path, cli,
                                                                  monkeypatch, sensitivity) -> None:
     """`clustersim run` computes the held draws' cluster bands (every core) before it starts
-    the price response's re-runs, which then go on beside the writers; with --sensitivity
-    they start first, to go on beside the sensitivity's runs."""
+    the price response's re-runs, and nothing else (who gains comes after), which then go on
+    beside the writers; with --sensitivity they start first, to go on beside the
+    sensitivity's runs."""
     import simulator.outputs
     import simulator.post_run
 
-    started: list[bool] = []  # were the cluster bands in when the re-runs started?
+    started: list[tuple[bool, bool]] = []  # the cluster bands in, who gains not yet?
 
     def spy(run):
-        started.append("irr" in run.results._finance)  # the bands, IRR and payback: one sweep
+        started.append(("irr" in run.results._finance,  # the bands, IRR and payback: one sweep
+                        not any(k.startswith("who_gains") for k in run.results._memo)))
         return simulator.post_run.PostRun(run)
 
     monkeypatch.setattr(simulator.outputs, "post_run", spy)
@@ -217,7 +219,7 @@ def test_the_price_response_starts_once_the_cluster_bands_are_in(mini, tmp_path,
     extra = ["--sensitivity", "jobs"] if sensitivity else []
     code, _, err = cli("run", mini, "--draws", "20", "--out", tmp_path, "--quiet", *extra)
     assert code == 0, err
-    assert started == [not sensitivity]
+    assert started == [(not sensitivity, True)]
 
 
 _REFAULTS = """
