@@ -217,69 +217,151 @@ def _fma(typingctx: Any, a: Any, b: Any, c: Any) -> Any:  # pragma: no cover - c
 
 
 _F64 = ir.DoubleType()
-_QUAD_IR = ir.VectorType(_F64, 4)
+_WIDTH = 8  # lanes of a _Vec: the IPF's vectors are padded with zeros to a multiple of this
+_VEC_IR = ir.VectorType(_F64, _WIDTH)
 
 
-class _Quad(types.Type):
-    """Four float64 partial sums held as one vector value (four lanes)."""
+class _Vec(types.Type):
+    """_WIDTH float64 lanes held as one vector value. Every operation on it is lane by lane
+    (a CPU with narrower vectors runs it in parts), so its results are the same on any CPU."""
 
     def __init__(self) -> None:
-        super().__init__(name="Quad")
+        super().__init__(name="Vec")
 
 
-_QUAD = _Quad()
+_VEC = _Vec()
 
 
-@register_model(_Quad)
-class _QuadModel(models.PrimitiveModel):
-    """A _Quad is LLVM's <4 x double>."""
+@register_model(_Vec)
+class _VecModel(models.PrimitiveModel):
+    """A _Vec is LLVM's <_WIDTH x double>."""
 
     def __init__(self, dmm: Any, fe_type: Any) -> None:
-        super().__init__(dmm, fe_type, _QUAD_IR)  # type: ignore[no-untyped-call]
+        super().__init__(dmm, fe_type, _VEC_IR)  # type: ignore[no-untyped-call]
+
+
+def _contiguous(*arrays: Any) -> bool:
+    """Whether every type is a 1-D C-contiguous float64 array (what `_vec_at` reads and writes)."""
+    return all(isinstance(t, types.Array) and t.ndim == 1 and t.layout == "C" and t.dtype == types.float64
+               for t in arrays)
+
+
+def _vec_at(context: Any, builder: Any, ty: Any, array: Any, at: Any) -> Any:
+    """A pointer to the _WIDTH float64 of a 1-D C array from index `at`, as one vector."""
+    data = context.make_array(ty)(context, builder, array).data
+    return builder.bitcast(builder.gep(data, [at]), _VEC_IR.as_pointer())
+
+
+def _vec_call(builder: Any, name: str, *args: Any) -> Any:
+    """A call of the LLVM intrinsic `name` (llvm.fma.*, llvm.fabs.*) on vectors."""
+    fn = cgutils.get_or_insert_function(  # type: ignore[no-untyped-call]
+        builder.module, ir.FunctionType(_VEC_IR, [_VEC_IR] * len(args)), f"{name}.v{_WIDTH}f64")
+    return builder.call(fn, args)
+
+
+def _lanes(value: float) -> Any:
+    """The constant vector of `value` in every lane."""
+    return ir.Constant(_VEC_IR, [ir.Constant(_F64, value)] * _WIDTH)
+
+
+def _any(builder: Any, lanes: Any) -> Any:
+    """Whether some lane of a vector of booleans is true."""
+    return builder.icmp_unsigned("!=", builder.bitcast(lanes, ir.IntType(_WIDTH)),
+                                 ir.Constant(ir.IntType(_WIDTH), 0))
 
 
 @_lowered
-def _start(typingctx: Any, first: Any) -> Any:  # pragma: no cover - compiled
-    """The lanes (first, −0, −0, −0)."""
+def _splat(typingctx: Any, value: Any) -> Any:  # pragma: no cover - compiled
+    """The vector of `value` in every lane."""
     def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        lanes = ir.Constant(_QUAD_IR, [ir.Constant(_F64, -0.0)] * 4)
-        return builder.insert_element(lanes, args[0], ir.Constant(ir.IntType(32), 0))
-    return _QUAD(types.float64), codegen
+        one = builder.insert_element(ir.Constant(_VEC_IR, ir.Undefined), args[0], ir.Constant(ir.IntType(32), 0))
+        return builder.shuffle_vector(one, one, ir.Constant(ir.VectorType(ir.IntType(32), _WIDTH), [0] * _WIDTH))
+    return _VEC(types.float64), codegen
 
 
 @_lowered
-def _fma4(typingctx: Any, acc: Any, a: Any, i: Any, b: Any, j: Any) -> Any:  # pragma: no cover - compiled
-    """fma(a[i:i + 4], b[j:j + 4], acc) lane by lane: a · b + acc rounded once (a, b 1-D
-    float64, contiguous; one vector instruction)."""
+def _load(typingctx: Any, a: Any, i: Any) -> Any:  # pragma: no cover - compiled
+    """The vector a[i:i + _WIDTH] (a 1-D float64 array, contiguous)."""
     def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        lanes = []
-        for array, ty, at in ((args[1], signature.args[1], args[2]), (args[3], signature.args[3], args[4])):
-            data = context.make_array(ty)(context, builder, array).data
-            lanes.append(builder.load(builder.bitcast(builder.gep(data, [at]), _QUAD_IR.as_pointer()),
-                                      align=8))
-        signature4 = ir.FunctionType(_QUAD_IR, [_QUAD_IR] * 3)
-        fma = cgutils.get_or_insert_function(builder.module, signature4, "llvm.fma.v4f64")  # type: ignore[no-untyped-call]
-        return builder.call(fma, [*lanes, args[0]])
-    if not all(isinstance(t, types.Array) and t.ndim == 1 and t.layout == "C" for t in (a, b)):
-        return None  # numba reports the call as untyped
-    return _QUAD(_QUAD, a, i, b, j), codegen
+        return builder.load(_vec_at(context, builder, signature.args[0], args[0], args[1]), align=8)
+    return (_VEC(a, i), codegen) if _contiguous(a) else None  # None: numba reports the call as untyped
 
 
 @_lowered
-def _add4(typingctx: Any, x: Any, y: Any) -> Any:  # pragma: no cover - compiled
+def _store(typingctx: Any, a: Any, i: Any, v: Any) -> Any:  # pragma: no cover - compiled
+    """a[i:i + _WIDTH] = v (a 1-D float64 array, contiguous)."""
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        builder.store(args[2], _vec_at(context, builder, signature.args[0], args[0], args[1]), align=8)
+        return context.get_dummy_value()
+    return (types.none(a, i, _VEC), codegen) if _contiguous(a) else None
+
+
+@_lowered
+def _vfma(typingctx: Any, a: Any, b: Any, c: Any) -> Any:  # pragma: no cover - compiled
+    """a · b + c lane by lane, each rounded once (llvm.fma)."""
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        return _vec_call(builder, "llvm.fma", *args)
+    return _VEC(_VEC, _VEC, _VEC), codegen
+
+
+@_lowered
+def _vadd(typingctx: Any, x: Any, y: Any) -> Any:  # pragma: no cover - compiled
     """x + y lane by lane."""
     def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
         return builder.fadd(args[0], args[1])
-    return _QUAD(_QUAD, _QUAD), codegen
+    return _VEC(_VEC, _VEC), codegen
 
 
 @_lowered
-def _total4(typingctx: Any, v: Any) -> Any:  # pragma: no cover - compiled
-    """(v_0 + v_2) + (v_1 + v_3)."""
+def _vsub(typingctx: Any, x: Any, y: Any) -> Any:  # pragma: no cover - compiled
+    """x − y lane by lane."""
     def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        lane = [builder.extract_element(args[0], ir.Constant(ir.IntType(32), k)) for k in range(4)]
-        return builder.fadd(builder.fadd(lane[0], lane[2]), builder.fadd(lane[1], lane[3]))
-    return types.float64(_QUAD), codegen
+        return builder.fsub(args[0], args[1])
+    return _VEC(_VEC, _VEC), codegen
+
+
+@_lowered
+def _total(typingctx: Any, v: Any) -> Any:  # pragma: no cover - compiled
+    """The sum of the lanes, halves added pairwise: ((v_0 + v_4) + (v_2 + v_6)) + ((v_1 + v_5)
+    + (v_3 + v_7))."""
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        lanes, half = [builder.extract_element(args[0], ir.Constant(ir.IntType(32), k)) for k in range(_WIDTH)], _WIDTH
+        while half > 1:
+            half //= 2
+            lanes = [builder.fadd(lanes[k], lanes[k + half]) for k in range(half)]
+        return lanes[0]
+    return types.float64(_VEC), codegen
+
+
+@_lowered
+def _balance(typingctx: Any, sums: Any, totals: Any, before: Any, out: Any,
+             at: Any) -> Any:  # pragma: no cover - compiled
+    """For the _WIDTH rows from `at`, lane by lane: new = totals / max(sums, 1e-300) into
+    out, and whether some |new − before| > IPF_TOLERANCE · |new| (totals, before and out 1-D
+    float64 arrays, contiguous; before may be out)."""
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        total, old = (builder.load(_vec_at(context, builder, signature.args[k], args[k], args[4]), align=8)
+                      for k in (1, 2))
+        tiny = _lanes(1e-300)
+        new = builder.fdiv(total, builder.select(builder.fcmp_ordered(">", args[0], tiny), args[0], tiny))
+        builder.store(new, _vec_at(context, builder, signature.args[3], args[3], args[4]), align=8)
+        step = _vec_call(builder, "llvm.fabs", builder.fsub(new, old))
+        return _any(builder, builder.fcmp_ordered(">", step, builder.fmul(_lanes(IPF_TOLERANCE),
+                                                                             _vec_call(builder, "llvm.fabs", new))))
+    return (types.boolean(_VEC, totals, before, out, at), codegen) if _contiguous(totals, before, out) else None
+
+
+@_lowered
+def _positive(typingctx: Any, v: Any, totals: Any, at: Any) -> Any:  # pragma: no cover - compiled
+    """Whether 0 < v < ∞ in every lane where totals[at:at + _WIDTH] > 0 (totals a 1-D float64
+    array, contiguous)."""
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        total = builder.load(_vec_at(context, builder, signature.args[1], args[1], args[2]), align=8)
+        inside = builder.and_(builder.fcmp_ordered(">", args[0], _lanes(0.0)),
+                              builder.fcmp_ordered("<", args[0], _lanes(np.inf)))
+        return builder.not_(_any(builder, builder.and_(builder.fcmp_ordered(">", total, _lanes(0.0)),
+                                                       builder.not_(inside))))
+    return (types.boolean(_VEC, totals, at), codegen) if _contiguous(totals) else None
 
 
 _Compiled = TypeVar("_Compiled", bound=Callable[..., Any])
@@ -293,66 +375,38 @@ def _without_refcounts(fn: _Compiled) -> _Compiled:
     return compiled
 
 
-_PARTS = 32  # partial sums of a long IPF sum (`_long_sum`): 8 vectors of 4 lanes
-
-
 @_without_refcounts
-def _long_sum(m: np.ndarray, m0: int, x: np.ndarray, main: int) -> float:  # pragma: no cover - compiled
-    """Σ_{j < main} m[m0 + j] · x[j], main a multiple of _PARTS: _PARTS partial sums s_q (s_0
-    from 0, the others from −0) take the terms j ≡ q (mod _PARTS), fused (fma(a, b, s) =
-    a · b + s rounded once), then are added as v_e = ((s_8+e + s_e) + s_16+e) + s_24+e,
-    ((v_0 + v_4) + (v_2 + v_6)) + ((v_1 + v_5) + (v_3 + v_7)). Lanes of 4 (`_fma4`)."""
-    z = _start(-0.0)
-    v0, v1, v2, v3, v4, v5, v6, v7 = _start(0.0), z, z, z, z, z, z, z
-    for j in range(0, main, _PARTS):
-        v0, v1 = _fma4(v0, m, m0 + j, x, j), _fma4(v1, m, m0 + j + 4, x, j + 4)
-        v2, v3 = _fma4(v2, m, m0 + j + 8, x, j + 8), _fma4(v3, m, m0 + j + 12, x, j + 12)
-        v4, v5 = _fma4(v4, m, m0 + j + 16, x, j + 16), _fma4(v5, m, m0 + j + 20, x, j + 20)
-        v6, v7 = _fma4(v6, m, m0 + j + 24, x, j + 24), _fma4(v7, m, m0 + j + 28, x, j + 28)
-    low = _add4(_add4(_add4(v2, v0), v4), v6)  # v_0 … v_3
-    high = _add4(_add4(_add4(v3, v1), v5), v7)  # v_4 … v_7
-    total: float = _total4(_add4(low, high))
-    return total
-
-
-@_without_refcounts
-def _half_sweep(m: np.ndarray, x: np.ndarray, totals: np.ndarray,
+def _half_sweep(m: np.ndarray, x: np.ndarray, totals: np.ndarray, before: np.ndarray,
                 out: np.ndarray) -> bool:  # pragma: no cover - compiled
-    """Half an IPF sweep: out[r] = totals[r] / max(Σ_j m[r n + j] · x[j], 1e-300) for each
-    row r < len(out), n = len(x), m flat (row, term); returns whether some out[r] moved by
-    more than IPF_TOLERANCE of its new value.
+    """Half an IPF sweep: out[r] = totals[r] / max(Σ_j m[j R + r] · x[j], 1e-300) for each
+    row r < R = len(out), m flat (term j < len(x), row r); returns whether some out[r] moved
+    from before[r] by more than IPF_TOLERANCE of its new value. R and len(x) are multiples
+    of _WIDTH (`ipf` pads with zeros).
 
-    Each sum in one fixed order of fused multiply-adds (fma(a, b, s) = a · b + s rounded
-    once), the same on any CPU: over the whole blocks of _PARTS terms `_long_sum`; while 4
-    or more terms are left, 4 partial sums (the first from the sum so far, the others from
-    −0) take the next whole blocks of 4 and are added as (e_0 + e_2) + (e_1 + e_3); the last
-    0–3 terms one by one. (The order these sums compiled to with reassociation on this
-    project's AVX-512 machine before, kept so that its numbers stay.)"""
-    n = x.shape[0]
-    main, fours = n - n % _PARTS, n - n % 4
+    Each row's sum in one fixed order, the same on any CPU: 4 partial sums s_p (from −0)
+    take the terms j ≡ p (mod 4) in order, each fused (fma(a, b, s) = a · b + s rounded
+    once), then are added as (s_0 + s_2) + (s_1 + s_3). _WIDTH rows side by side, lane by
+    lane (`_vfma`, `_balance`), each as if alone."""
+    rows, n = out.shape[0], x.shape[0]
     moved = False
-    for r in range(out.shape[0]):
-        m0 = r * n
-        total = _long_sum(m, m0, x, main) if main > 0 else 0.0
-        if fours - main >= 4:
-            e = _start(total)
-            for j in range(main, fours, 4):
-                e = _fma4(e, m, m0 + j, x, j)
-            total = _total4(e)
-        for j in range(fours, n):
-            total = _fma(m[m0 + j], x[j], total)
-        new = totals[r] / max(total, 1e-300)
-        moved |= abs(new - out[r]) > IPF_TOLERANCE * abs(new)
-        out[r] = new
+    for r0 in range(0, rows, _WIDTH):
+        s0 = s1 = s2 = s3 = _splat(-0.0)
+        for j in range(0, n, 4):
+            k = j * rows + r0
+            s0 = _vfma(_load(m, k), _splat(x[j]), s0)
+            s1 = _vfma(_load(m, k + rows), _splat(x[j + 1]), s1)
+            s2 = _vfma(_load(m, k + 2 * rows), _splat(x[j + 2]), s2)
+            s3 = _vfma(_load(m, k + 3 * rows), _splat(x[j + 3]), s3)
+        moved |= _balance(_vadd(_vadd(s0, s2), _vadd(s1, s3)), totals, before, out, r0)
     return moved
 
 
 IPF_HISTORY = 3  # earlier sweeps an Anderson step of the IPF extrapolates from (`_ipf_cell`)
 _PAUSE = 3  # plain sweeps after one where the residual did not fall
 # rows of the IPF's scratch `work` (row, origin): the last IPF_HISTORY differences of G and of
-# the residual, the last G(x) and residual, the next x, and G(x)
+# the residual, the last G(x) and residual, and G(x)
 _DG, _DR = 0, IPF_HISTORY
-_LAST_G, _LAST_R, _NEXT, _G = 2 * IPF_HISTORY, 2 * IPF_HISTORY + 1, 2 * IPF_HISTORY + 2, 2 * IPF_HISTORY + 3
+_LAST_G, _LAST_R, _G = 2 * IPF_HISTORY, 2 * IPF_HISTORY + 1, 2 * IPF_HISTORY + 2
 # columns of its `gram` (IPF_HISTORY, _GRAM_COLUMNS): the Gram matrix of the residual's
 # differences, its Cholesky factor, and the right-hand side, solved in place for the weights
 _FACTOR, _RHS, _GRAM_COLUMNS = IPF_HISTORY, 2 * IPF_HISTORY, 2 * IPF_HISTORY + 1
@@ -364,24 +418,29 @@ def _differences(x: np.ndarray, work: np.ndarray, slot: int, keep: bool,
     """From G(x) = work[_G]: the residual r = G(x) − x and G(x) kept as the last ones; with
     `keep`, their differences from the last ones before into row `slot` of the differences,
     that row and column of the Gram matrix of the residual's differences (ΔR_slot · ΔR_p) and
-    the right-hand side ΔR_p · r. Returns Σ r². Every sum in order; IPF_HISTORY is 3."""
-    total = 0.0
-    c0 = c1 = c2 = b0 = b1 = b2 = 0.0
-    for i in range(x.shape[0]):
-        g = work[_G, i]
-        r = g - x[i]
-        total += r * r
+    the right-hand side ΔR_p · r. Returns Σ r². Each sum lane by lane over i in order, fused,
+    then the lanes added pairwise (`_total`): the same on any CPU. IPF_HISTORY is 3."""
+    g_now, last_g, last_r = work[_G], work[_LAST_G], work[_LAST_R]
+    dg, dr, dr0, dr1, dr2 = work[_DG + slot], work[_DR + slot], work[_DR], work[_DR + 1], work[_DR + 2]
+    total = c0 = c1 = c2 = b0 = b1 = b2 = _splat(0.0)
+    for i in range(0, x.shape[0], _WIDTH):
+        g = _load(g_now, i)
+        r = _vsub(g, _load(x, i))
+        total = _vfma(r, r, total)
         if keep:
-            work[_DG + slot, i] = g - work[_LAST_G, i]
-            work[_DR + slot, i] = d = r - work[_LAST_R, i]
-            d0, d1, d2 = work[_DR, i], work[_DR + 1, i], work[_DR + 2, i]
-            c0, c1, c2 = c0 + d * d0, c1 + d * d1, c2 + d * d2
-            b0, b1, b2 = b0 + r * d0, b1 + r * d1, b2 + r * d2
-        work[_LAST_G, i], work[_LAST_R, i] = g, r
-    gram[slot, 0], gram[slot, 1], gram[slot, 2] = c0, c1, c2
-    gram[0, slot], gram[1, slot], gram[2, slot] = c0, c1, c2
-    gram[0, _RHS], gram[1, _RHS], gram[2, _RHS] = b0, b1, b2
-    return total
+            _store(dg, i, _vsub(g, _load(last_g, i)))
+            d = _vsub(r, _load(last_r, i))
+            _store(dr, i, d)
+            d0, d1, d2 = _load(dr0, i), _load(dr1, i), _load(dr2, i)
+            c0, c1, c2 = _vfma(d, d0, c0), _vfma(d, d1, c1), _vfma(d, d2, c2)
+            b0, b1, b2 = _vfma(r, d0, b0), _vfma(r, d1, b1), _vfma(r, d2, b2)
+        _store(last_g, i, g)
+        _store(last_r, i, r)
+    gram[slot, 0] = gram[0, slot] = _total(c0)
+    gram[slot, 1] = gram[1, slot] = _total(c1)
+    gram[slot, 2] = gram[2, slot] = _total(c2)
+    gram[0, _RHS], gram[1, _RHS], gram[2, _RHS] = _total(b0), _total(b1), _total(b2)
+    return float(_total(total))
 
 
 @_without_refcounts
@@ -423,25 +482,26 @@ def _solve(gram: np.ndarray, k: int) -> bool:  # pragma: no cover - compiled
 
 
 @_without_refcounts
-def _extrapolate(work: np.ndarray, k: int, totals: np.ndarray,
-                 gram: np.ndarray) -> bool:  # pragma: no cover - compiled
-    """Anderson's next x = G(x) − Σ_{p < k} γ_p ΔG_p into work[_NEXT] (γ from `_solve`); False
-    when some weight with totals > 0 comes out not positive and finite."""
-    c0 = gram[0, _RHS]
-    c1 = gram[1, _RHS] if k > 1 else 0.0
-    c2 = gram[2, _RHS] if k > 2 else 0.0
-    for i in range(totals.shape[0]):
-        v = work[_G, i] - c0 * work[_DG, i] - c1 * work[_DG + 1, i] - c2 * work[_DG + 2, i]
-        if totals[i] > 0.0 and not 0.0 < v < np.inf:
-            return False
-        work[_NEXT, i] = v
-    return True
+def _extrapolate(work: np.ndarray, k: int, totals: np.ndarray, gram: np.ndarray,
+                 out: np.ndarray) -> bool:  # pragma: no cover - compiled
+    """Anderson's next x = G(x) − Σ_{p < k} γ_p ΔG_p into out (γ from `_solve`; the terms
+    fused in order p = 0, 1, 2); False when some weight with totals > 0 comes out not
+    positive and finite (out then holds part of it)."""
+    c0 = _splat(-gram[0, _RHS])
+    c1 = _splat(-gram[1, _RHS] if k > 1 else 0.0)
+    c2 = _splat(-gram[2, _RHS] if k > 2 else 0.0)
+    g, dg0, dg1, dg2 = work[_G], work[_DG], work[_DG + 1], work[_DG + 2]
+    ok = True
+    for i in range(0, totals.shape[0], _WIDTH):
+        v = _vfma(c2, _load(dg2, i), _vfma(c1, _load(dg1, i), _vfma(c0, _load(dg0, i), _load(g, i))))
+        ok &= _positive(v, totals, i)
+        _store(out, i, v)
+    return ok
 
 
 @njit(cache=True, nogil=True)
-def _ipf_cell(full: np.ndarray, full_t: np.ndarray, origins: np.ndarray, dests: np.ndarray,
-              bd: np.ndarray, ao: np.ndarray, work: np.ndarray,
-              gram: np.ndarray) -> int:  # pragma: no cover - compiled
+def _ipf_cell(mats: np.ndarray, origins: np.ndarray, dests: np.ndarray, bd: np.ndarray,
+              ao: np.ndarray, work: np.ndarray, gram: np.ndarray) -> int:  # pragma: no cover - compiled
     """One draw and year of `ipf`, from B_c D_c = bd and A_i O_i = ao (the year before's, or
     0 in the first year, when bd holds D_c), both balanced in place; returns the sweeps.
 
@@ -455,28 +515,26 @@ def _ipf_cell(full: np.ndarray, full_t: np.ndarray, origins: np.ndarray, dests: 
     differences then start anew); for _PAUSE sweeps after one where Σ r² did not fall; and
     from half of IPF_MAX_SWEEPS on, so that a cell that does not converge ends where plain
     IPF stalls. Each stop is a plain sweep's, so the stopping rule promises what it did.
-    full (origin, destination) and its transpose full_t, each flat; work (2 · IPF_HISTORY +
-    4, origin) and gram (IPF_HISTORY, _GRAM_COLUMNS) scratch.
+    mats[0] the deterrences flat (destination, origin) and mats[1] (origin, destination),
+    work (2 · IPF_HISTORY + 3, origin) and gram (IPF_HISTORY, _GRAM_COLUMNS) scratch; every
+    vector padded with zeros as `_half_sweep` needs.
     """
-    g, following = work[_G], work[_NEXT]
+    g = work[_G]
     sweeps, stored, last = 0, -1, np.inf  # stored: differences held, < 0 while none are kept
     if ao.sum() == 0.0:
         stored = -2  # the first G is from B_c = 1, not from an x
     while True:
         sweeps += 1
-        g[:] = ao
-        if not _half_sweep(full, bd, origins, g) or sweeps >= IPF_MAX_SWEEPS:
+        if not _half_sweep(mats[0], bd, origins, ao, g) or sweeps >= IPF_MAX_SWEEPS:
             ao[:] = g
             return sweeps
         worst = _differences(ao, work, max(stored, 0) % IPF_HISTORY, stored >= 0, gram)
         stored, last = stored + 1 if worst < last else -_PAUSE, worst
         k = min(stored, IPF_HISTORY) if sweeps < IPF_MAX_SWEEPS // 2 else 0  # then plain
-        if k > 0 and _solve(gram, k) and _extrapolate(work, k, origins, gram):
-            ao[:] = following
-        else:
+        if not (k > 0 and _solve(gram, k) and _extrapolate(work, k, origins, gram, ao)):
             ao[:] = g
             stored = min(stored, 0)
-        _half_sweep(full_t, ao, dests, bd)
+        _half_sweep(mats[1], ao, dests, bd, bd)
 
 
 @njit(cache=True, nogil=True)
@@ -497,25 +555,24 @@ def ipf(full: np.ndarray, origins: np.ndarray, dests: np.ndarray,
     (draw, origin, destination), origins (draw, origin, year), dests (draw, destination,
     year). Returns the total of sweeps over every draw and year."""
     n, ni, nc = full.shape
-    bd, ao = np.empty(nc), np.empty(ni)
-    work, gram = np.zeros((2 * IPF_HISTORY + 4, ni)), np.zeros((IPF_HISTORY, _GRAM_COLUMNS))
+    wi, wc = ni + (-ni) % _WIDTH, nc + (-nc) % _WIDTH  # vectors padded with zeros
+    bd, ao, o, de = np.zeros(wc), np.zeros(wi), np.zeros(wi), np.zeros(wc)
+    work, gram = np.zeros((2 * IPF_HISTORY + 3, wi)), np.zeros((IPF_HISTORY, _GRAM_COLUMNS))
+    mats = np.zeros((2, wi * wc))
     sweeps = 0
     for d in range(n):
-        f = np.ascontiguousarray(full[d]).reshape(ni * nc)
-        f_t = np.ascontiguousarray(full[d].T).reshape(nc * ni)
+        for i in range(ni):
+            for c in range(nc):
+                mats[0, c * wi + i] = mats[1, i * wc + c] = full[d, i, c]
         ao[:] = 0.0
         for y in range(origins.shape[2]):
-            dest = np.ascontiguousarray(dests[d, :, y])
+            o[:ni], de[:nc] = origins[d, :, y], dests[d, :, y]
             if ao.sum() > 0.0:  # B_c D_c from last year's A_i O_i
-                for c in range(nc):
-                    b = 0.0
-                    for i in range(ni):
-                        b += f_t[c * ni + i] * ao[i]
-                    bd[c] = dest[c] / max(b, 1e-300)
+                _half_sweep(mats[1], ao, de, bd, bd)
             else:
-                bd[:] = dest
-            sweeps += _ipf_cell(f, f_t, np.ascontiguousarray(origins[d, :, y]), dest, bd, ao, work, gram)
-            out[d, :, y] = ao
+                bd[:] = de
+            sweeps += _ipf_cell(mats, o, de, bd, ao, work, gram)
+            out[d, :, y] = ao[:ni]
     return sweeps
 
 

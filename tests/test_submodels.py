@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -189,6 +191,33 @@ def test_gravity_reaches_the_plain_fixed_point_on_hard_cases(kind: str) -> None:
     assert np.abs(flows - plain).max(initial=0.0, where=scale > 0) <= 1e-9 * scale.max()
     np.testing.assert_allclose(flows.sum(axis=2), origins, rtol=10 * kernels.IPF_TOLERANCE, atol=1e-9)
     np.testing.assert_allclose(flows.sum(axis=1), dests, rtol=1e-13, atol=1e-9)
+
+
+def _fused(a: float, b: float, c: float) -> float:
+    """a · b + c rounded once to a float64 (exact rational arithmetic, then one rounding)."""
+    return float(Fraction(a) * Fraction(b) + Fraction(c))
+
+
+def test_ipf_half_sweep_sums_in_its_documented_order() -> None:
+    """A half sweep of the IPF, row by row as its docstring says: 4 partial sums from −0 take
+    the terms j ≡ p (mod 4), each a · b + s rounded once, added as (s_0 + s_2) + (s_1 + s_3),
+    then totals / max(sum, 1e-300); bit for bit against exact arithmetic rounded once per
+    step, so the same on any CPU. Rows side by side in vectors give each row's own sum."""
+    rng = np.random.default_rng(5)
+    w = kernels._WIDTH
+    for rows, n in [(w, w), (4 * w, 3 * w), (w, 40 * w)]:
+        m = rng.random(rows * n) * rng.choice([1e-9, 1.0, 1e6], rows * n)
+        m[3::rows] = 0.0  # row 3 empty: its sum is 0, the divisor 1e-300
+        x, totals = rng.random(n) * 1e3, rng.random(rows) * 1e4
+        before, out = rng.random(rows), np.empty(rows)
+        moved = kernels._half_sweep(m, x, totals, before, out)
+        for r in range(rows):
+            s = [0.0] * 4
+            for j in range(n):
+                s[j % 4] = _fused(m[j * rows + r], x[j], s[j % 4])
+            assert out[r] == totals[r] / max((s[0] + s[2]) + (s[1] + s[3]), 1e-300)
+        assert moved == bool((np.abs(out - before) > kernels.IPF_TOLERANCE * np.abs(out)).any())
+        assert not kernels._half_sweep(m, x, totals, out, out)  # the same again: nothing moves
 
 
 def test_commune_sums_by_hand_and_as_einsum_bit_for_bit() -> None:
