@@ -19,7 +19,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
-from simulator.process import tune_malloc
+from simulator.process import prepare
 
 if TYPE_CHECKING:
     from dask.distributed import Client
@@ -687,10 +687,7 @@ def _import_model(args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    # numpy's huge-page advice on every large array makes first touch stall in memory
-    # compaction on Linux with THP defrag=madvise (numpy/numpy#31590; benchmarks/README.md)
-    os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
-    tune_malloc()  # freed memory kept for reuse, not faulted in again chunk after chunk
+    prepare()  # numpy's and OpenBLAS's settings, malloc tuned: before the libraries load
     args = _parser().parse_args(argv)
     bad = _option_problems(args)
     if bad:

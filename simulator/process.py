@@ -1,6 +1,7 @@
-"""How the clustersim process is set up before the heavy libraries load (`cli.main`).
+"""How the clustersim process is set up before the heavy libraries load (`prepare`, first
+thing in `cli.main`).
 
-A run holds about 1.6 GB at 10,000 draws (the per-cluster, district and commune draws) and
+Memory: a run holds about 1.6 GB at 10,000 draws (the per-cluster, district and commune draws) and
 makes, chunk after chunk of draws, many temporaries of 1–30 MB. glibc's malloc by default
 hands memory above its trim threshold back to the kernel (thread arenas: MADV_DONTNEED on
 their top) and maps the larger blocks afresh each time, so the same temporaries were faulted
@@ -11,9 +12,21 @@ draws where the held numbers need about 380k. `tune_malloc` keeps freed memory f
 from __future__ import annotations
 
 import ctypes
+import os
 import sys
 
-__all__ = ["MALLOPT", "tune_malloc"]
+__all__ = ["ENVIRONMENT", "MALLOPT", "prepare", "tune_malloc"]
+
+# environment read by the libraries as they load (a value already set is left as it is)
+ENVIRONMENT = {
+    # numpy's huge-page advice on every large array makes first touch stall in memory
+    # compaction on Linux with THP defrag=madvise (numpy/numpy#31590; benchmarks/README.md)
+    "NUMPY_MADVISE_HUGEPAGE": "0",
+    # numpy's and scipy's OpenBLAS each start a worker thread per core, which spin after
+    # loading and after each call (blas_thread_server: ~1.6 % of a 1,000-draw run's CPU); the
+    # run's own threads are its parallelism and its few BLAS calls are small
+    "OPENBLAS_NUM_THREADS": "1",
+}
 
 # mallopt(3) parameter numbers (glibc's <malloc.h>)
 _M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -2, -3, -8
@@ -35,6 +48,14 @@ MALLOPT = (
     # core, each keeping its own free memory)
     (_M_ARENA_MAX, 1),
 )
+
+
+def prepare() -> None:
+    """`ENVIRONMENT` where not set, and malloc tuned (`tune_malloc`): before numpy and scipy
+    load, or the environment comes too late for them (a second call changes nothing)."""
+    for key, value in ENVIRONMENT.items():
+        os.environ.setdefault(key, value)
+    tune_malloc()
 
 
 def tune_malloc() -> bool:

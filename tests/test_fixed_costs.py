@@ -264,13 +264,34 @@ def test_freed_temporaries_are_reused_not_faulted_in_again() -> None:
     assert int(rounds["default"][2]) > 5 * first, rounds  # what the tuning saves
 
 
-def test_clustersim_tunes_malloc_before_its_libraries_load(mini, cli, monkeypatch) -> None:
-    """`main` tunes malloc first, before the model's stack is imported."""
+_THREADS_LEFT = """
+import os, sys
+from simulator.cli import main
+code = main(sys.argv[1:])
+print(code, sorted(os.listdir("/proc/self/task")) == [str(os.getpid())])
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="Linux's /proc")
+def test_clustersim_starts_no_blas_threads(mini, tmp_path) -> None:
+    """`main` prepares the process before the model's stack loads: OpenBLAS (numpy's and
+    scipy's) starts no worker threads, so after a run (its chunk and prefetch threads done)
+    the main thread is the only one left; without `prepare` numpy's and scipy's OpenBLAS each
+    leave one per further core."""
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    done = subprocess.run([sys.executable, "-c", _THREADS_LEFT, "run", str(mini), "--draws", "20",
+                           "--out", str(tmp_path), "--quiet"], capture_output=True, text=True,
+                          timeout=300, env=env)
+    assert done.stdout.split() == ["0", "True"], done.stderr
+
+
+def test_clustersim_prepares_the_process_before_its_libraries_load(mini, cli, monkeypatch) -> None:
+    """`main` prepares the process first, before the model's stack is imported."""
     import simulator.cli
 
     order: list[str] = []
-    monkeypatch.setattr(simulator.cli, "tune_malloc", lambda: order.append("tune_malloc"))
+    monkeypatch.setattr(simulator.cli, "prepare", lambda: order.append("prepare"))
     monkeypatch.setattr(simulator.cli, "_import_model", lambda args: order.append("import"))
     code, _, err = cli("validate", mini)
     assert code == 0, err
-    assert order == ["tune_malloc", "import"]
+    assert order == ["prepare", "import"]
