@@ -124,19 +124,26 @@ def decision_clusters(run: Run) -> list[str]:
     return proposed or new_clusters(run)
 
 
-def _totals(results: Results, cluster: str, metric: str) -> np.ndarray:
-    col = results.metrics.column(metric, results.cluster_ids.index(cluster))
-    total: np.ndarray = col.sum(axis=1)
-    return total
+def _year_totals(results: Results, metrics: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Per draw and cluster (draw, cluster), Σ over the years of each of `metrics` (numpy's
+    sum over each cell's years: a cluster's column summed alone gives the same bits), read in
+    one pass over the blocks of clusters and computed once per run: a cluster's column of
+    draws alone is read a memory page per draw."""
+    def compute() -> dict[str, np.ndarray]:
+        parts = [{m: a[m].sum(axis=2) for m in metrics} for _, a in results.metrics.blocks()]
+        return {m: np.concatenate([p[m] for p in parts], axis=1) for m in metrics}
+
+    return results.memo(f"year_totals:{','.join(metrics)}", compute)
 
 
-def _per_ha(results: Results, cluster: str) -> dict[str, np.ndarray]:
-    """Per draw: total investment per gross ha and clearance per ha of farmland of a cluster."""
-    y = int(results.years[-1])
+def _per_ha(results: Results, totals: dict[str, np.ndarray], cluster: str,
+            ) -> dict[str, np.ndarray]:
+    """Per draw: total investment per gross ha and clearance per ha of farmland of a cluster
+    (`totals`: `_year_totals`)."""
+    y, k = int(results.years[-1]), results.cluster_ids.index(cluster)
     area = results.values("gross_area_ha", y, cluster)
     farm = results.values("farmland_converted_ha", y, cluster)
-    capex = _totals(results, cluster, "capex_bn_vnd")
-    clearance = _totals(results, cluster, "clearance_cost_bn_vnd")
+    capex, clearance = totals["capex_bn_vnd"][:, k], totals["clearance_cost_bn_vnd"][:, k]
     return {"total_investment_per_gross_ha": _ratio(capex + clearance, area),
             "clearance_per_farmland_ha": _ratio(clearance, farm)}
 
@@ -155,21 +162,19 @@ def _open_gross_ha(r: Results, year: int) -> np.ndarray:
     return total
 
 
-def _model_draws(run: Run) -> dict[str, np.ndarray]:
+def _model_draws(run: Run, per_ha: dict[str, dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     """The model's per-draw values of each calibrated quantity (pooled over new clusters for
-    per-cluster quantities)."""
+    per-cluster quantities; `per_ha`: `_per_ha` of each new cluster)."""
     r, base = run.results, int(run.results.years[0])
     out = {
         "budget_per_gross_ha": _ratio(r.values("budget_revenue_bn_vnd", base), _open_gross_ha(r, base)),
         "jobs": r.values("jobs", base), "firms": r.values("firms", base),
         "wage_per_worker": _ratio(r.values("wages_bn_vnd", base), r.values("jobs", base)),
     }
-    new = new_clusters(run)
-    if new:
-        per = [_per_ha(r, c) for c in new]
-        for k in per[0]:
-            out[k] = np.concatenate([p[k] for p in per])
-        out["lease_price"] = np.concatenate([_lease_price_draws(r, c) for c in new])
+    if per_ha:
+        for k in next(iter(per_ha.values())):
+            out[k] = np.concatenate([p[k] for p in per_ha.values()])
+        out["lease_price"] = np.concatenate([_lease_price_draws(r, c) for c in per_ha])
     return out
 
 
@@ -192,14 +197,16 @@ def calibration_rows(run: Run) -> list[dict[str, Any]]:
 
 
 def _calibration_rows(run: Run) -> list[dict[str, Any]]:
-    draws = _model_draws(run)
+    totals = _year_totals(run.results, ("capex_bn_vnd", "clearance_cost_bn_vnd"))
+    per_ha = {c: _per_ha(run.results, totals, c) for c in new_clusters(run)}
+    draws = _model_draws(run, per_ha)
     rows = []
     for fig in published_figures():
         q, cluster = fig["quantity"], fig.get("cluster") or ""
         if cluster:
-            if cluster not in run.results.cluster_ids or cluster not in new_clusters(run):
+            if cluster not in per_ha:  # not a new cluster of this run
                 continue
-            values = _per_ha(run.results, cluster)[q]
+            values = per_ha[cluster][q]
         elif q in draws:
             values = draws[q]
         else:
@@ -232,11 +239,12 @@ def price_plans(run: Run, clusters: list[str]) -> list[PricePlan]:
     y = int(r.years[-1])
     plans = []
     district = r.district["leased_area_ha"].sum(axis=1)
+    leased = _year_totals(r, ("leased_area_ha",))["leased_area_ha"]
     for c in clusters:
         be = breakeven_draws(r, c)
         if not np.isfinite(be).any():
             continue
-        own = _totals(r, c, "leased_area_ha")
+        own = leased[:, r.cluster_ids.index(c)]
         plans.append(PricePlan(c, float(np.nanmedian(be)), {
             "leased_ha_years": draw_stats(own),
             "developer_npv": draw_stats(r.values("npv_bn_vnd", y, c)),

@@ -308,6 +308,25 @@ def test_columns_at_a_year_are_each_clusters_draws_in_order() -> None:
     assert appraisal.who_gains(held) == appraisal.who_gains(recomputed)
 
 
+def test_year_totals_are_each_clusters_column_summed_bit_for_bit() -> None:
+    """`appraisal._year_totals` (one pass over the blocks, every cluster's years summed at
+    once) gives each cluster the bits of its own column's sum over the years, held or
+    recomputed in blocks; the calibration rows and price plans read it."""
+    from simulator import appraisal
+
+    inputs = build_inputs(_random_scenario(90, 4, 7, 2.0), geo_for(7))
+    held = model.simulate(inputs)
+    recomputed = model.simulate(inputs, hold_bytes=0, block_clusters=3)
+    metrics = ("capex_bn_vnd", "clearance_cost_bn_vnd", "leased_area_ha")
+    for r in (held, recomputed):
+        totals = appraisal._year_totals(r, metrics)
+        assert tuple(totals) == metrics
+        for m, got in totals.items():
+            assert np.ptp(got) > 0, m
+            for k in range(7):
+                assert got[:, k].tobytes() == r.metrics.column(m, k).sum(axis=1).tobytes(), (m, k)
+
+
 @pytest.mark.parametrize("takeup", ["competitive", "independent"])
 def test_one_cluster_without_the_labour_catchment_equals_the_whole_run(
         takeup: str, monkeypatch: pytest.MonkeyPatch) -> None:
