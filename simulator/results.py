@@ -244,6 +244,12 @@ class Results:
         with ThreadPoolExecutor(_THREADS) as pool:  # the selection runs without the GIL
             self._stats.update(zip(((kind, m) for m in arrays), pool.map(quantiles, arrays.values())))
 
+    def _other_bands(self) -> dict[tuple[str, str], dict[str, np.ndarray]]:
+        """The bands of every `district` and `communes` array not computed yet, one after the
+        other (on the thread that calls it)."""
+        return {(kind, m): quantiles(v) for kind in ("district", "communes")
+                for m, v in getattr(self, kind).items() if (kind, m) not in self._stats}
+
     def _sweep(self, on_block: Callable[[int, int], None] | None = None, client: Any = None) -> None:
         """One pass over the blocks of clusters: bands of every cluster metric, developer IRR
         and payback year per cluster (the district's from its per-draw totals)."""
@@ -282,6 +288,16 @@ class Results:
         clusters.gpkg), the checks none."""
         if not isinstance(self.metrics, HeldDraws):
             self._sweep_once(on_block, client)
+
+    def every_band(self) -> None:
+        """Every band of the run now, held or recomputed draws alike: the cluster bands, IRR
+        and payback in one pass over the blocks of clusters (`_sweep`), and the district and
+        commune bands on a thread beside it. What `clustersim run`'s outputs read, all computed
+        before the writers start rather than each when first read."""
+        with ThreadPoolExecutor(1) as side:  # the selection runs without the GIL
+            others = side.submit(self._other_bands)
+            self._sweep_once()
+            self._stats.update(others.result())
 
     def _sweep_once(self, on_block: Callable[[int, int], None] | None = None,
                     client: Any = None) -> None:

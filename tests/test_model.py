@@ -288,6 +288,25 @@ def test_held_bands_are_computed_when_read_and_equal_the_block_sweep() -> None:
     assert_same_summaries(held, model.simulate(inputs, hold_bytes=0, block_clusters=5))
 
 
+def test_every_band_computes_the_district_and_commune_bands_with_the_cluster_bands() -> None:
+    """`every_band` computes every band at once, before any is read: the cluster bands, IRR
+    and payback, and beside them the district and commune bands, each equal bit for bit to
+    `quantiles` of its array (what reading it alone computes); held or recomputed draws."""
+    from simulator.uncertainty import quantiles
+
+    inputs = build_inputs(_random_scenario(2100, 3, 12, 2.0), geo_for(12))
+    for r in (model.simulate(inputs), model.simulate(inputs, hold_bytes=0, block_clusters=2)):
+        assert not r._stats and not r._finance
+        r.every_band()
+        assert "irr" in r._finance and "payback" in r._finance
+        for kind, arrays in (("district", r.district), ("communes", r.communes)):
+            assert {m for k, m in r._stats if k == kind} == set(arrays)
+            for m, v in arrays.items():
+                for stat, want in quantiles(v).items():
+                    assert r._stats[kind, m][stat].tobytes() == want.tobytes(), (kind, m, stat)
+        assert {m for k, m in r._stats if k == "metrics"} == set(r.metrics)
+
+
 def test_columns_at_a_year_are_each_clusters_draws_in_order() -> None:
     """`columns_at` (one copy of a block's year per metric) gives every cluster, in order, the
     draws `column` gives it, held or recomputed in blocks; who gains reads it, the same."""
