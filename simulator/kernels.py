@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import numpy as np
 from llvmlite import ir
 from numba import njit, types
-from numba.core import cgutils
+from numba.core import cgutils, codegen, config
 from numba.extending import intrinsic, models, register_model
 
 __all__ = ["IPF_TOLERANCE", "IPF_MAX_SWEEPS", "RAMP_INSTANT", "ramp", "TIMELINE", "timeline",
@@ -1101,23 +1101,82 @@ def _order_pair(row: np.ndarray, k: int, hi: int) -> tuple[float, float]:  # pra
     return x, y
 
 
+def _compresses() -> bool:
+    """Whether numba compiles for a CPU with AVX-512F (`NUMBA_CPU_NAME`/`NUMBA_CPU_FEATURES`,
+    else this machine's): its `vcompresspd` packs the lanes of a vector that a mask keeps."""
+    chosen: str | None = getattr(config, "CPU_FEATURES", None)
+    features: str = chosen if chosen is not None else codegen.get_host_cpu_features()  # type: ignore[no-untyped-call]
+    return "+avx512f" in features.split(",")
+
+
+_WIDE = _compresses()  # `_gather` compares _WIDTH draws at once (a constant of the compiled code)
+
+
+def _how_many(builder: Any, lanes: Any) -> Any:
+    """Codegen: how many lanes of a vector of booleans are true, as an int64."""
+    count = cgutils.get_or_insert_function(  # type: ignore[no-untyped-call]
+        builder.module, ir.FunctionType(ir.IntType(_WIDTH), [ir.IntType(_WIDTH)]), f"llvm.ctpop.i{_WIDTH}")
+    return builder.zext(builder.call(count, [builder.bitcast(lanes, ir.IntType(_WIDTH))]), ir.IntType(64))
+
+
+@_lowered
+def _below(typingctx: Any, v: Any, lo: Any) -> Any:  # pragma: no cover - compiled
+    """How many lanes of v are below lo's."""
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        return _how_many(builder, builder.fcmp_ordered("<", args[0], args[1]))
+    return types.int64(_VEC, _VEC), codegen
+
+
+@_lowered
+def _keep(typingctx: Any, v: Any, lo: Any, hi: Any, dest: Any, at: Any) -> Any:  # pragma: no cover - compiled
+    """The lanes of v within [lo, hi] lane by lane, in order, stored from dest[at] (a 1-D
+    float64 array, contiguous; all _WIDTH places from `at` are written), and how many.
+    AVX-512F only (`_WIDE`): `vcompresspd` packs the kept lanes in a register, then one store."""
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        kept = builder.and_(builder.fcmp_ordered(">=", args[0], args[1]),
+                            builder.fcmp_ordered("<=", args[0], args[2]))
+        compress = cgutils.get_or_insert_function(  # type: ignore[no-untyped-call]
+            builder.module, ir.FunctionType(_VEC_IR, [_VEC_IR, _VEC_IR, ir.VectorType(ir.IntType(1), _WIDTH)]),
+            f"llvm.x86.avx512.mask.compress.v{_WIDTH}f64")
+        builder.store(builder.call(compress, [args[0], args[0], kept]),
+                      _vec_at(context, builder, signature.args[3], args[3], args[4]), align=8)
+        return _how_many(builder, kept)
+    return (types.int64(_VEC, _VEC, _VEC, dest, at), codegen) if _contiguous(dest) else None
+
+
 @njit(cache=True, nogil=True)
 def _gather(row: np.ndarray, lo: np.ndarray, hi: np.ndarray, inside: np.ndarray,
             below: np.ndarray, count: np.ndarray) -> None:  # pragma: no cover - compiled
     """One pass over a cell's draws for three brackets (lo, hi): how many draws are below
-    each lo (`below`), and those within each [lo, hi] gathered into inside (3, capacity + 1)
-    up to its capacity (branch-free: every draw is written, kept when within; `count`)."""
-    cap = inside.shape[1] - 1
+    each lo (`below`), and those within each [lo, hi] gathered in order into inside (3,
+    draws + _WIDTH) (`count`). Branch-free: with AVX-512 (`_WIDE`) _WIDTH draws at a time
+    (`_below`, `_keep`), the rest one by one, every draw written at each bracket's next
+    place, which moves on when the draw is within; the same counts and draws either way."""
     lo0, lo1, lo2, hi0, hi1, hi2 = lo[0], lo[1], lo[2], hi[0], hi[1], hi[2]
     b0, b1, b2, c0, c1, c2 = 0, 0, 0, 0, 0, 0
-    for i in range(row.shape[0]):
+    in0, in1, in2 = inside[0], inside[1], inside[2]
+    n = row.shape[0]
+    if _WIDE:
+        wide = n - n % _WIDTH
+        l0, l1, l2, h0, h1, h2 = _splat(lo0), _splat(lo1), _splat(lo2), _splat(hi0), _splat(hi1), _splat(hi2)
+        for i in range(0, wide, _WIDTH):
+            v = _load(row, i)
+            b0 += _below(v, l0)
+            b1 += _below(v, l1)
+            b2 += _below(v, l2)
+            c0 += _keep(v, l0, h0, in0, c0)
+            c1 += _keep(v, l1, h1, in1, c1)
+            c2 += _keep(v, l2, h2, in2, c2)
+    else:
+        wide = 0
+    for i in range(wide, n):
         x = row[i]
         b0 += x < lo0
         b1 += x < lo1
         b2 += x < lo2
-        inside[0, min(c0, cap)] = x
-        inside[1, min(c1, cap)] = x
-        inside[2, min(c2, cap)] = x
+        in0[c0] = x
+        in1[c1] = x
+        in2[c2] = x
         c0 += (x >= lo0) & (x <= hi0)
         c1 += (x >= lo1) & (x <= hi1)
         c2 += (x >= lo2) & (x <= hi2)
@@ -1143,7 +1202,7 @@ def sampled_quantiles(flat: np.ndarray, where: np.ndarray,
         select_quantiles(flat, where, out)
         return
     g, cap, step = min(_GROUP, cells), n // 4, n / _SAMPLE
-    buf, inside, sample = np.empty((g, n)), np.empty((m, cap + 1)), np.empty(_SAMPLE)
+    buf, inside, sample = np.empty((g, n)), np.empty((m, n + _WIDTH)), np.empty(_SAMPLE)
     bits = buf.view(np.int64)
     lo, hi, total = np.empty(m), np.empty(m), np.empty(g)
     below, count = np.empty(m, dtype=np.intp), np.empty(m, dtype=np.intp)

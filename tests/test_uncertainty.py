@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from scipy.stats import spearmanr
@@ -234,6 +238,58 @@ def test_tiled_copy_keeps_every_draw_and_adds_them_in_order(n: int) -> None:
         want += flat[i, 7:27]
     assert total.tobytes() == want.tobytes()
     assert (total / n).tobytes() == flat[:, 7:27].mean(axis=0).tobytes()
+
+
+@pytest.mark.parametrize("n", [7, 8, 13, 4099])
+def test_gather_counts_and_keeps_the_draws_within_each_bracket_in_order(n: int) -> None:
+    """`_gather` (eight draws at a time where the CPU has AVX-512, the rest one by one): for
+    each bracket the draws below it and the draws within it, in their order, ties at either
+    end, ±0.0 and infinite brackets included; as the definition computes them with numpy."""
+    from simulator import kernels
+
+    rng = np.random.default_rng(n)
+    row = np.round(rng.normal(size=n), 1)
+    row[rng.random(n) < 0.2] = -0.0
+    row[rng.random(n) < 0.05] = 0.0
+    for lo, hi in ([-0.3, 0.0, 0.5], [-0.3, 0.0, 0.5]), ([-np.inf, -0.0, 0.2], [-1.0, 0.0, np.inf]):
+        lo_, hi_ = np.array(lo), np.array(hi)
+        inside = np.full((3, n + 8), np.nan)
+        below, count = np.empty(3, dtype=np.intp), np.empty(3, dtype=np.intp)
+        kernels._gather(row, lo_, hi_, inside, below, count)
+        for q in range(3):
+            within = row[(row >= lo_[q]) & (row <= hi_[q])]
+            assert below[q] == (row < lo_[q]).sum() and count[q] == within.size
+            assert inside[q, :count[q]].tobytes() == within.tobytes()
+
+
+def test_bands_without_avx512_are_the_same(tmp_path) -> None:
+    """Compiled for a CPU without AVX-512 (numba's generic target, in a process of its own and
+    a cache of its own), `_gather` goes one draw at a time: the same bands, bit for bit."""
+    code = """if True:
+        import sys
+        import numpy as np
+        from simulator import kernels
+        assert not kernels._WIDE
+        a = np.random.default_rng(5).lognormal(size=(4099, 40))
+        a[:, 3] = np.round(a[:, 3])
+        where = np.array([0.1, 0.5, 0.9]) * (a.shape[0] - 1)
+        out = np.empty((4, a.shape[1]))
+        kernels.sampled_quantiles(a, where, out)
+        sys.stdout.write(out.tobytes().hex())
+    """
+    env = {**os.environ, "NUMBA_CPU_NAME": "generic", "NUMBA_CACHE_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    from simulator import kernels
+
+    a = np.random.default_rng(5).lognormal(size=(4099, 40))
+    a[:, 3] = np.round(a[:, 3])
+    where = np.array([0.1, 0.5, 0.9]) * (a.shape[0] - 1)
+    out = np.empty((4, a.shape[1]))
+    kernels.sampled_quantiles(a, where, out)
+    assert done.stdout == out.tobytes().hex()
+    np.testing.assert_array_equal(out[:3], np.quantile(a, (0.1, 0.5, 0.9), axis=0))
 
 
 def test_ties_of_more_than_a_quarter_of_the_draws() -> None:
