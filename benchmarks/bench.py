@@ -23,7 +23,9 @@ Targets: (a) < 3 s and ≤ 3× the floor, (a′) ≤ 1.5× the floor; (b) peak R
 streaming bound, ≥ 50× the loop.
 
 Case (b) runs in a child process so that its peak RSS is its own; (a)'s peak RSS is the CLI
-child's (os.wait4). Options: --draws, --clusters, --years, --communes, --skip-a, --skip-b,
+child's (os.wait4). This process is set up as `clustersim` sets up its own
+(`simulator.process.prepare`: numpy's and OpenBLAS's environment, malloc tuning), so that (b)
+gets what a CLI run gets; the floor and the CLI start from the caller's environment. Options: --draws, --clusters, --years, --communes, --skip-a, --skip-b,
 --loop-draws, --profile (cProfile tops of (a) in process and of (b)'s kernel).
 """
 
@@ -47,11 +49,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+# the process set up as `clustersim` sets up its own (environment for numpy and OpenBLAS,
+# malloc tuning), before numpy loads, so case (b) in process measures what a CLI run gets
+from simulator.process import prepare  # noqa: E402
+
+CHILD_ENV = dict(os.environ)  # the children (floor, CLI) start from the caller's environment
+prepare()
+
+import numpy as np  # noqa: E402
 
 from loop_reference import simulate_one  # noqa: E402
 
@@ -89,7 +98,7 @@ FLOOR_CMD = [sys.executable, "-c", "import geopandas, folium, numpy, scipy.stats
 def _child(cmd: list[str]) -> tuple[float, float, float, int]:
     """Wall seconds, CPU seconds (user + system), peak RSS (bytes) and exit code of a child."""
     t = time.perf_counter()
-    child = subprocess.Popen(cmd, cwd=ROOT)
+    child = subprocess.Popen(cmd, cwd=ROOT, env=CHILD_ENV)
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - t
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024.0, \
@@ -386,7 +395,8 @@ def _case_b_in_child(a: argparse.Namespace) -> tuple[Row, str]:
     cmd = [sys.executable, __file__, "--worker-b", "--draws", str(a.draws), "--clusters",
            str(a.clusters), "--years", str(a.years), "--communes", str(a.communes),
            "--loop-draws", str(a.loop_draws), *(["--profile"] if a.profile else [])]
-    done = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT,
+                          env=CHILD_ENV)
     doc = json.loads(done.stdout.splitlines()[-1])
     return Row(**doc["row"]), doc["profile"]
 
