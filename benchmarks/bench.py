@@ -25,8 +25,9 @@ streaming bound, ≥ 50× the loop.
 Case (b) runs in a child process so that its peak RSS is its own; (a)'s peak RSS is the CLI
 child's (os.wait4). This process is set up as `clustersim` sets up its own
 (`simulator.process.prepare`: numpy's and OpenBLAS's environment, malloc tuning), so that (b)
-gets what a CLI run gets; the floor and the CLI start from the caller's environment. Options: --draws, --clusters, --years, --communes, --skip-a, --skip-b,
---loop-draws, --profile (cProfile tops of (a) in process and of (b)'s kernel).
+gets what a CLI run gets; the floor and the CLI start from the caller's environment.
+Options: --draws, --clusters, --years, --communes, --skip-a, --skip-b, --loop-draws, --profile
+(cProfile tops of (a) in process and of (b)'s kernel).
 """
 
 from __future__ import annotations
