@@ -401,14 +401,14 @@ def _half_sweep(m: np.ndarray, x: np.ndarray, totals: np.ndarray, before: np.nda
     return moved
 
 
-IPF_HISTORY = 3  # earlier sweeps an Anderson step of the IPF extrapolates from (`_ipf_cell`)
+IPF_HISTORY = 4  # earlier sweeps an Anderson step of the IPF extrapolates from (`_ipf_cell`)
 _PAUSE = 3  # plain sweeps after one where the residual did not fall
 # rows of the IPF's scratch `work` (row, origin): the last IPF_HISTORY differences of G and of
 # the residual, the last G(x) and residual, and G(x)
 _DG, _DR = 0, IPF_HISTORY
 _LAST_G, _LAST_R, _G = 2 * IPF_HISTORY, 2 * IPF_HISTORY + 1, 2 * IPF_HISTORY + 2
 # columns of its `gram` (IPF_HISTORY, _GRAM_COLUMNS): the Gram matrix of the residual's
-# differences, its Cholesky factor, and the right-hand side, solved in place for the weights
+# differences, its factors L and D, and the right-hand side, solved in place for the weights
 _FACTOR, _RHS, _GRAM_COLUMNS = IPF_HISTORY, 2 * IPF_HISTORY, 2 * IPF_HISTORY + 1
 
 
@@ -419,35 +419,35 @@ def _differences(x: np.ndarray, work: np.ndarray, slot: int, keep: bool,
     `keep`, their differences from the last ones before into row `slot` of the differences,
     that row and column of the Gram matrix of the residual's differences (ΔR_slot · ΔR_p) and
     the right-hand side ΔR_p · r. Returns Σ r². Each sum lane by lane over i in order, fused,
-    then the lanes added pairwise (`_total`): the same on any CPU. IPF_HISTORY is 3."""
+    then the lanes added pairwise (`_total`): the same on any CPU."""
     g_now, last_g, last_r = work[_G], work[_LAST_G], work[_LAST_R]
-    dg, dr, dr0, dr1, dr2 = work[_DG + slot], work[_DR + slot], work[_DR], work[_DR + 1], work[_DR + 2]
-    total = c0 = c1 = c2 = b0 = b1 = b2 = _splat(0.0)
+    dg, dr = work[_DG + slot], work[_DR + slot]
+    total = _splat(0.0)
     for i in range(0, x.shape[0], _WIDTH):
         g = _load(g_now, i)
         r = _vsub(g, _load(x, i))
         total = _vfma(r, r, total)
         if keep:
             _store(dg, i, _vsub(g, _load(last_g, i)))
-            d = _vsub(r, _load(last_r, i))
-            _store(dr, i, d)
-            d0, d1, d2 = _load(dr0, i), _load(dr1, i), _load(dr2, i)
-            c0, c1, c2 = _vfma(d, d0, c0), _vfma(d, d1, c1), _vfma(d, d2, c2)
-            b0, b1, b2 = _vfma(r, d0, b0), _vfma(r, d1, b1), _vfma(r, d2, b2)
+            _store(dr, i, _vsub(r, _load(last_r, i)))
         _store(last_g, i, g)
         _store(last_r, i, r)
-    gram[slot, 0] = gram[0, slot] = _total(c0)
-    gram[slot, 1] = gram[1, slot] = _total(c1)
-    gram[slot, 2] = gram[2, slot] = _total(c2)
-    gram[0, _RHS], gram[1, _RHS], gram[2, _RHS] = _total(b0), _total(b1), _total(b2)
+    for p in range(IPF_HISTORY if keep else 0):
+        other, c, b = work[_DR + p], _splat(0.0), _splat(0.0)
+        for i in range(0, x.shape[0], _WIDTH):
+            d = _load(other, i)
+            c, b = _vfma(_load(dr, i), d, c), _vfma(_load(last_r, i), d, b)
+        gram[slot, p] = gram[p, slot] = _total(c)
+        gram[p, _RHS] = _total(b)
     return float(_total(total))
 
 
 @_without_refcounts
 def _factor(gram: np.ndarray, k: int) -> bool:  # pragma: no cover - compiled
-    """Cholesky's factor L (L Lᵀ = the first k rows and columns of the Gram matrix) into
-    gram[:k, _FACTOR:], in a fixed order; False when a pivot is not above 1e-12 of the largest
-    diagonal entry (the differences nearly dependent) or is not a number."""
+    """The factors L D Lᵀ of the first k rows and columns of the Gram matrix (L unit lower
+    triangular into gram[:k, _FACTOR:] below the diagonal, the pivots d_j of D on it), in a
+    fixed order and without square roots; False when a pivot is not above 1e-12 of the
+    largest diagonal entry (the differences nearly dependent) or is not a number."""
     scale = 0.0
     for j in range(k):
         scale = max(scale, gram[j, j])
@@ -455,29 +455,31 @@ def _factor(gram: np.ndarray, k: int) -> bool:  # pragma: no cover - compiled
         for r in range(j, k):
             t = gram[r, j]
             for i in range(j):
-                t -= gram[r, _FACTOR + i] * gram[j, _FACTOR + i]
+                t -= gram[r, _FACTOR + i] * gram[j, _FACTOR + i] * gram[i, _FACTOR + i]
             if r > j:
-                t /= gram[j, _FACTOR + j]
-            elif not t > 1e-12 * scale:
+                gram[r, _FACTOR + j] = t / gram[j, _FACTOR + j]
+            elif t > 1e-12 * scale:
+                gram[j, _FACTOR + j] = t
+            else:
                 return False
-            gram[r, _FACTOR + j] = t if r > j else np.sqrt(t)
     return True
 
 
 @_without_refcounts
 def _solve(gram: np.ndarray, k: int) -> bool:  # pragma: no cover - compiled
     """The weights γ = gram[:k, _RHS] solving (Gram matrix) γ = right-hand side, in place:
-    `_factor`, then L y = rhs and Lᵀ γ = y in a fixed order; False when `_factor` fails."""
+    `_factor`, then L y = rhs, D z = y and Lᵀ γ = z in a fixed order; False when `_factor`
+    fails."""
     if not _factor(gram, k):
         return False
     for j in range(k):
         for i in range(j):
             gram[j, _RHS] -= gram[j, _FACTOR + i] * gram[i, _RHS]
+    for j in range(k):
         gram[j, _RHS] /= gram[j, _FACTOR + j]
     for j in range(k - 1, -1, -1):
         for i in range(j + 1, k):
             gram[j, _RHS] -= gram[i, _FACTOR + j] * gram[i, _RHS]
-        gram[j, _RHS] /= gram[j, _FACTOR + j]
     return True
 
 
@@ -485,15 +487,13 @@ def _solve(gram: np.ndarray, k: int) -> bool:  # pragma: no cover - compiled
 def _extrapolate(work: np.ndarray, k: int, totals: np.ndarray, gram: np.ndarray,
                  out: np.ndarray) -> bool:  # pragma: no cover - compiled
     """Anderson's next x = G(x) − Σ_{p < k} γ_p ΔG_p into out (γ from `_solve`; the terms
-    fused in order p = 0, 1, 2); False when some weight with totals > 0 comes out not
+    fused in order p = 0, 1, …); False when some weight with totals > 0 comes out not
     positive and finite (out then holds part of it)."""
-    c0 = _splat(-gram[0, _RHS])
-    c1 = _splat(-gram[1, _RHS] if k > 1 else 0.0)
-    c2 = _splat(-gram[2, _RHS] if k > 2 else 0.0)
-    g, dg0, dg1, dg2 = work[_G], work[_DG], work[_DG + 1], work[_DG + 2]
     ok = True
     for i in range(0, totals.shape[0], _WIDTH):
-        v = _vfma(c2, _load(dg2, i), _vfma(c1, _load(dg1, i), _vfma(c0, _load(dg0, i), _load(g, i))))
+        v = _load(work[_G], i)
+        for p in range(k):
+            v = _vfma(_splat(-gram[p, _RHS]), _load(work[_DG + p], i), v)
         ok &= _positive(v, totals, i)
         _store(out, i, v)
     return ok
@@ -519,13 +519,13 @@ def _ipf_cell(mats: np.ndarray, origins: np.ndarray, dests: np.ndarray, bd: np.n
     work (2 · IPF_HISTORY + 3, origin) and gram (IPF_HISTORY, _GRAM_COLUMNS) scratch; every
     vector padded with zeros as `_half_sweep` needs.
     """
-    g = work[_G]
+    g, by_dest, by_origin = work[_G], mats[0], mats[1]
     sweeps, stored, last = 0, -1, np.inf  # stored: differences held, < 0 while none are kept
     if ao.sum() == 0.0:
         stored = -2  # the first G is from B_c = 1, not from an x
     while True:
         sweeps += 1
-        if not _half_sweep(mats[0], bd, origins, ao, g) or sweeps >= IPF_MAX_SWEEPS:
+        if not _half_sweep(by_dest, bd, origins, ao, g) or sweeps >= IPF_MAX_SWEEPS:
             ao[:] = g
             return sweeps
         worst = _differences(ao, work, max(stored, 0) % IPF_HISTORY, stored >= 0, gram)
@@ -534,7 +534,16 @@ def _ipf_cell(mats: np.ndarray, origins: np.ndarray, dests: np.ndarray, bd: np.n
         if not (k > 0 and _solve(gram, k) and _extrapolate(work, k, origins, gram, ao)):
             ao[:] = g
             stored = min(stored, 0)
-        _half_sweep(mats[1], ao, dests, bd, bd)
+        _half_sweep(by_origin, ao, dests, bd, bd)
+
+
+@njit(cache=True, nogil=True)
+def _aligned(n: int) -> np.ndarray:  # pragma: no cover - compiled
+    """n float64 zeros from an address that is a multiple of 8 · _WIDTH bytes (a vector's
+    loads then never straddle two cache lines)."""
+    buf = np.zeros(n + _WIDTH)
+    skip = (-buf.ctypes.data) % (8 * _WIDTH) // 8
+    return buf[skip:skip + n]
 
 
 @njit(cache=True, nogil=True)
@@ -556,9 +565,10 @@ def ipf(full: np.ndarray, origins: np.ndarray, dests: np.ndarray,
     year). Returns the total of sweeps over every draw and year."""
     n, ni, nc = full.shape
     wi, wc = ni + (-ni) % _WIDTH, nc + (-nc) % _WIDTH  # vectors padded with zeros
-    bd, ao, o, de = np.zeros(wc), np.zeros(wi), np.zeros(wi), np.zeros(wc)
-    work, gram = np.zeros((2 * IPF_HISTORY + 3, wi)), np.zeros((IPF_HISTORY, _GRAM_COLUMNS))
-    mats = np.zeros((2, wi * wc))
+    bd, ao, o, de = _aligned(wc), _aligned(wi), _aligned(wi), _aligned(wc)
+    work = _aligned((2 * IPF_HISTORY + 3) * wi).reshape((2 * IPF_HISTORY + 3, wi))
+    gram = np.zeros((IPF_HISTORY, _GRAM_COLUMNS))
+    mats = _aligned(2 * wi * wc).reshape((2, wi * wc))
     sweeps = 0
     for d in range(n):
         for i in range(ni):
