@@ -1154,6 +1154,76 @@ def _keep(typingctx: Any, v: Any, lo: Any, hi: Any, dest: Any, at: Any) -> Any: 
     return (types.int64(_VEC, _VEC, _VEC, dest, at), codegen) if _contiguous(dest) else None
 
 
+_SMALL = 64  # `_order_pair_wide` selects among this many values or fewer one by one (`_order_pair`)
+
+
+@njit(cache=True, nogil=True)
+def _pack(src: np.ndarray, at: int, size: int, lo: float, hi: float, dest: np.ndarray,
+          to: int) -> int:  # pragma: no cover - compiled
+    """The values of src[at:at + size] within [lo, hi], in order, into dest from `to` (which
+    needs _WIDTH places more), and how many: _WIDTH at a time (`_keep`), the rest one by one."""
+    vlo, vhi = _splat(lo), _splat(hi)
+    wide = at + size - size % _WIDTH
+    n = to
+    for i in range(at, wide, _WIDTH):
+        n += _keep(_load(src, i), vlo, vhi, dest, n)
+    for i in range(wide, at + size):
+        x = src[i]
+        dest[n] = x
+        n += (x >= lo) & (x <= hi)
+    return n - to
+
+
+@njit(cache=True, nogil=True)
+def _order_pair_wide(a: np.ndarray, spare: np.ndarray, k: int,
+                     n: int) -> tuple[float, float]:  # pragma: no cover - compiled
+    """`_order_pair(a, k, n)`'s values (the k-th smallest of a[:n] and the next, the same at
+    the end) of finite values among which equal ones have the same bits (no zeros, so no
+    tie of ±0.0), AVX-512 only (`_WIDE`): quickselect whose partitions are packed _WIDTH values
+    at a time (`_pack`) from a into spare and back (both need n + _WIDTH places; a is
+    overwritten): the values below the pivot (median of three), then those above; the
+    pivot's ties are not moved, being its value. The smallest value above the part kept is
+    remembered for the next order statistic; the last _SMALL values by `_order_pair`."""
+    src, dest = a, spare
+    at, size, rank = 0, n, 0  # src[at:at + size] holds the order statistics rank … rank + size − 1
+    upper, above = 0.0, False  # the smallest value above them, if any
+    while size > _SMALL:
+        x0, x1, x2 = src[at], src[at + size // 2], src[at + size - 1]
+        pivot = max(min(x0, x1), min(max(x0, x1), x2))
+        less = _pack(src, at, size, -np.inf, np.nextafter(pivot, -np.inf), dest, 0)
+        more = _pack(src, at, size, np.nextafter(pivot, np.inf), np.inf, dest, less)
+        ties, r = size - less - more, k - rank
+        if r < less:
+            upper, above = pivot, True
+            at, size = 0, less
+        elif r >= less + ties:
+            at, size, rank = less, more, rank + less + ties
+        else:
+            y = pivot
+            if r + 1 == less + ties and more > 0:
+                y = dest[less]
+                for i in range(less + 1, less + more):
+                    y = min(y, dest[i])
+            elif r + 1 == less + ties and above:
+                y = upper
+            return pivot, y
+        src, dest = dest, src
+    x, y = _order_pair(src[at:at + size], k - rank, size)
+    if k - rank + 1 == size and above:
+        y = upper
+    return x, y
+
+
+@njit(cache=True, nogil=True)
+def _gathered_pair(gathered: np.ndarray, spare: np.ndarray, r: int, c: int, lo: float,
+                   hi: float) -> tuple[float, float]:  # pragma: no cover - compiled
+    """`_order_pair(gathered, r, c)` of the c draws a bracket [lo, hi] gathered: by
+    `_order_pair_wide` where the bracket is finite and holds no zero (and the CPU AVX-512)."""
+    if _WIDE and (0.0 < lo <= hi < np.inf or -np.inf < lo <= hi < 0.0):
+        return _order_pair_wide(gathered, spare, r, c)
+    return _order_pair(gathered, r, c)
+
+
 @njit(cache=True, nogil=True)
 def _gather(row: np.ndarray, lo: np.ndarray, hi: np.ndarray, inside: np.ndarray,
             below: np.ndarray, count: np.ndarray) -> None:  # pragma: no cover - compiled
@@ -1213,6 +1283,7 @@ def sampled_quantiles(flat: np.ndarray, where: np.ndarray,
         return
     g, cap, step = min(_GROUP, cells), n // 4, n / _SAMPLE
     buf, inside, sample = np.empty((g, n)), np.empty((m, n + _WIDTH)), np.empty(_SAMPLE)
+    spare = np.empty(n + _WIDTH)
     bits = buf.view(np.int64)
     lo, hi, total = np.empty(m), np.empty(m), np.empty(g)
     below, count = np.empty(m, dtype=np.intp), np.empty(m, dtype=np.intp)
@@ -1236,7 +1307,7 @@ def sampled_quantiles(flat: np.ndarray, where: np.ndarray,
                 r, c = k - below[q], count[q]
                 within = 0 <= r and (r + 1 < c or (k + 1 == n and r < c))
                 if c <= cap and within:
-                    x, y = _order_pair(inside[q], r, c)
+                    x, y = _gathered_pair(inside[q], spare, r, c, lo[q], hi[q])
                     out[q, j0 + b] = _lerp(x, y, w)
                     continue
                 if within and lo[q] == hi[q] and signed < 0:

@@ -262,6 +262,32 @@ def test_gather_counts_and_keeps_the_draws_within_each_bracket_in_order(n: int) 
             assert inside[q, :count[q]].tobytes() == within.tobytes()
 
 
+@pytest.mark.parametrize("kind", ["normal", "ties", "constant", "negative"])
+def test_wide_order_pair_is_the_order_statistics(kind: str) -> None:
+    """`_order_pair_wide` (quickselect packing eight values at a time, for values with no zero)
+    gives the k-th smallest value and the next (the same at the end), as sorting does and as
+    `_order_pair` does, whatever the count (around a vector's eight and the 64 left to
+    `_order_pair`) and ties."""
+    from simulator import kernels
+
+    if not kernels._WIDE:
+        pytest.skip("AVX-512 only")
+    rng = np.random.default_rng(len(kind))
+    for n in [1, 7, 8, 9, 63, 64, 65, 66, 200, 1203, 2999]:
+        a = 5.0 + rng.normal(size=n)
+        if kind == "ties":
+            a = np.round(a, 1)
+        elif kind == "constant":
+            a[:] = 7.25
+        elif kind == "negative":
+            a = -np.exp(rng.normal(size=n))
+        want = np.sort(a)
+        for k in {0, n // 3, n // 2, n - 2, n - 1} - {-1}:
+            buf, spare = np.concatenate([a, np.full(8, np.nan)]), np.empty(n + 8)
+            x, y = kernels._order_pair_wide(buf, spare, k, n)
+            assert (x, y) == (want[k], want[min(k + 1, n - 1)]) == kernels._order_pair(a.copy(), k, n)
+
+
 def test_bands_without_avx512_are_the_same(tmp_path) -> None:
     """Compiled for a CPU without AVX-512 (numba's generic target, in a process of its own and
     a cache of its own), `_gather` goes one draw at a time: the same bands, bit for bit."""
