@@ -6,6 +6,7 @@ figures and their sources: simulator/calibration.csv and docs/calibration.md.
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["PARTIES", "BN_PER_HA_PER_USD_M2", "PRICE_RESPONSE_MAX", "draw_stats", "who_gains", "breakeven_draws",
            "breakeven", "new_clusters", "decision_clusters", "calibration_rows", "at_price", "price_response",
-           "PricePlan", "price_plans", "price_rows",
+           "PricePlan", "price_plans", "price_rows", "PriceRows", "rows_now",
            "published_figures"]
 
 # party → its NPV metric (docs/model.md §6)
@@ -269,6 +270,17 @@ def price_rows(inputs: Inputs, plans: list[PricePlan], threads: int | None = Non
                      **{k: {"default": v, "at_breakeven": at[k]} for k, v in plan.default.items()},
                      "moved_to_others_ha_years": draw_stats(district - own - plan.others)})
     return rows
+
+
+PriceRows = list[dict[str, Any]] | Callable[[], list[dict[str, Any]]] | None
+"""The rows of `price_response`, or what gives them when asked (`post_run.PostRun.
+price_response`, which waits for its re-runs): the report and summary.json ask for them once
+everything else they show is computed."""
+
+
+def rows_now(rows: PriceRows) -> list[dict[str, Any]]:
+    """The rows of `rows` (asked for when they are still to come); none for None."""
+    return (rows() if callable(rows) else rows) or []
 
 
 def price_response(run: Run, clusters: list[str]) -> list[dict[str, Any]]:

@@ -12,10 +12,11 @@ import dataclasses
 import json
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 
+from simulator.appraisal import PriceRows
 from simulator.folders import atomic_folder
 from simulator.gating import GateOpening, gate_openings
 from simulator.geodata import fixed_gpkg_date
@@ -49,18 +50,17 @@ __all__ = ["render_pages", "write_outputs", "comparison_name",
 def render_pages(run: Run, clusters: gpd.GeoDataFrame, *, findings: list[Finding] | None = None,
                  gates: list[GateOpening] | None = None, lang: str = "vi",
                  sensitivity: Sensitivity | None = None,
-                 price_response: list[dict[str, Any]] | Callable[[], list[dict[str, Any]]] | None = None,
-                 ) -> dict[str, str]:
+                 price_response: PriceRows = None) -> dict[str, str]:
     """The scenario's HTML pages by file name (map.html, report.html). `sensitivity` is an
     optional `sensitivity.Sensitivity` (tornado SVG, plain sentence, ranking);
     `price_response` the rows of `appraisal.price_response`, or what gives them
-    (`PostRun.price_response`, asked once the map and its static copy are drawn)."""
+    (`PostRun.price_response`, asked for once the map, its static copy and the rest of the
+    report are done: `appraisal.PriceRows`)."""
     view = map_view(run, clusters, findings=findings, lang=lang)
     pages = {"map.html": render_scenario_map(view)}
     svg = str(static_map_svg(view))
-    rows = price_response() if callable(price_response) else price_response
     report = report_view(run, findings=findings, gates=gates, lang=lang, sensitivity=sensitivity,
-                         price_response=rows)
+                         price_response=price_response)
     return {**pages, "report.html": render_report_page(dataclasses.replace(report, map_svg=svg))}
 
 
@@ -92,7 +92,7 @@ def write_outputs(run: Run, out_root: Path, *, overwrite: bool, maps_dir: Path |
                              sensitivity=sensitivity, price_response=post.price_response)
         for name, html in pages.items():
             (tmp / name).write_text(html, encoding="utf-8")
-        (tmp / "summary.json").write_text(json.dumps(summary(run, post.price_response()), indent=2,
+        (tmp / "summary.json").write_text(json.dumps(summary(run, post.price_response), indent=2,
                                                      ensure_ascii=False) + "\n", encoding="utf-8")
         if sensitivity is not None:
             sensitivity.write_csv(tmp / "sensitivity.csv")

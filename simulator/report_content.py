@@ -15,6 +15,8 @@ from pathlib import Path
 from xml.etree import ElementTree
 from typing import TYPE_CHECKING, Any
 
+import dataclasses
+
 import numpy as np
 
 from simulator import __version__, appraisal
@@ -277,23 +279,24 @@ def _calibration(run: Run) -> tuple[dict[str, Any], ...]:
                  for row in appraisal.calibration_rows(run))
 
 
-def _price_response(run: Run, rows: list[dict[str, Any]] | None) -> tuple[dict[str, Any], ...]:
+def _price_response(run: Run, rows: list[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
     names = {c.id: c.name for c in run.loaded.scenario.clusters}
-    return tuple({**row, "name": names[row["cluster"]]} for row in rows or [])
+    return tuple({**row, "name": names[row["cluster"]]} for row in rows)
 
 
 def report_view(run: Run, *, findings: list[Finding] | None = None,
                 gates: list[GateOpening] | None = None,
                 lang: str = "vi", sensitivity: Sensitivity | None = None,
-                price_response: list[dict[str, Any]] | None = None) -> ReportView:
+                price_response: appraisal.PriceRows = None) -> ReportView:
     """Everything report.html shows, picked from the run, labelled in `lang`.
     `price_response`: `appraisal.price_response` rows, computed once by the caller (it re-runs
-    the model), else none are shown."""
+    the model), or what gives them (`appraisal.PriceRows`: asked for last, once everything
+    else is picked), else none are shown."""
     s, r = run.loaded.scenario, run.results
     check_lang(lang)
     years = milestone_years(s.base_year, s.horizon_year)
     counts = {k: sum(f.severity == k for f in findings or []) for k in _SEVERITY_ORDER}
-    return ReportView(
+    view = ReportView(
         lang=lang, title=local(s.title, lang), scenario_id=s.id,
         description=local(s.description, lang), title_lang=local_lang(s.title, lang),
         description_lang=local_lang(s.description, lang),
@@ -314,6 +317,7 @@ def report_view(run: Run, *, findings: list[Finding] | None = None,
                       for t, g in zip(targets(run, lang), s.targets, strict=True)),
         assumptions=assumption_rows(run, lang), notes=tuple(run.geometries.warnings),
         **_who_gains(run, lang), **_breakeven(run, lang), calibration=_calibration(run),
-        price_response=_price_response(run, price_response),
         cards=scenario_cards(run, findings, targets(run, lang), lang),
         verdict=scenario_verdict(run, findings, lang), **_sensitivity(sensitivity))
+    return dataclasses.replace(view, price_response=_price_response(
+        run, appraisal.rows_now(price_response)))

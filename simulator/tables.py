@@ -79,14 +79,15 @@ def finance_stats(values: np.ndarray) -> dict[str, float | None]:
     return {**{k: round(v, 4) for k, v in stats.items()}, "share_of_draws": round(share, 4)}
 
 
-def summary(run: Run, price_response: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def summary(run: Run, price_response: appraisal.PriceRows = None) -> dict[str, Any]:
     """Provenance, the district's key indicators at the milestone years, developer IRR and
     payback, who gains (each party's NPV at the horizon, per cluster and district), break-even
     lease prices beside the sourced benchmarks, the calibration table and, when given (it
-    re-runs the model), `appraisal.price_response`."""
+    re-runs the model), `appraisal.price_response` (or what gives it, asked for last:
+    `appraisal.PriceRows`)."""
     s, r = run.loaded.scenario, run.results
     years = milestone_years(s.base_year, s.horizon_year)
-    return {
+    out = {
         "scenario": s.id, "title": local(s.title, "en"), "tool_version": __version__,
         "seed": run.seed, "draws": run.draws, "scenario_sha256": run.loaded.sha256,
         "scenario_files": [Path(p).name for p in run.loaded.chain],
@@ -106,11 +107,13 @@ def summary(run: Run, price_response: list[dict[str, Any]] | None = None) -> dic
         },
         "who_gains": appraisal.who_gains(r),
         "breakeven_lease_price": appraisal.breakeven(r),
-        "price_response": price_response or [],
+        "price_response": [],  # in its place; filled last
         "calibration": appraisal.calibration_rows(run),
         "targets": targets(run),
         "warnings": list(run.geometries.warnings),
     }
+    out["price_response"] = appraisal.rows_now(price_response)
+    return out
 
 
 def targets(run: Run, lang: str = "en") -> list[dict[str, Any]]:

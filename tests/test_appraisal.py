@@ -4,6 +4,7 @@ and how summary.json and the report show them."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -240,6 +241,26 @@ def test_farmland_bands_by_commune_are_the_bands_of_its_draws_to_the_bit(
     got = tables.commune_bands(run, frame, communes, ())["farmland_in_commune"]
     for s, q in expected.items():
         assert got[s].tobytes() == q.tobytes(), s
+
+
+def test_the_report_and_summary_ask_for_the_price_response_last() -> None:
+    """Given what gives the price response's rows (`PostRun.price_response` waits for its
+    re-runs), the report and summary.json ask for them once, after everything else they show
+    (who gains, break-even, the calibration rows) is computed, and show them as given."""
+    run = run_file(ROOT / "scenarios/approved.yaml", draws=40)
+    row = {"cluster": run.results.cluster_ids[0], "breakeven_p50": 1.0}
+    asked: list[set[str]] = []
+
+    def rows() -> list[dict[str, Any]]:
+        asked.append({k.partition(":")[0] for k in run.results._memo})
+        return [row]
+
+    view = report_view(run, lang="en", price_response=rows)
+    got = tables.summary(run, rows)
+    assert len(asked) == 2 and all({"who_gains", "breakeven", "calibration"} <= a for a in asked)
+    assert [r["breakeven_p50"] for r in view.price_response] == [1.0]
+    assert got["price_response"] == [row]
+    assert list(got).index("price_response") == list(got).index("breakeven_lease_price") + 1
 
 
 def test_summaries_several_outputs_show_are_computed_once(monkeypatch: pytest.MonkeyPatch) -> None:
