@@ -71,11 +71,12 @@ def write_outputs(run: Run, out_root: Path, *, overwrite: bool, maps_dir: Path |
     checks.json, map.html, report.html (with `sensitivity`, a `sensitivity.Sensitivity`, and then
     sensitivity.csv); also copy the map and report to `maps_dir` if given. `post`: the run's
     post-run stage (`post_run.post_run`, which `clustersim run --sensitivity` starts before the
-    sensitivity), else started here once the cluster bands and IRR are computed (held draws get
-    them when first read: on every core, the re-runs would only share the cores); the files
-    that do not show the price response are written while its re-runs go on, the report last."""
+    sensitivity), else started here once every band and the IRR are computed
+    (`Results.every_band`, on every core: the re-runs would only share the cores, and the
+    writers then wait for no band); the files that do not show the price response are written
+    while its re-runs go on, the report and summary.json asking for it last."""
     final: Path = Path(out_root) / run.loaded.scenario.id
-    run.results.irr  # first: held draws' cluster bands and IRR, on every core
+    run.results.every_band()  # first: every band and the IRR, on every core
     post = post_run(run) if post is None else post  # then the re-runs, beside the writers
     clusters = cluster_table(run)
     findings = check_all(run)

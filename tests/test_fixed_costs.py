@@ -200,17 +200,19 @@ def test_runs_are_simulated_with_the_collector_paused(mini, tmp_path, command) -
 @pytest.mark.parametrize("sensitivity", [False, True])
 def test_the_price_response_starts_once_the_cluster_bands_are_in(mini, tmp_path, cli,
                                                                  monkeypatch, sensitivity) -> None:
-    """`clustersim run` computes the held draws' cluster bands (every core) before it starts
-    the price response's re-runs, and nothing else (who gains comes after), which then go on
-    beside the writers; with --sensitivity they start first, to go on beside the
-    sensitivity's runs."""
+    """`clustersim run` computes every band (the held draws' cluster bands, the district and
+    commune bands; every core) before it starts the price response's re-runs, and nothing
+    else (who gains comes after), which then go on beside the writers; with --sensitivity
+    they start first, to go on beside the sensitivity's runs."""
     import simulator.outputs
     import simulator.post_run
 
-    started: list[tuple[bool, bool]] = []  # the cluster bands in, who gains not yet?
+    started: list[tuple[bool, bool]] = []  # every band in, who gains not yet?
 
     def spy(run):
-        started.append(("irr" in run.results._finance,  # the bands, IRR and payback: one sweep
+        bands = {kind for kind, _ in run.results._stats}
+        started.append(("irr" in run.results._finance  # the bands, IRR and payback: one sweep
+                        and bands == {"metrics", "district", "communes"},
                         not any(k.startswith("who_gains") for k in run.results._memo)))
         return simulator.post_run.PostRun(run)
 
