@@ -304,19 +304,24 @@ def _vfma(typingctx: Any, a: Any, b: Any, c: Any) -> Any:  # pragma: no cover - 
     return _VEC(_VEC, _VEC, _VEC), codegen
 
 
-@_lowered
-def _vadd(typingctx: Any, x: Any, y: Any) -> Any:  # pragma: no cover - compiled
-    """x + y lane by lane."""
-    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        return builder.fadd(args[0], args[1])
-    return _VEC(_VEC, _VEC), codegen
+def _lane_op(name: str) -> Any:
+    """An intrinsic x ∘ y lane by lane, `name` the IR builder's operation (fadd, fsub, fmul,
+    fdiv: each lane rounded once)."""
+    def typer(typingctx: Any, x: Any, y: Any) -> Any:  # pragma: no cover - compiled
+        def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+            return getattr(builder, name)(args[0], args[1])
+        return _VEC(_VEC, _VEC), codegen
+    return _lowered(typer)
+
+
+_vadd, _vsub, _vmul, _vdiv = (_lane_op(op) for op in ("fadd", "fsub", "fmul", "fdiv"))
 
 
 @_lowered
-def _vsub(typingctx: Any, x: Any, y: Any) -> Any:  # pragma: no cover - compiled
-    """x − y lane by lane."""
+def _at_least(typingctx: Any, v: Any, low: Any) -> Any:  # pragma: no cover - compiled
+    """low where v < low, else v, lane by lane (a NaN stays NaN)."""
     def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        return builder.fsub(args[0], args[1])
+        return builder.select(builder.fcmp_ordered("<", args[0], args[1]), args[1], args[0])
     return _VEC(_VEC, _VEC), codegen
 
 
@@ -593,21 +598,30 @@ def balanced_jobs(f: np.ndarray, origin_weights: np.ndarray,
     cell by cell (a NaN sum stays NaN, as numpy's maximum), and the workers from the last
     origin (outside the district), B_c J_c · A_out O_out · f_out,c: f (draw, cluster, origin),
     origin_weights (draw, origin, year), jobs (draw, cluster, year) → both (draw, cluster,
-    year)."""
+    year). _WIDTH years side by side, lane by lane (each cell as if alone), through rows
+    padded with zeros."""
     n, nc, no = f.shape
     ny = jobs.shape[2]
+    w = ny + (-ny) % _WIDTH
     out, outside = np.empty((n, nc, ny)), np.empty((n, nc, ny))
+    ow, rows = _aligned(no * w), _aligned(3 * w)
+    jb, bj, oc = rows[:w], rows[w:2 * w], rows[2 * w:]
     for d in range(n):
+        for i in range(no):
+            for t in range(ny):
+                ow[i * w + t] = origin_weights[d, i, t]
         for c in range(nc):
             for t in range(ny):
-                total = f[d, c, 0] * origin_weights[d, 0, t]
+                jb[t] = jobs[d, c, t]
+            for t0 in range(0, w, _WIDTH):
+                total = _vmul(_splat(f[d, c, 0]), _load(ow, t0))
                 for i in range(1, no):
-                    total += f[d, c, i] * origin_weights[d, i, t]
-                if total < 1e-300:
-                    total = 1e-300
-                bj = (1.0 / total) * jobs[d, c, t]
-                out[d, c, t] = bj
-                outside[d, c, t] = bj * origin_weights[d, no - 1, t] * f[d, c, no - 1]
+                    total = _vadd(total, _vmul(_splat(f[d, c, i]), _load(ow, i * w + t0)))
+                b = _vmul(_vdiv(_splat(1.0), _at_least(total, _splat(1e-300))), _load(jb, t0))
+                _store(bj, t0, b)
+                _store(oc, t0, _vmul(_vmul(b, _load(ow, (no - 1) * w + t0)), _splat(f[d, c, no - 1])))
+            for t in range(ny):
+                out[d, c, t], outside[d, c, t] = bj[t], oc[t]
     return out, outside
 
 
@@ -619,16 +633,25 @@ def commune_sums(weights: np.ndarray, per_cluster: np.ndarray) -> np.ndarray:  #
     jobs within reach) every product is exact: numpy's einsum("dci,dcy->diy") bit for bit.
     With deterrences f_ci (the workers supplied) it is the sum OpenBLAS's matmul gave on this
     project's machine (one fused accumulator per cell, cluster by cluster), which other CPUs'
-    BLAS kernels may order otherwise."""
+    BLAS kernels may order otherwise. _WIDTH years side by side, lane by lane, through rows
+    padded with zeros."""
     n, nc, ni = weights.shape
     ny = per_cluster.shape[2]
-    out = np.zeros((n, ni, ny))
+    w = ny + (-ny) % _WIDTH
+    out = np.empty((n, ni, ny))
+    acc, x = _aligned(ni * w), _aligned(w)
     for d in range(n):
+        acc[:] = 0.0
         for c in range(nc):
+            for t in range(ny):
+                x[t] = per_cluster[d, c, t]
             for i in range(ni):
-                w = weights[d, c, i]
-                for t in range(ny):
-                    out[d, i, t] = _fma(w, per_cluster[d, c, t], out[d, i, t])
+                weight = _splat(weights[d, c, i])
+                for t0 in range(0, w, _WIDTH):
+                    _store(acc, i * w + t0, _vfma(weight, _load(x, t0), _load(acc, i * w + t0)))
+        for i in range(ni):
+            for t in range(ny):
+                out[d, i, t] = acc[i * w + t]
     return out
 
 

@@ -220,6 +220,26 @@ def test_ipf_half_sweep_sums_in_its_documented_order() -> None:
         assert not kernels._half_sweep(m, x, totals, out, out)  # the same again: nothing moves
 
 
+def test_balanced_jobs_cell_by_cell_in_order() -> None:
+    """B_c J_c and the workers from outside as the docstring says, cell by cell: the sum over
+    origins in order (each product rounded, then added), at least 1e-300, (1 / sum) · J_c, and
+    B_c J_c · A_out O_out · f_out,c; bit for bit whatever the horizon (years side by side in
+    vectors give each cell its own numbers)."""
+    rng = np.random.default_rng(9)
+    for n, c, o, y in [(2, 3, 4, 1), (1, 5, 30, 23), (2, 4, 3, 8), (1, 2, 6, 30)]:
+        f = np.exp(-rng.uniform(0.0, 8.0, (n, c, o)))
+        ow, jobs = rng.uniform(0.0, 50.0, (n, o, y)), rng.uniform(0.0, 1e3, (n, c, y))
+        ow[:, :, 0] = 0.0  # a year without workers: the sum is 0, taken as 1e-300
+        bj, outside = kernels.balanced_jobs(f, ow, jobs)
+        for d, k, t in np.ndindex(n, c, y):
+            total = float(f[d, k, 0]) * float(ow[d, 0, t])
+            for i in range(1, o):
+                total = total + float(f[d, k, i]) * float(ow[d, i, t])
+            b = (1.0 / max(total, 1e-300)) * float(jobs[d, k, t])
+            assert bj[d, k, t] == b
+            assert outside[d, k, t] == b * float(ow[d, o - 1, t]) * float(f[d, k, o - 1])
+
+
 def test_commune_sums_by_hand_and_as_einsum_bit_for_bit() -> None:
     """Jobs within reach of each commune: Σ over the clusters it reaches; the same sums as
     numpy's einsum (from 0, cluster by cluster), whatever the sizes. With deterrences as the
