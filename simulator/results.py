@@ -234,21 +234,20 @@ class Results:
                 self._sweep_once()
             else:
                 getattr(self, kind)[metric]  # KeyError for a metric the run does not have
-                self._every_band(kind)
+                self._stats.update(self._missing_bands((kind,), _THREADS))  # the writers read them all
         return self._stats[key]
 
-    def _every_band(self, kind: str) -> None:
-        """The bands of every `district` or `communes` array at once, on threads: the writers
-        read them all."""
-        arrays: dict[str, np.ndarray] = getattr(self, kind)
-        with ThreadPoolExecutor(_THREADS) as pool:  # the selection runs without the GIL
-            self._stats.update(zip(((kind, m) for m in arrays), pool.map(quantiles, arrays.values())))
-
-    def _other_bands(self) -> dict[tuple[str, str], dict[str, np.ndarray]]:
-        """The bands of every `district` and `communes` array not computed yet, one after the
-        other (on the thread that calls it)."""
-        return {(kind, m): quantiles(v) for kind in ("district", "communes")
-                for m, v in getattr(self, kind).items() if (kind, m) not in self._stats}
+    def _missing_bands(self, kinds: tuple[str, ...] = ("district", "communes"),
+                     threads: int = 1) -> dict[tuple[str, str], dict[str, np.ndarray]]:
+        """The bands of every array of `kinds` (`district`, `communes`) not computed yet, on
+        `threads` threads (one: one after the other, on the calling thread)."""
+        todo = [(kind, m) for kind in kinds for m in getattr(self, kind)
+                if (kind, m) not in self._stats]
+        arrays = [getattr(self, kind)[m] for kind, m in todo]
+        if threads < 2:
+            return dict(zip(todo, map(quantiles, arrays)))
+        with ThreadPoolExecutor(threads) as pool:  # the selection runs without the GIL
+            return dict(zip(todo, pool.map(quantiles, arrays)))
 
     def _sweep(self, on_block: Callable[[int, int], None] | None = None, client: Any = None) -> None:
         """One pass over the blocks of clusters: bands of every cluster metric, developer IRR
@@ -295,7 +294,7 @@ class Results:
         commune bands on a thread beside it. What `clustersim run`'s outputs read, all computed
         before the writers start rather than each when first read."""
         with ThreadPoolExecutor(1) as side:  # the selection runs without the GIL
-            others = side.submit(self._other_bands)
+            others = side.submit(self._missing_bands)
             self._sweep_once()
             self._stats.update(others.result())
 
