@@ -11,11 +11,10 @@ when one is passed in.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from xml.etree import ElementTree
 from typing import TYPE_CHECKING, Any
-
-import dataclasses
 
 import numpy as np
 
