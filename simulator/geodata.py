@@ -186,14 +186,25 @@ def _inline(loaded: LoadedScenario, i: int, c: Cluster, warnings: list[str]) -> 
     return s.iloc[0], "digitised"
 
 
-def _bundled(loaded: LoadedScenario, i: int, c: Cluster, warnings: list[str]) -> tuple[Any, str]:
+@cache
+def _bundled_outlines() -> dict[str, tuple[Any, str]]:
+    """The bundled clusters layer by id: (outline, accuracy), the first feature of an id (one
+    look-up per cluster instead of a pass over the layer's rows)."""
     layer = load_layer("clusters")
-    row = layer[layer["id"] == c.geometry.bundled]
-    if row.empty:
+    out: dict[str, tuple[Any, str]] = {}
+    for key, geom, accuracy in zip(layer["id"], layer.geometry, layer["accuracy"]):
+        out.setdefault(key, (geom, str(accuracy)))
+    return out
+
+
+def _bundled(loaded: LoadedScenario, i: int, c: Cluster, warnings: list[str]) -> tuple[Any, str]:
+    found = _bundled_outlines().get(c.geometry.bundled)  # type: ignore[arg-type]
+    if found is None:
+        layer = load_layer("clusters")
         raise GeodataError([_problem(loaded, i, "bundled", "an id of the bundled clusters layer "
                                      f"({len(layer)} ids, e.g. {', '.join(layer['id'][:3])})",
                                      repr(c.geometry.bundled))])
-    return row.geometry.iloc[0], str(row["accuracy"].iloc[0])
+    return found
 
 
 def _checked(loaded: LoadedScenario, i: int, geom: Any, warnings: list[str]) -> Any:

@@ -145,3 +145,20 @@ def test_a_layer_file_without_population_is_a_located_error(tmp_path, cli) -> No
     code, _, err = cli("validate", path)
     assert code == 2 and "geodata.communes.name_field: expected a field of xa.gpkg (ma_xa, ten_xa, dan_so)" in err
     assert "found 'ten'" in err
+
+
+def test_a_bundled_outline_is_the_first_feature_of_its_id(monkeypatch) -> None:
+    """`bundled: <id>` takes the outline and accuracy of the clusters layer's first feature
+    with that id (one look-up table per process, not a pass over the layer per cluster)."""
+    from simulator import geodata
+
+    shapes = [shapely.box(105.87, 20.84, 105.873 + k / 1000, 20.843) for k in range(3)]
+    layer = gpd.GeoDataFrame({"id": ["a", "b", "a"], "accuracy": ["surveyed", "schematic", "digitised"]},
+                             geometry=shapes, crs="EPSG:4326")
+    monkeypatch.setattr(geodata, "load_layer", lambda name: layer)
+    geodata._bundled_outlines.cache_clear()
+    try:
+        outlines = geodata._bundled_outlines()
+        assert outlines == {"a": (shapes[0], "surveyed"), "b": (shapes[1], "schematic")}
+    finally:
+        geodata._bundled_outlines.cache_clear()
