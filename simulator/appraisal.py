@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["PARTIES", "BN_PER_HA_PER_USD_M2", "PRICE_RESPONSE_MAX", "draw_stats", "who_gains", "breakeven_draws",
            "breakeven", "new_clusters", "decision_clusters", "calibration_rows", "at_price", "price_response",
-           "PricePlan", "price_plans", "price_rows", "PriceRows", "rows_now",
+           "PricePlan", "price_plans", "price_rows", "repriced", "rows_at", "PriceRows", "rows_now",
            "published_figures"]
 
 # party → its NPV metric (docs/model.md §6)
@@ -258,9 +258,21 @@ def price_rows(inputs: Inputs, plans: list[PricePlan], threads: int | None = Non
     """The rows of `price_response` from its plans: each cluster re-run at its price, the
     re-runs together (`model.simulate_clusters`: the parameter draws and timelines shared;
     `threads=` its threads)."""
+    if not plans:
+        return []
+    return rows_at(plans, simulate_clusters(inputs, repriced(inputs, plans), threads=threads))
+
+
+def repriced(inputs: Inputs, plans: list[PricePlan]) -> list[tuple[int, float]]:
+    """(cluster index, price) of each plan: the re-runs of `price_rows`."""
+    return [(inputs.cluster_ids.index(plan.cluster), plan.price) for plan in plans]
+
+
+def rows_at(plans: list[PricePlan], reruns: list[dict[str, np.ndarray]]) -> list[dict[str, Any]]:
+    """The rows of `price_response`: each plan beside its re-run at its price (`reruns`, in
+    the order of `plans`: `model.simulate_clusters` of `repriced`)."""
     rows = []
-    runs = [(inputs.cluster_ids.index(plan.cluster), plan.price) for plan in plans]
-    for plan, alt in zip(plans, simulate_clusters(inputs, runs, threads=threads) if runs else []):
+    for plan, alt in zip(plans, reruns, strict=True):
         own, district = (alt["leased_area_ha"].sum(axis=1),
                          alt["district:leased_area_ha"].sum(axis=1))
         at = {"leased_ha_years": draw_stats(own),

@@ -24,7 +24,8 @@ from simulator.results import (
 )
 from simulator.uncertainty import ParamSpec, draw_keys
 
-__all__ = ["simulate", "simulate_draws", "cluster_block", "cluster_rows", "simulate_cluster", "simulate_clusters", "draw_parameters", "ParameterDraws",
+__all__ = ["simulate", "simulate_draws", "cluster_block", "cluster_rows", "simulate_cluster", "simulate_clusters",
+           "repriced_reruns", "ClusterReruns", "SharedChunks", "draw_parameters", "ParameterDraws",
            "RecomputedDraws", "block_bytes_per_cluster", "chunk_slices", "held_bytes", "HOLD_BYTES", "BLOCK_BYTES", "memory_estimate",
            "MemoryEstimate"]
 
@@ -344,40 +345,70 @@ def simulate_cluster(inputs: Inputs, cluster: int) -> dict[str, np.ndarray]:
     `leased_area_ha` and `npv_bn_vnd` and the district's `district:leased_area_ha`,
     (draw, year): bit for bit those of `simulate(inputs)` (the same draws; blocks recompute
     the whole run's numbers exactly). A fraction of a whole run."""
-    return _clusters_alone(inputs, [(inputs, cluster, ParameterDraws(inputs))])[0]
+    return ClusterReruns(inputs, [(inputs, cluster, ParameterDraws(inputs))]).result()[0]
 
 
 def simulate_clusters(inputs: Inputs, priced: list[tuple[int, float]], *,
                       threads: int | None = None) -> list[dict[str, np.ndarray]]:
     """For each (cluster, price) of `priced`, `simulate_cluster(at_price(inputs, cluster, price),
     cluster)`, bit for bit: the run re-priced, one cluster's lease price fixed (the price
-    response, `appraisal.price_rows`). The re-runs share the parameter draws of `inputs` where
-    fixing the price leaves every other draw the same numbers (`ParameterDraws.reuse`: a lease
-    price in no correlation), and then also each chunk's timeline: a re-run changes nothing
-    but a lease price, which the timeline does not read. Each re-run solves its own take-up.
-    The chunks run on `threads` threads (default `_THREADS`; one beside other work:
-    `post_run.PostRun`)."""
+    response, `appraisal.price_rows`), chunk by chunk of draws on `threads` threads (default
+    `_THREADS`): the calling thread and `threads` − 1 of a pool (`ClusterReruns`)."""
+    reruns = repriced_reruns(inputs, priced)
+    helpers = (_THREADS if threads is None else threads) - 1
+    if helpers < 1:
+        return reruns.result()
+    with ThreadPoolExecutor(helpers, thread_name_prefix="re-runs") as pool:
+        for _ in range(helpers):
+            pool.submit(reruns.work)
+        return reruns.result()
+
+
+def repriced_reruns(inputs: Inputs, priced: list[tuple[int, float]]) -> ClusterReruns:
+    """The re-runs of `simulate_clusters(inputs, priced)`, not yet computed (`ClusterReruns`:
+    any thread may `work` on them, `result` gives them). They share the parameter draws of
+    `inputs` where fixing the price leaves every other draw the same numbers
+    (`ParameterDraws.reuse`: a lease price in no correlation), and then also each chunk's
+    timeline: a re-run changes nothing but a lease price, which the timeline does not read.
+    Each re-run solves its own take-up."""
+    if not priced:
+        return ClusterReruns(inputs, [])
     base = ParameterDraws(inputs)
-    runs = [(run, cluster, base.reuse(run))
-            for cluster, price in priced for run in [at_price(inputs, cluster, price)]]
-    return _clusters_alone(inputs, runs, threads)
+    return ClusterReruns(inputs, [(run, cluster, base.reuse(run)) for cluster, price in priced
+                                  for run in [at_price(inputs, cluster, price)]])
 
 
-def _clusters_alone(inputs: Inputs, runs: list[tuple[Inputs, int, ParameterDraws]],
-                    threads: int | None = None) -> list[dict[str, np.ndarray]]:
+class ClusterReruns:
     """`simulate_cluster(run, cluster)` of each (run, cluster, its parameter draws), chunk by
-    chunk of draws. The runs whose draws are another's (`drawn_from`, all the same one) share
-    each chunk's parameters and timelines: `simulate_clusters` makes them, each `inputs` with
-    one lease price fixed, so they differ from each other only in lease prices (`_repriced`),
-    which the timelines do not read."""
-    shape = (inputs.draws, len(inputs.years))
-    names = ("leased_area_ha", "npv_bn_vnd", "district:leased_area_ha")
-    out = [{k: np.empty(shape) for k in names} for _ in runs]
+    chunk of draws, each chunk computed by whichever thread asks next (`SharedChunks`): a
+    thread beside other work calls `work`, and the thread that needs the numbers calls
+    `result`, which computes the chunks still untaken before it waits. Each chunk writes its
+    own draws of the arrays, so which thread computed it changes no bit. The runs whose draws
+    are another's (`drawn_from`, all the same one) share each chunk's parameters and
+    timelines: `repriced_reruns` makes them, each `inputs` with one lease price fixed, so they
+    differ from each other only in lease prices (`_repriced`), which the timelines do not
+    read."""
 
-    def chunk(sl: slice) -> list[dict[str, np.ndarray]]:
+    def __init__(self, inputs: Inputs, runs: list[tuple[Inputs, int, ParameterDraws]]) -> None:
+        shape = (inputs.draws, len(inputs.years))
+        names = ("leased_area_ha", "npv_bn_vnd", "district:leased_area_ha")
+        self._runs = runs
+        self._out = [{k: np.empty(shape) for k in names} for _ in runs]
+        self._chunks = SharedChunks(self._chunk, chunk_slices(inputs, keep=False) if runs else [])
+
+    def work(self) -> None:
+        """Compute chunks until none is left to take."""
+        self._chunks.work()
+
+    def result(self) -> list[dict[str, np.ndarray]]:
+        """Each run's arrays (`simulate_cluster`'s), once every chunk is in: the chunks no
+        thread has taken yet are computed here."""
+        self._chunks.wait()
+        return self._out
+
+    def _chunk(self, sl: slice) -> None:
         shared: tuple[dict[str, dict[str, np.ndarray]], Timelines] | None = None
-        parts = []
-        for run, cluster, prm in runs:
+        for got, (run, cluster, prm) in zip(self._out, self._runs):
             if prm.drawn_from is None:
                 p_all = prm.take(sl)
                 timelines = _timelines(run, p_all)
@@ -386,16 +417,51 @@ def _clusters_alone(inputs: Inputs, runs: list[tuple[Inputs, int, ParameterDraws
                     p_shared = prm.drawn_from.take(sl)
                     shared = p_shared, _timelines(run, p_shared)
                 p_all, timelines = _repriced(shared[0], prm, cluster), shared[1]
-            parts.append(_cluster_alone(run, cluster, prm, p_all, timelines))
-        return parts
-
-    slices = chunk_slices(inputs, keep=False)
-    alone = threads is not None and threads < 2  # one thread: chunk after chunk, here
-    for sl, parts in ((s, chunk(s)) for s in slices) if alone else _in_order(chunk, slices):
-        for got, part in zip(out, parts):
-            for k, v in part.items():
+            for k, v in _cluster_alone(run, cluster, prm, p_all, timelines).items():
                 got[k][sl] = v
-    return out
+
+
+class SharedChunks:
+    """`fn(slice)` for every slice, each computed once, by whichever thread asks for the next:
+    any number of threads call `work`, and `wait` computes what is left in the calling thread
+    before it waits for the slices other threads took. `fn` stores its own results."""
+
+    def __init__(self, fn: Callable[[slice], None], slices: list[slice]) -> None:
+        self._fn = fn
+        self._todo = deque(slices)
+        self._left = len(slices)
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._error: BaseException | None = None
+        if not slices:
+            self._done.set()
+
+    def _take(self) -> slice | None:
+        with self._lock:
+            return self._todo.popleft() if self._todo and self._error is None else None
+
+    def work(self) -> None:
+        """Compute slices until none is left to take (or one has failed)."""
+        while (sl := self._take()) is not None:
+            try:
+                self._fn(sl)
+            except BaseException as e:  # raised again in `wait`
+                with self._lock:
+                    self._error = self._error or e
+                self._done.set()
+                return
+            with self._lock:
+                self._left -= 1
+                if self._left == 0:
+                    self._done.set()
+
+    def wait(self) -> None:
+        """`work` in this thread, then wait for the slices other threads took; raise what
+        failed in any of them."""
+        self.work()
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
 
 
 def _repriced(p: dict[str, dict[str, np.ndarray]], params: ParameterDraws,

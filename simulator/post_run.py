@@ -7,7 +7,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from simulator.appraisal import decision_clusters, price_plans, price_rows
+from simulator.appraisal import decision_clusters, price_plans, repriced, rows_at
+from simulator.model import repriced_reruns
 from simulator.run import Run
 
 __all__ = ["PostRun", "post_run"]
@@ -17,18 +18,25 @@ class PostRun:
     """Model work on a finished run that the writers show: the price response
     (`appraisal.price_response`, a take-up re-run per decision cluster at its P50 break-even
     price). What it reads of the run's draws is read here, in the calling thread; the re-runs
-    need only the inputs and go on one thread of their own, chunk after chunk, so the writers
-    work meanwhile on the other core and wait only where they show them."""
+    need only the inputs and go on a thread of their own, chunk after chunk, so the writers
+    work meanwhile on the other core; the writer that shows them, when it asks, computes the
+    chunks that thread has not taken yet (`model.ClusterReruns`), then waits for the rest."""
 
     def __init__(self, run: Run) -> None:
-        plans = price_plans(run, decision_clusters(run))
-        pool = ThreadPoolExecutor(1, thread_name_prefix="post-run")
-        self._response = pool.submit(price_rows, run.inputs, plans, 1)
-        pool.shutdown(wait=False)  # the thread ends with its one task
+        self._plans = price_plans(run, decision_clusters(run))
+        self._reruns = repriced_reruns(run.inputs, repriced(run.inputs, self._plans))
+        self._rows: list[dict[str, Any]] | None = None
+        if self._plans:
+            pool = ThreadPoolExecutor(1, thread_name_prefix="post-run")
+            pool.submit(self._reruns.work)
+            pool.shutdown(wait=False)  # the thread ends when no chunk is left to take
 
     def price_response(self) -> list[dict[str, Any]]:
-        """The rows of `appraisal.price_response` (waits for the re-runs)."""
-        return self._response.result()
+        """The rows of `appraisal.price_response` (the re-runs' chunks not yet taken computed
+        in the calling thread, then the rest waited for)."""
+        if self._rows is None:
+            self._rows = rows_at(self._plans, self._reruns.result())
+        return self._rows
 
 
 def post_run(run: Run) -> PostRun:

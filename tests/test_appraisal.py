@@ -156,10 +156,11 @@ def test_price_response_equals_whole_reruns_bit_for_bit(monkeypatch: pytest.Monk
     assert len(clusters) >= 3
     whole = _rows_by_whole_reruns(run, clusters)
     assert appraisal.price_response(run, clusters) == whole
-    # the post-run stage: the same rows, its re-runs on one thread of their own (no pool)
-    with monkeypatch.context() as m:
-        m.setattr(model, "_in_order", lambda *a: pytest.fail("a pool of chunk threads"))
-        assert post_run(run).price_response() == whole
+    plans = appraisal.price_plans(run, clusters)
+    with monkeypatch.context() as m:  # one thread: every chunk in the caller, no pool
+        m.setattr(model, "ThreadPoolExecutor", lambda *a, **k: pytest.fail("a pool of threads"))
+        assert appraisal.price_rows(run.inputs, plans, threads=1) == whole
+    assert _post_run_shared(run, monkeypatch) == whole
     for c, price in zip(clusters, (30.0, 18.5, 45.0)):
         ci = run.inputs.cluster_ids.index(c)
         alt_inputs = appraisal.at_price(run.inputs, ci, price)
@@ -169,6 +170,36 @@ def test_price_response_equals_whole_reruns_bit_for_bit(monkeypatch: pytest.Monk
                 np.testing.assert_array_equal(alt[metric], whole.metrics.column(metric, ci))
             np.testing.assert_array_equal(alt["district:leased_area_ha"], whole.district["leased_area_ha"])
         assert not np.array_equal(alt["npv_bn_vnd"], run.results.metrics.column("npv_bn_vnd", ci))
+
+
+def _post_run_shared(run, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """`post_run(run).price_response()` where the post-run thread waits, before its first
+    chunk, until the caller has computed one: the caller asks for the rows, computes the chunks
+    not yet taken, then waits for the thread's. Each chunk is computed once, by one of the two."""
+    import threading
+    chunk, caller = model.ClusterReruns._chunk, threading.current_thread()
+    by: dict[int, str] = {}
+    one_here = threading.Event()
+
+    def spy(self, sl: slice) -> None:
+        if threading.current_thread() is not caller:
+            assert one_here.wait(60)
+        chunk(self, sl)
+        assert sl.start not in by
+        by[sl.start] = threading.current_thread().name
+        if threading.current_thread() is caller:
+            one_here.set()
+
+    with monkeypatch.context() as m:
+        m.setattr(model.ClusterReruns, "_chunk", spy)
+        post = post_run(run)
+        assert not by  # the thread waits, and nothing is computed until the rows are asked for
+        rows = post.price_response()
+        assert post.price_response() is rows  # computed once
+    starts = sorted(by)
+    assert starts == [sl.start for sl in model.chunk_slices(run.inputs, keep=False)]
+    assert {name.startswith("post-run") for name in by.values()} == {True, False}
+    return rows
 
 
 @pytest.mark.parametrize("n", [1, 2, 7, 1000, 10_001])

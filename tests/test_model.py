@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 from hypothesis import example, given, settings
@@ -410,6 +412,36 @@ def test_clusters_re_run_together_equal_whole_runs_correlations_included(
         np.testing.assert_array_equal(got["leased_area_ha"], whole.metrics["leased_area_ha"][:, ci])
         np.testing.assert_array_equal(got["npv_bn_vnd"], whole.metrics["npv_bn_vnd"][:, ci])
         np.testing.assert_array_equal(got["district:leased_area_ha"], whole.district["leased_area_ha"])
+
+
+def test_shared_chunks_are_each_computed_once_and_raise_what_failed() -> None:
+    """SharedChunks: whichever threads work on them, each slice is computed once, and `wait`
+    raises in the caller what failed on another thread (the other slices no longer taken)."""
+    slices = model._chunks(100, 7)
+    seen: list[tuple[int, str]] = []
+    shared = model.SharedChunks(lambda sl: seen.append((sl.start, threading.current_thread().name)),
+                                slices)
+    helpers = [threading.Thread(target=shared.work, name=f"helper {i}") for i in range(3)]
+    for h in helpers:
+        h.start()
+    shared.wait()
+    for h in helpers:
+        h.join()
+    assert sorted(start for start, _ in seen) == [sl.start for sl in slices]
+    started = threading.Event()
+
+    def failing(sl: slice) -> None:
+        if threading.current_thread().name == "failing":
+            started.set()
+            raise ValueError(f"draws from {sl.start}")
+        assert started.wait(60)  # the caller's first slice waits for the helper to fail
+
+    shared = model.SharedChunks(failing, slices)
+    helper = threading.Thread(target=shared.work, name="failing")
+    helper.start()
+    with pytest.raises(ValueError, match="draws from"):
+        shared.wait()
+    helper.join()
 
 
 @pytest.mark.parametrize("takeup", ["competitive", "independent"])
