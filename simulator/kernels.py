@@ -19,7 +19,7 @@ import numpy as np
 from llvmlite import ir
 from numba import njit, types
 from numba.core import cgutils, codegen, config
-from numba.extending import intrinsic, models, register_model
+from numba.extending import intrinsic, models, overload, register_model
 
 __all__ = ["IPF_TOLERANCE", "IPF_MAX_SWEEPS", "RAMP_INSTANT", "ramp", "TIMELINE", "timeline",
            "water_level", "takeup", "ipf", "MONEY_OUT",
@@ -838,15 +838,16 @@ def _add_cluster(rows: np.ndarray, total: np.ndarray, d: int,
 def cluster_metrics(stock: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
                                  np.ndarray, np.ndarray],
                     before: np.ndarray, rate: np.ndarray, per_ha: np.ndarray, each: np.ndarray,
-                    price: tuple[np.ndarray, np.ndarray], out: np.ndarray,
+                    price: tuple[np.ndarray, np.ndarray], held: tuple[np.ndarray, np.ndarray],
                     total: np.ndarray) -> None:  # pragma: no cover - compiled
     """Every cluster metric, cluster by cluster in one pass (`_cluster_row`, into a scratch
     (row, 1, 1, year) that stays in cache): the rows CLUSTER_GIVEN, CLUSTER_OUT, then the jobs
-    by sector, copied value by value into out (row, draw, cluster, year; any strides) unless
-    out has no draws (all of a cluster's rows at once: a held array's fresh pages are faulted
-    in apart from the arithmetic, which written straight into out measured as slow as the
-    copy it saved), and their sums over clusters into total (row, draw, year) unless total
-    has no draws. The sums add the clusters in order, the first copied (numpy's sum over the
+    by sector; with held = (out, rows), the rows `rows` of them, in that order, copied value
+    by value into out (len(rows), draw, cluster, year; any strides) unless out has no draws (all of a
+    cluster's rows at once: a held array's fresh pages are faulted in apart from the
+    arithmetic, which written straight into out measured as slow as the copy it saved), and
+    the sums of every row over clusters into total (row, draw, year) unless total has no
+    draws. The sums add the clusters in order, the first copied (numpy's sum over the
     cluster axis when there are several years). stock: the CLUSTER_GIVEN and built B (draw,
     cluster, year); before (draw, cluster, 3), rate (draw, cluster, 8), per_ha (draw,
     cluster, 3 + sectors), each (draw, 4), price (index, factor) (draw, year)."""
@@ -856,13 +857,14 @@ def cluster_metrics(stock: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
     scratch = row.reshape((rows, 1, 1, ny))
     x = np.empty((15, ny))
     terms = (before, rate, each, price[0], price[1])
+    out, rows_out = held
     for d in range(n):
         for c in range(nc):
             _cluster_row(stock, (d, c), terms, per_ha, x, scratch, (0, 0))
             if out.shape[1] > 0:
-                for k in range(rows):
+                for k in range(rows_out.shape[0]):
                     for t in range(ny):
-                        out[k, d, c, t] = row[k, t]
+                        out[k, d, c, t] = row[rows_out[k], t]
             if total.shape[1] > 0:
                 _add_cluster(row, total, d, c == 0)
 
@@ -995,27 +997,64 @@ def _lerp(x: float, y: float, w: float) -> float:  # pragma: no cover - compiled
     return x + diff * w if w < 0.5 else y - diff * (1.0 - w)
 
 
+def _value(flat: Any, i: int, j: int) -> float:
+    """Draw i of cell j of what the quantile kernels read (`sampled_quantiles`' flat): an array
+    (draw, cell), or a product (x, rate, cluster) of an array x (draw, cell) and rates (draw,
+    cluster), the cells' clusters `cluster` (cell,): rate[i, cluster[j]] · x[i, j], each
+    product rounded once as `cluster_metrics` rounds a rate times a stock (`_cluster_row`)."""
+    raise NotImplementedError  # compiled only: `_value_of`
+
+
+@overload(_value)
+def _value_of(flat: Any, i: Any, j: Any) -> Any:  # pragma: no cover - compiled
+    """`_value` for numba: flat[i, j] for an array, the product for a tuple."""
+    def element(flat: Any, i: Any, j: Any) -> Any:
+        return flat[i, j]
+
+    def product(flat: Any, i: Any, j: Any) -> Any:
+        x, rate, cluster = flat
+        return rate[i, cluster[j]] * x[i, j]
+    return element if isinstance(flat, types.Array) else product
+
+
+def _shape(flat: Any) -> tuple[int, int]:
+    """(draws, cells) of what the quantile kernels read (`_value`)."""
+    raise NotImplementedError  # compiled only: `_shape_of`
+
+
+@overload(_shape)
+def _shape_of(flat: Any) -> Any:  # pragma: no cover - compiled
+    """`_shape` for numba: an array's shape, a product's array's."""
+    def of_array(flat: Any) -> Any:
+        return flat.shape
+
+    def of_product(flat: Any) -> Any:
+        return flat[0].shape
+    return of_array if isinstance(flat, types.Array) else of_product
+
+
 _TILE = 16  # draws copied at a time (`_copy_columns`): whole cache lines of the buffer written at once
 
 
 @njit(cache=True, nogil=True)
-def _copy_columns(flat: np.ndarray, j0: int, buf: np.ndarray, total: np.ndarray) -> None:  # pragma: no cover - compiled
-    """Columns j0 … j0 + len(total) − 1 of flat (draw, cell) into the rows of buf, _TILE draws
-    at a time (each row of buf gets whole cache lines, each tile of flat is read from cache),
-    and each column's draws added in order (from 0) into total: numpy's mean over axis 0."""
+def _copy_columns(flat: Any, j0: int, buf: np.ndarray, total: np.ndarray) -> None:  # pragma: no cover - compiled
+    """Columns j0 … j0 + len(total) − 1 of flat (draw, cell; `_value`) into the rows of buf,
+    _TILE draws at a time (each row of buf gets whole cache lines, each tile of flat is read
+    from cache), and each column's draws added in order (from 0) into total: numpy's mean
+    over axis 0."""
     total[:] = 0.0
-    n, width = flat.shape[0], total.shape[0]
+    n, width = _shape(flat)[0], total.shape[0]
     full = n - n % _TILE
     for i0 in range(0, full, _TILE):
         for b in range(width):
             for i in range(i0, i0 + _TILE):
-                buf[b, i] = flat[i, j0 + b]
+                buf[b, i] = _value(flat, i, j0 + b)
         for i in range(i0, i0 + _TILE):
             for b in range(width):
-                total[b] += flat[i, j0 + b]
+                total[b] += buf[b, i]
     for i in range(full, n):
         for b in range(width):
-            x = flat[i, j0 + b]
+            x = _value(flat, i, j0 + b)
             buf[b, i] = x
             total[b] += x
 
@@ -1055,16 +1094,16 @@ _COLUMNS = 16  # cells copied at a time by `select_quantiles`
 
 
 @njit(cache=True, nogil=True)
-def select_quantiles(flat: np.ndarray, where: np.ndarray,
+def select_quantiles(flat: Any, where: np.ndarray,
                      out: np.ndarray) -> None:  # pragma: no cover - compiled
-    """numpy's linear quantiles of each column of `flat` (draw, cell) at positions `where`
+    """numpy's linear quantiles of each column of `flat` (draw, cell: `_value`) at positions `where`
     (increasing, q · (n − 1)), and the mean: out (len(where) + 1, cell), the mean last. The
     columns are copied a few at a time into a reused buffer (`_copy_columns`, which adds up
     the mean); a constant column's quantiles are its value (`_constant`), the others' order
     statistics are selected in increasing order, each on what is left to the right of the one
     before; the interpolation is numpy's _lerp and the mean numpy's (the draws added in
     order), so the values equal np.quantile's and np.mean's."""
-    n, cells = flat.shape
+    n, cells = _shape(flat)
     buf, total = np.empty((_COLUMNS, n)), np.empty(_COLUMNS)
     bits = buf.view(np.int64)
     m = where.shape[0]
@@ -1287,7 +1326,7 @@ def _gather(row: np.ndarray, lo: np.ndarray, hi: np.ndarray, inside: np.ndarray,
 
 
 @njit(cache=True, nogil=True)
-def sampled_quantiles(flat: np.ndarray, where: np.ndarray,
+def sampled_quantiles(flat: Any, where: np.ndarray,
                       out: np.ndarray) -> None:  # pragma: no cover - compiled
     """`select_quantiles`' values (numpy's linear quantiles at positions `where` and the mean,
     equal to np.quantile's and np.mean's; no NaN) with less work per draw when there are many
@@ -1299,7 +1338,7 @@ def sampled_quantiles(flat: np.ndarray, where: np.ndarray,
     statistics are selected among the few gathered. A bracket that misses them, or gathers
     more than n / 4 draws (ties), selects on the whole cell instead. Fewer than 4 · _SAMPLE
     draws, or other than three positions: `select_quantiles`."""
-    n, cells = flat.shape
+    n, cells = _shape(flat)
     m = where.shape[0]
     if n < 4 * _SAMPLE or m != 3:
         select_quantiles(flat, where, out)

@@ -19,14 +19,14 @@ import numpy as np
 from simulator import employment, finance, kernels, land
 from simulator.inputs import LAND_USES, LEASE_PRICE, Inputs, at_price
 from simulator.results import (
-    METRICS, RATIOS, BlockSummary, ClusterDraws, DeveloperIndicators, HeldDraws, Results,
+    METRICS, RATIOS, BlockSummary, ClusterDraws, DeveloperIndicators, HeldDraws, Product, Results,
     block_summary, pct,
 )
 from simulator.uncertainty import ParamSpec, draw_keys
 
 __all__ = ["simulate", "simulate_draws", "cluster_block", "cluster_rows", "simulate_cluster", "simulate_clusters",
            "repriced_reruns", "ClusterReruns", "SharedChunks", "draw_parameters", "ParameterDraws",
-           "RecomputedDraws", "block_bytes_per_cluster", "chunk_slices", "held_bytes", "HOLD_BYTES", "BLOCK_BYTES", "memory_estimate",
+           "RecomputedDraws", "block_bytes_per_cluster", "chunk_slices", "held_bytes", "held_rows", "HOLD_BYTES", "BLOCK_BYTES", "memory_estimate",
            "MemoryEstimate"]
 
 _CHUNK_CELLS = 20_000_000  # float64 cells in flight (~160 MB) over every thread: bounds working memory
@@ -210,20 +210,50 @@ def _jobs(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], leased: np.ndarra
 
 
 def cluster_rows(inputs: Inputs) -> tuple[str, ...]:
-    """The cluster metrics in the order `simulate_draws` writes them into an `out` array."""
+    """The cluster metrics in the order kernels.cluster_metrics computes them."""
     return (*kernels.CLUSTER_GIVEN, *kernels.CLUSTER_OUT, *(f"jobs_{k}" for k in inputs.sectors))
+
+
+def _rated(inputs: Inputs) -> dict[str, str]:
+    """The cluster metrics that kernels.cluster_metrics computes as a rate per draw and cluster
+    times another cluster metric, each product rounded once (`_rates`): firms and the firms'
+    revenue per leased ha, each sector's jobs per leased ha, wages per job and farm income per
+    ha of farmland converted. Name → that other metric."""
+    return {"firms": "leased_area_ha", "firm_revenue_bn_vnd": "leased_area_ha",
+            **{f"jobs_{k}": "leased_area_ha" for k in inputs.sectors},
+            "wages_bn_vnd": "jobs", "farm_income_lost_bn_vnd": "farmland_converted_ha"}
+
+
+def _rates(inputs: Inputs, per_ha: np.ndarray, each: np.ndarray) -> dict[str, np.ndarray]:
+    """The rate (D,C) of each metric of `_rated`, from kernels.cluster_metrics' arguments
+    per_ha (D,C,3 + sectors) and each (D,4) (their layout: kernels._cluster_row)."""
+    n, c = per_ha.shape[:2]
+    return {"firms": per_ha[..., 1], "firm_revenue_bn_vnd": per_ha[..., 2],
+            **{f"jobs_{k}": per_ha[..., 3 + j] for j, k in enumerate(inputs.sectors)},
+            "wages_bn_vnd": np.broadcast_to(each[:, 2:3], (n, c)),
+            "farm_income_lost_bn_vnd": np.broadcast_to(each[:, 1:2], (n, c))}
+
+
+def held_rows(inputs: Inputs) -> tuple[str, ...]:
+    """The cluster metrics whose draws a run holds, in `cluster_rows`' order: all but the
+    rated ones (`_rated`), which are held as their rates (`results.Product`): a third less
+    memory to write, fault in and free. Every one for a single year (whose district totals
+    are numpy's sums of the per-cluster arrays)."""
+    rated = _rated(inputs) if len(inputs.years) > 1 else {}
+    return tuple(k for k in cluster_rows(inputs) if k not in rated)
 
 
 def _clusters(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], ld: dict[str, np.ndarray],
               jobs: np.ndarray, in_commuters: np.ndarray, *, keep: bool = True,
-              totals: bool = False, out: np.ndarray | None = None,
+              totals: bool = False, out: tuple[np.ndarray, tuple[str, ...]] | None = None,
               ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Every cluster metric (D,C,Y) from the land results, the jobs and the in-commuters of the
-    labour catchment, in one compiled pass (kernels.cluster_metrics), written into `out`
-    (`cluster_rows`, D, C, Y) or a new array, and with `totals` their sums over clusters (D,Y),
-    the ratios left out. Elementwise over clusters: a block gives exactly the whole run's
-    numbers. Without `keep` only the totals are computed (the per-cluster arrays too for a
-    single year, whose totals are numpy's pairwise sums)."""
+    labour catchment, in one compiled pass (kernels.cluster_metrics), written into a new array
+    or with `out` = (array, rows) into the array (rows, D, C, Y), and with `totals` their sums
+    over clusters (D,Y), the ratios left out. The rated metrics (`_rated`) those rows leave out
+    are given by their rates (D,C), as `rate:<metric>`. Elementwise over clusters: a block
+    gives exactly the whole run's numbers. Without `keep` only the totals are computed (the
+    per-cluster arrays too for a single year, whose totals are numpy's pairwise sums)."""
     cl, s = p["cluster"], p["sector"]
     n, c, y = ld["leased"].shape
     summed = totals and y > 1
@@ -241,12 +271,14 @@ def _clusters(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], ld: dict[str,
                                                      p["district"]["discount_rate"],
                                                      {**p["cluster"], **p["district"]})
     names = cluster_rows(inputs)
-    if out is None:
-        out = np.empty((len(names), n if keep else 0, c, y))
+    held, rows = (np.empty((len(names), n if keep else 0, c, y)), names) if out is None else out
     total = np.empty((len(names), n if summed else 0, y))
-    kernels.cluster_metrics(stock, before, rate, per_ha, each, price, out, total)  # type: ignore[arg-type]
-    every = dict(zip(names, out)) if keep else {}
-    cm = {k: every[k] for k in cluster_metric_names(inputs)} if keep else {}
+    kernels.cluster_metrics(stock, before, rate, per_ha, each, price,  # type: ignore[arg-type]
+                            (held, np.array([names.index(k) for k in rows], dtype=np.intp)), total)
+    every = dict(zip(rows, held)) if keep else {}
+    cm = {k: every[k] for k in cluster_metric_names(inputs) if k in every} if keep else {}
+    if keep:
+        cm.update({f"rate:{k}": v for k, v in _rates(inputs, per_ha, each).items() if k not in every})
     if not totals:
         return cm, {}
     sums = dict(zip(names, total)) if summed else {k: v.sum(axis=1) for k, v in cm.items()}
@@ -298,10 +330,12 @@ def _labour(inputs: Inputs, jobs: np.ndarray, d: dict[str, np.ndarray]) -> dict[
 
 
 def simulate_draws(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], *,
-                   keep_clusters: bool = True, out: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                   keep_clusters: bool = True, out: np.ndarray | None = None,
+                   rows: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
     """One chunk of draws over every cluster → every metric. Keys: plain names are (D,C,Y)
-    cluster metrics (left out unless `keep_clusters`; views of `out`, (`cluster_rows`, D, C, Y),
-    any strides, when given: e.g. the chunk's slice of arrays held for every draw), `district:`
+    cluster metrics (left out unless `keep_clusters`; views of `out`, (`rows`, by default
+    `cluster_rows`, D, C, Y), any strides, when given: e.g. the chunk's slice of arrays held for
+    every draw; `rate:` (D,C) the rates of the rated metrics `rows` leaves out), `district:`
     (D,Y) per-draw totals over the clusters, ratios of totals and district-only metrics,
     `commune:` (D,I,Y), and `coupling:` the per-draw numbers that let `cluster_block` recompute
     any block of clusters."""
@@ -309,7 +343,7 @@ def simulate_draws(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], *,
     jobs = _jobs(inputs, p, ld["leased"])
     labour = _labour(inputs, jobs, p["district"])
     cm, district = _clusters(inputs, p, ld, jobs, labour.pop("in_commuters"), keep=keep_clusters,
-                             totals=True, out=out)
+                             totals=True, out=None if out is None else (out, rows or cluster_rows(inputs)))
     for name, (num, den) in RATIOS.items():
         district[name] = pct(district[num], district[den])
     district["unmet_demand_ha"] = ld["unmet"]
@@ -335,7 +369,8 @@ def cluster_block(inputs: Inputs, p: dict[str, dict[str, np.ndarray]],
     jobs = _jobs(inputs, p, ld["leased"])
     incoming = employment.in_commuters(_deterrence(inputs, p["district"]), coupling["origin_weights"],
                                        jobs)
-    return _clusters(inputs, p, ld, jobs, incoming, out=out)[0]
+    return _clusters(inputs, p, ld, jobs, incoming,
+                     out=None if out is None else (out, cluster_rows(inputs)))[0]
 
 
 def simulate_cluster(inputs: Inputs, cluster: int) -> dict[str, np.ndarray]:
@@ -676,9 +711,9 @@ def developer_indicators(net_cash: np.ndarray, cumulative: np.ndarray, years: np
 
 
 def _held(inputs: Inputs) -> np.ndarray:
-    """The held per-cluster metrics of every draw, (`cluster_rows`, draw, cluster, year),
+    """The held per-cluster metrics of every draw, (`held_rows`, draw, cluster, year),
     not touched yet."""
-    return np.empty((len(cluster_rows(inputs)), inputs.draws, len(inputs.cluster_ids),
+    return np.empty((len(held_rows(inputs)), inputs.draws, len(inputs.cluster_ids),
                      len(inputs.years)))
 
 
@@ -712,14 +747,15 @@ def _run_chunks(inputs: Inputs, params: ParameterDraws, keep: bool, client: Any,
             _store(kept, inputs.draws, sl, part, lock)
         return kept
     held = _held(inputs) if keep else None
+    rows = held_rows(inputs)
     if held is not None:
-        kept.update(zip(cluster_rows(inputs), held))
+        kept.update(zip(rows, held))
 
     def one(sl: slice) -> None:  # on the chunk's thread: no waiting on the main thread
         if held is None:
             part = simulate_draws(inputs, params.take(sl), keep_clusters=False)
         else:
-            part = simulate_draws(inputs, params.take(sl), out=held[:, sl])
+            part = simulate_draws(inputs, params.take(sl), out=held[:, sl], rows=rows)
             # the per-cluster metrics are in place; the coupling numbers only serve recomputed blocks
             part = {k: v for k, v in part.items() if ":" in k and not k.startswith("coupling:")}
         _store(kept, inputs.draws, sl, part, lock)
@@ -748,13 +784,17 @@ def simulate(inputs: Inputs, *, client: Any = None,
     budget = HOLD_BYTES if hold_bytes is None else hold_bytes
     keep = held_bytes(inputs) <= budget
     kept = _run_chunks(inputs, params, keep, client, on_chunk)
-    groups: dict[str, dict[str, np.ndarray]] = {"district": {}, "commune": {}, "coupling": {}}
+    groups: dict[str, dict[str, np.ndarray]] = {"district": {}, "commune": {}, "coupling": {},
+                                                "rate": {}}
     for name, values in kept.items():
         if ":" in name:
             group, metric = name.split(":")
             groups[group][metric] = values
     if keep:
-        draws: ClusterDraws = HeldDraws({m: kept[m] for m in cluster_metric_names(inputs)})
+        rated = _rated(inputs)
+        draws: ClusterDraws = HeldDraws({m: kept[m] if m in kept else Product(kept[rated[m]],
+                                                                            groups["rate"][m])
+                                         for m in cluster_metric_names(inputs)})
     else:
         draws = RecomputedDraws(inputs, params, groups["coupling"], budget, block_clusters)
     return Results.build(inputs, draws, groups["district"], groups["commune"],

@@ -12,7 +12,7 @@ import copy
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, TypeVar
 
 import numpy as np
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from simulator.inputs import Inputs
 
 __all__ = ["METRICS", "DISTRICT_METRICS", "COMMUNE_METRICS", "BETTER", "RATIOS", "ClusterDraws",
-           "HeldDraws", "Results", "milestone_years", "pct"]
+           "HeldDraws", "Product", "Results", "bands", "milestone_years", "pct"]
 
 # name → unit. Every cluster metric is extensive (summed over clusters) except those in _RATIOS.
 METRICS: dict[str, str] = {
@@ -100,15 +100,42 @@ BlockSummary = tuple[dict[str, dict[str, np.ndarray]], np.ndarray, np.ndarray]
 DeveloperIndicators = Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
-def block_summary(arrays: dict[str, np.ndarray], years: np.ndarray,
+@dataclass(frozen=True)
+class Product:
+    """The draws of a cluster metric that is a rate times another: rate · x, x (draw, cluster,
+    year) a held metric's draws and rate (draw, cluster), each product rounded once, the bits
+    kernels.cluster_metrics writes (`model.held_rows`: such a metric is held as its rate). Its
+    bands are found without forming the product array (`bands`)."""
+
+    x: np.ndarray
+    rate: np.ndarray
+
+    def values(self) -> np.ndarray:
+        """The draws (draw, cluster, year), formed now."""
+        v: np.ndarray = self.rate[:, :, None] * self.x
+        return v
+
+    def clusters(self, block: slice) -> Product:
+        return Product(self.x[:, block], self.rate[:, block])
+
+
+def bands(draws: np.ndarray | Product) -> dict[str, np.ndarray]:
+    """`quantiles` of a metric's draws (draw, cluster, year), a Product's without forming it."""
+    if isinstance(draws, Product):
+        return quantiles(draws.x, draws.rate)
+    return quantiles(draws)
+
+
+def block_summary(arrays: Mapping[str, np.ndarray | Product], years: np.ndarray,
                   developer: DeveloperIndicators) -> BlockSummary:
     """What a block of clusters contributes: the bands of each metric (cluster, year), the
     developer IRR and the payback year (draw, cluster), the IRR on a thread beside the bands."""
     with ThreadPoolExecutor(_THREADS) as pool:  # the compiled kernels run without the GIL
-        finance = pool.submit(developer, arrays["net_cash_bn_vnd"],
-                              arrays["cumulative_net_cash_bn_vnd"], years)
-        bands = dict(zip(arrays, pool.map(quantiles, arrays.values())))
-        return (bands, *finance.result())
+        net, cumulative = (v if isinstance(v, np.ndarray) else v.values() for v in
+                           (arrays["net_cash_bn_vnd"], arrays["cumulative_net_cash_bn_vnd"]))
+        finance = pool.submit(developer, net, cumulative, years)
+        summaries = dict(zip(arrays, pool.map(bands, arrays.values())))
+        return (summaries, *finance.result())
 
 
 class ClusterDraws:
@@ -122,17 +149,17 @@ class ClusterDraws:
                  block_slices: list[slice]) -> None:
         self.names, self.draws, self.clusters, self.years = names, draws, clusters, years
         self.block_slices = block_slices
-        self._cached: tuple[slice, dict[str, np.ndarray]] | None = None
+        self._cached: tuple[slice, Mapping[str, np.ndarray]] | None = None
 
-    def compute(self, block: slice) -> dict[str, np.ndarray]:
+    def compute(self, block: slice) -> Mapping[str, np.ndarray]:
         raise NotImplementedError
 
-    def block(self, block: slice) -> dict[str, np.ndarray]:
+    def block(self, block: slice) -> Mapping[str, np.ndarray]:
         if self._cached is None or self._cached[0] != block:
             self._cached = (block, self.compute(block))
         return self._cached[1]
 
-    def blocks(self) -> Iterator[tuple[slice, dict[str, np.ndarray]]]:
+    def blocks(self) -> Iterator[tuple[slice, Mapping[str, np.ndarray]]]:
         for sl in self.block_slices:
             yield sl, self.block(sl)
 
@@ -177,19 +204,50 @@ class ClusterDraws:
 
 
 class HeldDraws(ClusterDraws):
-    """Every per-cluster array in memory; `draws["jobs"]` is the whole (draw, cluster, year) array."""
+    """Every per-cluster array in memory, a Product's formed when first read; `draws["jobs"]`
+    is the whole (draw, cluster, year) array."""
 
-    def __init__(self, arrays: dict[str, np.ndarray]) -> None:
-        first = next(iter(arrays.values()))
+    def __init__(self, arrays: dict[str, np.ndarray | Product]) -> None:
+        first = next(v for v in arrays.values() if isinstance(v, np.ndarray))
         super().__init__(tuple(arrays), first.shape[0], first.shape[1], first.shape[2],
                          [slice(0, first.shape[1])])
         self.arrays = arrays
+        self._formed: dict[str, np.ndarray] = {}
 
-    def compute(self, block: slice) -> dict[str, np.ndarray]:
-        return {k: v[:, block] for k, v in self.arrays.items()}
+    def compute(self, block: slice) -> Mapping[str, np.ndarray]:
+        return _HeldBlock(self, block)
+
+    def block_summaries(self, years: np.ndarray, developer: DeveloperIndicators,
+                        client: Any = None) -> Iterator[tuple[slice, BlockSummary]]:
+        """`block_summary` of the held draws, the Products' bands without forming them."""
+        for sl in self.block_slices:
+            yield sl, block_summary({k: v[:, sl] if isinstance(v, np.ndarray) else v.clusters(sl)
+                                     for k, v in self.arrays.items()}, years, developer)
 
     def __getitem__(self, name: str) -> np.ndarray:
-        return self.arrays[name]
+        held = self.arrays[name]
+        if isinstance(held, np.ndarray):
+            return held
+        if name not in self._formed:
+            self._formed[name] = held.values()
+        return self._formed[name]
+
+
+class _HeldBlock(Mapping[str, np.ndarray]):
+    """A block of clusters of held draws (`HeldDraws.compute`): views of the held arrays, a
+    Product's draws formed when first read."""
+
+    def __init__(self, held: HeldDraws, block: slice) -> None:
+        self._held, self._block = held, block
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self._held[name][:, self._block]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._held.names)
+
+    def __len__(self) -> int:
+        return len(self._held.names)
 
 
 def milestone_years(base: int, horizon: int) -> list[int]:

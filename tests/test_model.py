@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from simulator import finance, land, model
 from simulator.inputs import build_inputs
-from simulator.results import HeldDraws
+from simulator.results import HeldDraws, Product
 from simulator.scenario.load import load_scenario
 
 from conftest import DATA, assert_same_summaries, geo_for
@@ -229,10 +229,15 @@ def test_chunked_equals_unchunked(monkeypatch: pytest.MonkeyPatch) -> None:
         np.testing.assert_array_equal(whole.district[k], threaded.district[k])
     for k in whole.communes:
         np.testing.assert_array_equal(whole.communes[k], threaded.communes[k])
-    # the chunks write the held per-cluster metrics in place: rows of one array, no copy
+    # the chunks write the held per-cluster metrics in place: rows of one array, no copy; the
+    # rated ones are held as their rates, times a held row
     held = threaded.metrics["jobs"].base
-    assert held is not None and held.shape[:2] == (len(model.cluster_rows(inputs)), 200)
-    assert all(threaded.metrics[k].base is held for k in threaded.metrics)
+    rows = model.held_rows(inputs)
+    assert held is not None and held.shape[:2] == (len(rows), 200) and len(rows) < 25
+    drawn = threaded.metrics.arrays
+    assert all(drawn[k].base is held for k in rows)
+    rated = [v for k, v in drawn.items() if k not in rows]
+    assert len(rated) == 9 and all(isinstance(v, Product) and v.x.base is held for v in rated)
 
 
 @pytest.mark.parametrize("takeup", ["competitive", "independent"])
@@ -276,6 +281,7 @@ def test_held_bands_are_computed_when_read_and_equal_the_block_sweep() -> None:
     assert not held._stats and not held._finance
     assert np.isfinite(held.payback).any()  # the first read: everything
     assert {k for k in held._stats if k[0] == "metrics"} == {("metrics", m) for m in held.metrics}
+    assert not held.metrics._formed  # the rated metrics' bands from their rates, no array formed
     bands, irr, payback = results.block_summary(held.metrics.arrays, held.years, held.developer)
     for k in held.metrics:
         for stat, v in bands[k].items():

@@ -189,6 +189,34 @@ def test_sampled_quantiles_are_numpys_whatever_the_draws(kind: str) -> None:
     np.testing.assert_array_equal(got, old)
 
 
+@pytest.mark.parametrize("n", [300, 4099])
+def test_bands_of_a_rate_times_draws_are_those_of_the_formed_products(n: int) -> None:
+    """`quantiles(x, rate)`: the bands of rate · x (rate per draw and row of cells, x (draw,
+    cluster, year)), each product formed as the kernel copies the draws, equal bit for bit to
+    the bands of the formed array and to numpy's: ties, constant cells, zeros times negative
+    rates (−0.0), both kernels (select_quantiles below 2,048 draws, sampled_quantiles above)."""
+    from simulator.uncertainty import quantiles
+
+    rng = np.random.default_rng(n)
+    x = rng.lognormal(size=(n, 5, 7))
+    x[:, 0] = np.round(x[:, 0])  # ties
+    x[:, 1, :3] = 0.0  # zeros: −0.0 where the rate is negative, constant where it is not
+    x[:, 2] = 4.0  # constant draws times varying rates
+    rate = rng.normal(size=(n, 5))
+    rate[:, 3] = 2.5  # a constant rate
+    rate[:, 4] = np.where(rng.random(n) < 0.5, -0.0, 0.0)
+    x[:, 3, 0] = -0.0  # times 2.5: every draw −0.0
+    formed = rate[:, :, None] * x
+    assert np.signbit(formed[:, 1, 0]).any() and not np.signbit(formed[:, 1, 0]).all()
+    want = quantiles(formed)
+    got = quantiles(x, rate)
+    assert got.keys() == want.keys()
+    for k, v in want.items():
+        assert got[k].tobytes() == v.tobytes(), k
+    np.testing.assert_array_equal(got["p50"], np.quantile(formed, 0.5, axis=0))
+    np.testing.assert_array_equal(got["mean"], formed.mean(axis=0))
+
+
 @pytest.mark.parametrize("n", [1, 17, 1000, 4099])
 def test_constant_cells_are_numpys_quantiles_bit_for_bit(n: int) -> None:
     """A cell whose draws all have the same bits gets its value (numpy's interpolation of it
