@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import threading
 from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from queue import SimpleQueue
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterator, TypeVar
@@ -546,27 +546,33 @@ def _per_draw_cells(inputs: Inputs, clusters: int, keep: bool = True) -> int:
 
 def chunk_slices(inputs: Inputs, keep: bool = True) -> list[slice]:
     """Draw chunks small enough to bound the working memory of `_THREADS` `simulate_draws`
-    calls at once (`keep`: keeping the per-cluster metrics)."""
+    calls at once (`keep`: keeping the per-cluster metrics), as many as a multiple of
+    `_THREADS` and of sizes within a draw of each other: every thread gets as many and ends
+    with the others, rather than one computing the last chunk alone."""
     per_draw = _per_draw_cells(inputs, len(inputs.cluster_ids), keep)  # float64 cells in flight
-    return _chunks(inputs.draws, max(1, _CHUNK_CELLS // (_THREADS * per_draw)))
+    size = max(1, _CHUNK_CELLS // (_THREADS * per_draw))
+    count = -(-inputs.draws // size)
+    if count > 1:
+        count = min(inputs.draws, -(-count // _THREADS) * _THREADS)
+    return [slice(inputs.draws * k // count, inputs.draws * (k + 1) // count) for k in range(count)]
 
 
 def _in_order(fn: Callable[[slice], _T], slices: list[slice]) -> Iterator[tuple[slice, _T]]:
-    """(slice, fn(slice)) for every slice, in order, computed on `_THREADS` threads with at
-    most that many in flight (so the working memory stays that of `chunk_slices`)."""
+    """(slice, fn(slice)) for every slice, in order, computed on `_THREADS` threads: at most
+    that many calls run at once (so the working memory stays that of `chunk_slices`), each
+    thread taking the next slice as soon as it is done (not waiting for the oldest call; the
+    results done out of turn wait to be yielded). The slices not started yet are dropped if
+    the caller stops early."""
     if _THREADS == 1:
         yield from ((sl, fn(sl)) for sl in slices)
         return
-    with ThreadPoolExecutor(_THREADS) as pool:
-        pending: deque[tuple[slice, Future[_T]]] = deque()
-        for sl in slices:
-            if len(pending) >= _THREADS:
-                done, future = pending.popleft()
-                yield done, future.result()
-            pending.append((sl, pool.submit(fn, sl)))
-        while pending:
-            done, future = pending.popleft()
-            yield done, future.result()
+    pool = ThreadPoolExecutor(_THREADS)
+    try:
+        futures = [(sl, pool.submit(fn, sl)) for sl in slices]
+        for sl, future in futures:
+            yield sl, future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def cluster_metric_names(inputs: Inputs) -> tuple[str, ...]:

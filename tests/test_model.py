@@ -240,6 +240,54 @@ def test_chunked_equals_unchunked(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(rated) == 9 and all(isinstance(v, Product) and v.x.base is held for v in rated)
 
 
+def test_a_chunk_thread_takes_the_next_chunk_when_it_is_done(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`_in_order` on two threads: while the first chunk is still running, the other thread goes
+    on to the chunks after the second (no waiting for the oldest chunk); two at a time at
+    most; the results yielded in order."""
+    import threading
+
+    monkeypatch.setattr(model, "_THREADS", 2)
+    first_free = threading.Event()
+    lock = threading.Lock()
+    running, most, started = [0], [0], []
+
+    def fn(sl: slice) -> int:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+            started.append(sl.start)
+            if sl.start == 3:  # the fourth chunk started while the first still runs
+                first_free.set()
+        if sl.start == 0:
+            assert first_free.wait(10), "the other thread waited for the first chunk"
+        with lock:
+            running[0] -= 1
+        return sl.start
+
+    slices = [slice(k, k + 1) for k in range(6)]
+    got = list(model._in_order(fn, slices))
+    assert got == [(sl, sl.start) for sl in slices]
+    assert most[0] == 2 and sorted(started) == list(range(6))
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_chunks_are_a_multiple_of_the_threads_and_of_even_sizes(
+        monkeypatch: pytest.MonkeyPatch, threads: int) -> None:
+    """The draws are split into chunks within the memory bound, as many as a multiple of the
+    threads (each gets as many) and of sizes within a draw of each other, in order."""
+    inputs = build_inputs(_random_scenario(103, 3, 3, 2.0), geo_for(3))
+    monkeypatch.setattr(model, "_THREADS", threads)
+    per_draw = model._per_draw_cells(inputs, 3)
+    for cells in (10**9, 30 * threads * per_draw, 7 * threads * per_draw, 1):
+        monkeypatch.setattr(model, "_CHUNK_CELLS", cells)
+        slices = model.chunk_slices(inputs)
+        sizes = [sl.stop - sl.start for sl in slices]
+        assert slices[0].start == 0 and slices[-1].stop == 103
+        assert all(a.stop == b.start for a, b in zip(slices, slices[1:]))
+        assert max(sizes) <= max(1, cells // (threads * per_draw)) and max(sizes) - min(sizes) <= 1
+        assert len(slices) == 1 if cells == 10**9 else len(slices) % threads == 0 or len(slices) == 103
+
+
 @pytest.mark.parametrize("takeup", ["competitive", "independent"])
 def test_recomputed_blocks_equal_held_draws(takeup: str) -> None:
     """Past the memory budget the per-cluster draws are not held but recomputed block by block
