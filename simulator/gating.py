@@ -20,7 +20,7 @@ from simulator.results import Results
 from simulator.rules.book import EPS, merged_thresholds
 from simulator.scenario.rules_config import RulesConfig
 
-__all__ = ["approval_year", "new_cluster_state", "built_share", "first_ok", "GateOpening",
+__all__ = ["approval_year", "new_cluster_state", "approved_since_base", "rice_land_since_base", "built_share", "first_ok", "GateOpening",
            "openings", "gate_openings"]
 
 
@@ -31,14 +31,32 @@ def approval_year(c: Any) -> int:
 
 def new_cluster_state(r: Results, ci: int, t: dict[str, float]) -> tuple[np.ndarray, ...]:
     """(ok, occupancy %, unleased ha), each (draw, year), of the open clusters other than ci:
-    the district's totals less the cluster's own (a cluster with no leasable land adds none)."""
-    total = r.district["leasable_area_ha"] - r.metrics.column("leasable_area_ha", ci)
-    used = r.district["leased_area_ha"] - r.metrics.column("leased_area_ha", ci)
-    occ = np.divide(100.0 * used, total, out=np.zeros_like(total), where=total > 0)
-    unleased = total - used
-    ok = ((total <= 0) | (occ > t["min_average_occupancy_pct"])
-          | (unleased <= t["max_unleased_ha"] + EPS))
-    return ok, occ, unleased
+    the district's totals less the cluster's own (a cluster with no leasable land adds none).
+    Computed once per run, cluster and thresholds: the gate's check and its openings read it."""
+    def compute() -> tuple[np.ndarray, ...]:
+        total = r.district["leasable_area_ha"] - r.metrics.column("leasable_area_ha", ci)
+        used = r.district["leased_area_ha"] - r.metrics.column("leased_area_ha", ci)
+        occ = np.divide(100.0 * used, total, out=np.zeros_like(total), where=total > 0)
+        unleased = total - used
+        ok = ((total <= 0) | (occ > t["min_average_occupancy_pct"])
+              | (unleased <= t["max_unleased_ha"] + EPS))
+        return ok, occ, unleased
+
+    key = f"new_cluster_state:{ci}:{t['min_average_occupancy_pct']!r}:{t['max_unleased_ha']!r}"
+    return r.memo(key, compute)
+
+
+def approved_since_base(r: Results, clusters: Iterable[Any]) -> np.ndarray:
+    """Per cluster, 1.0 if it is approved in or after the base year, else 0.0."""
+    return np.array([approval_year(c) >= r.years[0] for c in clusters], dtype=float)
+
+
+def rice_land_since_base(r: Results, clusters: Iterable[Any]) -> np.ndarray:
+    """Per draw and year, the rice land converted by the clusters approved from the base year
+    on (`clusters`: the run's; conversions approved earlier are not counted): the quantity
+    the rice-land rule caps. Computed once per run: the rule and the scenario cards read it."""
+    return r.memo("rice_land_since_base", lambda: r.metrics.weighted_sum(
+        "rice_land_converted_ha", approved_since_base(r, clusters)[:, None])[:, 0])
 
 
 def _share(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from simulator.gating import approval_year
+from simulator.gating import rice_land_since_base
 from simulator.maps.formatting import fmt_number, fmt_pct, fmt_signed
 from simulator.words.pages import metric_label, unit_label, words
 from simulator.maps.view import Card
@@ -60,10 +60,7 @@ def _unit(run: Run, metric: str, lang: str) -> str:
 def rice_since_base(run: Run) -> np.ndarray:
     """Per draw, rice land converted by the horizon by clusters approved from the base year on:
     the quantity the rice-land rule caps (conversions approved earlier are not counted)."""
-    r = run.results
-    new = np.array([approval_year(c) >= r.years[0] for c in run.loaded.scenario.clusters],
-                   dtype=float)
-    total: np.ndarray = r.metrics.weighted_sum("rice_land_converted_ha", new[:, None])[:, 0]
+    total: np.ndarray = rice_land_since_base(run.results, run.loaded.scenario.clusters)
     return total[:, -1]
 
 

@@ -82,6 +82,10 @@ class FakeResults:
     def year_index(self, year: int) -> int:
         return int(np.searchsorted(self.years, year))
 
+    def memo(self, key: str, compute: Any) -> Any:
+        """`compute()` each time (Results.memo keeps it for the run)."""
+        return compute()
+
 
 def results(s: Any, draws: int, **metrics: np.ndarray) -> FakeResults:
     """Results of `s` with the given (draw, cluster, year) metrics (broadcast), the area metrics

@@ -108,3 +108,37 @@ def test_pages_show_the_summary_first(runs: Any) -> None:
     page = render_comparison(cv)
     assert page.index("ccn-verdict-table") < page.index('class="ccn-grid"')
     assert "Phương án nào tốt hơn" in page
+
+
+def test_the_rice_land_and_the_gate_state_are_computed_once_per_run(monkeypatch) -> None:
+    """The rice land the rule caps (the rule, and the cards of the map and of the report) and
+    each new cluster's gate state (the gate's check, and its openings) are read from the
+    held draws once per run; every reader gets the same numbers, as its own copy."""
+    from pathlib import Path
+
+    from simulator import gating
+    from simulator.run import run_file
+
+    run = run_file(Path(__file__).resolve().parents[1] / "scenarios/expansion.yaml", draws=30)
+    r, kind = run.results, type(run.results.metrics)
+    sums: list[str] = []
+    columns: list[str] = []
+    real_sum, real_column = kind.weighted_sum, kind.column
+    monkeypatch.setattr(kind, "weighted_sum", lambda self, m, w: sums.append(m) or real_sum(self, m, w))
+    monkeypatch.setattr(kind, "column", lambda self, m, c: columns.append(m) or real_column(self, m, c))
+    findings = check_all(run)
+    gating.gate_openings(run.loaded.scenario, r)
+    for lang in ("vi", "en"):
+        scenario_cards(run, findings, [], lang)
+    new = [c for c in run.loaded.scenario.clusters if c.expands is None
+           and gating.approval_year(c) >= r.years[0]]
+    assert len(new) > 1
+    assert sums.count("rice_land_converted_ha") == 1
+    assert columns.count("leasable_area_ha") == len(new)
+    weights = gating.approved_since_base(r, run.loaded.scenario.clusters)
+    want = sum(w * real_column(r.metrics, "rice_land_converted_ha", k) for k, w in enumerate(weights)
+               if w)
+    mine = gating.rice_land_since_base(r, run.loaded.scenario.clusters)
+    np.testing.assert_allclose(mine, want, rtol=1e-12)
+    mine[:] = -1.0  # a copy: the next reader still gets the numbers
+    assert rice_since_base(run).min() >= 0.0

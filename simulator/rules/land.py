@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from simulator.gating import approval_year
+from simulator.gating import approval_year, approved_since_base, rice_land_since_base
 from simulator.rules.book import EPS
 from simulator.rules.findings import Context, Finding, judge, na, not_applicable
 from simulator.scenario.schema import parameter_table
@@ -144,15 +144,14 @@ def rice_share_of(ctx: Context, c: Any) -> float:
 def check_rice_land(ctx: Context) -> list[Finding]:
     """District total, from the base year, of rice land converted by clusters approved then."""
     r, t = ctx.results, ctx.t("rice_land")
-    new = np.array([approval_year(c) >= r.years[0] for c in ctx.scenario.clusters], dtype=float)
     if "rice_land_converted_ha" in r.metrics:
-        metric, weights = "rice_land_converted_ha", new
+        total = rice_land_since_base(r, ctx.scenario.clusters)  # (draw, year)
     elif "farmland_converted_ha" in r.metrics:
-        metric = "farmland_converted_ha"
-        weights = new * np.array([rice_share_of(ctx, c) for c in ctx.scenario.clusters])
+        weights = approved_since_base(r, ctx.scenario.clusters) * np.array(
+            [rice_share_of(ctx, c) for c in ctx.scenario.clusters])
+        total = r.metrics.weighted_sum("farmland_converted_ha", weights[:, None])[:, 0]
     else:
         return [na(ctx, "rice_land", "district", msg("no_farmland"))]
-    total = r.metrics.weighted_sum(metric, weights[:, None])[:, 0]  # (draw, year)
     m = msg("rice_land", total=quantiles(total[:, -1]), start=int(r.years[0]),
             end=int(r.years[-1]), cap=t["max_district_ha"])
     return [judge(ctx, "rice_land", "district", total > t["max_district_ha"] + EPS, m)]
