@@ -120,13 +120,18 @@ class _Prefetch:
     used; an import that failed here fails again, and is reported, in the main thread. As for
     the model's stack (`_import_model`), the cyclic collector is paused during the import and
     what it allocated frozen: a full collection in its middle (walking every object of the run
-    and of the imports so far, ≈ 0.05 s of GIL-held time) is no longer made."""
+    and of the imports so far, ≈ 0.05 s of GIL-held time) is no longer made. `warm` (a
+    "module:function") then fills, on the main thread between chunks, the caches the writers
+    would otherwise fill on their way (`outputs.warm_caches`)."""
 
-    def __init__(self, *modules: str) -> None:
+    def __init__(self, *modules: str, warm: str | None = None) -> None:
         self.modules = modules
+        self.warm_up = warm  # "module:function", called by `warm` on the thread that asks
+        self._started = False
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        self._started = True
         if self._thread is None and not all(m in sys.modules for m in self.modules):
             self._thread = threading.Thread(target=self._import, daemon=True,
                                             name=f"import {', '.join(self.modules)}")
@@ -137,6 +142,19 @@ class _Prefetch:
             for module in self.modules:
                 with contextlib.suppress(Exception):
                     importlib.import_module(module)
+
+    def warm(self) -> None:
+        """Once the imports are done (never waiting for them): the `warm` function, once, on
+        the calling thread, which `clustersim run`'s chunk ticks are: caches that are per
+        thread (pyproj's) must be filled on the thread that writes. Its failure is left for
+        the writers to meet and report."""
+        if (self.warm_up is None or not self._started
+                or (self._thread is not None and self._thread.is_alive())):
+            return
+        module, _, name = self.warm_up.partition(":")
+        self.warm_up = None
+        with contextlib.suppress(Exception):
+            getattr(importlib.import_module(module), name)()
 
     def join(self) -> None:
         if self._thread is not None:
@@ -173,6 +191,7 @@ def _runs(args: argparse.Namespace, *, seed: int | None = None, draws: int | Non
                         bar.update(task, completed=done, total=total)
                     if prefetch is not None and client is None:
                         prefetch.start()
+                        prefetch.warm()
 
                 try:
                     run = run_file(f, draws=draws or args.draws, seed=seed if seed is not None
@@ -255,7 +274,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         Path(args.out) / one.scenario.id, "--out", new=True, overwrite=args.overwrite)),
         *folder_problems(args.maps, "--maps")])
     runs = _runs_importing(args, _Prefetch("simulator.outputs", *(
-        ["simulator.sensitivity"] if args.sensitivity else [])), loaded=loaded)
+        ["simulator.sensitivity"] if args.sensitivity else []),
+        warm="simulator.outputs:warm_caches"), loaded=loaded)
     from simulator.outputs import write_outputs
     from simulator.post_run import post_run
 

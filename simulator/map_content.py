@@ -19,7 +19,7 @@ import shapely
 
 from simulator import __version__
 from simulator.constraints import SPATIAL_CHECKS
-from simulator.geodata import METRIC_CRS
+from simulator.geodata import METRIC_CRS, STORAGE_CRS
 from simulator.geodata import load_layer as bundled
 from simulator.headline import (
     comparison_cards,
@@ -96,6 +96,14 @@ def simplified(gdf: gpd.GeoDataFrame | None, tolerance_m: float, *, coverage: bo
     else:
         new = shapely.simplify(geoms, tolerance_m, preserve_topology=True)
     return projected.set_geometry(list(new), crs=METRIC_CRS).to_crs("EPSG:4326")
+
+
+def warm_projection() -> None:
+    """Make, on the calling thread, the projections `simplified` uses (EPSG:4326 → METRIC_CRS
+    and back): pyproj makes each transformer once per thread, about 25 ms for the way back,
+    which a run (it projects only the other way) has not made yet. A point projected there
+    and back; nothing is kept but pyproj's and geopandas' own caches."""
+    simplified(gpd.GeoDataFrame(geometry=[shapely.Point(106.0, 21.0)], crs=STORAGE_CRS), 1.0)
 
 
 class _Basemap(TypedDict):

@@ -20,13 +20,14 @@ from simulator.appraisal import PriceRows
 from simulator.folders import atomic_folder
 from simulator.gating import GateOpening, gate_openings
 from simulator.geodata import fixed_gpkg_date
-from simulator.map_content import comparison_view, map_view
+from simulator.map_content import comparison_view, map_view, warm_projection
 from simulator.maps.comparison_page import render_comparison
 from simulator.maps.report_page import render_report_page
 from simulator.maps.scenario_map import render_scenario_map
 from simulator.maps.static_map import static_map_svg
 from simulator.report_content import report_view
 from simulator.rules.check_table import checks_json
+from simulator.rules.book import rule_table
 from simulator.rules.engine import check_all
 from simulator.rules.findings import Finding
 from simulator.post_run import PostRun, post_run
@@ -44,7 +45,17 @@ if TYPE_CHECKING:  # the type only: sensitivity imports SALib and scipy.stats (h
     from simulator.sensitivity import Sensitivity
 
 __all__ = ["render_pages", "write_outputs", "comparison_name",
-           "write_comparison"]
+           "write_comparison", "warm_caches"]
+
+
+def warm_caches() -> None:
+    """Fill, on the calling thread, the caches of what the writers read that no run changes:
+    the rule book (rules.yaml parsed, ~15 ms) and the projection back from the metric CRS
+    (`map_content.warm_projection`, ~25 ms: pyproj's transformers are per thread, so this
+    must run on the thread that writes). `clustersim run` calls it on the main thread while
+    the model's chunks run (`cli._Prefetch.warm`), where that thread only waits."""
+    rule_table()
+    warm_projection()
 
 
 def render_pages(run: Run, clusters: gpd.GeoDataFrame, *, findings: list[Finding] | None = None,

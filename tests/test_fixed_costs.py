@@ -106,6 +106,74 @@ def test_prefetch_of_imported_modules_starts_no_thread() -> None:
     prefetch.join()
 
 
+def test_the_warm_up_runs_once_on_the_asking_thread_after_the_imports(tmp_path, monkeypatch) -> None:
+    """`_Prefetch.warm` calls its function only once the imports are done (never waiting for
+    them: not before `start`, not while the import thread runs), once, on the thread that
+    asks; a warm-up that fails is left for the writers (nothing raised here)."""
+    import types
+    gate = types.ModuleType("i13w2_gate")  # the module's import waits until the test lets it go
+    gate.started, gate.go = threading.Event(), threading.Event()  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "i13w2_gate", gate)
+    (tmp_path / "i13w2_slow_module.py").write_text(
+        "import threading\nimport i13w2_gate\ni13w2_gate.started.set()\n"
+        "assert i13w2_gate.go.wait(60)\nCALLS = []\n\n\n"
+        "def warm():\n    CALLS.append(threading.current_thread().name)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    prefetch = _Prefetch("i13w2_slow_module", warm="i13w2_slow_module:warm")
+    prefetch.warm()  # not started: nothing
+    prefetch.start()
+    assert gate.started.wait(60)
+    prefetch.warm()  # the import still running: nothing, and no waiting for it
+    assert not hasattr(sys.modules.get("i13w2_slow_module"), "CALLS")
+    gate.go.set()
+    prefetch.join()
+    module = sys.modules["i13w2_slow_module"]
+    assert module.CALLS == []
+    prefetch.warm()
+    prefetch.warm()
+    assert module.CALLS == [threading.current_thread().name]
+    failing = _Prefetch("i13w2_slow_module", warm="i13w2_slow_module:no_such_function")
+    failing.start()
+    failing.warm()  # a failing warm-up raises nothing here
+
+
+def test_clustersim_run_warms_the_writers_caches_on_the_main_thread_during_the_chunks(
+        mini, tmp_path, cli, monkeypatch) -> None:
+    """`clustersim run` fills the writers' run-independent caches (the rule book, pyproj's
+    transformers of this thread) on the main thread, once, while the model's chunks run (a
+    chunk tick), before the writers start."""
+    import simulator.model
+    import simulator.outputs
+    from simulator.rules import book
+
+    events: list[tuple[str, str]] = []
+    warm, write = simulator.outputs.warm_caches, simulator.outputs.write_outputs
+    run_chunks = simulator.model._run_chunks
+
+    def spy_warm() -> None:
+        events.append(("warm", threading.current_thread().name))
+        warm()
+
+    def spy_chunks(*a, **k):
+        events.append(("chunks", "start"))
+        try:
+            return run_chunks(*a, **k)
+        finally:
+            events.append(("chunks", "end"))
+
+    monkeypatch.setattr(simulator.model, "_CHUNK_CELLS", 20_000)  # several chunks
+    monkeypatch.setattr(simulator.outputs, "warm_caches", spy_warm)
+    monkeypatch.setattr(simulator.model, "_run_chunks", spy_chunks)
+    monkeypatch.setattr(simulator.outputs, "write_outputs",
+                        lambda *a, **k: events.append(("write", "")) or write(*a, **k))
+    book.rule_table.cache_clear()
+    code, _, err = cli("run", mini, "--draws", "60", "--out", tmp_path, "--quiet")
+    assert code == 0, err
+    assert events == [("chunks", "start"), ("warm", threading.main_thread().name),
+                      ("chunks", "end"), ("write", "")]
+    assert book.rule_table.cache_info().currsize == 1
+
+
 _CYCLES = """
 class Node:
     pass
