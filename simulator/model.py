@@ -6,14 +6,13 @@ labour catchment (employment.py) → money (finance.py).
 
 from __future__ import annotations
 
-import ctypes
 import os
 import threading
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from queue import SimpleQueue
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterator, Sequence, TypeVar
+from typing import Any, Callable, Iterator, TypeVar
 
 import numpy as np
 
@@ -212,25 +211,16 @@ def _jobs(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], leased: np.ndarra
 
 def cluster_rows(inputs: Inputs) -> tuple[str, ...]:
     """The cluster metrics in the order kernels.cluster_metrics computes them."""
-    return _rows(inputs.sectors)
-
-
-def _rows(sectors: Sequence[str]) -> tuple[str, ...]:
-    return (*kernels.CLUSTER_GIVEN, *kernels.CLUSTER_OUT, *(f"jobs_{k}" for k in sectors))
+    return (*kernels.CLUSTER_GIVEN, *kernels.CLUSTER_OUT, *(f"jobs_{k}" for k in inputs.sectors))
 
 
 def _rated(inputs: Inputs) -> dict[str, str]:
-    """`_rated_of` the scenario's sectors."""
-    return _rated_of(inputs.sectors)
-
-
-def _rated_of(sectors: Sequence[str]) -> dict[str, str]:
     """The cluster metrics that kernels.cluster_metrics computes as a rate per draw and cluster
     times another cluster metric, each product rounded once (`_rates`): firms and the firms'
     revenue per leased ha, each sector's jobs per leased ha, wages per job and farm income per
     ha of farmland converted. Name → that other metric."""
     return {"firms": "leased_area_ha", "firm_revenue_bn_vnd": "leased_area_ha",
-            **{f"jobs_{k}": "leased_area_ha" for k in sectors},
+            **{f"jobs_{k}": "leased_area_ha" for k in inputs.sectors},
             "wages_bn_vnd": "jobs", "farm_income_lost_bn_vnd": "farmland_converted_ha"}
 
 
@@ -249,12 +239,8 @@ def held_rows(inputs: Inputs) -> tuple[str, ...]:
     rated ones (`_rated`), which are held as their rates (`results.Product`): a third less
     memory to write, fault in and free. Every one for a single year (whose district totals
     are numpy's sums of the per-cluster arrays)."""
-    return _held_of(inputs.sectors, len(inputs.years))
-
-
-def _held_of(sectors: Sequence[str], years: int) -> tuple[str, ...]:
-    rated = _rated_of(sectors) if years > 1 else {}
-    return tuple(k for k in _rows(sectors) if k not in rated)
+    rated = _rated(inputs) if len(inputs.years) > 1 else {}
+    return tuple(k for k in cluster_rows(inputs) if k not in rated)
 
 
 def _clusters(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], ld: dict[str, np.ndarray],
@@ -730,63 +716,11 @@ def developer_indicators(net_cash: np.ndarray, cumulative: np.ndarray, years: np
     return finance.irr(net_cash), finance.payback_year(cumulative, years)
 
 
-def held_shape(sectors: Sequence[str], draws: int, clusters: int,
-               years: int) -> tuple[int, int, int, int]:
-    """The shape of the held per-cluster metrics: (`held_rows`, draw, cluster, year)."""
-    return (len(_held_of(sectors, years)), draws, clusters, years)
-
-
-_TOUCH_BYTES = 64 << 20  # zeroed at a time, between two looks at the stop flag
-
-
-class HeldPages:
-    """An array of a run's held shape, allocated now and first touched (zeroed by C's memset,
-    which runs without the interpreter lock) on a thread, 64 MiB at a time, until `take`: the
-    kernel's page faults (about 0.6 s of one core at 10,000 draws of expansion, and 0.4 s of
-    the chunks' CPU when they fault the pages themselves) then fall before the run computes.
-    The chunks overwrite every value."""
-
-    def __init__(self, shape: tuple[int, ...]) -> None:
-        self.shape = shape
-        self._values = np.empty(shape)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._touch, daemon=True, name="held pages")
-        self._thread.start()
-
-    def _touch(self) -> None:
-        start, size = self._values.ctypes.data, self._values.nbytes
-        for at in range(0, size, _TOUCH_BYTES):
-            if self._stop.is_set():
-                return
-            ctypes.memset(start + at, 0, min(_TOUCH_BYTES, size - at))
-
-    def take(self) -> np.ndarray:
-        """The array, once its thread has stopped (the pages not touched yet are faulted by
-        the chunks that write them)."""
-        self._stop.set()
-        self._thread.join()
-        return self._values
-
-
-_AHEAD: list[HeldPages] = []  # the next run's held array (`hold_ahead`), at most one
-
-
-def hold_ahead(shape: tuple[int, int, int, int]) -> None:
-    """Allocate the next local run's held array now and touch its pages on a thread
-    (`HeldPages`) while the caller goes on (the CLI imports the model's stack and reads the
-    geometry on one core meanwhile); `simulate` takes it if its held array has this shape."""
-    _AHEAD[:] = [HeldPages(shape)]
-
-
 def _held(inputs: Inputs) -> np.ndarray:
-    """The held per-cluster metrics of every draw, (`held_rows`, draw, cluster, year): the
-    array `hold_ahead` made if it has this shape (its pages touched), else a new one; any
-    array held ahead is taken (once)."""
-    shape = held_shape(inputs.sectors, inputs.draws, len(inputs.cluster_ids), len(inputs.years))
-    ahead = {pages.shape: pages.take() for pages in _AHEAD}  # every thread stopped
-    _AHEAD.clear()
-    held = ahead.get(shape)
-    return held if held is not None else np.empty(shape)
+    """The held per-cluster metrics of every draw, (`held_rows`, draw, cluster, year),
+    not touched yet."""
+    return np.empty((len(held_rows(inputs)), inputs.draws, len(inputs.cluster_ids),
+                     len(inputs.years)))
 
 
 def _store(kept: dict[str, np.ndarray], draws: int, sl: slice, part: dict[str, np.ndarray],

@@ -621,36 +621,3 @@ def test_cluster_metrics_written_into_a_given_array() -> None:
     assert np.isnan(held[:, :4]).all() and np.isnan(held[:, 9:]).all()
     for k, v in own.items():
         np.testing.assert_array_equal(given[k], v, err_msg=k)
-
-
-def test_a_held_array_made_ahead_is_filled_by_the_run_with_the_same_bits() -> None:
-    """`hold_ahead` allocates the held array and touches its pages on a thread; the run of that
-    shape takes it (the thread stopped first) and writes every value: the same numbers, bit for
-    bit, as in an array of its own. One of another shape is dropped (its thread stopped)."""
-    inputs = build_inputs(_random_scenario(300, 5, 3, 2.0), geo_for(3))
-    own = model.simulate(inputs)
-    shape = model.held_shape(inputs.sectors, inputs.draws, len(inputs.cluster_ids),
-                             len(inputs.years))
-    model.hold_ahead(shape)
-    ahead = model._AHEAD[0]
-    ahead._thread.join()
-    ahead._values.fill(np.nan)  # whatever the run leaves unwritten would show
-    ran = model.simulate(inputs)
-    assert not model._AHEAD and not ahead._thread.is_alive()
-    assert ran.metrics["jobs"].base is ahead._values
-    for k in own.metrics:
-        np.testing.assert_array_equal(own.metrics[k], ran.metrics[k])
-    model.hold_ahead((1, *shape[1:]))
-    other = model._AHEAD[0]
-    again = model.simulate(inputs)
-    assert not model._AHEAD and not other._thread.is_alive()
-    assert again.metrics["jobs"].base is not other._values
-    np.testing.assert_array_equal(own.metrics["jobs"], again.metrics["jobs"])
-
-
-def test_held_pages_are_touched_until_taken() -> None:
-    """The thread zeroes the array 64 MiB at a time, all of it when left alone."""
-    pages = model.HeldPages((3, 1000, 7, 5))
-    pages._thread.join()
-    values = pages.take()
-    assert values.shape == (3, 1000, 7, 5) and not values.any()
