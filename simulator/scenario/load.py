@@ -150,6 +150,7 @@ def _yaml12_tags() -> dict[Any, list[tuple[str, Any]]]:
 _YAML12_TAGS = _yaml12_tags()
 _LIBYAML = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser, where installed
 _TAG = "tag:yaml.org,2002:"
+_ODD_ANCHOR = re.compile(r"[&*][0-9A-Za-z_-]*[^0-9A-Za-z_\-\s,\[\]{}]")  # e.g. &a:b, *x.y
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 _FLOAT = re.compile(r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|[-+]?[0-9]+[eE][-+]?[0-9]+")
 _CONSTANTS: dict[str, dict[str, Any]] = {
@@ -235,6 +236,8 @@ def _libyaml_located(text: str, shown: str) -> LDict:
     words any problem with it)."""
     if text.startswith("%") or "\n%" in text:  # a directive, e.g. %YAML 1.1
         raise _Unsupported
+    if "\t" in text or _ODD_ANCHOR.search(text):  # libyaml takes a tab after `key:` as a
+        raise _Unsupported  # space, and ends an anchor's name at `:` or `.`; ruamel does not
     loader = _LIBYAML(text)
     loader.yaml_implicit_resolvers = _YAML12_TAGS
     try:
