@@ -30,6 +30,8 @@ SAME = {
     "aliases": "a: &x [1, {b: 2}]\nb: *x\nc: &s text\nd: *s\n",
     "merges": "a: &t\n  x: 1\n  y: 2\nb:\n  <<: *t\n  y: 3\nc:\n  z: 0\n  <<: *t\n  w: 9\n"
               "g: &v\n  x: 5\n  q: 7\nd:\n  <<: [*t, *v]\n  k: 1\n",
+    "merged flow mappings": "a: &v {p: 1, q: 2}\nb: &t {q: 3}\nc:\n  <<: [*v, *t]\n  r: 0\n"
+                            "d: {<<: *t, s: 1}\ne:\n  <<: [*v, *t]\nf: {<<: *v}\n",
     "merged targets": "targets:\n  - &t\n    metric: jobs\n    year: 2030\n    at_least: 100\n"
                       "  - <<: *t\n    at_least: 200\n",
 }

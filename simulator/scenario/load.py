@@ -71,8 +71,9 @@ class LList(list):  # type: ignore[type-arg]
 
 def _key_line(node: Any, key: Any) -> int:
     """1-based line of a mapping's key; a key brought in by a YAML merge (`<<: *anchor`)
-    points to where the anchored mapping writes it."""
-    if key in node.lc.data:
+    points to where the anchored mapping writes it. ruamel keeps no key positions for some
+    mappings (e.g. a flow mapping brought in by a merge): their keys are at the mapping's line."""
+    if key in (node.lc.data or {}):
         return int(node.lc.key(key)[0]) + 1
     for source in getattr(node, "merge", []):
         source = source[1] if isinstance(source, tuple) else source  # (position, map) in older ruamel
