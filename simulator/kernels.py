@@ -999,9 +999,10 @@ def _lerp(x: float, y: float, w: float) -> float:  # pragma: no cover - compiled
 
 def _value(flat: Any, i: int, j: int) -> float:
     """Draw i of cell j of what the quantile kernels read (`sampled_quantiles`' flat): an array
-    (draw, cell), or a product (x, rate, cluster) of an array x (draw, cell) and rates (draw,
-    cluster), the cells' clusters `cluster` (cell,): rate[i, cluster[j]] · x[i, j], each
-    product rounded once as `cluster_metrics` rounds a rate times a stock (`_cluster_row`)."""
+    (draw, cell), or a product (x, rate, cluster) of such an x (an array or a product) and
+    rates (draw, cluster), the cells' clusters `cluster` (cell,): rate[i, cluster[j]] · x's
+    value, each product rounded once as `cluster_metrics` rounds a rate times a stock
+    (`_cluster_row`)."""
     raise NotImplementedError  # compiled only: `_value_of`
 
 
@@ -1013,7 +1014,7 @@ def _value_of(flat: Any, i: Any, j: Any) -> Any:  # pragma: no cover - compiled
 
     def product(flat: Any, i: Any, j: Any) -> Any:
         x, rate, cluster = flat
-        return rate[i, cluster[j]] * x[i, j]
+        return rate[i, cluster[j]] * _value(x, i, j)
     return element if isinstance(flat, types.Array) else product
 
 
@@ -1029,7 +1030,7 @@ def _shape_of(flat: Any) -> Any:  # pragma: no cover - compiled
         return flat.shape
 
     def of_product(flat: Any) -> Any:
-        return flat[0].shape
+        return _shape(flat[0])
     return of_array if isinstance(flat, types.Array) else of_product
 
 

@@ -203,9 +203,14 @@ def _deterrence(inputs: Inputs, d: dict[str, np.ndarray],
     return employment.deterrence(road, d["commute_decay_per_km"], d["outside_distance_km"])
 
 
+def _jobs_per_ha(inputs: Inputs, p: dict[str, dict[str, np.ndarray]]) -> np.ndarray:
+    """Each cluster's jobs per leased ha (D,C), from its sector mix."""
+    return employment.per_cluster(inputs.sector_mix, p["sector"]["jobs_per_leased_ha"])
+
+
 def _jobs(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], leased: np.ndarray) -> np.ndarray:
-    per_ha = employment.per_cluster(inputs.sector_mix, p["sector"]["jobs_per_leased_ha"])
-    jobs: np.ndarray = per_ha[..., None] * leased
+    """The jobs (D,C,Y): jobs per leased ha times the leased area."""
+    jobs: np.ndarray = _jobs_per_ha(inputs, p)[..., None] * leased
     return jobs
 
 
@@ -215,20 +220,25 @@ def cluster_rows(inputs: Inputs) -> tuple[str, ...]:
 
 
 def _rated(inputs: Inputs) -> dict[str, str]:
-    """The cluster metrics that kernels.cluster_metrics computes as a rate per draw and cluster
-    times another cluster metric, each product rounded once (`_rates`): firms and the firms'
+    """The cluster metrics computed as a rate per draw and cluster times another cluster
+    metric, each product rounded once (`_rates`): the jobs (`_jobs`), and in
+    kernels.cluster_metrics rice land per ha of farmland converted, firms and the firms'
     revenue per leased ha, each sector's jobs per leased ha, wages per job and farm income per
     ha of farmland converted. Name → that other metric."""
-    return {"firms": "leased_area_ha", "firm_revenue_bn_vnd": "leased_area_ha",
+    return {"jobs": "leased_area_ha", "rice_land_converted_ha": "farmland_converted_ha",
+            "firms": "leased_area_ha", "firm_revenue_bn_vnd": "leased_area_ha",
             **{f"jobs_{k}": "leased_area_ha" for k in inputs.sectors},
             "wages_bn_vnd": "jobs", "farm_income_lost_bn_vnd": "farmland_converted_ha"}
 
 
-def _rates(inputs: Inputs, per_ha: np.ndarray, each: np.ndarray) -> dict[str, np.ndarray]:
+def _rates(inputs: Inputs, per_ha: np.ndarray, each: np.ndarray,
+           jobs_per_ha: np.ndarray) -> dict[str, np.ndarray]:
     """The rate (D,C) of each metric of `_rated`, from kernels.cluster_metrics' arguments
-    per_ha (D,C,3 + sectors) and each (D,4) (their layout: kernels._cluster_row)."""
+    per_ha (D,C,3 + sectors) and each (D,4) (their layout: kernels._cluster_row) and the jobs
+    per leased ha (`_jobs`)."""
     n, c = per_ha.shape[:2]
-    return {"firms": per_ha[..., 1], "firm_revenue_bn_vnd": per_ha[..., 2],
+    return {"jobs": jobs_per_ha, "rice_land_converted_ha": per_ha[..., 0],
+            "firms": per_ha[..., 1], "firm_revenue_bn_vnd": per_ha[..., 2],
             **{f"jobs_{k}": per_ha[..., 3 + j] for j, k in enumerate(inputs.sectors)},
             "wages_bn_vnd": np.broadcast_to(each[:, 2:3], (n, c)),
             "farm_income_lost_bn_vnd": np.broadcast_to(each[:, 1:2], (n, c))}
@@ -278,7 +288,8 @@ def _clusters(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], ld: dict[str,
     every = dict(zip(rows, held)) if keep else {}
     cm = {k: every[k] for k in cluster_metric_names(inputs) if k in every} if keep else {}
     if keep:
-        cm.update({f"rate:{k}": v for k, v in _rates(inputs, per_ha, each).items() if k not in every})
+        cm.update({f"rate:{k}": v for k, v in _rates(inputs, per_ha, each, _jobs_per_ha(inputs, p)).items()
+                   if k not in every})
     if not totals:
         return cm, {}
     sums = dict(zip(names, total)) if summed else {k: v.sum(axis=1) for k, v in cm.items()}
@@ -735,6 +746,18 @@ def _store(kept: dict[str, np.ndarray], draws: int, sl: slice, part: dict[str, n
         kept[name][sl] = values
 
 
+def _held_draws(inputs: Inputs, kept: dict[str, np.ndarray],
+                rates: dict[str, np.ndarray]) -> dict[str, np.ndarray | Product]:
+    """Every cluster metric's draws: those held (`held_rows`), and the rated ones (`_rated`)
+    as their rates times the metric they rate."""
+    rated = _rated(inputs)
+
+    def drawn(m: str) -> np.ndarray | Product:
+        return kept[m] if m in kept else Product(drawn(rated[m]), rates[m])
+
+    return {m: drawn(m) for m in cluster_metric_names(inputs)}
+
+
 def _run_chunks(inputs: Inputs, params: ParameterDraws, keep: bool, client: Any,
                 on_chunk: Callable[[int, int], None] | None) -> dict[str, np.ndarray]:
     """`simulate_draws` over every chunk of draws (on Dask with a client), each result landing
@@ -797,10 +820,7 @@ def simulate(inputs: Inputs, *, client: Any = None,
             group, metric = name.split(":")
             groups[group][metric] = values
     if keep:
-        rated = _rated(inputs)
-        draws: ClusterDraws = HeldDraws({m: kept[m] if m in kept else Product(kept[rated[m]],
-                                                                            groups["rate"][m])
-                                         for m in cluster_metric_names(inputs)})
+        draws: ClusterDraws = HeldDraws(_held_draws(inputs, kept, groups["rate"]))
     else:
         draws = RecomputedDraws(inputs, params, groups["coupling"], budget, block_clusters)
     return Results.build(inputs, draws, groups["district"], groups["commune"],

@@ -103,26 +103,37 @@ DeveloperIndicators = Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[np.nd
 @dataclass(frozen=True)
 class Product:
     """The draws of a cluster metric that is a rate times another: rate · x, x (draw, cluster,
-    year) a held metric's draws and rate (draw, cluster), each product rounded once, the bits
-    kernels.cluster_metrics writes (`model.held_rows`: such a metric is held as its rate). Its
-    bands are found without forming the product array (`bands`)."""
+    year) another metric's draws (held, or itself a Product) and rate (draw, cluster), each
+    product rounded once, the bits kernels.cluster_metrics writes (`model.held_rows`: such a
+    metric is held as its rate). Its bands are found without forming the product array
+    (`bands`)."""
 
-    x: np.ndarray
+    x: np.ndarray | Product
     rate: np.ndarray
 
     def values(self) -> np.ndarray:
         """The draws (draw, cluster, year), formed now."""
-        v: np.ndarray = self.rate[:, :, None] * self.x
+        x = self.x if isinstance(self.x, np.ndarray) else self.x.values()
+        v: np.ndarray = self.rate[:, :, None] * x
         return v
 
     def clusters(self, block: slice) -> Product:
-        return Product(self.x[:, block], self.rate[:, block])
+        """The product of a block of clusters (views)."""
+        x = self.x[:, block] if isinstance(self.x, np.ndarray) else self.x.clusters(block)
+        return Product(x, self.rate[:, block])
+
+    def factors(self) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+        """The held draws and the rates applied to them in turn (the innermost first)."""
+        if isinstance(self.x, np.ndarray):
+            return self.x, (self.rate,)
+        held, rates = self.x.factors()
+        return held, (*rates, self.rate)
 
 
 def bands(draws: np.ndarray | Product) -> dict[str, np.ndarray]:
     """`quantiles` of a metric's draws (draw, cluster, year), a Product's without forming it."""
     if isinstance(draws, Product):
-        return quantiles(draws.x, draws.rate)
+        return quantiles(*draws.factors())
     return quantiles(draws)
 
 
@@ -231,6 +242,25 @@ class HeldDraws(ClusterDraws):
         if name not in self._formed:
             self._formed[name] = held.values()
         return self._formed[name]
+
+    def column(self, metric: str, ci: int) -> np.ndarray:
+        """One cluster's draws (draw, year), a Product's formed for that cluster alone."""
+        held = self.arrays[metric]
+        if isinstance(held, np.ndarray) or metric in self._formed:
+            return self[metric][:, ci]
+        return held.clusters(slice(ci, ci + 1)).values()[:, 0]
+
+    def weighted_sum(self, metric: str, weights: np.ndarray) -> np.ndarray:
+        """`ClusterDraws.weighted_sum`, a Product's draws formed cluster by cluster (those of
+        nonzero weight), not as one array."""
+        held = self.arrays[metric]
+        if isinstance(held, np.ndarray) or metric in self._formed:
+            return super().weighted_sum(metric, weights)
+        out = np.zeros((self.draws, weights.shape[1], self.years))
+        w = np.ascontiguousarray(weights, dtype=float)
+        for c in np.flatnonzero(w.any(axis=1)):
+            kernels.add_weighted(held.clusters(slice(c, c + 1)).values(), w, int(c), out)
+        return out
 
 
 class _HeldBlock(Mapping[str, np.ndarray]):

@@ -107,18 +107,18 @@ def draw_keys(specs: dict[str, ParamSpec], *, seed: int, n: int,
             for k, s in specs.items()}
 
 
-def quantiles(a: np.ndarray, rate: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def quantiles(a: np.ndarray, rates: tuple[np.ndarray, ...] = ()) -> dict[str, np.ndarray]:
     """mean, p10, p50, p90 over axis 0 (the draws): numpy's default (linear) quantiles and
     mean, equal to np.quantile's and np.mean's (a test checks it), found by selection in a
     compiled loop (kernels.sampled_quantiles; kernels.select_quantiles below 2,048 draws)
-    rather than by sorting every cell's draws. The arrays hold no NaN. With `rate`, of a's
-    shape but its last axis: those of rate[..., None] · a, each product formed as the kernel
-    copies the draws (no array of them)."""
+    rather than by sorting every cell's draws. The arrays hold no NaN. With `rates` r₁ … rₖ,
+    each of a's shape but its last axis: those of rₖ · (… (r₁ · a)), each product formed as
+    the kernel copies the draws (no array of them)."""
     n, shape = a.shape[0], a.shape[1:]
     flat: Any = a.reshape(n, -1)
-    if rate is not None:  # the cells of a row of `rate` are a's last axis
-        flat = (flat, np.ascontiguousarray(rate, dtype=float).reshape(n, -1),
-                np.arange(flat.shape[1]) // shape[-1])
+    rows = np.arange(flat.shape[1]) // shape[-1]  # the row of `rates` of each cell
+    for rate in rates:
+        flat = (flat, np.ascontiguousarray(rate, dtype=float).reshape(n, -1), rows)
     out = np.empty((len(QUANTILES) + 1, a[0].size))
     kernels.sampled_quantiles(flat, np.array(QUANTILES) * (n - 1), out)
     names = [f"p{round(q * 100)}" for q in QUANTILES]

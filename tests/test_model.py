@@ -231,13 +231,14 @@ def test_chunked_equals_unchunked(monkeypatch: pytest.MonkeyPatch) -> None:
         np.testing.assert_array_equal(whole.communes[k], threaded.communes[k])
     # the chunks write the held per-cluster metrics in place: rows of one array, no copy; the
     # rated ones are held as their rates, times a held row
-    held = threaded.metrics["jobs"].base
+    held = threaded.metrics["leased_area_ha"].base
     rows = model.held_rows(inputs)
-    assert held is not None and held.shape[:2] == (len(rows), 200) and len(rows) < 25
+    assert held is not None and held.shape[:2] == (len(rows), 200) and len(rows) < 23
     drawn = threaded.metrics.arrays
     assert all(drawn[k].base is held for k in rows)
     rated = [v for k, v in drawn.items() if k not in rows]
-    assert len(rated) == 9 and all(isinstance(v, Product) and v.x.base is held for v in rated)
+    assert len(rated) == 11 and all(isinstance(v, Product) and v.factors()[0].base is held
+                                    for v in rated)
 
 
 def test_a_chunk_thread_takes_the_next_chunk_when_it_is_done(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -342,6 +343,27 @@ def test_held_bands_are_computed_when_read_and_equal_the_block_sweep() -> None:
     np.testing.assert_array_equal(held.payback[:, -1], district[1])
     assert np.isfinite(held.irr).any()
     assert_same_summaries(held, model.simulate(inputs, hold_bytes=0, block_clusters=5))
+
+
+def test_a_rated_metrics_columns_and_weighted_sums_are_formed_cluster_by_cluster() -> None:
+    """A metric held as its rates (a Product: the jobs, and the wages on them) read by cluster
+    or as a weighted sum gives the bits of its formed array (and of the kernel, through a
+    recomputed run) without forming that array."""
+    inputs = build_inputs(_random_scenario(60, 4, 5, 2.0), geo_for(5))
+    held = model.simulate(inputs)
+    again = model.simulate(inputs, hold_bytes=0, block_clusters=2)
+    assert isinstance(held.metrics, HeldDraws)
+    weights = np.random.default_rng(1).random((5, 2))
+    weights[2] = 0.0
+    for k in ("jobs", "wages_bn_vnd", "rice_land_converted_ha"):
+        assert isinstance(held.metrics.arrays[k], Product)
+        for c in range(5):
+            assert held.metrics.column(k, c).tobytes() == again.metrics.column(k, c).tobytes()
+        assert (held.metrics.weighted_sum(k, weights).tobytes()
+                == again.metrics.weighted_sum(k, weights).tobytes())
+    assert not held.metrics._formed
+    assert held.metrics["jobs"].tobytes() == np.concatenate(
+        [b["jobs"] for _, b in again.metrics.blocks()], axis=1).tobytes()
 
 
 def test_every_band_computes_the_district_and_commune_bands_with_the_cluster_bands() -> None:

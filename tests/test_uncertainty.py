@@ -191,10 +191,11 @@ def test_sampled_quantiles_are_numpys_whatever_the_draws(kind: str) -> None:
 
 @pytest.mark.parametrize("n", [300, 4099])
 def test_bands_of_a_rate_times_draws_are_those_of_the_formed_products(n: int) -> None:
-    """`quantiles(x, rate)`: the bands of rate · x (rate per draw and row of cells, x (draw,
-    cluster, year)), each product formed as the kernel copies the draws, equal bit for bit to
-    the bands of the formed array and to numpy's: ties, constant cells, zeros times negative
-    rates (−0.0), both kernels (select_quantiles below 2,048 draws, sampled_quantiles above)."""
+    """`quantiles(x, (rate, …))`: the bands of rate · x (rate per draw and row of cells, x
+    (draw, cluster, year)), and of a rate times that, each product formed as the kernel copies
+    the draws, equal bit for bit to the bands of the formed array and to numpy's: ties,
+    constant cells, zeros times negative rates (−0.0), both kernels (select_quantiles below
+    2,048 draws, sampled_quantiles above)."""
     from simulator.uncertainty import quantiles
 
     rng = np.random.default_rng(n)
@@ -208,13 +209,15 @@ def test_bands_of_a_rate_times_draws_are_those_of_the_formed_products(n: int) ->
     x[:, 3, 0] = -0.0  # times 2.5: every draw −0.0
     formed = rate[:, :, None] * x
     assert np.signbit(formed[:, 1, 0]).any() and not np.signbit(formed[:, 1, 0]).all()
-    want = quantiles(formed)
-    got = quantiles(x, rate)
-    assert got.keys() == want.keys()
-    for k, v in want.items():
-        assert got[k].tobytes() == v.tobytes(), k
-    np.testing.assert_array_equal(got["p50"], np.quantile(formed, 0.5, axis=0))
-    np.testing.assert_array_equal(got["mean"], formed.mean(axis=0))
+    outer = rng.lognormal(size=(n, 5))
+    for rates, values in (((rate,), formed), ((rate, outer), outer[:, :, None] * formed)):
+        want = quantiles(values)
+        got = quantiles(x, rates)
+        assert got.keys() == want.keys()
+        for k, v in want.items():
+            assert got[k].tobytes() == v.tobytes(), k
+        np.testing.assert_array_equal(got["p50"], np.quantile(values, 0.5, axis=0))
+        np.testing.assert_array_equal(got["mean"], values.mean(axis=0))
 
 
 @pytest.mark.parametrize("n", [1, 17, 1000, 4099])
