@@ -572,15 +572,16 @@ def _in_order(fn: Callable[[slice], _T], slices: list[slice]) -> Iterator[tuple[
     """(slice, fn(slice)) for every slice, in order, computed on `_THREADS` threads: at most
     that many calls run at once (so the working memory stays that of `chunk_slices`), each
     thread taking the next slice as soon as it is done (not waiting for the oldest call; the
-    results done out of turn wait to be yielded). The slices not started yet are dropped if
-    the caller stops early."""
+    results done out of turn wait to be yielded, and none is kept once yielded). The slices
+    not started yet are dropped if the caller stops early."""
     if _THREADS == 1:
         yield from ((sl, fn(sl)) for sl in slices)
         return
     pool = ThreadPoolExecutor(_THREADS)
     try:
-        futures = [(sl, pool.submit(fn, sl)) for sl in slices]
-        for sl, future in futures:
+        futures = deque((sl, pool.submit(fn, sl)) for sl in slices)
+        while futures:  # each result let go once yielded (a block's summary is kept by the caller)
+            sl, future = futures.popleft()
             yield sl, future.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

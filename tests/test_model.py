@@ -271,6 +271,32 @@ def test_a_chunk_thread_takes_the_next_chunk_when_it_is_done(monkeypatch: pytest
     assert most[0] == 2 and sorted(started) == list(range(6))
 
 
+def test_the_chunk_pool_lets_each_result_go_once_yielded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`_in_order` keeps no result it has yielded (a recomputed run's 667 block summaries held
+    to the end of the sweep would take 0.4 GiB in the national case)."""
+    import gc
+    import weakref
+
+    class Result:
+        pass
+
+    monkeypatch.setattr(model, "_THREADS", 2)
+    made: dict[int, weakref.ref[Result]] = {}
+
+    def fn(sl: slice) -> Result:
+        r = Result()
+        made[sl.start] = weakref.ref(r)
+        return r
+
+    got = model._in_order(fn, [slice(k, k + 1) for k in range(8)])
+    for k, (sl, r) in enumerate(got):
+        assert sl.start == k
+        del r
+        gc.collect()
+        if k >= 1:
+            assert all(made[j]() is None for j in range(k)), k
+
+
 @pytest.mark.parametrize("threads", [1, 2, 3])
 def test_chunks_are_a_multiple_of_the_threads_and_of_even_sizes(
         monkeypatch: pytest.MonkeyPatch, threads: int) -> None:
