@@ -225,9 +225,6 @@ class HeldDraws(ClusterDraws):
         self.arrays = arrays
         self._formed: dict[str, np.ndarray] = {}
 
-    def compute(self, block: slice) -> Mapping[str, np.ndarray]:
-        return _HeldBlock(self, block)
-
     def block_summaries(self, years: np.ndarray, developer: DeveloperIndicators,
                         client: Any = None) -> Iterator[tuple[slice, BlockSummary]]:
         """`block_summary` of the held draws, the Products' bands without forming them."""
@@ -235,13 +232,11 @@ class HeldDraws(ClusterDraws):
             yield sl, block_summary({k: v[:, sl] if isinstance(v, np.ndarray) else v.clusters(sl)
                                      for k, v in self.arrays.items()}, years, developer)
 
+    def compute(self, block: slice) -> Mapping[str, np.ndarray]:
+        return _HeldBlock(self.arrays, self._formed, block)
+
     def __getitem__(self, name: str) -> np.ndarray:
-        held = self.arrays[name]
-        if isinstance(held, np.ndarray):
-            return held
-        if name not in self._formed:
-            self._formed[name] = held.values()
-        return self._formed[name]
+        return _held_array(self.arrays, self._formed, name)
 
     def column(self, metric: str, ci: int) -> np.ndarray:
         """One cluster's draws (draw, year), a Product's formed for that cluster alone."""
@@ -263,21 +258,36 @@ class HeldDraws(ClusterDraws):
         return out
 
 
+def _held_array(arrays: dict[str, np.ndarray | Product], formed: dict[str, np.ndarray],
+                name: str) -> np.ndarray:
+    """A held metric's draws (draw, cluster, year): its array, or a Product's formed once
+    (kept in `formed`)."""
+    held = arrays[name]
+    if isinstance(held, np.ndarray):
+        return held
+    if name not in formed:
+        formed[name] = held.values()
+    return formed[name]
+
+
 class _HeldBlock(Mapping[str, np.ndarray]):
     """A block of clusters of held draws (`HeldDraws.compute`): views of the held arrays, a
-    Product's draws formed when first read."""
+    Product's draws formed when first read. It holds the arrays, not the HeldDraws that caches
+    it (`ClusterDraws.block`): no reference cycle, so the run's arrays are freed as soon as its
+    results are let go, not at the cyclic collector's next pass (which `clustersim` pauses)."""
 
-    def __init__(self, held: HeldDraws, block: slice) -> None:
-        self._held, self._block = held, block
+    def __init__(self, arrays: dict[str, np.ndarray | Product], formed: dict[str, np.ndarray],
+                 block: slice) -> None:
+        self._arrays, self._formed, self._block = arrays, formed, block
 
     def __getitem__(self, name: str) -> np.ndarray:
-        return self._held[name][:, self._block]
+        return _held_array(self._arrays, self._formed, name)[:, self._block]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._held.names)
+        return iter(self._arrays)
 
     def __len__(self) -> int:
-        return len(self._held.names)
+        return len(self._arrays)
 
 
 def milestone_years(base: int, horizon: int) -> list[int]:

@@ -392,6 +392,28 @@ def test_a_rated_metrics_columns_and_weighted_sums_are_formed_cluster_by_cluster
         [b["jobs"] for _, b in again.metrics.blocks()], axis=1).tobytes()
 
 
+def test_held_draws_are_freed_when_let_go_without_the_cyclic_collector() -> None:
+    """A held run's arrays go as soon as its results are let go, after a block was read (and
+    cached) and a rated metric formed: no reference cycle keeps them for the cyclic collector,
+    which `clustersim` pauses (an optimiser's many runs would pile up)."""
+    import gc
+    import weakref
+
+    inputs = build_inputs(_random_scenario(60, 4, 5, 2.0), geo_for(5))
+    held = model.simulate(inputs)
+    assert isinstance(held.metrics, HeldDraws)
+    assert held.metrics.block(slice(0, 2))["jobs"].shape == (60, 2, len(inputs.years))
+    gone = weakref.ref(held.metrics)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        del held
+        assert gone() is None
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def test_every_band_computes_the_district_and_commune_bands_with_the_cluster_bands() -> None:
     """`every_band` computes every band at once, before any is read: the cluster bands, IRR
     and payback, and beside them the district and commune bands, each equal bit for bit to
