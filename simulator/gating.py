@@ -54,9 +54,11 @@ def approved_since_base(r: Results, clusters: Iterable[Any]) -> np.ndarray:
 def rice_land_since_base(r: Results, clusters: Iterable[Any]) -> np.ndarray:
     """Per draw and year, the rice land converted by the clusters approved from the base year
     on (`clusters`: the run's; conversions approved earlier are not counted): the quantity
-    the rice-land rule caps. Computed once per run: the rule and the scenario cards read it."""
-    return r.memo("rice_land_since_base", lambda: r.metrics.weighted_sum(
-        "rice_land_converted_ha", approved_since_base(r, clusters)[:, None])[:, 0])
+    the rice-land rule caps. Computed once per run and set of approvals (the memo key): the
+    rule and the scenario cards read it."""
+    weights = approved_since_base(r, clusters)
+    return r.memo(f"rice_land_since_base:{weights.tobytes().hex()}", lambda: r.metrics.weighted_sum(
+        "rice_land_converted_ha", weights[:, None])[:, 0])
 
 
 def _share(a: np.ndarray, b: np.ndarray) -> np.ndarray:

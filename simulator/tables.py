@@ -201,6 +201,9 @@ def cluster_communes(clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
     return out
 
 
+_FARMLAND = "farmland_converted_ha"  # `farmland_in_commune` adds it up by commune
+
+
 def commune_draws(run: Run, clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
                   keys: tuple[str, ...]) -> dict[str, np.ndarray]:
     """Per commune (draw, commune, year): the commune results named in `keys` and
@@ -216,8 +219,7 @@ def _farmland_in_commune(run: Run, clusters: gpd.GeoDataFrame,
     """(draw, commune, year): the farmland converted by the clusters whose representative
     point lies in each commune."""
     r = run.results
-    return r.metrics.weighted_sum("farmland_converted_ha",
-                                  cluster_communes(clusters, communes, r.commune_ids))
+    return r.metrics.weighted_sum(_FARMLAND, cluster_communes(clusters, communes, r.commune_ids))
 
 
 def commune_bands(run: Run, clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
@@ -230,9 +232,6 @@ def commune_bands(run: Run, clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFra
     out["farmland_in_commune"] = _farmland_bands(run, cluster_communes(clusters, communes,
                                                                        r.commune_ids))
     return out
-
-
-_FARMLAND = "farmland_converted_ha"
 
 
 def _farmland_bands(run: Run, weights: np.ndarray) -> dict[str, np.ndarray]:

@@ -116,7 +116,7 @@ def quantiles(a: np.ndarray, rates: tuple[np.ndarray, ...] = ()) -> dict[str, np
     the kernel copies the draws (no array of them)."""
     n, shape = a.shape[0], a.shape[1:]
     flat: Any = a.reshape(n, -1)
-    rows = np.arange(flat.shape[1]) // shape[-1]  # the row of `rates` of each cell
+    rows = np.arange(flat.shape[1]) // shape[-1] if rates else None  # each cell's row of `rates`
     for rate in rates:
         flat = (flat, np.ascontiguousarray(rate, dtype=float).reshape(n, -1), rows)
     out = np.empty((len(QUANTILES) + 1, a[0].size))
