@@ -270,13 +270,28 @@ def _any(builder: Any, lanes: Any) -> Any:
                                  ir.Constant(ir.IntType(_WIDTH), 0))
 
 
+def _everywhere(builder: Any, value: Any) -> Any:
+    """Codegen: the vector of the float64 `value` in every lane."""
+    one = builder.insert_element(ir.Constant(_VEC_IR, ir.Undefined), value, ir.Constant(ir.IntType(32), 0))
+    return builder.shuffle_vector(one, one, ir.Constant(ir.VectorType(ir.IntType(32), _WIDTH), [0] * _WIDTH))
+
+
 @_lowered
 def _splat(typingctx: Any, value: Any) -> Any:  # pragma: no cover - compiled
     """The vector of `value` in every lane."""
     def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        one = builder.insert_element(ir.Constant(_VEC_IR, ir.Undefined), args[0], ir.Constant(ir.IntType(32), 0))
-        return builder.shuffle_vector(one, one, ir.Constant(ir.VectorType(ir.IntType(32), _WIDTH), [0] * _WIDTH))
+        return _everywhere(builder, args[0])
     return _VEC(types.float64), codegen
+
+
+@_lowered
+def _spread(typingctx: Any, a: Any, i: Any) -> Any:  # pragma: no cover - compiled
+    """The vector of a[i] in every lane (a 1-D float64 array, contiguous; i not checked, as
+    `_load`'s: a plain load, without the index's wraparound test of a[i])."""
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        data = context.make_array(signature.args[0])(context, builder, args[0]).data
+        return _everywhere(builder, builder.load(builder.gep(data, [args[1]])))
+    return (_VEC(a, i), codegen) if _contiguous(a) else None
 
 
 @_lowered
@@ -328,13 +343,17 @@ def _at_least(typingctx: Any, v: Any, low: Any) -> Any:  # pragma: no cover - co
 @_lowered
 def _total(typingctx: Any, v: Any) -> Any:  # pragma: no cover - compiled
     """The sum of the lanes, halves added pairwise: ((v_0 + v_4) + (v_2 + v_6)) + ((v_1 + v_5)
-    + (v_3 + v_7))."""
+    + (v_3 + v_7)), the upper half of the lanes added to the lower half as vectors (a few
+    shuffles rather than a lane at a time)."""
     def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        lanes, half = [builder.extract_element(args[0], ir.Constant(ir.IntType(32), k)) for k in range(_WIDTH)], _WIDTH
+        lanes, half, at = args[0], _WIDTH, ir.IntType(32)
         while half > 1:
             half //= 2
-            lanes = [builder.fadd(lanes[k], lanes[k + half]) for k in range(half)]
-        return lanes[0]
+            low, high = (builder.shuffle_vector(lanes, lanes, ir.Constant(ir.VectorType(at, half),
+                                                                          list(range(k, k + half))))
+                         for k in (0, half))
+            lanes = builder.fadd(low, high)
+        return builder.extract_element(lanes, ir.Constant(at, 0))
     return types.float64(_VEC), codegen
 
 
@@ -374,13 +393,47 @@ _Compiled = TypeVar("_Compiled", bound=Callable[..., Any])
 
 def _without_refcounts(fn: _Compiled) -> _Compiled:
     """njit(cache=True, nogil=True) without numba's reference counting, for a function that
-    allocates nothing: a call then pays no atomic count per array argument (the IPF's sweeps
-    call these twice a sweep)."""
+    allocates nothing: a call then pays no atomic count per array argument, nor per view it
+    takes (the IPF's loops, `_ipf_cell` and `_ipf_draws`)."""
     compiled: _Compiled = njit(cache=True, nogil=True, _nrt=False)(fn)  # type: ignore[call-overload]
     return compiled
 
 
-@_without_refcounts
+def _inlined(fn: _Compiled) -> _Compiled:
+    """`_without_refcounts`, and compiled into each caller (numba's inline="always"): no call,
+    whose every array argument is 7 or more values passed on the stack (the IPF's sweeps
+    call five such steps a sweep; inlined, `ipf` takes 0.7 of the time). Still callable
+    alone (the tests do)."""
+    compiled: _Compiled = njit(cache=True, nogil=True, _nrt=False, inline="always")(fn)  # type: ignore[call-overload]
+    return compiled
+
+
+@_inlined
+def _four_terms(m: np.ndarray, k: int, rows: int, a: Any, s: Any) -> Any:  # pragma: no cover - compiled
+    """The partial sums s = (s_0, …, s_3) (vectors) with the next term each:
+    s_p + m[k + p · rows : …+ _WIDTH] · a_p, fused lane by lane (`_vfma`)."""
+    return (_vfma(_load(m, k), a[0], s[0]), _vfma(_load(m, k + rows), a[1], s[1]),
+            _vfma(_load(m, k + 2 * rows), a[2], s[2]), _vfma(_load(m, k + 3 * rows), a[3], s[3]))
+
+
+@_inlined
+def _row_sums(m: np.ndarray, x: np.ndarray, r0: int, rows: int,
+              pair: bool) -> Any:  # pragma: no cover - compiled
+    """`_half_sweep`'s sums Σ_j m[j R + r] · x[j] of the _WIDTH rows from r0 and, with
+    `pair`, of the _WIDTH rows after them (else −0s): two vectors, each row's 4 partial sums
+    added as (s_0 + s_2) + (s_1 + s_3). Two groups of rows at once keep 8 chains of fused
+    multiply-adds going (each waits on the one before), in the order of one group alone."""
+    zero = _splat(-0.0)
+    s = t = (zero, zero, zero, zero)
+    for j in range(0, x.shape[0], 4):
+        a = (_spread(x, j), _spread(x, j + 1), _spread(x, j + 2), _spread(x, j + 3))
+        s = _four_terms(m, j * rows + r0, rows, a, s)
+        if pair:
+            t = _four_terms(m, j * rows + r0 + _WIDTH, rows, a, t)
+    return _vadd(_vadd(s[0], s[2]), _vadd(s[1], s[3])), _vadd(_vadd(t[0], t[2]), _vadd(t[1], t[3]))
+
+
+@_inlined
 def _half_sweep(m: np.ndarray, x: np.ndarray, totals: np.ndarray, before: np.ndarray,
                 out: np.ndarray) -> bool:  # pragma: no cover - compiled
     """Half an IPF sweep: out[r] = totals[r] / max(Σ_j m[j R + r] · x[j], 1e-300) for each
@@ -391,18 +444,15 @@ def _half_sweep(m: np.ndarray, x: np.ndarray, totals: np.ndarray, before: np.nda
     Each row's sum in one fixed order, the same on any CPU: 4 partial sums s_p (from −0)
     take the terms j ≡ p (mod 4) in order, each fused (fma(a, b, s) = a · b + s rounded
     once), then are added as (s_0 + s_2) + (s_1 + s_3). _WIDTH rows side by side, lane by
-    lane (`_vfma`, `_balance`), each as if alone."""
-    rows, n = out.shape[0], x.shape[0]
+    lane (`_vfma`, `_balance`), each as if alone; two such groups at a time (`_row_sums`)."""
+    rows = out.shape[0]
     moved = False
-    for r0 in range(0, rows, _WIDTH):
-        s0 = s1 = s2 = s3 = _splat(-0.0)
-        for j in range(0, n, 4):
-            k = j * rows + r0
-            s0 = _vfma(_load(m, k), _splat(x[j]), s0)
-            s1 = _vfma(_load(m, k + rows), _splat(x[j + 1]), s1)
-            s2 = _vfma(_load(m, k + 2 * rows), _splat(x[j + 2]), s2)
-            s3 = _vfma(_load(m, k + 3 * rows), _splat(x[j + 3]), s3)
-        moved |= _balance(_vadd(_vadd(s0, s2), _vadd(s1, s3)), totals, before, out, r0)
+    for r0 in range(0, rows, 2 * _WIDTH):
+        pair = r0 + _WIDTH < rows
+        first, second = _row_sums(m, x, r0, rows, pair)
+        moved |= _balance(first, totals, before, out, r0)
+        if pair:
+            moved |= _balance(second, totals, before, out, r0 + _WIDTH)
     return moved
 
 
@@ -417,7 +467,7 @@ _LAST_G, _LAST_R, _G = 2 * IPF_HISTORY, 2 * IPF_HISTORY + 1, 2 * IPF_HISTORY + 2
 _FACTOR, _RHS, _GRAM_COLUMNS = IPF_HISTORY, 2 * IPF_HISTORY, 2 * IPF_HISTORY + 1
 
 
-@_without_refcounts
+@_inlined
 def _differences(x: np.ndarray, work: np.ndarray, slot: int, keep: bool,
                  gram: np.ndarray) -> float:  # pragma: no cover - compiled
     """From G(x) = work[_G]: the residual r = G(x) − x and G(x) kept as the last ones; with
@@ -447,7 +497,7 @@ def _differences(x: np.ndarray, work: np.ndarray, slot: int, keep: bool,
     return float(_total(total))
 
 
-@_without_refcounts
+@_inlined
 def _factor(gram: np.ndarray, k: int) -> bool:  # pragma: no cover - compiled
     """The factors L D Lᵀ of the first k rows and columns of the Gram matrix (L unit lower
     triangular into gram[:k, _FACTOR:] below the diagonal, the pivots d_j of D on it), in a
@@ -470,7 +520,7 @@ def _factor(gram: np.ndarray, k: int) -> bool:  # pragma: no cover - compiled
     return True
 
 
-@_without_refcounts
+@_inlined
 def _solve(gram: np.ndarray, k: int) -> bool:  # pragma: no cover - compiled
     """The weights γ = gram[:k, _RHS] solving (Gram matrix) γ = right-hand side, in place:
     `_factor`, then L y = rhs, D z = y and Lᵀ γ = z in a fixed order; False when `_factor`
@@ -488,7 +538,7 @@ def _solve(gram: np.ndarray, k: int) -> bool:  # pragma: no cover - compiled
     return True
 
 
-@_without_refcounts
+@_inlined
 def _extrapolate(work: np.ndarray, k: int, totals: np.ndarray, gram: np.ndarray,
                  out: np.ndarray) -> bool:  # pragma: no cover - compiled
     """Anderson's next x = G(x) − Σ_{p < k} γ_p ΔG_p into out (γ from `_solve`; the terms
@@ -504,7 +554,15 @@ def _extrapolate(work: np.ndarray, k: int, totals: np.ndarray, gram: np.ndarray,
     return ok
 
 
-@njit(cache=True, nogil=True)
+@_inlined
+def _copy(a: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
+    """out[:len(a)] = a, _WIDTH values at a time (len(a) a multiple of _WIDTH; without the
+    shape check of a slice's assignment, whose message needs reference counting)."""
+    for i in range(0, a.shape[0], _WIDTH):
+        _store(out, i, _load(a, i))
+
+
+@_without_refcounts
 def _ipf_cell(mats: np.ndarray, origins: np.ndarray, dests: np.ndarray, bd: np.ndarray,
               ao: np.ndarray, work: np.ndarray, gram: np.ndarray) -> int:  # pragma: no cover - compiled
     """One draw and year of `ipf`, from B_c D_c = bd and A_i O_i = ao (the year before's, or
@@ -531,13 +589,13 @@ def _ipf_cell(mats: np.ndarray, origins: np.ndarray, dests: np.ndarray, bd: np.n
     while True:
         sweeps += 1
         if not _half_sweep(by_dest, bd, origins, ao, g) or sweeps >= IPF_MAX_SWEEPS:
-            ao[:] = g
+            _copy(g, ao)
             return sweeps
         worst = _differences(ao, work, max(stored, 0) % IPF_HISTORY, stored >= 0, gram)
         stored, last = stored + 1 if worst < last else -_PAUSE, worst
         k = min(stored, IPF_HISTORY) if sweeps < IPF_MAX_SWEEPS // 2 else 0  # then plain
         if not (k > 0 and _solve(gram, k) and _extrapolate(work, k, origins, gram, ao)):
-            ao[:] = g
+            _copy(g, ao)
             stored = min(stored, 0)
         _half_sweep(by_origin, ao, dests, bd, bd)
 
@@ -574,6 +632,20 @@ def ipf(full: np.ndarray, origins: np.ndarray, dests: np.ndarray,
     work = _aligned((2 * IPF_HISTORY + 3) * wi).reshape((2 * IPF_HISTORY + 3, wi))
     gram = np.zeros((IPF_HISTORY, _GRAM_COLUMNS))
     mats = _aligned(2 * wi * wc).reshape((2, wi * wc))
+    return _ipf_draws(full, origins, dests, out, (mats, o, de, bd, ao, work, gram))
+
+
+@_without_refcounts
+def _ipf_draws(full: np.ndarray, origins: np.ndarray, dests: np.ndarray, out: np.ndarray,
+               scratch: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                              np.ndarray]) -> int:  # pragma: no cover - compiled
+    """`ipf`'s loop over draws and years (its arguments), in its scratch (mats, o, de, bd,
+    ao, work, gram): each draw's deterrences into mats (as `_ipf_cell` reads them), then
+    year by year O_i into o, D_c into de, B_c D_c into bd (from last year's A_i O_i, else
+    D_c), `_ipf_cell`, and A_i O_i out; vectors padded with zeros. Returns the sweeps."""
+    mats, o, de, bd, ao, work, gram = scratch
+    n, ni, nc = full.shape
+    wi, wc = o.shape[0], de.shape[0]
     sweeps = 0
     for d in range(n):
         for i in range(ni):
@@ -581,13 +653,17 @@ def ipf(full: np.ndarray, origins: np.ndarray, dests: np.ndarray,
                 mats[0, c * wi + i] = mats[1, i * wc + c] = full[d, i, c]
         ao[:] = 0.0
         for y in range(origins.shape[2]):
-            o[:ni], de[:nc] = origins[d, :, y], dests[d, :, y]
+            for i in range(ni):
+                o[i] = origins[d, i, y]
+            for c in range(nc):
+                de[c] = dests[d, c, y]
             if ao.sum() > 0.0:  # B_c D_c from last year's A_i O_i
                 _half_sweep(mats[1], ao, de, bd, bd)
             else:
-                bd[:] = de
+                _copy(de, bd)
             sweeps += _ipf_cell(mats, o, de, bd, ao, work, gram)
-            out[d, :, y] = ao[:ni]
+            for i in range(ni):
+                out[d, i, y] = ao[i]
     return sweeps
 
 

@@ -202,10 +202,11 @@ def test_ipf_half_sweep_sums_in_its_documented_order() -> None:
     """A half sweep of the IPF, row by row as its docstring says: 4 partial sums from −0 take
     the terms j ≡ p (mod 4), each a · b + s rounded once, added as (s_0 + s_2) + (s_1 + s_3),
     then totals / max(sum, 1e-300); bit for bit against exact arithmetic rounded once per
-    step, so the same on any CPU. Rows side by side in vectors give each row's own sum."""
+    step, so the same on any CPU. Rows side by side in vectors give each row's own sum, in
+    groups of rows two at a time and one alone (3 · _WIDTH rows)."""
     rng = np.random.default_rng(5)
     w = kernels._WIDTH
-    for rows, n in [(w, w), (4 * w, 3 * w), (w, 40 * w)]:
+    for rows, n in [(w, w), (4 * w, 3 * w), (w, 40 * w), (3 * w, 5 * w)]:
         m = rng.random(rows * n) * rng.choice([1e-9, 1.0, 1e6], rows * n)
         m[3::rows] = 0.0  # row 3 empty: its sum is 0, the divisor 1e-300
         x, totals = rng.random(n) * 1e3, rng.random(rows) * 1e4
@@ -218,6 +219,27 @@ def test_ipf_half_sweep_sums_in_its_documented_order() -> None:
             assert out[r] == totals[r] / max((s[0] + s[2]) + (s[1] + s[3]), 1e-300)
         assert moved == bool((np.abs(out - before) > kernels.IPF_TOLERANCE * np.abs(out)).any())
         assert not kernels._half_sweep(m, x, totals, out, out)  # the same again: nothing moves
+
+
+def test_ipf_residual_lanes_added_in_their_documented_order() -> None:
+    """Σ r² of an IPF sweep (`_differences`, r = G(x) − x): lane l of the vectors sums the
+    terms i ≡ l (mod _WIDTH), each r · r + s rounded once from 0, then the lanes added as
+    ((l_0 + l_4) + (l_2 + l_6)) + ((l_1 + l_5) + (l_3 + l_7)); bit for bit against exact
+    arithmetic rounded once per step."""
+    rng = np.random.default_rng(11)
+    w = kernels._WIDTH
+    assert w == 8  # the order written out below
+    for n in (w, 5 * w):
+        x = rng.random(n) * rng.choice([1e-6, 1.0, 1e9], n)
+        work = np.zeros((kernels._G + 1, n))
+        work[kernels._G] = x + rng.normal(0.0, 1.0, n) * rng.choice([1e-12, 1.0, 1e6], n)
+        lane = [0.0] * w
+        for i in range(n):
+            r = float(work[kernels._G, i] - x[i])
+            lane[i % w] = _fused(r, r, lane[i % w])
+        want = ((lane[0] + lane[4]) + (lane[2] + lane[6])) + ((lane[1] + lane[5]) + (lane[3] + lane[7]))
+        gram = np.zeros((kernels.IPF_HISTORY, kernels._GRAM_COLUMNS))
+        assert kernels._differences(x, work, 0, False, gram) == want
 
 
 def test_balanced_jobs_cell_by_cell_in_order() -> None:
