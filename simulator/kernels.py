@@ -743,7 +743,7 @@ _FLOWS = 9  # MONEY_OUT[:_FLOWS] are yearly flows kept as they are
 _DISCOUNTED = (6, 7, 9, 10, 11, 12, 13, 14)
 
 
-@njit(cache=True, nogil=True)
+@_inlined
 def _npv_row(flows: np.ndarray, factor: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
     """Running NPV of one series: out[t] = Σ_{τ ≤ t} flows[τ] · factor[τ], factor = (1 + r)^−τ,
     added year by year in order (numpy's cumsum of the discounted flows)."""
@@ -764,7 +764,7 @@ def running_npv(flows: np.ndarray, factor: np.ndarray) -> np.ndarray:  # pragma:
     return out
 
 
-@njit(cache=True, nogil=True)
+@_inlined
 def _money_row(stock: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], revenue: np.ndarray,
                at: tuple[int, int], terms: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
                x: np.ndarray) -> None:  # pragma: no cover - compiled
@@ -804,7 +804,7 @@ def _money_row(stock: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], rev
         x[13, t], x[14, t] = sales - net, sold
 
 
-@njit(cache=True, nogil=True)
+@_inlined
 def _money_cluster(stock: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], revenue: np.ndarray,
                    at: tuple[int, int], terms: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
                    x: np.ndarray, out: np.ndarray, to: tuple[int, int, int]) -> None:  # pragma: no cover - compiled
@@ -855,7 +855,7 @@ _GIVEN = len(CLUSTER_GIVEN)
 _SECTORS = _GIVEN + len(CLUSTER_OUT)  # the first row of the jobs by sector
 
 
-@njit(cache=True, nogil=True)
+@_inlined
 def _cluster_row(stock: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
                               np.ndarray, np.ndarray],
                  at: tuple[int, int], terms: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
@@ -896,7 +896,7 @@ def _cluster_row(stock: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np
                    dest, (_GIVEN + 4, od, oc))
 
 
-@njit(cache=True, nogil=True)
+@_inlined
 def _add_cluster(rows: np.ndarray, total: np.ndarray, d: int,
                  first: bool) -> None:  # pragma: no cover - compiled
     """total[:, d] = rows (row, year) (the first cluster), else total[:, d] += rows."""
@@ -927,16 +927,26 @@ def cluster_metrics(stock: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
     cluster axis when there are several years). stock: the CLUSTER_GIVEN and built B (draw,
     cluster, year); before (draw, cluster, 3), rate (draw, cluster, 8), per_ha (draw,
     cluster, 3 + sectors), each (draw, 4), price (index, factor) (draw, year)."""
-    n, nc, ny = stock[0].shape
     rows = _SECTORS + per_ha.shape[2] - 3
-    row = np.empty((rows, ny))
-    scratch = row.reshape((rows, 1, 1, ny))
-    x = np.empty((15, ny))
-    terms = (before, rate, each, price[0], price[1])
+    row, x = np.empty((rows, stock[0].shape[2])), np.empty((15, stock[0].shape[2]))
+    _cluster_pass(stock, (before, rate, each, price[0], price[1]), per_ha, (row, x), held, total)
+
+
+@_without_refcounts
+def _cluster_pass(stock: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                               np.ndarray, np.ndarray],
+                  terms: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+                  per_ha: np.ndarray, scratch: tuple[np.ndarray, np.ndarray],
+                  held: tuple[np.ndarray, np.ndarray], total: np.ndarray) -> None:  # pragma: no cover - compiled
+    """`cluster_metrics`' pass over draws and clusters (its arguments; terms as `money`'s),
+    in its scratch (row (row, year), x (15, year)): no reference counted per view taken."""
+    row, x = scratch
+    n, nc, ny = stock[0].shape
+    rows = row.reshape((row.shape[0], 1, 1, ny))
     out, rows_out = held
     for d in range(n):
         for c in range(nc):
-            _cluster_row(stock, (d, c), terms, per_ha, x, scratch, (0, 0))
+            _cluster_row(stock, (d, c), terms, per_ha, x, rows, (0, 0))
             if out.shape[1] > 0:
                 for k in range(rows_out.shape[0]):
                     for t in range(ny):
