@@ -151,10 +151,11 @@ def _land(inputs: Inputs, p: dict[str, dict[str, np.ndarray]],
     it, any block of clusters follows the same recurrence on its own. Keys: the timeline now
     and the year before the base year (`before_*`), leased (D,C,Y), leased_before (D,C), and
     when solved unmet (D,Y), levels (D,Y,pools), mean_price (D,)."""
-    now, before = _timelines(inputs, p) if timelines is None else timelines
+    timelines = _timelines(inputs, p) if timelines is None else timelines
+    now, before = timelines
     out = {**now, **{f"before_{k}": v[..., 0] for k, v in before.items()},
            "leasable_area_ha": inputs.land_use[:, _INDUSTRIAL][None, :, None] * now["open_ha"]}
-    return {**out, **_leased(inputs, p, now, before["filled_ha"], coupling)}
+    return {**out, **_leased(inputs, p, _room(inputs, p, timelines), coupling)}
 
 
 def _timelines(inputs: Inputs, p: dict[str, dict[str, np.ndarray]]) -> Timelines:
@@ -165,29 +166,49 @@ def _timelines(inputs: Inputs, p: dict[str, dict[str, np.ndarray]]) -> Timelines
             _timeline(inputs, p["phase"], c, inputs.years[:1] - 1.0))
 
 
-def _leased(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], now: dict[str, np.ndarray],
-            filled_before: np.ndarray, coupling: dict[str, np.ndarray] | None,
-            ) -> dict[str, np.ndarray]:
-    """Leased area from the timeline `now` and the independent fill of the year before the base
-    year: leased_before (D,C), leased (D,C,Y), unmet (D,Y), and when competitive the levels
-    and mean_price (solved, or those of `coupling`)."""
-    cl, d = p["cluster"], p["district"]
+@dataclass(frozen=True)
+class _Room:
+    """What the take-up reads of the timelines and the parameter draws, no lease price among
+    them (`_room`): the leased area the year before the base year, `history` (D,C); the
+    plots open for leasing, `capacity` (D,C,Y), and each demand pool's (mask of clusters,
+    demand (D,Y)), `pools`, when competitive; when independent `capacity` is the leased area
+    itself (the plots filled on the independent curve) and there are no pools."""
+
+    history: np.ndarray
+    capacity: np.ndarray
+    pools: list[tuple[np.ndarray, np.ndarray]]
+
+
+def _room(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], timelines: Timelines) -> _Room:
+    """The take-up's `_Room` of `p`'s draws: re-runs that differ only in lease prices share it."""
+    (now, before), cl, d = timelines, p["cluster"], p["district"]
     plots = (inputs.land_use[:, _INDUSTRIAL] * cl["max_occupancy"])[..., None]  # (D,C,1)
-    history = (plots * filled_before)[..., 0]
+    history = (plots * before["filled_ha"])[..., 0]
     if inputs.takeup == "independent":
-        return {"leased_before": history, "leased": plots * now["filled_ha"],
-                "unmet": np.zeros((plots.shape[0], len(inputs.years)))}
+        return _Room(history, plots * now["filled_ha"], [])
+    growth = (1.0 + d["demand_growth"][:, None]) ** (inputs.years - inputs.years[0])[None, :]
+    return _Room(history, plots * now["open_ha"],
+                 [(~inputs.craft, d["demand_ha_per_year"][:, None] * growth),
+                  (inputs.craft, d["craft_demand_ha_per_year"][:, None] * growth)])
+
+
+def _leased(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], room: _Room,
+            coupling: dict[str, np.ndarray] | None) -> dict[str, np.ndarray]:
+    """Leased area from the take-up's `room` (`_room`): leased_before (D,C), leased (D,C,Y),
+    unmet (D,Y), and when competitive the levels and mean_price (solved, or those of
+    `coupling`)."""
+    if inputs.takeup == "independent":
+        return {"leased_before": room.history, "leased": room.capacity,
+                "unmet": np.zeros((room.history.shape[0], len(inputs.years)))}
+    cl, d = p["cluster"], p["district"]
     price = cl[LEASE_PRICE]
     mean_price = price.mean(axis=1) if coupling is None else coupling["mean_price"]
     score = land.attractiveness(inputs.geo.access_km, d["access_scale_km"], price, mean_price,
                                 d["rent_elasticity"])
-    growth = (1.0 + d["demand_growth"][:, None]) ** (inputs.years - inputs.years[0])[None, :]
-    pools = [(~inputs.craft, d["demand_ha_per_year"][:, None] * growth),
-             (inputs.craft, d["craft_demand_ha_per_year"][:, None] * growth)]
     leased, unmet, levels = land.competitive_takeup(
-        plots * now["open_ha"], history, score, pools,
+        room.capacity, room.history, score, room.pools,
         levels=None if coupling is None else coupling["levels"])
-    return {"leased_before": history, "leased": leased, "unmet": unmet, "levels": levels,
+    return {"leased_before": room.history, "leased": leased, "unmet": unmet, "levels": levels,
             "mean_price": mean_price}
 
 
@@ -453,18 +474,25 @@ class ClusterReruns:
         return self._out
 
     def _chunk(self, sl: slice) -> None:
-        shared: tuple[dict[str, dict[str, np.ndarray]], Timelines] | None = None
+        shared: _Chunk | None = None
         for got, (run, cluster, prm) in zip(self._out, self._runs):
             if prm.drawn_from is None:
-                p_all = prm.take(sl)
-                timelines = _timelines(run, p_all)
-            else:  # the draws' own parameters and timelines, the lease price re-fixed
-                if shared is None:
-                    p_shared = prm.drawn_from.take(sl)
-                    shared = p_shared, _timelines(run, p_shared)
-                p_all, timelines = _repriced(shared[0], prm, cluster), shared[1]
-            for k, v in _cluster_alone(run, cluster, prm, p_all, timelines).items():
+                chunk = _chunk_of(run, prm.take(sl))
+            else:  # the draws' own parameters, timelines and room, the lease price re-fixed
+                shared = shared or _chunk_of(run, prm.drawn_from.take(sl))
+                chunk = _repriced(shared[0], prm, cluster), *shared[1:]
+            for k, v in _cluster_alone(run, cluster, prm, chunk).items():
                 got[k][sl] = v
+
+
+_Chunk = tuple[dict[str, dict[str, np.ndarray]], Timelines, _Room]
+
+
+def _chunk_of(inputs: Inputs, p: dict[str, dict[str, np.ndarray]]) -> _Chunk:
+    """A chunk's parameter draws `p`, their timelines and their take-up's room: the last two
+    read no lease price (re-runs that differ only in lease prices share them)."""
+    timelines = _timelines(inputs, p)
+    return p, timelines, _room(inputs, p, timelines)
 
 
 class SharedChunks:
@@ -519,19 +547,19 @@ def _repriced(p: dict[str, dict[str, np.ndarray]], params: ParameterDraws,
     return {**p, "cluster": {**p["cluster"], LEASE_PRICE: price}}
 
 
-def _cluster_alone(inputs: Inputs, cluster: int, params: ParameterDraws,
-                   p_all: dict[str, dict[str, np.ndarray]], timelines: Timelines,
+def _cluster_alone(inputs: Inputs, cluster: int, params: ParameterDraws, chunk: _Chunk,
                    ) -> dict[str, np.ndarray]:
-    """One chunk of `simulate_clusters` for one run: the take-up over every cluster from the
-    timelines of every cluster (`_timelines`), then the cluster alone as a recomputed block,
-    its timelines those of every cluster's."""
-    now, before = timelines
-    every = _leased(inputs, p_all, now, before["filled_ha"], None)
+    """One chunk of `simulate_clusters` for one run (`chunk`: `_chunk_of` its draws): the
+    take-up over every cluster, then the cluster's money alone: its columns of the take-up
+    and timelines are what a recomputed block of it gives (`cluster_block`: the same
+    recurrence at the same water levels, elementwise over clusters)."""
+    p_all, (now, before), room = chunk
+    every = _leased(inputs, p_all, room, None)
     one = slice(cluster, cluster + 1)
-    alone = inputs.block(one)
-    p = params.block_of(p_all, one)
-    ld = _land(alone, p, every if inputs.takeup != "independent" else None,
-               ({k: v[:, one] for k, v in now.items()}, {k: v[:, one] for k, v in before.items()}))
+    alone, p = inputs.block(one), params.block_of(p_all, one)
+    ld = {"leased": every["leased"][:, one], "leased_before": every["leased_before"][:, one],
+          **{k: now[k][:, one] for k in ("built_ha", "farmland_converted_ha")},
+          **{f"before_{k}": before[k][:, one, 0] for k in ("built_ha", "farmland_converted_ha")}}
     per_ha = employment.per_cluster(alone.sector_mix, p["sector"]["revenue_bn_vnd_per_leased_ha"])
     money = _money(alone, p, ld, _jobs(alone, p, ld["leased"]), per_ha[..., None] * ld["leased"])
     return {"leased_area_ha": ld["leased"][:, 0], "npv_bn_vnd": money["npv_bn_vnd"][:, 0],

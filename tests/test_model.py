@@ -570,9 +570,10 @@ def test_shared_chunks_are_each_computed_once_and_raise_what_failed() -> None:
 
 @pytest.mark.parametrize("takeup", ["competitive", "independent"])
 def test_the_take_up_timeline_reads_no_lease_price(takeup: str) -> None:
-    """`simulate_clusters` gives re-runs that differ only in a lease price one timeline per
-    chunk: the timeline must not read a lease price. Other lease prices (other draws for every
-    cluster, and a fixed price in the specs of each cluster in turn) leave it bit for bit."""
+    """`simulate_clusters` gives re-runs that differ only in a lease price one timeline and
+    one take-up room per chunk: neither must read a lease price. Other lease prices (other
+    draws for every cluster, and a fixed price in the specs of each cluster in turn) leave
+    them bit for bit."""
     from simulator.inputs import LEASE_PRICE, at_price
     s = _random_scenario(40, 9, 4, 2.0)  # from 2030: a history before the base year
     s = s.model_copy(update={"base_year": 2030,
@@ -591,6 +592,12 @@ def test_the_take_up_timeline_reads_no_lease_price(takeup: str) -> None:
             assert mine.keys() == theirs.keys()
             for k, v in theirs.items():
                 np.testing.assert_array_equal(mine[k], v, err_msg=f"{when} {k}")
+        room, theirs = model._room(at_price(inputs, ci, 1e3), other, got), model._room(inputs, p, timelines)
+        for mine_, theirs_ in ((room.history, theirs.history), (room.capacity, theirs.capacity),
+                               *zip((m for pool in room.pools for m in pool),
+                                    (m for pool in theirs.pools for m in pool))):
+            np.testing.assert_array_equal(mine_, theirs_)
+        assert np.ptp(room.capacity) > 0 and len(room.pools) == (takeup == "competitive") * 2
 
 
 def test_peak_memory_stays_bounded_past_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
