@@ -20,6 +20,7 @@ from llvmlite import ir
 from numba import njit, types
 from numba.core import cgutils, codegen, config
 from numba.extending import intrinsic, models, overload, register_model
+from numba.np.arrayobj import populate_array
 
 __all__ = ["IPF_TOLERANCE", "IPF_MAX_SWEEPS", "RAMP_INSTANT", "ramp", "TIMELINE", "timeline",
            "water_level", "takeup", "ipf", "MONEY_OUT",
@@ -896,6 +897,30 @@ def _cluster_row(stock: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np
                    dest, (_GIVEN + 4, od, oc))
 
 
+_ROW = types.Array(types.float64, 1, "C")
+
+
+@_lowered
+def _years_of(typingctx: Any, a: Any, k: Any, d: Any, c: Any) -> Any:  # pragma: no cover - compiled
+    """a[k, d, c] of a 4-D float64 array whose last axis is contiguous, as a 1-D C-contiguous
+    array (loops over it then run on vectors; numba types a view of an array of any strides
+    as strided). A view without a reference count: only for code compiled without them."""
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        array = context.make_array(signature.args[0])(context, builder, args[0])
+        strides = cgutils.unpack_tuple(builder, array.strides, 4)  # type: ignore[no-untyped-call]
+        offset = builder.add(builder.add(builder.mul(args[1], strides[0]), builder.mul(args[2], strides[1])),
+                             builder.mul(args[3], strides[2]))
+        data = builder.inttoptr(builder.add(builder.ptrtoint(array.data, ir.IntType(64)), offset), array.data.type)
+        row, itemsize = context.make_array(_ROW)(context, builder), context.get_constant(types.intp, 8)
+        populate_array(row, data=data, shape=cgutils.pack_array(  # type: ignore[no-untyped-call]
+            builder, [cgutils.unpack_tuple(builder, array.shape, 4)[3]]),  # type: ignore[no-untyped-call]
+            strides=cgutils.pack_array(builder, [itemsize]),  # type: ignore[no-untyped-call]
+            itemsize=itemsize, meminfo=None)
+        return row._getvalue()
+    ok = isinstance(a, types.Array) and a.ndim == 4 and a.dtype == types.float64
+    return (_ROW(a, k, d, c), codegen) if ok else None
+
+
 @_inlined
 def _add_cluster(rows: np.ndarray, total: np.ndarray, d: int,
                  first: bool) -> None:  # pragma: no cover - compiled
@@ -918,10 +943,11 @@ def cluster_metrics(stock: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
                     total: np.ndarray) -> None:  # pragma: no cover - compiled
     """Every cluster metric, cluster by cluster in one pass (`_cluster_row`, into a scratch
     (row, 1, 1, year) that stays in cache): the rows CLUSTER_GIVEN, CLUSTER_OUT, then the jobs
-    by sector; with held = (out, rows), the rows `rows` of them, in that order, copied value
-    by value into out (len(rows), draw, cluster, year; any strides) unless out has no draws (all of a
-    cluster's rows at once: a held array's fresh pages are faulted in apart from the
-    arithmetic, which written straight into out measured as slow as the copy it saved), and
+    by sector; with held = (out, rows), the rows `rows` of them, in that order, copied into out
+    (len(rows), draw, cluster, year; any strides but the years' contiguous, as in a slice of
+    draws of a C array) unless out has no draws (all of a cluster's rows at once: a held
+    array's fresh pages are faulted in apart from the arithmetic, which written straight into
+    out measured as slow as the copy it saved), and
     the sums of every row over clusters into total (row, draw, year) unless total has no
     draws. The sums add the clusters in order, the first copied (numpy's sum over the
     cluster axis when there are several years). stock: the CLUSTER_GIVEN and built B (draw,
@@ -929,6 +955,8 @@ def cluster_metrics(stock: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
     cluster, 3 + sectors), each (draw, 4), price (index, factor) (draw, year)."""
     rows = _SECTORS + per_ha.shape[2] - 3
     row, x = np.empty((rows, stock[0].shape[2])), np.empty((15, stock[0].shape[2]))
+    if held[0].shape[1] > 0 and held[0].strides[3] != held[0].itemsize:
+        raise ValueError("cluster_metrics: a held row's years must be contiguous")
     _cluster_pass(stock, (before, rate, each, price[0], price[1]), per_ha, (row, x), held, total)
 
 
@@ -949,8 +977,9 @@ def _cluster_pass(stock: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, n
             _cluster_row(stock, (d, c), terms, per_ha, x, rows, (0, 0))
             if out.shape[1] > 0:
                 for k in range(rows_out.shape[0]):
+                    years, given = _years_of(out, k, d, c), row[rows_out[k]]
                     for t in range(ny):
-                        out[k, d, c, t] = row[rows_out[k], t]
+                        years[t] = given[t]
             if total.shape[1] > 0:
                 _add_cluster(row, total, d, c == 0)
 

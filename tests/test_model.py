@@ -684,7 +684,8 @@ def test_district_totals_are_numpys_sums_bit_for_bit(horizon: int) -> None:
 def test_cluster_metrics_written_into_a_given_array() -> None:
     """`simulate_draws(out=…)` writes every row of `cluster_rows` into a strided slice of a
     larger array (e.g. the run's held draws), the same numbers as its own arrays, and returns
-    views of it."""
+    views of it; not into one whose years are strided (the compiled copy reads them as
+    contiguous)."""
     inputs = build_inputs(_random_scenario(12, 6, 3, 2.0), geo_for(3))
     own = model.simulate_draws(inputs, model.ParameterDraws(inputs).take(slice(4, 9)))
     rows = model.cluster_rows(inputs)
@@ -698,3 +699,6 @@ def test_cluster_metrics_written_into_a_given_array() -> None:
     assert np.isnan(held[:, :4]).all() and np.isnan(held[:, 9:]).all()
     for k, v in own.items():
         np.testing.assert_array_equal(given[k], v, err_msg=k)
+    strided = np.empty((len(rows), 5, 3, 2 * len(inputs.years)))[..., ::2]
+    with pytest.raises(ValueError, match="years must be contiguous"):
+        model.simulate_draws(inputs, model.ParameterDraws(inputs).take(slice(4, 9)), out=strided)
