@@ -127,11 +127,14 @@ def draw_parameters(inputs: Inputs, n: int | None = None) -> dict[str, dict[str,
     return ParameterDraws(inputs if n is None else replace(inputs, draws=n)).take()
 
 
+_TIMELINE_CLUSTER = ("fill_years", "farmland_share")  # the cluster parameters `_timeline` reads
+
+
 def _timeline(inputs: Inputs, phase: dict[str, np.ndarray], cp: dict[str, np.ndarray],
               years: np.ndarray, fill: bool = True,
               only: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
-    """Each cluster's timeline (D,C,Y), its phases' added up (land.simulate_land); `only`:
-    these keys alone."""
+    """Each cluster's timeline (D,C,Y), its phases' added up (land.simulate_land); `cp` the
+    cluster parameters of `_TIMELINE_CLUSTER` per phase; `only`: these keys alone."""
     area = phase["size"] * inputs.phase_size_factor
     approval = inputs.phase_approval + phase.get("delay", 0.0)  # delay: gating: enforce
     phases = {"area_ha": area, "approval_year": approval, "clearance_years": phase["clearance_years"],
@@ -161,7 +164,7 @@ def _land(inputs: Inputs, p: dict[str, dict[str, np.ndarray]],
 def _timelines(inputs: Inputs, p: dict[str, dict[str, np.ndarray]]) -> Timelines:
     """Each cluster's timeline (D,C,Y) now, with the independent fill curve when it is the
     take-up, and in the year before the base year (D,C,1) with that curve (for history)."""
-    c = {k: v[:, inputs.phase_cluster] for k, v in p["cluster"].items()}  # per phase
+    c = {k: p["cluster"][k][:, inputs.phase_cluster] for k in _TIMELINE_CLUSTER}  # per phase
     return (_timeline(inputs, p["phase"], c, inputs.years, fill=inputs.takeup == "independent"),
             _timeline(inputs, p["phase"], c, inputs.years[:1] - 1.0))
 
