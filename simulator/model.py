@@ -49,14 +49,17 @@ class ParameterDraws:
     postpones approvals (years), as occupancy gates do under `gating: enforce`."""
 
     def __init__(self, inputs: Inputs, approval_delay: np.ndarray | None = None,
-                 drawn: dict[str, np.ndarray] | None = None) -> None:
+                 drawn: tuple[dict[str, int], np.ndarray] | None = None) -> None:
+        """`drawn`: the draws already made, (row of each drawn key, values (row, draw)), a
+        table of which only these keys' rows are read (`reuse`: another's, not copied)."""
         self.inputs = inputs
-        specs = _drawn_specs(inputs)
         if drawn is None:
-            drawn = draw_keys(specs, seed=inputs.seed, n=inputs.draws, sampling=inputs.sampling)
-        rows = {k: j for j, k in enumerate(drawn)}
+            keys = draw_keys(_drawn_specs(inputs), seed=inputs.seed, n=inputs.draws,
+                             sampling=inputs.sampling)
+            drawn = ({k: j for j, k in enumerate(keys)},
+                     np.array(list(keys.values())) if keys else np.zeros((0, inputs.draws)))
+        rows, self.values = drawn
         self._rows = rows
-        self.values = np.array(list(drawn.values())) if drawn else np.zeros((0, inputs.draws))
         groups: dict[str, dict[str, tuple[ParamSpec, ...]]] = {
             "phase": inputs.phase_specs, "cluster": inputs.cluster_specs,
             "sector": inputs.sector_specs,
@@ -99,7 +102,7 @@ class ParameterDraws:
                 and _pairs(inputs, theirs) == _pairs(self.inputs, mine))
         if not same:
             return ParameterDraws(inputs)
-        shared = ParameterDraws(inputs, drawn={k: self.values[self._rows[k]] for k in theirs})
+        shared = ParameterDraws(inputs, drawn=({k: self._rows[k] for k in theirs}, self.values))
         shared.drawn_from = self
         return shared
 
