@@ -35,7 +35,27 @@ IPF_MAX_SWEEPS = 1000  # a safety stop; the bundled scenarios converge in ~10–
 RAMP_INSTANT = 1e-6  # years: a shorter step (about 30 s) is done at once
 
 
-@njit(cache=True, nogil=True)
+_Compiled = TypeVar("_Compiled", bound=Callable[..., Any])
+
+
+def _without_refcounts(fn: _Compiled) -> _Compiled:
+    """njit(cache=True, nogil=True) without numba's reference counting, for a function that
+    allocates nothing: a call then pays no atomic count per array argument, nor per view it
+    takes (the kernels' inner passes: `_ipf_cell`, `_cluster_pass`, `_takeup_years`…)."""
+    compiled: _Compiled = njit(cache=True, nogil=True, _nrt=False)(fn)  # type: ignore[call-overload]
+    return compiled
+
+
+def _inlined(fn: _Compiled) -> _Compiled:
+    """`_without_refcounts`, and compiled into each caller (numba's inline="always"): no call,
+    whose every array argument is 7 or more values passed on the stack (the IPF's sweeps
+    called five such steps a sweep; inlined, `ipf` took 0.7 of the time). Still callable
+    alone (the tests do)."""
+    compiled: _Compiled = njit(cache=True, nogil=True, _nrt=False, inline="always")(fn)  # type: ignore[call-overload]
+    return compiled
+
+
+@_inlined
 def _share(year: float, start: float, duration: float) -> float:  # pragma: no cover - compiled
     """Share of a step done by the end of `year`: clip((t + 1 − s) / n, 0, 1); a step of
     n ≤ RAMP_INSTANT is done at once in year s."""
@@ -61,43 +81,39 @@ TIMELINE = ("gross_area_ha", "cleared_ha", "farmland_converted_ha", "built_ha", 
 
 
 @njit(cache=True, nogil=True)
-def _phase_steps(year: float, area: float, start: float, clearance: float, construction: float,
-                 share: float, x: np.ndarray) -> None:  # pragma: no cover - compiled
-    """One phase's contribution to each TIMELINE quantity in `year` into x (5,): A · ramp(t; a, 0),
-    A · ramp(t; a, c), f · (A · ramp(t; a, c)), A · ramp(t; a + c, k), A · ramp(t; a + c + k, 0)."""
-    built = start + clearance
-    cleared = area * _share(year, start, clearance)
-    x[0] = area * _share(year, start, 0.0)
-    x[1] = cleared
-    x[2] = share * cleared
-    x[3] = area * _share(year, built, construction)
-    x[4] = area * _share(year, built + construction, 0.0)
-
-
-@njit(cache=True, nogil=True)
 def timeline(years: np.ndarray, phases: np.ndarray, first: np.ndarray,
              out: np.ndarray) -> None:  # pragma: no cover - compiled
     """Each cluster's TIMELINE quantities in one pass: out (5, draw, cluster, year) the sums over
-    its phases (first[k] … first[k + 1] − 1, the last to the end) of `_phase_steps`, added in
-    phase order (the first term as it is). phases (5, draw, phase): area A, approval year a,
-    clearance years c, construction years k, farmland share f."""
-    n, p = phases.shape[1], phases.shape[2]
-    nc = first.shape[0]
-    x, acc = np.empty(5), np.empty(5)
+    its phases (first[k] … first[k + 1] − 1, the last to the end) of each phase's steps, added
+    in phase order (the first term as it is): A · ramp(t; a, 0), A · ramp(t; a, c),
+    f · (A · ramp(t; a, c)), A · ramp(t; a + c, k), A · ramp(t; a + c + k, 0) (ramp: `_share`).
+    phases (5, draw, phase): area A, approval year a, clearance years c, construction years k,
+    farmland share f. A phase's years side by side (the loop over years innermost, on vectors),
+    each year's sum in phase order."""
+    n, p, nc = phases.shape[1], phases.shape[2], first.shape[0]
     for d in range(n):
         for k in range(nc):
-            stop = first[k + 1] if k + 1 < nc else p
-            for t in range(years.shape[0]):
-                for j in range(first[k], stop):
-                    _phase_steps(years[t], phases[0, d, j], phases[1, d, j], phases[2, d, j],
-                                 phases[3, d, j], phases[4, d, j], x)
-                    for q in range(5):
-                        acc[q] = x[q] if j == first[k] else acc[q] + x[q]
-                for q in range(5):
-                    out[q, d, k, t] = acc[q]
+            for j in range(first[k], first[k + 1] if k + 1 < nc else p):
+                area, start, clearance, construction, share = phases[:, d, j]
+                _phase_steps(years, (area, start, clearance, construction, share), out[:, d, k], j == first[k])
 
 
-@njit(cache=True, nogil=True)
+@_inlined
+def _phase_steps(years: np.ndarray, phase: tuple[float, float, float, float, float], out: np.ndarray,
+                 alone: bool) -> None:  # pragma: no cover - compiled
+    """One phase's steps in every year (`timeline`'s; phase = A, a, c, k, f) into out (5, year),
+    or added to it unless `alone`."""
+    area, start, clearance, construction, share = phase
+    built = start + clearance
+    for t in range(years.shape[0]):
+        cleared = area * _share(years[t], start, clearance)
+        x = (area * _share(years[t], start, 0.0), cleared, share * cleared,
+             area * _share(years[t], built, construction), area * _share(years[t], built + construction, 0.0))
+        for q in range(5):
+            out[q, t] = x[q] if alone else out[q, t] + x[q]
+
+
+@_inlined
 def _level(demand: float, score: np.ndarray, room: np.ndarray, order: np.ndarray,
            rest: np.ndarray) -> float:  # pragma: no cover - compiled
     """θ with Σ_c V_c · min(1, θ a_c) = D over the clusters `order` (falling score): the first
@@ -175,32 +191,55 @@ def takeup(capacity: np.ndarray, leased_before: np.ndarray, score: np.ndarray,
     leased[t] = leased[t−1] + V[t] · min(1, θ[t] · a). With `solve`, the levels θ (draw, year,
     pool) are found and written, and the unmet demand (draw, year) summed; else `levels` are
     given (from a run over every cluster) and only the fill is computed, with the same
-    arithmetic. Returns leased (draw, cluster, year) and unmet (draw, year)."""
+    arithmetic. Returns leased (draw, cluster, year) and unmet (draw, year). Each draw's
+    pools ordered by score (`_by_score`), then its years (`_takeup_years`)."""
     n, c, years = capacity.shape
     pools = levels.shape[2]
     leased, unmet = np.empty((n, c, years)), np.zeros((n, years))
-    current, vacant, rest = np.empty(c), np.empty(c), np.empty(c)
     groups = [np.flatnonzero(pool_of == k) for k in range(pools)]
-    members = [np.empty_like(g) for g in groups]
+    starts = np.zeros(pools + 1, dtype=np.intp)  # pool k's clusters: members[starts[k]:starts[k + 1]]
+    for k in range(pools):
+        starts[k + 1] = starts[k] + groups[k].shape[0]
+    members, scratch = np.empty(starts[pools], dtype=np.intp), (np.empty(c), np.empty(c), np.empty(c))
     for d in range(n):
         for k in range(pools):
-            _by_score(score[d], groups[k], members[k])
-        current[:] = leased_before[d]
-        for t in range(years):
-            for j in range(c):
-                vacant[j] = max(capacity[d, j, t] - current[j], 0.0)
-            for k in range(pools):
-                if solve:
-                    total = 0.0
-                    for member in members[k]:
-                        total += vacant[member]
-                    unmet[d, t] += max(demand[d, t, k] - total, 0.0)
-                    levels[d, t, k] = _level(demand[d, t, k], score[d], vacant, members[k], rest)
-                level = levels[d, t, k]
-                for member in members[k]:
-                    current[member] = current[member] + vacant[member] * min(level * score[d, member], 1.0)
-            leased[d, :, t] = current
+            _by_score(score[d], groups[k], members[starts[k]:starts[k + 1]])
+        _takeup_years((capacity, leased_before, score, demand), (members, starts), d, solve, scratch,
+                      (leased, unmet, levels))
     return leased, unmet
+
+
+@_without_refcounts
+def _takeup_years(given: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+                  pools: tuple[np.ndarray, np.ndarray], d: int, solve: bool,
+                  scratch: tuple[np.ndarray, np.ndarray, np.ndarray],
+                  out: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:  # pragma: no cover - compiled
+    """`takeup`'s years of draw d: given = (capacity, leased_before, score, demand), pools =
+    (members, starts) each pool's clusters by falling score, scratch (current, vacant, rest)
+    (cluster,), out = (leased, unmet, levels)."""
+    capacity, leased_before, score, demand = given
+    members, starts = pools
+    current, vacant, rest = scratch
+    leased, unmet, levels = out
+    c = capacity.shape[1]
+    for j in range(c):
+        current[j] = leased_before[d, j]
+    for t in range(capacity.shape[2]):
+        for j in range(c):
+            vacant[j] = max(capacity[d, j, t] - current[j], 0.0)
+        for k in range(starts.shape[0] - 1):
+            group = members[starts[k]:starts[k + 1]]
+            if solve:
+                total = 0.0
+                for member in group:
+                    total += vacant[member]
+                unmet[d, t] += max(demand[d, t, k] - total, 0.0)
+                levels[d, t, k] = _level(demand[d, t, k], score[d], vacant, group, rest)
+            level = levels[d, t, k]
+            for member in group:
+                current[member] = current[member] + vacant[member] * min(level * score[d, member], 1.0)
+        for j in range(c):
+            leased[d, j, t] = current[j]
 
 
 def _lowered(typer: Callable[..., Any]) -> Any:
@@ -387,26 +426,6 @@ def _positive(typingctx: Any, v: Any, totals: Any, at: Any) -> Any:  # pragma: n
         return builder.not_(_any(builder, builder.and_(builder.fcmp_ordered(">", total, _lanes(0.0)),
                                                        builder.not_(inside))))
     return (types.boolean(_VEC, totals, at), codegen) if _contiguous(totals) else None
-
-
-_Compiled = TypeVar("_Compiled", bound=Callable[..., Any])
-
-
-def _without_refcounts(fn: _Compiled) -> _Compiled:
-    """njit(cache=True, nogil=True) without numba's reference counting, for a function that
-    allocates nothing: a call then pays no atomic count per array argument, nor per view it
-    takes (the IPF's loops, `_ipf_cell` and `_ipf_draws`)."""
-    compiled: _Compiled = njit(cache=True, nogil=True, _nrt=False)(fn)  # type: ignore[call-overload]
-    return compiled
-
-
-def _inlined(fn: _Compiled) -> _Compiled:
-    """`_without_refcounts`, and compiled into each caller (numba's inline="always"): no call,
-    whose every array argument is 7 or more values passed on the stack (the IPF's sweeps
-    call five such steps a sweep; inlined, `ipf` takes 0.7 of the time). Still callable
-    alone (the tests do)."""
-    compiled: _Compiled = njit(cache=True, nogil=True, _nrt=False, inline="always")(fn)  # type: ignore[call-overload]
-    return compiled
 
 
 @_inlined
