@@ -1209,6 +1209,15 @@ _NEGATIVE_ZERO = -(1 << 63)  # the bits of −0.0 as an int64
 
 
 @njit(cache=True, nogil=True)
+def _differs(bits: np.ndarray, first: int) -> bool:  # pragma: no cover - compiled
+    """Whether some of the draws `bits` (float64 viewed as int64) has other bits than `first`."""
+    other = 0
+    for i in range(bits.shape[0]):
+        other |= bits[i] ^ first
+    return other != 0
+
+
+@njit(cache=True, nogil=True)
 def _has_negative_zero(bits: np.ndarray) -> int:  # pragma: no cover - compiled
     """1 if a cell's draws (float64 viewed as int64) hold a −0.0, else 0. Without one, draws
     equal as numbers have the same bits, so any exact selection gives the same bits."""
@@ -1229,45 +1238,72 @@ _COLUMNS = 16  # cells copied at a time by `select_quantiles`
 
 
 @njit(cache=True, nogil=True)
+def _selected_bands(row: np.ndarray, where: np.ndarray, out: np.ndarray,
+                    j: int) -> None:  # pragma: no cover - compiled
+    """numpy's linear quantiles of a cell's draws `row` at positions `where` into out[:, j]:
+    the order statistics selected in increasing order, each on what is left to the right of
+    the one before (`_select`), interpolated by numpy's _lerp."""
+    n = row.shape[0]
+    start = 0
+    for q in range(where.shape[0]):
+        below = int(np.floor(where[q]))
+        w = where[q] - below
+        _select(row, start, n, below)
+        x = row[below]
+        y = x
+        if below + 1 < n:
+            y = row[below + 1]
+            for i in range(below + 2, n):
+                y = min(y, row[i])
+        start = below
+        out[q, j] = _lerp(x, y, w)
+
+
+@njit(cache=True, nogil=True)
+def _copied_bands(flat: Any, where: np.ndarray, out: np.ndarray, g: int, scratch: Any,
+                  sampled: bool) -> None:  # pragma: no cover - compiled
+    """The quantiles at `where` and the mean (last) of each column of flat (`_value`) into
+    out: the columns copied g at a time into a reused buffer (`_copy_columns`, which adds
+    up the mean); a constant column's quantiles are its value (`_constant`), the others'
+    selected on the copy (`_cell_bands` with its scratch if `sampled`, else
+    `_selected_bands`)."""
+    n, cells = _shape(flat)
+    g = min(g, cells)
+    buf, total = np.empty((g, n)), np.empty(g)
+    bits = buf.view(np.int64)
+    m = where.shape[0]
+    for j0 in range(0, cells, g):
+        width = min(g, cells - j0)
+        _copy_columns(flat, j0, buf, total[:width])
+        for b in range(width):
+            out[m, j0 + b] = total[b] / n
+            if _constant(bits[b]):
+                _constant_band(buf[b, 0], where, out, j0 + b)
+            elif sampled:
+                _cell_bands(buf[b], where, scratch, out, j0 + b)
+            else:
+                _selected_bands(buf[b], where, out, j0 + b)
+
+
+_COLUMNS = 16  # cells copied at a time by `select_quantiles`
+
+
+@njit(cache=True, nogil=True)
 def select_quantiles(flat: Any, where: np.ndarray,
                      out: np.ndarray) -> None:  # pragma: no cover - compiled
     """numpy's linear quantiles of each column of `flat` (draw, cell: `_value`) at positions `where`
     (increasing, q · (n − 1)), and the mean: out (len(where) + 1, cell), the mean last. The
-    columns are copied a few at a time into a reused buffer (`_copy_columns`, which adds up
-    the mean); a constant column's quantiles are its value (`_constant`), the others' order
-    statistics are selected in increasing order, each on what is left to the right of the one
-    before; the interpolation is numpy's _lerp and the mean numpy's (the draws added in
-    order), so the values equal np.quantile's and np.mean's."""
-    n, cells = _shape(flat)
-    buf, total = np.empty((_COLUMNS, n)), np.empty(_COLUMNS)
-    bits = buf.view(np.int64)
-    m = where.shape[0]
-    for j0 in range(0, cells, _COLUMNS):
-        width = min(_COLUMNS, cells - j0)
-        _copy_columns(flat, j0, buf, total[:width])
-        for b in range(width):
-            row = buf[b]
-            out[m, j0 + b] = total[b] / n
-            if _constant(bits[b]):
-                _constant_band(row[0], where, out, j0 + b)
-                continue
-            start = 0
-            for q in range(m):
-                below = int(np.floor(where[q]))
-                w = where[q] - below
-                _select(row, start, n, below)
-                x = row[below]
-                y = x
-                if below + 1 < n:
-                    y = row[below + 1]
-                    for i in range(below + 2, n):
-                        y = min(y, row[i])
-                start = below
-                out[q, j0 + b] = _lerp(x, y, w)
+    columns are copied a few at a time into a reused buffer (`_copied_bands`); a constant
+    column's quantiles are its value, the others' order statistics are selected in
+    increasing order (`_selected_bands`); the interpolation is numpy's _lerp and the mean
+    numpy's (the draws added in order), so the values equal np.quantile's and np.mean's."""
+    _copied_bands(flat, where, out, _COLUMNS, _scratch(1), False)
 
 
 _SAMPLE = 512  # draws sampled per cell to bracket each wanted order statistic (`sampled_quantiles`)
-_GROUP = 128  # cells copied together, row by row of draws (1 kB of each row)
+_GROUP = 128  # cells copied together, row by row of draws (1 kB of each row), below _IN_PLACE draws
+_IN_PLACE = _GROUP * 8192  # values of a group from which its cells are read in place (`_sweep_group`):
+#                             its copy would no longer stay in cache
 
 
 @njit(cache=True, nogil=True)
@@ -1351,6 +1387,74 @@ def _keep(typingctx: Any, v: Any, lo: Any, hi: Any, dest: Any, at: Any) -> Any: 
     return (types.int64(_VEC, _VEC, _VEC, dest, at), codegen) if _contiguous(dest) else None
 
 
+def _shuffled(builder: Any, a: Any, b: Any, lanes: list[int]) -> Any:
+    """Codegen: the vector of lanes `lanes` of a and b side by side (b's lanes from _WIDTH)."""
+    return builder.shuffle_vector(a, b, ir.Constant(ir.VectorType(ir.IntType(32), _WIDTH), lanes))
+
+
+def _transposed(builder: Any, rows: list[Any]) -> list[Any]:
+    """Codegen: the columns of the _WIDTH × _WIDTH matrix whose rows are `rows` (vectors):
+    pairs of lanes, then of pairs, then of fours interleaved (3 · _WIDTH shuffles)."""
+    t = [_shuffled(builder, rows[r & ~1], rows[r | 1], [(r & 1) + m + (m & 1) * 7 for m in range(_WIDTH)])
+         for r in range(_WIDTH)]  # t[2p + e] = r₂ₚ[e], r₂ₚ₊₁[e], r₂ₚ[2 + e], …
+    u = [_shuffled(builder, t[a & ~2], t[a | 2], [m % 2 + (a & 2) + (m // 2 % 2) * 8 + (m // 4) * 4
+                                                   for m in range(_WIDTH)])
+         for a in range(_WIDTH)]  # u[4P + g] = rows 4P … 4P + 3 of columns g, then 4 + g
+    return [_shuffled(builder, u[c % 4], u[c % 4 + 4], [m % 4 + (c // 4) * 4 + (m // 4) * 8 for m in range(_WIDTH)])
+            for c in range(_WIDTH)]
+
+
+def _item_at(context: Any, builder: Any, ty: Any, array: Any, i: Any, j: Any) -> Any:
+    """Codegen: a pointer to array[i, j] (a 2-D array of type ty, any layout)."""
+    return cgutils.get_item_pointer(  # type: ignore[no-untyped-call]
+        context, builder, ty, context.make_array(ty)(context, builder, array), [i, j])
+
+
+def _block_at(context: Any, builder: Any, ty: Any, array: Any, i: Any, j: Any, r: int) -> Any:
+    """A pointer to the _WIDTH float64 of row i + r of a 2-D C array from column j, as one vector."""
+    item = _item_at(context, builder, ty, array, builder.add(i, ir.Constant(i.type, r)), j)
+    return builder.bitcast(item, _VEC_IR.as_pointer())
+
+
+@_lowered
+def _transpose(typingctx: Any, src: Any, i: Any, j: Any, dest: Any, b: Any,
+               k: Any) -> Any:  # pragma: no cover - compiled
+    """dest[b:b + _WIDTH, k:k + _WIDTH] = src[i:i + _WIDTH, j:j + _WIDTH].T (2-D float64 C
+    arrays): _WIDTH rows read as vectors, shuffled into columns, stored as vectors (the
+    same bits on any CPU: values are only moved)."""
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        sty, dty = signature.args[0], signature.args[3]
+        rows = [builder.load(_block_at(context, builder, sty, args[0], args[1], args[2], r), align=8)
+                for r in range(_WIDTH)]
+        for c, column in enumerate(_transposed(builder, rows)):
+            builder.store(column, _block_at(context, builder, dty, args[3], args[4], args[5], c), align=8)
+        return context.get_dummy_value()
+    two_d = all(isinstance(t, types.Array) and t.ndim == 2 and t.layout == "C" and t.dtype == types.float64
+                for t in (src, dest))
+    return (types.none(src, i, j, dest, b, k), codegen) if two_d else None
+
+
+@_lowered
+def _prefetch(typingctx: Any, a: Any, i: Any, j: Any) -> Any:  # pragma: no cover - compiled
+    """Ask for the cache line of a[i, j] (a 2-D array) ahead of its reading (llvm.prefetch; a
+    hint: no value changes)."""
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        item = _item_at(context, builder, signature.args[0], *args)
+        byte = ir.IntType(8).as_pointer()
+        hint = cgutils.get_or_insert_function(  # type: ignore[no-untyped-call]
+            builder.module, ir.FunctionType(ir.VoidType(), [byte] + [ir.IntType(32)] * 3), "llvm.prefetch.p0i8")
+        builder.call(hint, [builder.bitcast(item, byte), *(ir.Constant(ir.IntType(32), v) for v in (0, 3, 1))])
+        return context.get_dummy_value()
+    return (types.none(a, i, j), codegen) if isinstance(a, types.Array) and a.ndim == 2 else None
+
+
+@njit(cache=True, nogil=True)
+def _ahead(flat: np.ndarray, i: int, j0: int, width: int) -> None:  # pragma: no cover - compiled
+    """Ask for the cache lines of flat[i, j0:j0 + width] (`_prefetch`)."""
+    for b in range(0, width, _WIDTH):
+        _prefetch(flat, i, j0 + b)
+
+
 _SMALL = 64  # `_order_pair_wide` selects among this many values or fewer one by one (`_order_pair`)
 
 
@@ -1422,15 +1526,17 @@ def _gathered_pair(gathered: np.ndarray, spare: np.ndarray, r: int, c: int, lo: 
 
 
 @njit(cache=True, nogil=True)
-def _gather(row: np.ndarray, lo: np.ndarray, hi: np.ndarray, inside: np.ndarray,
-            below: np.ndarray, count: np.ndarray) -> None:  # pragma: no cover - compiled
-    """One pass over a cell's draws for three brackets (lo, hi): how many draws are below
-    each lo (`below`), and those within each [lo, hi] gathered in order into inside (3,
-    draws + _WIDTH) (`count`). Branch-free: with AVX-512 (`_WIDE`) _WIDTH draws at a time
-    (`_below`, `_keep`), the rest one by one, every draw written at each bracket's next
-    place, which moves on when the draw is within; the same counts and draws either way."""
+def _gather_more(row: np.ndarray, lo: np.ndarray, hi: np.ndarray, inside: np.ndarray,
+                 below: np.ndarray, count: np.ndarray, limit: int) -> None:  # pragma: no cover - compiled
+    """One pass over draws of a cell for three brackets (lo, hi): how many are below each lo
+    added to `below`, and those within each [lo, hi] gathered in order into inside (3, limit
+    + _WIDTH), from place count[q], their number added to `count`; past `limit` draws a
+    bracket's draws are counted, not kept (each is written at place `limit`). Branch-free:
+    with AVX-512 (`_WIDE`) _WIDTH draws at a time (`_below`, `_keep`), the rest one by one,
+    every draw written at each bracket's next place, which moves on when the draw is within;
+    the same counts and draws either way."""
     lo0, lo1, lo2, hi0, hi1, hi2 = lo[0], lo[1], lo[2], hi[0], hi[1], hi[2]
-    b0, b1, b2, c0, c1, c2 = 0, 0, 0, 0, 0, 0
+    b0, b1, b2, c0, c1, c2 = below[0], below[1], below[2], count[0], count[1], count[2]
     in0, in1, in2 = inside[0], inside[1], inside[2]
     n = row.shape[0]
     if _WIDE:
@@ -1441,9 +1547,9 @@ def _gather(row: np.ndarray, lo: np.ndarray, hi: np.ndarray, inside: np.ndarray,
             b0 += _below(v, l0)
             b1 += _below(v, l1)
             b2 += _below(v, l2)
-            c0 += _keep(v, l0, h0, in0, c0)
-            c1 += _keep(v, l1, h1, in1, c1)
-            c2 += _keep(v, l2, h2, in2, c2)
+            c0 += _keep(v, l0, h0, in0, min(c0, limit))
+            c1 += _keep(v, l1, h1, in1, min(c1, limit))
+            c2 += _keep(v, l2, h2, in2, min(c2, limit))
     else:
         wide = 0
     for i in range(wide, n):
@@ -1451,9 +1557,9 @@ def _gather(row: np.ndarray, lo: np.ndarray, hi: np.ndarray, inside: np.ndarray,
         b0 += x < lo0
         b1 += x < lo1
         b2 += x < lo2
-        in0[c0] = x
-        in1[c1] = x
-        in2[c2] = x
+        in0[min(c0, limit)] = x
+        in1[min(c1, limit)] = x
+        in2[min(c2, limit)] = x
         c0 += (x >= lo0) & (x <= hi0)
         c1 += (x >= lo1) & (x <= hi1)
         c2 += (x >= lo2) & (x <= hi2)
@@ -1461,59 +1567,253 @@ def _gather(row: np.ndarray, lo: np.ndarray, hi: np.ndarray, inside: np.ndarray,
 
 
 @njit(cache=True, nogil=True)
+def _gather(row: np.ndarray, lo: np.ndarray, hi: np.ndarray, inside: np.ndarray,
+            below: np.ndarray, count: np.ndarray) -> None:  # pragma: no cover - compiled
+    """One pass over a cell's draws for three brackets (lo, hi): how many draws are below
+    each lo (`below`), and those within each [lo, hi] gathered in order into inside (3,
+    draws + _WIDTH) (`count`): `_gather_more` from none."""
+    below[:] = 0
+    count[:] = 0
+    _gather_more(row, lo, hi, inside, below, count, row.shape[0])
+
+
+@njit(cache=True, nogil=True)
+def _tied(lo: np.ndarray, hi: np.ndarray) -> bool:  # pragma: no cover - compiled
+    """Whether one of three brackets is a single value (the draws within it a tie, `_pair_of`)."""
+    return bool(lo[0] == hi[0] or lo[1] == hi[1] or lo[2] == hi[2])
+
+
+@njit(cache=True, nogil=True)
+def _pair_of(cell: Any, spare: np.ndarray, q: int, n: int,
+             negative: bool) -> tuple[float, float, bool]:  # pragma: no cover - compiled
+    """The order statistics k = floor(where[q]) and k + 1 of a cell of n draws from what its
+    brackets gathered, cell = (where, inside, lo, hi, below, count) as `_gather` leaves them:
+    selected among the draws within bracket q where it holds both and no more than n / 4
+    draws; its value where it is a tie of more draws (lo = hi) and the cell holds no −0.0
+    (`negative`: then the tie's draws all have the value's bits); else (x, y, False): the
+    whole cell must be selected."""
+    where, inside, lo, hi, below, count = cell
+    k = int(np.floor(where[q]))
+    r, c = k - below[q], count[q]
+    within = 0 <= r and (r + 1 < c or (k + 1 == n and r < c))
+    if c <= n // 4 and within:
+        x, y = _gathered_pair(inside[q], spare, r, c, lo[q], hi[q])
+        return x, y, True
+    if within and lo[q] == hi[q] and not negative:
+        return lo[q], lo[q], True  # a tie of more than n / 4 draws, all of this value's bits
+    return lo[q], hi[q], False
+
+
+@njit(cache=True, nogil=True)
+def _cell_bands(row: np.ndarray, where: np.ndarray, scratch: Any, out: np.ndarray,
+                j: int) -> None:  # pragma: no cover - compiled
+    """The three quantiles of a cell's draws `row` (contiguous, not constant) into out[:3, j]:
+    a sample of _SAMPLE draws brackets each order statistic (`_brackets`), one pass counts
+    and gathers (`_gather`), the order statistics are selected among the gathered
+    (`_pair_of`) or, where that cannot tell, on the whole row, quantile after quantile
+    (`_order_pair`). scratch = (sample (_SAMPLE,), lo, hi (3,), inside (3, n + _WIDTH),
+    below, count (3,), spare (n + _WIDTH,), …)."""
+    sample, lo, hi, inside, below, count, spare = scratch[:7]
+    n = row.shape[0]
+    step = n / _SAMPLE
+    for s in range(_SAMPLE):
+        sample[s] = row[int(s * step)]
+    _brackets(sample, where, n, lo, hi)
+    _gather(row, lo, hi, inside, below, count)
+    negative = _tied(lo, hi) and _has_negative_zero(row.view(np.int64)) == 1  # read only for a tie
+    for q in range(3):
+        x, y, found = _pair_of((where, inside, lo, hi, below, count), spare, q, n, negative)
+        k = int(np.floor(where[q]))
+        if not found:
+            x, y = _order_pair(row, k, n)
+        out[q, j] = _lerp(x, y, where[q] - k)
+
+
+_SWEEP = 32  # draws of a group of cells read at a time into tiles that stay in cache (`_sweep_group`)
+_SWEPT = 64  # cells read in place together (`_sweep_group`): half a kB of each row of draws
+_AHEAD = 8  # draws read ahead (`_ahead`): a group's rows are short, too short for the CPU to guess
+
+
+@njit(cache=True, nogil=True)
+def _stage(flat: np.ndarray, i0: int, t: int, j0: int, stage: np.ndarray,
+           total: np.ndarray) -> None:  # pragma: no cover - compiled
+    """Draws i0 … i0 + t − 1 of cells j0 … j0 + len(total) − 1 of flat (draw, cell) into the
+    rows of stage (draw, cell), each read along its row with the row _AHEAD draws on asked
+    for, and added draw after draw into total (numpy's mean over axis 0)."""
+    n, width = _shape(flat)[0], total.shape[0]
+    for i in range(t):
+        if i0 + i + _AHEAD < n:
+            _ahead(flat, i0 + i + _AHEAD, j0, width)
+        src, dest = flat[i0 + i, j0:j0 + width], stage[i, :width]
+        for b in range(width):
+            dest[b] = src[b]
+    for i in range(t):
+        row = stage[i, :width]
+        for b in range(width):
+            total[b] += row[b]
+
+
+@njit(cache=True, nogil=True)
+def _group_brackets(flat: np.ndarray, j0: int, where: np.ndarray, group: Any) -> None:  # pragma: no cover - compiled
+    """For cells j0 … j0 + len(total) − 1 of flat (draw, cell; group as `_sweep_group`'s): the
+    sample of _SAMPLE draws read in place (every n / _SAMPLE-th draw), and where it is not
+    constant (`gathers`) the brackets it gives (`_brackets`); a cell with a constant sample is
+    left to its full sweep (constant, or selected as a row: `_cell_bands`)."""
+    samples, lo, hi, gathers = group[0], group[1], group[2], group[3]
+    n, width = _shape(flat)[0], group[6].shape[0]
+    step = n / _SAMPLE
+    for s in range(_SAMPLE):
+        i = int(s * step)
+        if s + 1 < _SAMPLE:
+            _ahead(flat, int((s + 1) * step), j0, width)
+        for b in range(width):
+            samples[b, s] = flat[i, j0 + b]
+    bits = samples.view(np.int64)
+    for b in range(width):
+        gathers[b] = not _constant(bits[b])
+        if gathers[b]:
+            _brackets(samples[b], where, n, lo[b], hi[b])
+
+
+@njit(cache=True, nogil=True)
+def _sweep_group(flat: np.ndarray, j0: int, tiles: tuple[np.ndarray, np.ndarray],
+                 group: Any) -> None:  # pragma: no cover - compiled
+    """One pass over the draws of cells j0 … j0 + len(total) − 1 of flat (draw, cell), read in
+    place _SWEEP draws at a time into tiles (draw, cell) then (cell, draw) (`_stage`,
+    `_transpose`): each cell's draws added in order (total: numpy's mean), whether any
+    draw's bits differ from the first's (`differs`) or are −0.0's (`negative`), and, for a
+    cell that `gathers`, its draws counted and gathered against its three brackets
+    (`_gather_more`, at most n / 4 kept); a cell whose brackets hold a tie (`_tied`) also has
+    its draws kept in `rows` (should the tie need the whole cell: `_group_bands`). group =
+    (samples, lo, hi, gathers, inside, counts, total, first, differs, negative, rows)."""
+    lo, hi, gathers, inside, counts = group[1], group[2], group[3], group[4], group[5]
+    total, first, differs, negative, rows = group[6], group[7], group[8], group[9], group[10]
+    stage, tile = tiles
+    n, width = _shape(flat)[0], total.shape[0]
+    bits = tile.view(np.int64)
+    total[:] = 0.0
+    counts[:] = 0
+    differs[:] = gathers[:width]  # a cell whose sample varies is not constant
+    negative[:] = False
+    for i0 in range(0, n, _SWEEP):
+        t = min(_SWEEP, n - i0)
+        _stage(flat, i0, t, j0, stage, total)
+        for i in range(0, t, _WIDTH):
+            for b in range(0, width, _WIDTH):
+                _transpose(stage, i, b, tile, b, i)
+        if i0 == 0:
+            first[:] = bits[:width, 0]
+        for b in range(width):
+            if gathers[b]:
+                _gather_more(tile[b, :t], lo[b], hi[b], inside[b], counts[0, b], counts[1, b], n // 4)
+            if not differs[b]:
+                differs[b] = _differs(bits[b, :t], first[b])
+            if gathers[b] and _tied(lo[b], hi[b]):  # the draws kept, should the tie need them
+                rows[b, i0:i0 + t] = tile[b, :t]
+                negative[b] |= _has_negative_zero(bits[b, :t]) == 1
+
+
+@njit(cache=True, nogil=True)
+def _group_bands(flat: np.ndarray, j0: int, where: np.ndarray, group: Any, scratch: Any,
+                 out: np.ndarray) -> None:  # pragma: no cover - compiled
+    """The quantiles and mean of cells j0 … j0 + len(total) − 1 of flat (draw, cell) into out
+    from their sweep (`_group_brackets`, `_sweep_group`): a constant cell's from its value,
+    the others' from what their brackets gathered (`_pair_of`); a cell whose sample was
+    constant, or whose gathered draws cannot tell, is copied (`_copy_columns`) and selected
+    as a row (`_cell_bands`)."""
+    lo, hi, gathers, inside, counts = group[1], group[2], group[3], group[4], group[5]
+    total, first, differs, negative, rows = group[6], group[7], group[8], group[9], group[10]
+    n = _shape(flat)[0]
+    for b in range(total.shape[0]):
+        j = j0 + b
+        out[3, j] = total[b] / n
+        if not differs[b]:
+            _constant_band(first.view(np.float64)[b], where, out, j)
+            continue
+        cell = (where, inside[b], lo[b], hi[b], counts[0, b], counts[1, b])
+        found = gathers[b]
+        for q in range(3):
+            if found:
+                x, y, found = _pair_of(cell, scratch[6], q, n, negative[b])
+                out[q, j] = _lerp(x, y, where[q] - int(np.floor(where[q])))
+        if not found:
+            if not (gathers[b] and _tied(lo[b], hi[b])):  # else its draws were kept by the sweep
+                _copy_columns(flat, j, rows[b:b + 1], scratch[7])
+            _cell_bands(rows[b], where, scratch, out, j)
+
+
+@njit(cache=True, nogil=True)
 def sampled_quantiles(flat: Any, where: np.ndarray,
                       out: np.ndarray) -> None:  # pragma: no cover - compiled
     """`select_quantiles`' values (numpy's linear quantiles at positions `where` and the mean,
     equal to np.quantile's and np.mean's; no NaN) with less work per draw when there are many
-    draws: the cells are copied _GROUP at a time (`_copy_columns`, which adds up the mean); a
-    constant cell's quantiles are its value (`_constant`: a third of a run's cells, e.g. the
-    years before a cluster opens); for each other cell a sample of _SAMPLE draws brackets each
-    wanted order statistic between two values (`_brackets`); one pass over the cell's draws
-    counts those below each bracket and gathers those within it (`_gather`); the order
-    statistics are selected among the few gathered. A bracket that misses them, or gathers
-    more than n / 4 draws (ties), selects on the whole cell instead. Fewer than 4 · _SAMPLE
-    draws, or other than three positions: `select_quantiles`."""
+    draws: for each cell a sample of _SAMPLE draws brackets each wanted order statistic
+    between two values (`_brackets`); one pass over the cell's draws counts those below each
+    bracket and gathers those within it (`_gather`); the order statistics are selected among
+    the few gathered, or where a bracket misses them or gathers more than n / 4 draws (ties),
+    on the whole cell (`_pair_of`, `_cell_bands`). A constant cell's quantiles are its value
+    (a third of a run's cells, e.g. the years before a cluster opens). Below _IN_PLACE draws
+    the cells are copied _GROUP at a time (`_copied_bands`), from it read in place
+    (`_swept_bands`: one pass over a group's draws does the mean, the constant cells and the
+    gathering). Fewer than 4 · _SAMPLE draws, or other than three positions:
+    `select_quantiles`."""
     n, cells = _shape(flat)
-    m = where.shape[0]
-    if n < 4 * _SAMPLE or m != 3:
+    if n < 4 * _SAMPLE or where.shape[0] != 3:
         select_quantiles(flat, where, out)
-        return
-    g, cap, step = min(_GROUP, cells), n // 4, n / _SAMPLE
-    buf, inside, sample = np.empty((g, n)), np.empty((m, n + _WIDTH)), np.empty(_SAMPLE)
-    spare = np.empty(n + _WIDTH)
-    bits = buf.view(np.int64)
-    lo, hi, total = np.empty(m), np.empty(m), np.empty(g)
-    below, count = np.empty(m, dtype=np.intp), np.empty(m, dtype=np.intp)
+    else:
+        _large_bands(flat, where, out)
+
+
+def _large_bands(flat: Any, where: np.ndarray, out: np.ndarray) -> None:
+    """`sampled_quantiles` of 4 · _SAMPLE draws or more at three positions: an array's cells
+    read in place where a group's copy would not stay in cache (`_swept_bands`), else copied
+    (`_copied_bands`); a product's copied (each rate multiplied as it is copied; measured no
+    faster in place)."""
+    raise NotImplementedError  # compiled only: `_large_bands_of`
+
+
+@overload(_large_bands)
+def _large_bands_of(flat: Any, where: Any, out: Any) -> Any:  # pragma: no cover - compiled
+    """`_large_bands` for numba."""
+    def of_array(flat: Any, where: Any, out: Any) -> Any:
+        n, cells = flat.shape
+        if min(_GROUP, cells) * n < _IN_PLACE:
+            _copied_bands(flat, where, out, _GROUP, _scratch(n), True)
+        else:
+            _swept_bands(flat, where, out)
+
+    def of_product(flat: Any, where: Any, out: Any) -> Any:
+        _copied_bands(flat, where, out, _GROUP, _scratch(_shape(flat)[0]), True)
+    return of_array if isinstance(flat, types.Array) else of_product
+
+
+@njit(cache=True, nogil=True)
+def _scratch(n: int) -> tuple[np.ndarray, ...]:  # pragma: no cover - compiled
+    """The buffers of `_cell_bands` for cells of n draws."""
+    return (np.empty(_SAMPLE), np.empty(3), np.empty(3), np.empty((3, n + _WIDTH)),
+            np.empty(3, dtype=np.intp), np.empty(3, dtype=np.intp), np.empty(n + _WIDTH), np.empty(1))
+
+
+@njit(cache=True, nogil=True)
+def _swept_bands(flat: np.ndarray, where: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
+    """`sampled_quantiles` with the cells read in place, _SWEPT at a time: their samples and
+    brackets (`_group_brackets`), one pass over their draws (`_sweep_group`), then the
+    selection among the gathered (`_group_bands`)."""
+    n, cells = _shape(flat)
+    g = min(_SWEPT, cells)
+    group = (np.empty((g, _SAMPLE)), np.empty((g, 3)), np.empty((g, 3)), np.empty(g, dtype=np.bool_),
+             np.empty((g, 3, n // 4 + _WIDTH)), np.empty((2, g, 3), dtype=np.intp), np.empty(g),
+             np.empty(g, dtype=np.int64), np.empty(g, dtype=np.bool_), np.empty(g, dtype=np.bool_),
+             np.empty((g, n)))
+    scratch = _scratch(n)
+    tiles = (np.empty((_SWEEP, g + _WIDTH)), np.empty((g + _WIDTH, _SWEEP)))  # room for whole blocks
     for j0 in range(0, cells, g):
         width = min(g, cells - j0)
-        _copy_columns(flat, j0, buf, total[:width])
-        for b in range(width):
-            row = buf[b]
-            out[m, j0 + b] = total[b] / n
-            if _constant(bits[b]):
-                _constant_band(row[0], where, out, j0 + b)
-                continue
-            for j in range(_SAMPLE):
-                sample[j] = row[int(j * step)]
-            _brackets(sample, where, n, lo, hi)
-            _gather(row, lo, hi, inside, below, count)
-            signed = -1  # whether the cell holds a −0.0: not looked at yet
-            for q in range(m):
-                k = int(np.floor(where[q]))
-                w = where[q] - k
-                r, c = k - below[q], count[q]
-                within = 0 <= r and (r + 1 < c or (k + 1 == n and r < c))
-                if c <= cap and within:
-                    x, y = _gathered_pair(inside[q], spare, r, c, lo[q], hi[q])
-                    out[q, j0 + b] = _lerp(x, y, w)
-                    continue
-                if within and lo[q] == hi[q] and signed < 0:
-                    signed = _has_negative_zero(bits[b])
-                if within and lo[q] == hi[q] and signed == 0:
-                    x = y = lo[q]  # a tie of more than n / 4 draws, all of this value's bits
-                else:
-                    x, y = _order_pair(row, k, n)
-                out[q, j0 + b] = _lerp(x, y, w)
+        part = (group[0], group[1], group[2], group[3], group[4], group[5], group[6][:width],
+                group[7][:width], group[8][:width], group[9][:width], group[10])
+        _group_brackets(flat, j0, where, part)
+        _sweep_group(flat, j0, tiles, part)
+        _group_bands(flat, j0, where, part, scratch, out)
 
 
 @njit(cache=True, nogil=True)

@@ -391,3 +391,123 @@ def test_ties_of_more_than_a_quarter_of_the_draws() -> None:
         x, y = kernels._order_pair(row, k, n)
         assert got[q, 4].tobytes() == np.float64(kernels._lerp(x, y, where[q] - k)).tobytes()
     assert got[0, 3] == got[1, 3] == -1.25 and got[0, 6] == 0.0 < got[1, 6]
+
+
+@pytest.mark.parametrize("n", [2048, 4099, 8192, 10001])
+def test_sampled_quantiles_read_in_place_over_groups_of_cells(n: int) -> None:
+    """More cells than a group (`_GROUP`, the last not a multiple of a vector's eight), draws
+    not a multiple of a tile (`_SWEEP`) nor of eight, rows not contiguous (a block of clusters
+    sliced from its buffer), and every kind of cell: constant (also −0.0, also all but the
+    last draw), ties, ties of more than n / 4 draws with and without −0.0, a cell whose
+    sampled draws are all equal but not the others (selected as a row): numpy's quantiles and
+    mean, bit for bit select_quantiles' where no tie at ±0.0 is selected. Both ways: the
+    cells copied (below `_IN_PLACE` draws) and read in place."""
+    from simulator import kernels
+
+    rng = np.random.default_rng(n)
+    group = kernels._GROUP if n < kernels._IN_PLACE else kernels._SWEPT
+    cells = 2 * group + 45
+    big = rng.lognormal(size=(n, cells + 9))
+    a = big[:, 4:4 + cells]
+    a[:, 1] = 3.0
+    a[:, 2] = np.round(a[:, 2])
+    two = np.where(rng.random(n) < 0.5, 1.0, 2.0)
+    two[(np.arange(kernels._SAMPLE) * (n / kernels._SAMPLE)).astype(int)] = 1.0  # the sample: constant
+    a[:, 3] = a[:, 2 * group + 3] = two
+    zeros = np.where(rng.random(n) < 0.6, 0.0, np.abs(rng.normal(size=n)))
+    zeros[np.flatnonzero(zeros == 0.0)[::2]] = -0.0
+    a[:, group + 5] = zeros  # p10 and p50 in a tie at ±0.0: the whole cell selected
+    a[:, group + 6] = np.where(rng.random(n) < 0.4, 0.3, 0.3 + rng.normal(size=n))
+    a[:, 2 * group + 10] = 5.0
+    a[-1, 2 * group + 10] = 6.0
+    a[:, 2 * group + 11] = -0.0
+    where = np.array([0.1, 0.5, 0.9]) * (n - 1)
+    got, sel = np.empty((4, cells)), np.empty((4, cells))
+    kernels.sampled_quantiles(a, where, got)
+    kernels.select_quantiles(a, where, sel)
+    np.testing.assert_array_equal(got[:3], np.quantile(a, (0.1, 0.5, 0.9), axis=0))
+    assert got[3].tobytes() == a.mean(axis=0).tobytes()
+    clean = [j for j in range(cells) if j != group + 5]
+    assert got[:, clean].tobytes() == sel[:, clean].tobytes()
+    row = zeros.copy()  # quantile after quantile on the whole cell, as before
+    for q in (0, 1):
+        k = int(np.floor(where[q]))
+        x, y = kernels._order_pair(row, k, n)
+        assert got[q, group + 5].tobytes() == np.float64(kernels._lerp(x, y, where[q] - k)).tobytes()
+
+
+def test_transpose_moves_a_block_of_eight_by_eight() -> None:
+    """`_transpose`: dest[b:b + 8, k:k + 8] = src[i:i + 8, j:j + 8].T, every other place of
+    dest untouched, the bits as they were (NaNs, −0.0 and infinities moved, not computed on)."""
+    from numba import njit
+
+    from simulator import kernels
+
+    @njit
+    def move(src: np.ndarray, i: int, j: int, dest: np.ndarray, b: int, k: int) -> None:
+        kernels._transpose(src, i, j, dest, b, k)
+
+    src = np.random.default_rng(2).normal(size=(19, 21))
+    src[3, 5], src[4, 6], src[5, 7] = -0.0, np.inf, np.nan
+    src.view(np.int64)[6, 8] = 0x7FF0000000000123  # a NaN with a payload
+    dest = np.full((17, 23), 9.5)
+    move(src, 3, 5, dest, 6, 11)
+    want = np.full((17, 23), 9.5)
+    want[6:14, 11:19] = src[3:11, 5:13].T
+    assert dest.tobytes() == want.tobytes()
+
+
+@pytest.mark.parametrize("limit", [0, 5, 40, 1000])
+def test_gather_more_keeps_up_to_a_limit_and_counts_on(limit: int) -> None:
+    """`_gather_more` in parts (as the sweep gives a cell's draws a tile at a time) counts as
+    one `_gather` over the whole row, and keeps the same draws in order up to `limit` (what
+    it writes past them is never read)."""
+    from simulator import kernels
+
+    rng = np.random.default_rng(limit)
+    n = 203
+    row = np.round(rng.normal(size=n), 1)
+    row[rng.random(n) < 0.2] = -0.0
+    lo, hi = np.array([-0.3, 0.0, 0.5]), np.array([-0.1, 0.0, np.inf])
+    whole = np.full((3, n + 8), np.nan)
+    below, count = np.empty(3, dtype=np.intp), np.empty(3, dtype=np.intp)
+    kernels._gather(row, lo, hi, whole, below, count)
+    parts = np.full((3, limit + 8), np.nan)
+    below2, count2 = np.zeros(3, dtype=np.intp), np.zeros(3, dtype=np.intp)
+    for i0 in range(0, n, 32):
+        kernels._gather_more(row[i0:i0 + 32], lo, hi, parts, below2, count2, limit)
+    assert below2.tolist() == below.tolist() and count2.tolist() == count.tolist()
+    for q in range(3):
+        kept = min(count[q], limit)
+        assert parts[q, :kept].tobytes() == whole[q, :kept].tobytes()
+
+
+def test_bands_read_in_place_without_avx512_are_the_same(tmp_path) -> None:
+    """Compiled for a CPU without AVX-512 (numba's generic target, a cache of its own), the
+    cells read in place (`_IN_PLACE` draws and more: `_transpose` and `_gather_more` on
+    narrower vectors, one draw at a time): the same bands, bit for bit."""
+    code = """if True:
+        import sys
+        import numpy as np
+        from simulator import kernels
+        assert not kernels._WIDE
+        a = np.random.default_rng(6).lognormal(size=(kernels._IN_PLACE + 3, 75))
+        a[:, 3] = np.round(a[:, 3])
+        where = np.array([0.1, 0.5, 0.9]) * (a.shape[0] - 1)
+        out = np.empty((4, a.shape[1]))
+        kernels.sampled_quantiles(a, where, out)
+        sys.stdout.write(out.tobytes().hex())
+    """
+    env = {**os.environ, "NUMBA_CPU_NAME": "generic", "NUMBA_CACHE_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    from simulator import kernels
+
+    a = np.random.default_rng(6).lognormal(size=(kernels._IN_PLACE + 3, 75))
+    a[:, 3] = np.round(a[:, 3])
+    where = np.array([0.1, 0.5, 0.9]) * (a.shape[0] - 1)
+    out = np.empty((4, a.shape[1]))
+    kernels.sampled_quantiles(a, where, out)
+    assert done.stdout == out.tobytes().hex()
+    np.testing.assert_array_equal(out[:3], np.quantile(a, (0.1, 0.5, 0.9), axis=0))
