@@ -1238,25 +1238,31 @@ _COLUMNS = 16  # cells copied at a time by `select_quantiles`
 
 
 @njit(cache=True, nogil=True)
+def _pair_from(row: np.ndarray, lo: int, k: int, hi: int) -> tuple[float, float]:  # pragma: no cover - compiled
+    """row[k] once row[lo:hi] is rearranged so that it is its (k − lo)-th smallest (`_select`),
+    and the smallest of what is left to its right (row[k] itself at the end)."""
+    _select(row, lo, hi, k)
+    x = row[k]
+    y = x
+    if k + 1 < hi:
+        y = row[k + 1]
+        for i in range(k + 2, hi):
+            y = min(y, row[i])
+    return x, y
+
+
+@njit(cache=True, nogil=True)
 def _selected_bands(row: np.ndarray, where: np.ndarray, out: np.ndarray,
                     j: int) -> None:  # pragma: no cover - compiled
     """numpy's linear quantiles of a cell's draws `row` at positions `where` into out[:, j]:
     the order statistics selected in increasing order, each on what is left to the right of
     the one before (`_select`), interpolated by numpy's _lerp."""
-    n = row.shape[0]
     start = 0
     for q in range(where.shape[0]):
         below = int(np.floor(where[q]))
-        w = where[q] - below
-        _select(row, start, n, below)
-        x = row[below]
-        y = x
-        if below + 1 < n:
-            y = row[below + 1]
-            for i in range(below + 2, n):
-                y = min(y, row[i])
+        x, y = _pair_from(row, start, below, row.shape[0])
         start = below
-        out[q, j] = _lerp(x, y, w)
+        out[q, j] = _lerp(x, y, where[q] - below)
 
 
 @njit(cache=True, nogil=True)
@@ -1332,16 +1338,8 @@ def _brackets(sample: np.ndarray, where: np.ndarray, n: int, lo: np.ndarray,
 
 @njit(cache=True, nogil=True)
 def _order_pair(row: np.ndarray, k: int, hi: int) -> tuple[float, float]:  # pragma: no cover - compiled
-    """The k-th smallest of row[:hi] and the next (the same at the end): `_select`, then the
-    smallest of what is left to its right."""
-    _select(row, 0, hi, k)
-    x = row[k]
-    y = x
-    if k + 1 < hi:
-        y = row[k + 1]
-        for i in range(k + 2, hi):
-            y = min(y, row[i])
-    return x, y
+    """The k-th smallest of row[:hi] and the next (the same at the end): `_pair_from` 0."""
+    return _pair_from(row, 0, k, hi)
 
 
 def _compresses() -> bool:

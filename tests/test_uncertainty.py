@@ -319,15 +319,16 @@ def test_wide_order_pair_is_the_order_statistics(kind: str) -> None:
             assert (x, y) == (want[k], want[min(k + 1, n - 1)]) == kernels._order_pair(a.copy(), k, n)
 
 
-def test_bands_without_avx512_are_the_same(tmp_path) -> None:
-    """Compiled for a CPU without AVX-512 (numba's generic target, in a process of its own and
-    a cache of its own), `_gather` goes one draw at a time: the same bands, bit for bit."""
-    code = """if True:
+def _same_bands_on_the_generic_cpu(tmp_path, seed: int, n: int, cells: int) -> None:
+    """`sampled_quantiles`' bands of lognormal draws (n, cells), the fourth cell rounded
+    (ties), compiled for numba's generic CPU (no AVX-512) in a process of its own with a cache
+    of its own, equal bit for bit to this process's, which are numpy's."""
+    code = f"""if True:
         import sys
         import numpy as np
         from simulator import kernels
         assert not kernels._WIDE
-        a = np.random.default_rng(5).lognormal(size=(4099, 40))
+        a = np.random.default_rng({seed}).lognormal(size=({n}, {cells}))
         a[:, 3] = np.round(a[:, 3])
         where = np.array([0.1, 0.5, 0.9]) * (a.shape[0] - 1)
         out = np.empty((4, a.shape[1]))
@@ -340,13 +341,19 @@ def test_bands_without_avx512_are_the_same(tmp_path) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     from simulator import kernels
 
-    a = np.random.default_rng(5).lognormal(size=(4099, 40))
+    a = np.random.default_rng(seed).lognormal(size=(n, cells))
     a[:, 3] = np.round(a[:, 3])
     where = np.array([0.1, 0.5, 0.9]) * (a.shape[0] - 1)
     out = np.empty((4, a.shape[1]))
     kernels.sampled_quantiles(a, where, out)
     assert done.stdout == out.tobytes().hex()
     np.testing.assert_array_equal(out[:3], np.quantile(a, (0.1, 0.5, 0.9), axis=0))
+
+
+def test_bands_without_avx512_are_the_same(tmp_path) -> None:
+    """Compiled for a CPU without AVX-512 (numba's generic target, in a process of its own and
+    a cache of its own), `_gather` goes one draw at a time: the same bands, bit for bit."""
+    _same_bands_on_the_generic_cpu(tmp_path, 5, 4099, 40)
 
 
 def test_ties_of_more_than_a_quarter_of_the_draws() -> None:
@@ -401,11 +408,11 @@ def test_sampled_quantiles_read_in_place_over_groups_of_cells(n: int) -> None:
     last draw), ties, ties of more than n / 4 draws with and without −0.0, a cell whose
     sampled draws are all equal but not the others (selected as a row): numpy's quantiles and
     mean, bit for bit select_quantiles' where no tie at ±0.0 is selected. Both ways: the
-    cells copied (below `_IN_PLACE` draws) and read in place."""
+    cells copied (a group of fewer than `_IN_PLACE` values) and read in place."""
     from simulator import kernels
 
     rng = np.random.default_rng(n)
-    group = kernels._GROUP if n < kernels._IN_PLACE else kernels._SWEPT
+    group = kernels._SWEPT if kernels._GROUP * n >= kernels._IN_PLACE else kernels._GROUP  # read in place
     cells = 2 * group + 45
     big = rng.lognormal(size=(n, cells + 9))
     a = big[:, 4:4 + cells]
@@ -484,30 +491,10 @@ def test_gather_more_keeps_up_to_a_limit_and_counts_on(limit: int) -> None:
 
 def test_bands_read_in_place_without_avx512_are_the_same(tmp_path) -> None:
     """Compiled for a CPU without AVX-512 (numba's generic target, a cache of its own), the
-    cells read in place (`_IN_PLACE` draws and more: `_transpose` and `_gather_more` on
-    narrower vectors, one draw at a time): the same bands, bit for bit."""
-    code = """if True:
-        import sys
-        import numpy as np
-        from simulator import kernels
-        assert not kernels._WIDE
-        a = np.random.default_rng(6).lognormal(size=(kernels._IN_PLACE + 3, 75))
-        a[:, 3] = np.round(a[:, 3])
-        where = np.array([0.1, 0.5, 0.9]) * (a.shape[0] - 1)
-        out = np.empty((4, a.shape[1]))
-        kernels.sampled_quantiles(a, where, out)
-        sys.stdout.write(out.tobytes().hex())
-    """
-    env = {**os.environ, "NUMBA_CPU_NAME": "generic", "NUMBA_CACHE_DIR": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                          check=False)
-    assert done.returncode == 0, done.stderr[-2000:]
+    cells read in place (a group of `_GROUP` cells of `_IN_PLACE` values and more:
+    `_transpose` and `_gather_more` on narrower vectors, one draw at a time): the same bands,
+    bit for bit."""
     from simulator import kernels
 
-    a = np.random.default_rng(6).lognormal(size=(kernels._IN_PLACE + 3, 75))
-    a[:, 3] = np.round(a[:, 3])
-    where = np.array([0.1, 0.5, 0.9]) * (a.shape[0] - 1)
-    out = np.empty((4, a.shape[1]))
-    kernels.sampled_quantiles(a, where, out)
-    assert done.stdout == out.tobytes().hex()
-    np.testing.assert_array_equal(out[:3], np.quantile(a, (0.1, 0.5, 0.9), axis=0))
+    n, cells = kernels._IN_PLACE // kernels._GROUP + 3, kernels._GROUP + 11
+    _same_bands_on_the_generic_cpu(tmp_path, 6, n, cells)
