@@ -182,8 +182,8 @@ def commune_table(run: Run, clusters: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def bands(draws: np.ndarray | dict[str, np.ndarray], ids: tuple[str, ...]) -> dict[str, Band]:
     """(draw, row, year) draws, or their (row, year) quantiles → row id → Band over the years."""
     q = draws if isinstance(draws, dict) else quantiles(draws)
-    return {i: Band(*(tuple(float(x) for x in q[s][k]) for s in ("mean", "p10", "p50", "p90")))
-            for k, i in enumerate(ids)}
+    rows = {s: np.asarray(q[s], dtype=float).tolist() for s in STATS}  # Python floats, at once
+    return {i: Band(*(tuple(rows[s][k]) for s in STATS)) for k, i in enumerate(ids)}
 
 
 def cluster_communes(clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
