@@ -175,11 +175,18 @@ def test_price_response_equals_whole_reruns_bit_for_bit(monkeypatch: pytest.Monk
 def _post_run_shared(run, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """`post_run(run).price_response()` where the post-run thread waits, before its first
     chunk, until the caller has computed one: the caller asks for the rows, computes the chunks
-    not yet taken, then waits for the thread's. Each chunk is computed once, by one of the two."""
+    not yet taken, then waits for the thread's. Each chunk is computed once, by one of the two;
+    the re-runs are set up (their parameter draws) on the post-run thread, not the caller's."""
     import threading
+    from simulator import post_run as stage
     chunk, caller = model.ClusterReruns._chunk, threading.current_thread()
     by: dict[int, str] = {}
     one_here = threading.Event()
+    set_up: list[threading.Thread] = []
+
+    def spy_set_up(*args: Any) -> model.ClusterReruns:
+        set_up.append(threading.current_thread())
+        return model.repriced_reruns(*args)
 
     def spy(self, sl: slice) -> None:
         if threading.current_thread() is not caller:
@@ -192,6 +199,7 @@ def _post_run_shared(run, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any
 
     with monkeypatch.context() as m:
         m.setattr(model.ClusterReruns, "_chunk", spy)
+        m.setattr(stage, "repriced_reruns", spy_set_up)
         post = post_run(run)
         assert not by  # the thread waits, and nothing is computed until the rows are asked for
         rows = post.price_response()
@@ -199,6 +207,7 @@ def _post_run_shared(run, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any
     starts = sorted(by)
     assert starts == [sl.start for sl in model.chunk_slices(run.inputs, keep=False)]
     assert {name.startswith("post-run") for name in by.values()} == {True, False}
+    assert len(set_up) == 1 and set_up[0] is not caller and set_up[0].name.startswith("post-run")
     return rows
 
 
