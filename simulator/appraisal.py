@@ -43,13 +43,14 @@ _QUANTILES = np.array([0.1, 0.5, 0.9])
 
 def draw_stats(values: np.ndarray) -> dict[str, float | None]:
     """mean, P10, P50, P90 over the draws where the value exists, and the share of such draws
-    (numpy's linear quantiles, found by selection: kernels.select_quantiles)."""
+    (numpy's linear quantiles, found by selection: kernels.sampled_quantiles, which brackets
+    them from a sample at 2,048 draws and more)."""
     ok = values[np.isfinite(values)]
     share = round(float(ok.size / max(values.size, 1)), 4)
     if ok.size == 0:
         return {"mean": None, "p10": None, "p50": None, "p90": None, "share_of_draws": share}
     q = np.empty((len(_QUANTILES) + 1, 1))
-    kernels.select_quantiles(ok.reshape(-1, 1), _QUANTILES * (ok.size - 1), q)
+    kernels.sampled_quantiles(ok.reshape(-1, 1), _QUANTILES * (ok.size - 1), q)
     p10, p50, p90 = q[:-1, 0]
     return {"mean": round(float(ok.mean()), 4), "p10": round(float(p10), 4),
             "p50": round(float(p50), 4), "p90": round(float(p90), 4), "share_of_draws": share}
