@@ -255,13 +255,15 @@ def price_plans(run: Run, clusters: list[str]) -> list[PricePlan]:
 
 
 def price_rows(inputs: Inputs, plans: list[PricePlan], threads: int | None = None,
-               ) -> list[dict[str, Any]]:
-    """The rows of `price_response` from its plans: each cluster re-run at its price, the
-    re-runs together (`model.simulate_clusters`: the parameter draws and timelines shared;
-    `threads=` its threads)."""
+               approval_delay: np.ndarray | None = None) -> list[dict[str, Any]]:
+    """The rows of `price_response` from its plans: each cluster re-run at its price with the
+    run's approval delays (`Run.approval_delay`), the re-runs together
+    (`model.simulate_clusters`: the parameter draws and timelines shared; `threads=` its
+    threads)."""
     if not plans:
         return []
-    return rows_at(plans, simulate_clusters(inputs, repriced(inputs, plans), threads=threads))
+    return rows_at(plans, simulate_clusters(inputs, repriced(inputs, plans), threads=threads,
+                                            approval_delay=approval_delay))
 
 
 def repriced(inputs: Inputs, plans: list[PricePlan]) -> list[tuple[int, float]]:
@@ -305,8 +307,10 @@ def price_response(run: Run, clusters: list[str]) -> list[dict[str, Any]]:
     they lease at the assumed one (district less this cluster; when district demand is the
     limit, what this cluster loses). Each re-run is the take-up over every cluster and this
     cluster's money, the re-runs together (`model.simulate_clusters`: the numbers of whole
-    runs, without the labour catchment neither reads). Empty under `takeup: independent`
+    runs, without the labour catchment neither reads). Under `gating: enforce` the re-runs keep
+    the run's approval years (`Run.approval_delay`): a price changes, not the approvals, so
+    both sides of each row are the same world but for that price. Empty under `takeup: independent`
     (take-up does not depend on the price there), and when there are more than
     PRICE_RESPONSE_MAX clusters. `price_plans` then `price_rows` (`post_run.PostRun` runs the
     second on a thread while the writers work)."""
-    return price_rows(run.inputs, price_plans(run, clusters))
+    return price_rows(run.inputs, price_plans(run, clusters), approval_delay=run.approval_delay)

@@ -90,19 +90,20 @@ class ParameterDraws:
         return out
 
     def reuse(self, inputs: Inputs) -> ParameterDraws:
-        """`ParameterDraws(inputs)` (no approval delays), taking these draws where `inputs`
-        draws only parameters these draw, each from the same spec, with the same seed, number
-        of draws, sampling and correlations in effect — so they are the same numbers (e.g. one
-        cluster's lease price fixed, a key in no correlation; `drawn_from` is then these);
-        else drawn anew."""
+        """`ParameterDraws(inputs)` with these approval delays, taking these draws where
+        `inputs` draws only parameters these draw, each from the same spec, with the same seed,
+        number of draws, sampling and correlations in effect — so they are the same numbers
+        (e.g. one cluster's lease price fixed, a key in no correlation; `drawn_from` is then
+        these); else drawn anew."""
         mine, theirs = _drawn_specs(self.inputs), _drawn_specs(inputs)
         same = (all(mine.get(k) == spec for k, spec in theirs.items())
                 and (inputs.seed, inputs.draws, inputs.sampling.method)
                 == (self.inputs.seed, self.inputs.draws, self.inputs.sampling.method)
                 and _pairs(inputs, theirs) == _pairs(self.inputs, mine))
         if not same:
-            return ParameterDraws(inputs)
-        shared = ParameterDraws(inputs, drawn=({k: self._rows[k] for k in theirs}, self.values))
+            return ParameterDraws(inputs, self.delay)
+        shared = ParameterDraws(inputs, self.delay,
+                                drawn=({k: self._rows[k] for k in theirs}, self.values))
         shared.drawn_from = self
         return shared
 
@@ -422,12 +423,14 @@ def simulate_cluster(inputs: Inputs, cluster: int) -> dict[str, np.ndarray]:
 
 
 def simulate_clusters(inputs: Inputs, priced: list[tuple[int, float]], *,
-                      threads: int | None = None) -> list[dict[str, np.ndarray]]:
+                      threads: int | None = None, approval_delay: np.ndarray | None = None,
+                      ) -> list[dict[str, np.ndarray]]:
     """For each (cluster, price) of `priced`, `simulate_cluster(at_price(inputs, cluster, price),
     cluster)`, bit for bit: the run re-priced, one cluster's lease price fixed (the price
-    response, `appraisal.price_rows`), chunk by chunk of draws on `threads` threads (default
-    `_THREADS`): the calling thread and `threads` − 1 of a pool (`ClusterReruns`)."""
-    reruns = repriced_reruns(inputs, priced)
+    response, `appraisal.price_rows`), with the run's `approval_delay` (`simulate`'s), chunk
+    by chunk of draws on `threads` threads (default `_THREADS`): the calling thread and
+    `threads` − 1 of a pool (`ClusterReruns`)."""
+    reruns = repriced_reruns(inputs, priced, approval_delay)
     helpers = (_THREADS if threads is None else threads) - 1
     if helpers < 1:
         return reruns.result()
@@ -437,16 +440,19 @@ def simulate_clusters(inputs: Inputs, priced: list[tuple[int, float]], *,
         return reruns.result()
 
 
-def repriced_reruns(inputs: Inputs, priced: list[tuple[int, float]]) -> ClusterReruns:
-    """The re-runs of `simulate_clusters(inputs, priced)`, not yet computed (`ClusterReruns`:
-    any thread may `work` on them, `result` gives them). They share the parameter draws of
-    `inputs` where fixing the price leaves every other draw the same numbers
-    (`ParameterDraws.reuse`: a lease price in no correlation), and then also each chunk's
-    timeline: a re-run changes nothing but a lease price, which the timeline does not read.
-    Each re-run solves its own take-up."""
+def repriced_reruns(inputs: Inputs, priced: list[tuple[int, float]],
+                    approval_delay: np.ndarray | None = None) -> ClusterReruns:
+    """The re-runs of `simulate_clusters(inputs, priced, approval_delay=…)`, not yet computed
+    (`ClusterReruns`: any thread may `work` on them, `result` gives them). Each keeps the run's
+    approval delays (under `gating: enforce`, the approval years its gates set: a re-run
+    changes a price, not the approvals). They share the parameter draws of `inputs` where
+    fixing the price leaves every other draw the same numbers (`ParameterDraws.reuse`: a
+    lease price in no correlation), and then also each chunk's timeline: a re-run changes
+    nothing but a lease price, which the timeline does not read. Each re-run solves its own
+    take-up."""
     if not priced:
         return ClusterReruns(inputs, [])
-    base = ParameterDraws(inputs)
+    base = ParameterDraws(inputs, approval_delay)
     return ClusterReruns(inputs, [(run, cluster, base.reuse(run)) for cluster, price in priced
                                   for run in [at_price(inputs, cluster, price)]])
 

@@ -8,7 +8,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from simulator.appraisal import decision_clusters, price_plans, repriced, rows_at
-from simulator.inputs import Inputs
 from simulator.model import ClusterReruns, repriced_reruns
 from simulator.run import Run
 
@@ -33,7 +32,7 @@ class PostRun:
             self._reruns.set_result(repriced_reruns(run.inputs, priced))
             return
         pool = ThreadPoolExecutor(1, thread_name_prefix="post-run")
-        pool.submit(_set_up_then_work, self._reruns, run.inputs, priced)
+        pool.submit(_set_up_then_work, self._reruns, run, priced)
         pool.shutdown(wait=False)  # the thread ends when no chunk is left to take
 
     def price_response(self) -> list[dict[str, Any]]:
@@ -44,12 +43,12 @@ class PostRun:
         return self._rows
 
 
-def _set_up_then_work(made: Future[ClusterReruns], inputs: Inputs,
+def _set_up_then_work(made: Future[ClusterReruns], run: Run,
                       priced: list[tuple[int, float]]) -> None:
-    """`model.repriced_reruns(inputs, priced)` into `made` (or what it raised), then its
-    chunks computed until none is left to take."""
+    """`model.repriced_reruns` of `run` (its inputs and approval delays) at `priced` into
+    `made` (or what it raised), then its chunks computed until none is left to take."""
     try:
-        reruns = repriced_reruns(inputs, priced)
+        reruns = repriced_reruns(run.inputs, priced, run.approval_delay)
     except BaseException as e:  # raised again where the rows are asked for
         made.set_exception(e)
         return

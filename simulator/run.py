@@ -32,6 +32,7 @@ class Run:
     draws: int
     inputs: Inputs
     layers: dict[str, Any]  # the district layers this scenario uses (bundled or the planner's)
+    approval_delay: np.ndarray | None = None  # (draw, phase) years, as `gating: enforce` set them
 
 
 def _check_references(loaded: LoadedScenario, inputs: Inputs, results_metrics: set[str]) -> None:
@@ -154,6 +155,6 @@ def _enforce_gates(run: Run, inputs: Inputs, client: Any, hold_bytes: int | None
         delay = new
         run = Run(run.loaded, run.geometries, simulate(inputs, client=client, approval_delay=delay,
                                                          hold_bytes=hold_bytes),
-                  run.seed, run.draws, inputs, run.layers)
+                  run.seed, run.draws, inputs, run.layers, delay)
     return run
 

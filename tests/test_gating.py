@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulator import appraisal
+from simulator.inputs import at_price
+from simulator.model import simulate
+from simulator.post_run import post_run
 from simulator.run import run_file
 
 from conftest import DATA
@@ -42,3 +46,25 @@ def test_enforced_gates_are_the_same_when_cluster_draws_are_recomputed(write) ->
     for k in held.metrics:
         for c in range(len(held.cluster_ids)):
             np.testing.assert_array_equal(blocks.metrics.column(k, c), held.metrics[k][:, c])
+
+
+def test_price_response_keeps_the_enforced_approvals(write) -> None:
+    """Under enforce, beta is approved three years late in every draw. The price response
+    re-prices beta at its break-even in that same world (the run's approval years), so its
+    leased ha-years at break-even are those of a whole run at that price with the run's
+    approval delays, not of a run where beta opens as planned."""
+    run = _gated(write, "enforce")
+    assert run.approval_delay is not None and run.approval_delay.any()
+    plans = appraisal.price_plans(run, appraisal.decision_clusters(run))
+    assert [p.cluster for p in plans] == ["beta"]
+    rows = post_run(run).price_response()
+    assert rows == appraisal.price_response(run, ["beta"])
+    b = run.inputs.cluster_ids.index("beta")
+    repriced = at_price(run.inputs, b, plans[0].price)
+
+    def leased_stats(results) -> dict[str, float]:
+        return appraisal.draw_stats(results.metrics.column("leased_area_ha", b).sum(axis=1))
+
+    gated = leased_stats(simulate(repriced, approval_delay=run.approval_delay))
+    assert rows[0]["leased_ha_years"]["at_breakeven"] == gated
+    assert leased_stats(simulate(repriced)) != gated  # the delays matter here
