@@ -12,6 +12,7 @@ import atexit
 import contextlib
 import gc
 import importlib
+import math
 import os
 import signal
 import sys
@@ -257,6 +258,24 @@ def _loaded_all(files: Sequence[str | Path]) -> list[Any]:
     return loaded
 
 
+def _hold_ahead(args: argparse.Namespace, scenario: Any) -> None:
+    """Allocate the first run's held draws and touch their pages on a thread
+    (`model.hold_ahead`) while this thread imports the model's stack, reads the geometry and
+    loads the kernels: the kernel's page faults then fall on the core the start leaves idle,
+    not in the chunks. Only for a local run whose held draws are held (within the budget,
+    `--memory-gib`) and take at most half the memory available."""
+    from simulator.model import HOLD_BYTES, held_shape, hold_ahead
+    from simulator.process import available_bytes
+
+    shape = held_shape(scenario.district.sectors, args.draws or scenario.draws,
+                       len(scenario.clusters), scenario.horizon_year - scenario.base_year + 1)
+    need, budget = 8 * math.prod(shape), _hold_bytes(args)
+    if args.workers or args.scheduler or need > (HOLD_BYTES if budget is None else budget):
+        return
+    if need <= available_bytes() // 2:
+        hold_ahead(shape)
+
+
 def _refuse(problems: list[Any]) -> None:
     from simulator.errors import InputError
 
@@ -268,11 +287,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Simulate scenario files and write results/<id>/ (summary, timeseries, GeoPackage, map)."""
     from simulator.folders import folder_problems
 
-    loaded = _loaded_all(args.files)
-    _distinct_ids(loaded, "two results folders")
-    _refuse([*(p for one in loaded for p in folder_problems(
-        Path(args.out) / one.scenario.id, "--out", new=True, overwrite=args.overwrite)),
-        *folder_problems(args.maps, "--maps")])
+    with _collector_paused():  # the model's stack is imported here, once the files are read
+        loaded = _loaded_all(args.files)
+        _distinct_ids(loaded, "two results folders")
+        _refuse([*(p for one in loaded for p in folder_problems(
+            Path(args.out) / one.scenario.id, "--out", new=True, overwrite=args.overwrite)),
+            *folder_problems(args.maps, "--maps")])
+        _hold_ahead(args, loaded[0].scenario)
+        _import_model(args, now=True)
     runs = _runs_importing(args, _Prefetch("simulator.outputs", *(
         ["simulator.sensitivity"] if args.sensitivity else []),
         warm="simulator.outputs:warm_caches"), loaded=loaded)
@@ -693,14 +715,16 @@ def _on_sigterm_exit() -> Any:
         return None
 
 
-def _import_model(args: argparse.Namespace) -> None:
+def _import_model(args: argparse.Namespace, now: bool = False) -> None:
     """Import the model's stack (numpy, pandas, geopandas, scipy, numba, pydantic, the model)
     with the cyclic garbage collector off, then freeze what the imports allocated: some 10⁵
     long-lived objects that no collection would free, which otherwise cost about 400
     collections (0.2–0.3 s CPU) in every run. Garbage made later is collected as usual. Once
     per process (a second `main()`, e.g. in the tests, finds it imported); not for `geodata`,
-    the one command that runs no scenario."""
-    if args.func is cmd_geodata or "simulator.run" in sys.modules:
+    the one command that runs no scenario, and for `run` only `now` (cmd_run: once its files
+    are read and the held pages are being touched, `_hold_ahead`)."""
+    if (args.func is cmd_geodata or "simulator.run" in sys.modules
+            or (args.func is cmd_run and not now)):
         return
     with _collector_paused():
         import simulator.run  # noqa: F401

@@ -15,7 +15,7 @@ import ctypes
 import os
 import sys
 
-__all__ = ["ENVIRONMENT", "MALLOPT", "prepare", "tune_malloc"]
+__all__ = ["ENVIRONMENT", "MALLOPT", "available_bytes", "prepare", "tune_malloc"]
 
 # environment read by the libraries as they load (a value already set is left as it is)
 ENVIRONMENT = {
@@ -74,3 +74,18 @@ def tune_malloc() -> bool:
         return False
     mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
     return all([mallopt(param, value) == 1 for param, value in MALLOPT])
+
+
+def available_bytes() -> int:
+    """Memory a run may use: MemAvailable of /proc/meminfo (Linux), else the physical memory."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return 1 << 62  # unknown: do not refuse

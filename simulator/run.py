@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -17,6 +16,7 @@ from simulator.errors import InputError, Problem, ScenarioError
 from simulator.gating import gate_openings
 from simulator.inputs import Inputs, build_inputs
 from simulator.model import memory_estimate, simulate
+from simulator.process import available_bytes
 from simulator.results import DISTRICT_METRICS, METRICS, Results
 from simulator.scenario.load import LoadedScenario, load_scenario
 
@@ -68,26 +68,11 @@ def _with_commune_warnings(loaded: LoadedScenario, g: ClusterGeometries, commune
     return ClusterGeometries(g.frame, (*g.warnings, *extra))
 
 
-def _available_bytes() -> int:
-    """Memory the run may use: MemAvailable of /proc/meminfo (Linux), else the physical memory."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
-    except (ValueError, OSError, AttributeError):
-        return 1 << 62  # unknown: do not refuse
-
-
 def _check_memory(loaded: LoadedScenario, inputs: Inputs, hold_bytes: int | None,
                   from_option: bool) -> None:
     """Refuse, before computing, a run whose estimated peak memory exceeds what is available
     (rather than let the kernel kill it): say how many draws fit."""
-    need, have = memory_estimate(inputs, hold_bytes), _available_bytes()
+    need, have = memory_estimate(inputs, hold_bytes), available_bytes()
     if need.total <= have:
         return
     gib = 1024**3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import json
 import os
 import subprocess
 import sys
@@ -365,3 +366,44 @@ def test_clustersim_prepares_the_process_before_its_libraries_load(mini, cli, mo
     code, _, err = cli("validate", mini)
     assert code == 0, err
     assert order == ["prepare", "import"]
+
+
+_HELD_AHEAD = """
+import json, sys
+import simulator.model as model
+seen = []
+hold, held = model.hold_ahead, model._held
+def hold_ahead(shape):
+    seen.append(["ahead", list(shape), "simulator.run" in sys.modules])
+    hold(shape)
+def _held(inputs):
+    values = held(inputs)
+    seen.append(["held", list(values.shape)])
+    return values
+model.hold_ahead, model._held = hold_ahead, _held
+from simulator.cli import main
+code = main(sys.argv[1:])
+print(json.dumps(seen))
+sys.exit(code)
+"""
+
+
+@pytest.mark.parametrize("memory", [None, "0.0001"])
+def test_the_held_pages_are_touched_while_the_model_stack_is_imported(mini, tmp_path,
+                                                                      memory) -> None:
+    """`clustersim run` allocates the held draws of the shape the run holds, and starts
+    touching their pages, before it imports the model's stack (simulator.run: geometry,
+    numba's kernels), so that the page faults fall on the idle core, and the run takes an
+    array of that shape. Draws not held (past --memory-gib) are not allocated ahead."""
+    extra = [] if memory is None else ["--memory-gib", memory]
+    done = subprocess.run([sys.executable, "-c", _HELD_AHEAD, "run", str(mini), "--draws", "30",
+                           "--out", str(tmp_path), "--quiet", *extra],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    if memory is not None:
+        assert seen == []
+        return
+    (_, shape, imported), held = seen
+    assert not imported and shape[1] == 30
+    assert held == ["held", shape]

@@ -702,3 +702,36 @@ def test_cluster_metrics_written_into_a_given_array() -> None:
     strided = np.empty((len(rows), 5, 3, 2 * len(inputs.years)))[..., ::2]
     with pytest.raises(ValueError, match="years must be contiguous"):
         model.simulate_draws(inputs, model.ParameterDraws(inputs).take(slice(4, 9)), out=strided)
+
+
+def test_a_held_array_made_ahead_is_filled_by_the_run_with_the_same_bits() -> None:
+    """`hold_ahead` allocates the held array and touches its pages on a thread; the run of that
+    shape takes it (the thread stopped first) and writes every value: the same numbers, bit for
+    bit, as in an array of its own. One of another shape is dropped (its thread stopped)."""
+    inputs = build_inputs(_random_scenario(300, 5, 3, 2.0), geo_for(3))
+    own = model.simulate(inputs)
+    shape = model.held_shape(inputs.sectors, inputs.draws, len(inputs.cluster_ids),
+                             len(inputs.years))
+    model.hold_ahead(shape)
+    ahead = model._AHEAD[0]
+    ahead._thread.join()
+    ahead._values.fill(np.nan)  # whatever the run leaves unwritten would show
+    ran = model.simulate(inputs)
+    assert not model._AHEAD and not ahead._thread.is_alive()
+    assert ran.metrics["leased_area_ha"].base is ahead._values  # a held row (jobs is rated)
+    for k in own.metrics:
+        np.testing.assert_array_equal(own.metrics[k], ran.metrics[k])
+    model.hold_ahead((1, *shape[1:]))
+    other = model._AHEAD[0]
+    again = model.simulate(inputs)
+    assert not model._AHEAD and not other._thread.is_alive()
+    assert again.metrics["leased_area_ha"].base is not other._values
+    np.testing.assert_array_equal(own.metrics["jobs"], again.metrics["jobs"])
+
+
+def test_held_pages_are_touched_until_taken() -> None:
+    """The thread zeroes the array 64 MiB at a time, all of it when left alone."""
+    pages = model.HeldPages((3, 1000, 7, 5))
+    pages._thread.join()
+    values = pages.take()
+    assert values.shape == (3, 1000, 7, 5) and not values.any()

@@ -33,7 +33,7 @@ def test_a_run_too_large_is_refused_before_computing(mini, cli, tmp_path, monkey
     inputs = run_file(mini, draws=1).inputs
     fit = model.memory_estimate(inputs).draws_within(1 << 30)
     need = model.memory_estimate(model.replace(inputs, draws=1_000_000)).total / 1024**3
-    monkeypatch.setattr("simulator.run._available_bytes", lambda: 1 << 30)
+    monkeypatch.setattr("simulator.run.available_bytes", lambda: 1 << 30)
     monkeypatch.setattr("simulator.run.simulate", lambda *a, **k: pytest.fail("computed"))
     code, _, err = cli("run", mini, "--draws", "1000000", "--out", tmp_path / "out")
     assert code == 2 and err == (f"--draws: expected at most {fit:,} draws for 2 clusters × 11 "
