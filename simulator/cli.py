@@ -264,15 +264,17 @@ def _hold_ahead(args: argparse.Namespace, scenario: Any) -> None:
     loads the kernels: the kernel's page faults then fall on the core the start leaves idle,
     not in the chunks. Only for a local run whose held draws are held (within the budget,
     `--memory-gib`) and take at most half the memory available."""
-    from simulator.model import HOLD_BYTES, held_shape, hold_ahead
+    from simulator.model import HOLD_BYTES, held_bytes_of, held_shape, hold_ahead
     from simulator.process import available_bytes
 
-    shape = held_shape(scenario.district.sectors, args.draws or scenario.draws,
-                       len(scenario.clusters), scenario.horizon_year - scenario.base_year + 1)
-    need, budget = 8 * math.prod(shape), _hold_bytes(args)
-    if args.workers or args.scheduler or need > (HOLD_BYTES if budget is None else budget):
-        return
-    if need <= available_bytes() // 2:
+    dims = (scenario.district.sectors, args.draws or scenario.draws, len(scenario.clusters),
+            scenario.horizon_year - scenario.base_year + 1)
+    budget = _hold_bytes(args)
+    if args.workers or args.scheduler or held_bytes_of(*dims) > (
+            HOLD_BYTES if budget is None else budget):
+        return  # `simulate` will not hold these draws (the same test): nothing to touch
+    shape = held_shape(*dims)
+    if 8 * math.prod(shape) <= available_bytes() // 2:
         hold_ahead(shape)
 
 

@@ -27,7 +27,7 @@ from simulator.uncertainty import ParamSpec, draw_keys
 
 __all__ = ["simulate", "simulate_draws", "cluster_block", "cluster_rows", "simulate_cluster", "simulate_clusters",
            "repriced_reruns", "ClusterReruns", "SharedChunks", "draw_parameters", "ParameterDraws",
-           "RecomputedDraws", "block_bytes_per_cluster", "chunk_slices", "held_bytes", "held_rows", "HOLD_BYTES", "BLOCK_BYTES", "memory_estimate",
+           "RecomputedDraws", "block_bytes_per_cluster", "chunk_slices", "held_bytes", "held_bytes_of", "held_rows", "HOLD_BYTES", "BLOCK_BYTES", "memory_estimate",
            "MemoryEstimate"]
 
 _CHUNK_CELLS = 20_000_000  # float64 cells in flight (~160 MB) over every thread: bounds working memory
@@ -646,9 +646,15 @@ def cluster_metric_names(inputs: Inputs) -> tuple[str, ...]:
 
 
 def held_bytes(inputs: Inputs) -> int:
-    """Bytes to hold every cluster metric for every draw, cluster and year."""
-    n = len(cluster_metric_names(inputs))
-    return 8 * n * inputs.draws * len(inputs.cluster_ids) * len(inputs.years)
+    """Bytes to hold every cluster metric for every draw, cluster and year (`held_bytes_of`)."""
+    return held_bytes_of(inputs.sectors, inputs.draws, len(inputs.cluster_ids), len(inputs.years))
+
+
+def held_bytes_of(sectors: Sequence[str], draws: int, clusters: int, years: int) -> int:
+    """Bytes to hold every cluster metric (`cluster_metric_names`) for every draw, cluster and
+    year: what `simulate` compares with its budget to decide whether a run holds its draws
+    (the CLI's `hold_ahead` decides with it too, before any input is built)."""
+    return 8 * (len(METRICS) + len(sectors)) * draws * clusters * years
 
 
 @dataclass(frozen=True)
