@@ -264,7 +264,7 @@ def _hold_ahead(args: argparse.Namespace, scenario: Any) -> None:
     loads the kernels: the kernel's page faults then fall on the core the start leaves idle,
     not in the chunks. Only for a local run whose held draws are held (within the budget,
     `--memory-gib`) and take at most half the memory available."""
-    from simulator.model import HOLD_BYTES, held_bytes_of, held_shape, hold_ahead
+    from simulator.model import HELD, HOLD_BYTES, held_bytes_of, held_shape, hold_ahead
     from simulator.process import available_bytes
 
     dims = (scenario.district.sectors, args.draws or scenario.draws, len(scenario.clusters),
@@ -275,7 +275,7 @@ def _hold_ahead(args: argparse.Namespace, scenario: Any) -> None:
         return  # `simulate` will not hold these draws (the same test): nothing to touch
     shape = held_shape(*dims)
     if 8 * math.prod(shape) <= available_bytes() // 2:
-        hold_ahead(shape)
+        hold_ahead({HELD: shape})
 
 
 def _refuse(problems: list[Any]) -> None:

@@ -13,14 +13,14 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from queue import SimpleQueue
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterator, Sequence, TypeVar
+from typing import Any, Callable, Iterator, Mapping, Sequence, TypeVar
 
 import numpy as np
 
 from simulator import employment, finance, kernels, land
 from simulator.inputs import LAND_USES, LEASE_PRICE, Inputs, at_price
 from simulator.results import (
-    METRICS, RATIOS, BlockSummary, ClusterDraws, DeveloperIndicators, HeldDraws, Product, Results,
+    COMMUNE_METRICS, DISTRICT_METRICS, METRICS, RATIOS, BlockSummary, ClusterDraws, DeveloperIndicators, HeldDraws, Product, Results,
     block_summary, pct,
 )
 from simulator.uncertainty import ParamSpec, draw_keys
@@ -28,7 +28,7 @@ from simulator.uncertainty import ParamSpec, draw_keys
 __all__ = ["simulate", "simulate_draws", "cluster_block", "cluster_rows", "simulate_cluster", "simulate_clusters",
            "repriced_reruns", "ClusterReruns", "SharedChunks", "draw_parameters", "ParameterDraws",
            "RecomputedDraws", "block_bytes_per_cluster", "chunk_slices", "held_bytes", "held_bytes_of", "held_rows", "HOLD_BYTES", "BLOCK_BYTES", "memory_estimate",
-           "MemoryEstimate"]
+           "MemoryEstimate", "HELD", "HeldPages", "drop_ahead", "hold_ahead", "holds", "kept_shapes"]
 
 _CHUNK_CELLS = 20_000_000  # float64 cells in flight (~160 MB) over every thread: bounds working memory
 # chunks of draws computed at once on threads (the compiled loops and numpy's big passes run
@@ -795,56 +795,85 @@ def held_shape(sectors: Sequence[str], draws: int, clusters: int,
 
 
 _TOUCH_BYTES = 64 << 20  # zeroed at a time, between two looks at the stop flag
+HELD = "held"  # `hold_ahead`'s name of the held per-cluster metrics (`held_shape`)
 
 
 class HeldPages:
-    """An array of a run's held shape, allocated now and first touched (zeroed by C's memset,
-    which runs without the interpreter lock) on a thread, 64 MiB at a time, until `take`: the
-    kernel's page faults (0.85 GB at 10,000 draws of expansion, about 0.3 s of the chunks'
-    CPU when they fault the pages themselves) then fall before the run computes, on the core
-    the single-threaded start leaves idle. The chunks overwrite every value."""
+    """Arrays of given shapes (name → shape), allocated now and first touched (zeroed by C's
+    memset, which runs without the interpreter lock) on a thread, one after the other, 64 MiB
+    at a time, until `take`: the kernel's page faults (0.85 GB of held per-cluster metrics
+    and 0.3 GB of numbers kept for every draw at 10,000 draws of expansion, ~1.8 µs a 4 kB
+    page here) then fall before the run computes, on the core the single-threaded start
+    leaves idle, not in the chunks. The chunks overwrite every value."""
 
-    def __init__(self, shape: tuple[int, ...]) -> None:
-        self.shape = shape
-        self._values = np.empty(shape)
+    def __init__(self, shapes: Mapping[str, tuple[int, ...]]) -> None:
+        self.shapes = dict(shapes)
+        self._values = {name: np.empty(shape) for name, shape in self.shapes.items()}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._touch, daemon=True, name="held pages")
         self._thread.start()
 
     def _touch(self) -> None:
-        start, size = self._values.ctypes.data, self._values.nbytes
-        for at in range(0, size, _TOUCH_BYTES):
-            if self._stop.is_set():
-                return
-            ctypes.memset(start + at, 0, min(_TOUCH_BYTES, size - at))
+        for values in self._values.values():
+            start, size = values.ctypes.data, values.nbytes
+            for at in range(0, size, _TOUCH_BYTES):
+                if self._stop.is_set():
+                    return
+                ctypes.memset(start + at, 0, min(_TOUCH_BYTES, size - at))
 
-    def take(self) -> np.ndarray:
-        """The array, once its thread has stopped (the pages not touched yet are faulted by
-        the chunks that write them)."""
+    def take(self) -> dict[str, np.ndarray]:
+        """The arrays by name, once the thread has stopped (the pages not touched yet are
+        faulted by the chunks that write them)."""
         self._stop.set()
         self._thread.join()
         return self._values
 
 
-_AHEAD: list[HeldPages] = []  # the next run's held array (`hold_ahead`), at most one
+_AHEAD: list[HeldPages] = []  # arrays made for the next local run (`hold_ahead`)
 
 
-def hold_ahead(shape: tuple[int, int, int, int]) -> None:
-    """Allocate the next local run's held array now and touch its pages on a thread
-    (`HeldPages`) while the caller goes on (the CLI imports the model's stack and reads the
-    geometry on one core meanwhile); `simulate` takes it if its held array has this shape."""
-    _AHEAD[:] = [HeldPages(shape)]
+def hold_ahead(shapes: Mapping[str, tuple[int, ...]]) -> None:
+    """Allocate arrays of the next local run now and touch their pages on a thread
+    (`HeldPages`) while the caller goes on on one core (the CLI imports the model's stack and
+    reads the geometry meanwhile; `run.run_file` checks the memory with a probe draw): the
+    held per-cluster metrics as `HELD` (`held_shape`), the numbers kept for every draw by
+    their names (`kept_shapes`). `simulate` takes those of the shapes its run stores."""
+    _AHEAD.append(HeldPages(shapes))
 
 
-def _held(inputs: Inputs) -> np.ndarray:
-    """The held per-cluster metrics of every draw, (`held_rows`, draw, cluster, year): the
-    array `hold_ahead` made if it has this shape (its pages touched), else a new one; any
-    array held ahead is taken (once)."""
-    shape = held_shape(inputs.sectors, inputs.draws, len(inputs.cluster_ids), len(inputs.years))
-    ahead = {pages.shape: pages.take() for pages in _AHEAD}  # every thread stopped
+def drop_ahead() -> None:
+    """Let go of every array `hold_ahead` made (their threads stopped): no run takes them."""
+    _taken_ahead({})
+
+
+def _taken_ahead(shapes: Mapping[str, tuple[int, ...]]) -> dict[str, np.ndarray]:
+    """The arrays `hold_ahead` made that have one of these names and its shape (their pages
+    touched); every thread is stopped and every array made ahead taken (once)."""
+    ahead = [pages.take() for pages in _AHEAD]
     _AHEAD.clear()
-    held = ahead.get(shape)
-    return held if held is not None else np.empty(shape)
+    return {name: values for made in ahead for name, values in made.items()
+            if shapes.get(name) == values.shape}
+
+
+def kept_shapes(inputs: Inputs, held: bool) -> dict[str, tuple[int, ...]]:
+    """The shapes of the numbers a local run keeps for every draw besides the held per-cluster
+    metrics, by the names `simulate_draws` gives them (what `_store` stores): the district's
+    (draw, year): the totals over clusters of every cluster metric but the ratios, the ratios
+    of totals and the district-only metrics; the communes' (draw, commune, year); the rates of
+    the rated metrics (draw, cluster) when the run holds its draws (`held`, `holds`)."""
+    d, c, y = inputs.draws, len(inputs.cluster_ids), len(inputs.years)
+    district = (*(k for k in cluster_metric_names(inputs) if k not in RATIOS), *RATIOS,
+                *DISTRICT_METRICS)
+    rated = [k for k in cluster_rows(inputs) if k not in held_rows(inputs)] if held else []
+    return {**{f"district:{k}": (d, y) for k in district},
+            **{f"commune:{k}": (d, len(inputs.geo.commune_ids), y) for k in COMMUNE_METRICS},
+            **{f"rate:{k}": (d, c) for k in rated}}
+
+
+def holds(inputs: Inputs, hold_bytes: int | None = None) -> bool:
+    """Whether `simulate` holds the per-cluster draws of `inputs` within the budget
+    `hold_bytes` (default `HOLD_BYTES`), rather than recompute them (`held_bytes`)."""
+    return held_bytes(inputs) <= (HOLD_BYTES if hold_bytes is None else hold_bytes)
 
 
 def _store(kept: dict[str, np.ndarray], draws: int, sl: slice, part: dict[str, np.ndarray],
@@ -877,8 +906,9 @@ def _run_chunks(inputs: Inputs, params: ParameterDraws, keep: bool, client: Any,
     in place in one array per name over every draw: no second copy of everything. Locally the
     kept per-cluster metrics are written by the compiled pass straight into their slice of one
     held (`cluster_rows`, draw, cluster, year) array, and the other numbers stored, on the
-    chunk's thread (no copy of the held metrics; the first touch of memory on every thread,
-    and a thread never waits for the main thread to store a chunk before it takes the next)."""
+    chunk's thread (no copy of the held metrics; a thread never waits for the main thread to
+    store a chunk before it takes the next), into the arrays `hold_ahead` made where it made
+    them (their pages touched), else into arrays the chunks first touch."""
     slices = chunk_slices(inputs, keep)
     kept: dict[str, np.ndarray] = {}
     lock = threading.Lock()
@@ -888,8 +918,13 @@ def _run_chunks(inputs: Inputs, params: ParameterDraws, keep: bool, client: Any,
         for sl, part in zip(slices, client.gather(futures)):
             _store(kept, inputs.draws, sl, part, lock)
         return kept
-    held = _held(inputs) if keep else None
     rows = held_rows(inputs)
+    shape = held_shape(inputs.sectors, inputs.draws, len(inputs.cluster_ids), len(inputs.years))
+    ahead = _taken_ahead({**kept_shapes(inputs, keep), **({HELD: shape} if keep else {})})
+    held = ahead.pop(HELD, None)
+    if keep and held is None:
+        held = np.empty(shape)
+    kept.update(ahead)  # the kept numbers made ahead; `_store` makes the others
     if held is not None:
         kept.update(zip(rows, held))
 
@@ -924,7 +959,7 @@ def simulate(inputs: Inputs, *, client: Any = None,
     under `gating: enforce`."""
     params = ParameterDraws(inputs, approval_delay)
     budget = HOLD_BYTES if hold_bytes is None else hold_bytes
-    keep = held_bytes(inputs) <= budget
+    keep = holds(inputs, budget)
     kept = _run_chunks(inputs, params, keep, client, on_chunk)
     groups: dict[str, dict[str, np.ndarray]] = {"district": {}, "commune": {}, "coupling": {},
                                                 "rate": {}}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -15,7 +16,7 @@ from simulator.geodata import (
 from simulator.errors import InputError, Problem, ScenarioError
 from simulator.gating import gate_openings
 from simulator.inputs import Inputs, build_inputs
-from simulator.model import memory_estimate, simulate
+from simulator.model import drop_ahead, hold_ahead, holds, kept_shapes, memory_estimate, simulate
 from simulator.process import available_bytes
 from simulator.results import DISTRICT_METRICS, METRICS, Results
 from simulator.scenario.load import LoadedScenario, load_scenario
@@ -87,6 +88,17 @@ def _check_memory(loaded: LoadedScenario, inputs: Inputs, hold_bytes: int | None
     raise ScenarioError([Problem(file, line, where, expected, found)])
 
 
+def _keep_ahead(inputs: Inputs, hold_bytes: int | None) -> None:
+    """Allocate the numbers the local run of `inputs` keeps for every draw (`model.kept_shapes`)
+    and touch their pages on a thread (`model.hold_ahead`) while this thread checks the memory
+    (`_check_memory`'s probe draw loads the kernels on one core): their page faults then fall
+    on the idle core, not in the chunks. Only if they take at most half the memory available
+    (a run refused for its memory lets them go, `model.drop_ahead`)."""
+    shapes = kept_shapes(inputs, holds(inputs, hold_bytes))
+    if 8 * sum(math.prod(shape) for shape in shapes.values()) <= available_bytes() // 2:
+        hold_ahead(shapes)
+
+
 def run_file(path: str | Path, *, draws: int | None = None, seed: int | None = None,
              on_chunk: Callable[[int, int], None] | None = None, client: Any = None,
              hold_bytes: int | None = None, loaded: LoadedScenario | None = None) -> Run:
@@ -102,7 +114,13 @@ def run_file(path: str | Path, *, draws: int | None = None, seed: int | None = N
     inputs = build_inputs(loaded.scenario, geo, draws=draws, seed=seed)
     names = {*METRICS, *DISTRICT_METRICS, *(f"jobs_{s}" for s in inputs.sectors)}
     _check_references(loaded, inputs, names)
-    _check_memory(loaded, inputs, hold_bytes, from_option=draws is not None)
+    if client is None:
+        _keep_ahead(inputs, hold_bytes)
+    try:
+        _check_memory(loaded, inputs, hold_bytes, from_option=draws is not None)
+    except InputError:
+        drop_ahead()
+        raise
     return simulate_run(loaded, geometries, inputs, layers, on_chunk=on_chunk, client=client,
                         hold_bytes=hold_bytes)
 

@@ -373,15 +373,15 @@ _HELD_AHEAD = """
 import json, sys
 import simulator.model as model
 seen = []
-hold, held = model.hold_ahead, model._held
-def hold_ahead(shape):
-    seen.append(["ahead", list(shape), "simulator.run" in sys.modules])
-    hold(shape)
-def _held(inputs):
-    values = held(inputs)
-    seen.append(["held", list(values.shape)])
+hold, taken = model.hold_ahead, model._taken_ahead
+def hold_ahead(shapes):
+    seen.append(["ahead", {k: list(v) for k, v in shapes.items()}, "simulator.run" in sys.modules])
+    hold(shapes)
+def _taken_ahead(shapes):
+    values = taken(shapes)
+    seen.append(["taken", {k: list(v.shape) for k, v in values.items()}])
     return values
-model.hold_ahead, model._held = hold_ahead, _held
+model.hold_ahead, model._taken_ahead = hold_ahead, _taken_ahead
 from simulator.cli import main
 code = main(sys.argv[1:])
 print(json.dumps(seen))
@@ -406,8 +406,9 @@ def test_the_held_pages_are_touched_while_the_model_stack_is_imported(mini, tmp_
                                                                       memory) -> None:
     """`clustersim run` allocates the held draws of the shape the run holds, and starts
     touching their pages, before it imports the model's stack (simulator.run: geometry,
-    numba's kernels), so that the page faults fall on the idle core, and the run takes an
-    array of that shape. Draws not held (past --memory-gib, by `simulate`'s own test of the
+    numba's kernels), so that the page faults fall on the idle core; the numbers kept for
+    every draw follow once the inputs are built (`run._keep_ahead`), and the run takes every
+    array made ahead. Draws not held (past --memory-gib, by `simulate`'s own test of the
     budget) are not allocated ahead."""
     if memory == "between":
         memory = _between_held_rows_and_every_metric(mini)
@@ -416,10 +417,11 @@ def test_the_held_pages_are_touched_while_the_model_stack_is_imported(mini, tmp_
                            "--out", str(tmp_path), "--quiet", *extra],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
+    from simulator.model import HELD
     seen = json.loads(done.stdout)
     if memory is not None:
-        assert seen == []
+        assert all(HELD not in made for _, made, *_ in seen)
         return
-    (_, shape, imported), held = seen
-    assert not imported and shape[1] == 30
-    assert held == ["held", shape]
+    (_, held, imported), (_, kept, _), (_, taken) = seen
+    assert not imported and list(held) == [HELD] and held[HELD][1] == 30
+    assert taken == {**held, **kept}

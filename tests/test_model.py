@@ -704,34 +704,65 @@ def test_cluster_metrics_written_into_a_given_array() -> None:
         model.simulate_draws(inputs, model.ParameterDraws(inputs).take(slice(4, 9)), out=strided)
 
 
-def test_a_held_array_made_ahead_is_filled_by_the_run_with_the_same_bits() -> None:
-    """`hold_ahead` allocates the held array and touches its pages on a thread; the run of that
-    shape takes it (the thread stopped first) and writes every value: the same numbers, bit for
-    bit, as in an array of its own. One of another shape is dropped (its thread stopped)."""
+def test_arrays_made_ahead_are_filled_by_the_run_with_the_same_bits() -> None:
+    """`hold_ahead` allocates the held array and the numbers kept for every draw and touches
+    their pages on a thread; the run of those shapes takes them (the thread stopped first) and
+    writes every value: the same numbers, bit for bit, as in arrays of its own. Those of
+    another shape are dropped (their thread stopped)."""
     inputs = build_inputs(_random_scenario(300, 5, 3, 2.0), geo_for(3))
     own = model.simulate(inputs)
     shape = model.held_shape(inputs.sectors, inputs.draws, len(inputs.cluster_ids),
                              len(inputs.years))
-    model.hold_ahead(shape)
-    ahead = model._AHEAD[0]
-    ahead._thread.join()
-    ahead._values.fill(np.nan)  # whatever the run leaves unwritten would show
+    model.hold_ahead({model.HELD: shape})
+    model.hold_ahead(model.kept_shapes(inputs, held=True))
+    made = [pages._values for pages in model._AHEAD]
+    for pages in model._AHEAD:
+        pages._thread.join()
+    for values in (v for one in made for v in one.values()):
+        values.fill(np.nan)  # whatever the run leaves unwritten would show
     ran = model.simulate(inputs)
-    assert not model._AHEAD and not ahead._thread.is_alive()
-    assert ran.metrics["leased_area_ha"].base is ahead._values  # a held row (jobs is rated)
+    assert not model._AHEAD
+    assert ran.metrics["leased_area_ha"].base is made[0][model.HELD]  # a held row (jobs is rated)
+    assert ran.metrics.arrays["jobs"].rate is made[1]["rate:jobs"]
+    assert ran.communes["labour_balance"] is made[1]["commune:labour_balance"]
+    assert ran.district["npv_bn_vnd"] is made[1]["district:npv_bn_vnd"]
     for k in own.metrics:
         np.testing.assert_array_equal(own.metrics[k], ran.metrics[k])
-    model.hold_ahead((1, *shape[1:]))
+    for k in own.communes:
+        np.testing.assert_array_equal(own.communes[k], ran.communes[k])
+    for k in own.district:
+        np.testing.assert_array_equal(own.district[k], ran.district[k])
+    model.hold_ahead({model.HELD: (1, *shape[1:]), "district:npv_bn_vnd": (1, len(inputs.years))})
     other = model._AHEAD[0]
     again = model.simulate(inputs)
     assert not model._AHEAD and not other._thread.is_alive()
-    assert again.metrics["leased_area_ha"].base is not other._values
+    assert again.metrics["leased_area_ha"].base is not other._values[model.HELD]
+    assert again.district["npv_bn_vnd"] is not other._values["district:npv_bn_vnd"]
     np.testing.assert_array_equal(own.metrics["jobs"], again.metrics["jobs"])
+    np.testing.assert_array_equal(own.district["npv_bn_vnd"], again.district["npv_bn_vnd"])
 
+
+@pytest.mark.parametrize(("years", "budget"), [(None, None), (None, 1), (1, None)])
+def test_kept_shapes_are_those_of_the_numbers_a_run_stores(years, budget) -> None:
+    """`kept_shapes` names every number a local run stores for every draw besides the held
+    per-cluster metrics, with its shape: held (the rates of the rated metrics among them),
+    recomputed (the coupling numbers, which only serve recomputed blocks, left out) and over
+    a single year (no rated metric)."""
+    scenario = _random_scenario(40, 2, 3, 2.0)
+    if years is not None:
+        scenario = scenario.model_copy(update={"horizon_year": scenario.base_year + years - 1})
+    inputs = build_inputs(scenario, geo_for(3))
+    held = model.holds(inputs, budget)
+    assert held == (budget is None)
+    kept = model._run_chunks(inputs, model.ParameterDraws(inputs), held, None, None)
+    stored = {k: v.shape for k, v in kept.items() if ":" in k and not k.startswith("coupling:")}
+    assert stored == model.kept_shapes(inputs, held)
+    assert any(k.startswith("rate:") for k in stored) == (held and years is None)
 
 def test_held_pages_are_touched_until_taken() -> None:
-    """The thread zeroes the array 64 MiB at a time, all of it when left alone."""
-    pages = model.HeldPages((3, 1000, 7, 5))
+    """The thread zeroes every array, 64 MiB at a time, all of them when left alone."""
+    pages = model.HeldPages({"a": (3, 1000, 7, 5), "b": (2, 3)})
     pages._thread.join()
     values = pages.take()
-    assert values.shape == (3, 1000, 7, 5) and not values.any()
+    assert {k: v.shape for k, v in values.items()} == {"a": (3, 1000, 7, 5), "b": (2, 3)}
+    assert not any(v.any() for v in values.values())

@@ -9,6 +9,7 @@ import tracemalloc
 import pytest
 
 from simulator import model
+from simulator.errors import InputError
 from simulator.run import run_file
 
 from conftest import DATA
@@ -46,12 +47,31 @@ def test_a_run_too_large_is_refused_before_computing(mini, cli, tmp_path, monkey
     assert code == 2 and err.startswith(f"{mini}:8: draws: expected at most {fit:,} draws")
 
 
+def test_a_run_refused_for_its_memory_lets_go_of_the_numbers_made_ahead(mini, monkeypatch) -> None:
+    """`run_file` allocates the numbers kept for every draw ahead, before its memory check (its
+    probe draw runs meanwhile); a run refused lets them go: no array made ahead stays."""
+    kept = model.kept_shapes(model.replace(run_file(mini, draws=1).inputs, draws=1000), True)
+    made = []
+
+    def hold_ahead(shapes):
+        made.append(shapes)
+        model.hold_ahead(shapes)
+
+    monkeypatch.setattr("simulator.run.hold_ahead", hold_ahead)
+    monkeypatch.setattr("simulator.run.available_bytes", lambda: 450 << 20)
+    with pytest.raises(InputError, match="at most"):
+        run_file(mini, draws=1000)
+    assert made == [kept]
+    assert not model._AHEAD
+
+
 _CHUNK_PEAK = """
 import sys
 sys.path.insert(0, {tests!r})
 from conftest import geo_for
 from test_model import _random_scenario
 from simulator import model
+from simulator.errors import InputError
 from simulator.inputs import build_inputs
 
 def status(key):
