@@ -11,6 +11,7 @@ does not activate the test venv's editable install, so `simulator` can only come
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -77,16 +78,44 @@ def test_missing_scenario_names_the_bundled_ones(tmp_path, monkeypatch):
     assert "approved, baseline, expansion" in problem.expected
 
 
+# what a build leaves in the checkout (.gitignore): setuptools would pack a stale build/lib/ or
+# the files an old *.egg-info/SOURCES.txt lists, hiding package data left out of pyproject.toml
+_BUILT = {".git", ".venv", "build", "results", "maps", "test-artifacts", ".pytest_cache",
+          ".hypothesis"}
+
+
+def _not_sources(folder: str, names: list[str]) -> set[str]:
+    """The names in `folder` that a fresh clone would not have (for shutil.copytree)."""
+    top = _BUILT if Path(folder) == ROOT else set()
+    return {n for n in names if n in top or n == "__pycache__" or n.endswith(".egg-info")}
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
+    """The wheel built from a copy of the checkout's sources, as from a fresh clone."""
+    src = tmp_path_factory.mktemp("src") / "clustersim"
+    shutil.copytree(ROOT, src, ignore=_not_sources)
     out = tmp_path_factory.mktemp("wheel")
     done = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(src)],
         capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     (whl,) = out.glob("clustersim-*.whl")
     return whl
+
+
+def _share_compiled_kernels(installed: Path) -> None:
+    """Copy numba's on-disk cache of the checkout's kernels (simulator/__pycache__/*.nbi, .nbc,
+    written by the tests before) beside the installed package's modules, so the installed
+    command does not compile every kernel again (about 45 s CPU, most of this test's time).
+    numba keys each entry by the source file's content (a sha256 of kernels.py) and the
+    function's bytecode: an installed kernels.py that differs from the checkout's is compiled
+    as before. Compiling the same source again would only test numba, not the wheel."""
+    cache = installed / "__pycache__"
+    cache.mkdir(exist_ok=True)
+    for entry in (ROOT / "simulator" / "__pycache__").glob("*.nb[ic]"):
+        shutil.copy2(entry, cache / entry.name)
 
 
 def test_wheel_install_runs_a_bundled_scenario(wheel, tmp_path):
@@ -103,6 +132,7 @@ def test_wheel_install_runs_a_bundled_scenario(wheel, tmp_path):
          str(wheel)], capture_output=True, text=True, timeout=300,
     )
     assert install.returncode == 0, install.stderr[-2000:]
+    _share_compiled_kernels(Path(site) / "simulator")
     work = tmp_path / "elsewhere"
     work.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "CLUSTERSIM_GEODATA")}
