@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -319,10 +320,17 @@ def test_wide_order_pair_is_the_order_statistics(kind: str) -> None:
             assert (x, y) == (want[k], want[min(k + 1, n - 1)]) == kernels._order_pair(a.copy(), k, n)
 
 
-def _same_bands_on_the_generic_cpu(tmp_path, seed: int, n: int, cells: int) -> None:
+@pytest.fixture(scope="module")
+def generic_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """numba's cache for the generic CPU, apart from this machine's: the first test compiles
+    `sampled_quantiles` for it (about 15 s CPU), the next loads that code (the same signature)."""
+    return tmp_path_factory.mktemp("numba-generic")
+
+
+def _same_bands_on_the_generic_cpu(cache: Path, seed: int, n: int, cells: int) -> None:
     """`sampled_quantiles`' bands of lognormal draws (n, cells), the fourth cell rounded
     (ties), compiled for numba's generic CPU (no AVX-512) in a process of its own with a cache
-    of its own, equal bit for bit to this process's, which are numpy's."""
+    of its own (`cache`), equal bit for bit to this process's, which are numpy's."""
     code = f"""if True:
         import sys
         import numpy as np
@@ -335,7 +343,7 @@ def _same_bands_on_the_generic_cpu(tmp_path, seed: int, n: int, cells: int) -> N
         kernels.sampled_quantiles(a, where, out)
         sys.stdout.write(out.tobytes().hex())
     """
-    env = {**os.environ, "NUMBA_CPU_NAME": "generic", "NUMBA_CACHE_DIR": str(tmp_path)}
+    env = {**os.environ, "NUMBA_CPU_NAME": "generic", "NUMBA_CACHE_DIR": str(cache)}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                           check=False)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -350,10 +358,10 @@ def _same_bands_on_the_generic_cpu(tmp_path, seed: int, n: int, cells: int) -> N
     np.testing.assert_array_equal(out[:3], np.quantile(a, (0.1, 0.5, 0.9), axis=0))
 
 
-def test_bands_without_avx512_are_the_same(tmp_path) -> None:
+def test_bands_without_avx512_are_the_same(generic_cache: Path) -> None:
     """Compiled for a CPU without AVX-512 (numba's generic target, in a process of its own and
     a cache of its own), `_gather` goes one draw at a time: the same bands, bit for bit."""
-    _same_bands_on_the_generic_cpu(tmp_path, 5, 4099, 40)
+    _same_bands_on_the_generic_cpu(generic_cache, 5, 4099, 40)
 
 
 def test_ties_of_more_than_a_quarter_of_the_draws() -> None:
@@ -489,7 +497,7 @@ def test_gather_more_keeps_up_to_a_limit_and_counts_on(limit: int) -> None:
         assert parts[q, :kept].tobytes() == whole[q, :kept].tobytes()
 
 
-def test_bands_read_in_place_without_avx512_are_the_same(tmp_path) -> None:
+def test_bands_read_in_place_without_avx512_are_the_same(generic_cache: Path) -> None:
     """Compiled for a CPU without AVX-512 (numba's generic target, a cache of its own), the
     cells read in place (a group of `_GROUP` cells of `_IN_PLACE` values and more:
     `_transpose` and `_gather_more` on narrower vectors, one draw at a time): the same bands,
@@ -497,4 +505,4 @@ def test_bands_read_in_place_without_avx512_are_the_same(tmp_path) -> None:
     from simulator import kernels
 
     n, cells = kernels._IN_PLACE // kernels._GROUP + 3, kernels._GROUP + 11
-    _same_bands_on_the_generic_cpu(tmp_path, 6, n, cells)
+    _same_bands_on_the_generic_cpu(generic_cache, 6, n, cells)
