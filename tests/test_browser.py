@@ -144,11 +144,11 @@ def test_comparison_maps_are_synchronised(map_page: Any, tmp_path: Path) -> None
             "ClusterSim.maps.map(m => [m.getCenter().lat, m.getCenter().lng, m.getZoom()])")
 
     before = centers()
-    map_page.evaluate("ClusterSim.maps[0].panBy([180, -120], {animate: false})")
+    map_page.evaluate("void ClusterSim.maps[0].panBy([180, -120], {animate: false})")
     after = centers()
     assert after[0] != before[0]
     assert after[1] == pytest.approx(after[0], abs=1e-9)
-    map_page.evaluate("(m => m.setZoom(m.getZoom() + 1, {animate: false}))(ClusterSim.maps[1])")
+    map_page.evaluate("(m => void m.setZoom(m.getZoom() + 1, {animate: false}))(ClusterSim.maps[1])")
     zoomed = centers()
     assert zoomed[0][2] == zoomed[1][2] == after[1][2] + 1
     assert zoomed[0] == pytest.approx(zoomed[1], abs=1e-9)

@@ -118,14 +118,16 @@ def test_every_cluster_tappable_at_home_view(device: tuple[str, Any],
         assert _inside(popup.bounding_box(), w, h), cid
         if cid == "tin_an":
             screenshot(page, f"devices-popup-{name}")
-        page.evaluate("ClusterSim.maps[0].closePopup()")
+        # `void`: closePopup returns the map, which playwright would serialise (about a second)
+        page.evaluate("void ClusterSim.maps[0].closePopup()")
+        popup.wait_for(state="detached")  # faded out: the next tap reaches the map, not this popup
     assert_offline_clean(errors)
 
 
 def test_labels_at_zoom_13(device: tuple[str, Any], pages: dict[str, Path]) -> None:
     name, page = device
     errors = open_offline(page, pages["map"])
-    page.evaluate("ClusterSim.maps[0].setZoom(13, {animate: false})")
+    page.evaluate("void ClusterSim.maps[0].setZoom(13, {animate: false})")
     page.wait_for_function("!ClusterSim.cartoStates[0].pending")
     clusters = page.locator(".ccn-label-cluster:visible")
     communes = page.locator(".ccn-label-commune:visible")
@@ -167,7 +169,7 @@ def test_home_view_labels_the_large_clusters_and_has_a_north_arrow(
     assert {"Tín An", "Thống Nhất"} <= set(labels)  # 74 and 65 ha
     assert page.locator(".ccn-north").is_visible()
     assert page.locator(".ccn-north").inner_text() == "B"
-    page.evaluate("ClusterSim.maps[0].setZoom(15, {animate: false})")
+    page.evaluate("void ClusterSim.maps[0].setZoom(15, {animate: false})")
     page.locator("button.ccn-home").click()
     assert page.evaluate("ClusterSim.maps[0].getBounds().contains("
                          "ClusterSim.cartoStates[0].home)")
