@@ -28,7 +28,7 @@ from simulator.uncertainty import ParamSpec, draw_keys
 __all__ = ["simulate", "simulate_draws", "cluster_block", "cluster_rows", "simulate_cluster", "simulate_clusters",
            "repriced_reruns", "ClusterReruns", "SharedChunks", "draw_parameters", "ParameterDraws",
            "RecomputedDraws", "block_bytes_per_cluster", "chunk_slices", "held_bytes", "held_bytes_of", "held_rows", "HOLD_BYTES", "BLOCK_BYTES", "memory_estimate",
-           "MemoryEstimate", "HELD", "HeldPages", "drop_ahead", "hold_ahead", "holds", "kept_shapes"]
+           "MemoryEstimate", "HELD", "HeldPages", "drop_ahead", "hold_ahead", "holds", "kept_shapes", "touched_ahead"]
 
 _CHUNK_CELLS = 20_000_000  # float64 cells in flight (~160 MB) over every thread: bounds working memory
 # chunks of draws computed at once on threads (the compiled loops and numpy's big passes run
@@ -809,6 +809,7 @@ class HeldPages:
     def __init__(self, shapes: Mapping[str, tuple[int, ...]]) -> None:
         self.shapes = dict(shapes)
         self._values = {name: np.empty(shape) for name, shape in self.shapes.items()}
+        self.touched = 0  # bytes touched so far
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._touch, daemon=True, name="held pages")
         self._thread.start()
@@ -820,6 +821,7 @@ class HeldPages:
                 if self._stop.is_set():
                     return
                 ctypes.memset(start + at, 0, min(_TOUCH_BYTES, size - at))
+                self.touched += min(_TOUCH_BYTES, size - at)
 
     def take(self) -> dict[str, np.ndarray]:
         """The arrays by name, once the thread has stopped (the pages not touched yet are
@@ -839,6 +841,12 @@ def hold_ahead(shapes: Mapping[str, tuple[int, ...]]) -> None:
     held per-cluster metrics as `HELD` (`held_shape`), the numbers kept for every draw by
     their names (`kept_shapes`). `simulate` takes those of the shapes its run stores."""
     _AHEAD.append(HeldPages(shapes))
+
+
+def touched_ahead() -> int:
+    """Bytes of the arrays `hold_ahead` made whose pages are touched: memory the kernel counts
+    as used, which the next run would use anyway (its memory estimate counts them)."""
+    return sum(pages.touched for pages in _AHEAD)
 
 
 def drop_ahead() -> None:

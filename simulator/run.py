@@ -16,7 +16,9 @@ from simulator.geodata import (
 from simulator.errors import InputError, Problem, ScenarioError
 from simulator.gating import gate_openings
 from simulator.inputs import Inputs, build_inputs
-from simulator.model import drop_ahead, hold_ahead, holds, kept_shapes, memory_estimate, simulate
+from simulator.model import (
+    drop_ahead, hold_ahead, holds, kept_shapes, memory_estimate, simulate, touched_ahead,
+)
 from simulator.process import available_bytes
 from simulator.results import DISTRICT_METRICS, METRICS, Results
 from simulator.scenario.load import LoadedScenario, load_scenario
@@ -72,8 +74,11 @@ def _with_commune_warnings(loaded: LoadedScenario, g: ClusterGeometries, commune
 def _check_memory(loaded: LoadedScenario, inputs: Inputs, hold_bytes: int | None,
                   from_option: bool) -> None:
     """Refuse, before computing, a run whose estimated peak memory exceeds what is available
-    (rather than let the kernel kill it): say how many draws fit."""
-    need, have = memory_estimate(inputs, hold_bytes), available_bytes()
+    (rather than let the kernel kill it): say how many draws fit. Available: what the kernel
+    says, and the pages touched ahead for this run (`model.touched_ahead`, counted in the
+    estimate as the run's: not twice)."""
+    need = memory_estimate(inputs, hold_bytes)
+    have = touched_ahead() + available_bytes()  # touched first: a page touched between is not counted
     if need.total <= have:
         return
     gib = 1024**3

@@ -65,6 +65,18 @@ def test_a_run_refused_for_its_memory_lets_go_of_the_numbers_made_ahead(mini, mo
     assert not model._AHEAD
 
 
+def test_pages_touched_ahead_for_the_run_count_as_available(mini, monkeypatch) -> None:
+    """The memory check adds the pages touched ahead for the run (`model.touched_ahead`) to what
+    the kernel says is available: it counts them as used, and the estimate as the run's."""
+    monkeypatch.setattr("simulator.run.available_bytes", lambda: 1 << 30)
+    model.hold_ahead({model.HELD: ((1 << 27) // 8,)})  # 128 MiB
+    model._AHEAD[0]._thread.join()
+    assert model.touched_ahead() == 1 << 27
+    with pytest.raises(InputError, match=r"in the 1\.1 GiB of memory available"):
+        run_file(mini, draws=1_000_000)  # 1.125 GiB
+    assert model.touched_ahead() == 0 and not model._AHEAD
+
+
 _CHUNK_PEAK = """
 import sys
 sys.path.insert(0, {tests!r})
