@@ -804,10 +804,14 @@ class HeldPages:
     at a time, until `take`: the kernel's page faults (0.85 GB of held per-cluster metrics
     and 0.3 GB of numbers kept for every draw at 10,000 draws of expansion, ~1.8 µs a 4 kB
     page here) then fall before the run computes, on the core the single-threaded start
-    leaves idle, not in the chunks. The chunks overwrite every value."""
+    leaves idle, not in the chunks. The chunks overwrite every value. `after`: touched once
+    those pages are (one thread touching at a time: on a busy machine a second would take
+    the core the start runs on)."""
 
-    def __init__(self, shapes: Mapping[str, tuple[int, ...]]) -> None:
+    def __init__(self, shapes: Mapping[str, tuple[int, ...]],
+                 after: HeldPages | None = None) -> None:
         self.shapes = dict(shapes)
+        self._after = after
         self._values = {name: np.empty(shape) for name, shape in self.shapes.items()}
         self.touched = 0  # bytes touched so far
         self._stop = threading.Event()
@@ -815,6 +819,8 @@ class HeldPages:
         self._thread.start()
 
     def _touch(self) -> None:
+        if self._after is not None:
+            self._after._thread.join()
         for values in self._values.values():
             start, size = values.ctypes.data, values.nbytes
             for at in range(0, size, _TOUCH_BYTES):
@@ -835,12 +841,12 @@ _AHEAD: list[HeldPages] = []  # arrays made for the next local run (`hold_ahead`
 
 
 def hold_ahead(shapes: Mapping[str, tuple[int, ...]]) -> None:
-    """Allocate arrays of the next local run now and touch their pages on a thread
-    (`HeldPages`) while the caller goes on on one core (the CLI imports the model's stack and
+    """Allocate arrays of the next local run now and touch their pages on a thread, after
+    those made before (`HeldPages`), while the caller goes on on one core (the CLI imports the model's stack and
     reads the geometry meanwhile; `run.run_file` checks the memory with a probe draw): the
     held per-cluster metrics as `HELD` (`held_shape`), the numbers kept for every draw by
     their names (`kept_shapes`). `simulate` takes those of the shapes its run stores."""
-    _AHEAD.append(HeldPages(shapes))
+    _AHEAD.append(HeldPages(shapes, _AHEAD[-1] if _AHEAD else None))
 
 
 def touched_ahead() -> int:

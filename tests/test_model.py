@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+import time
+import types
 
 import numpy as np
 import pytest
@@ -766,3 +768,19 @@ def test_held_pages_are_touched_until_taken() -> None:
     values = pages.take()
     assert {k: v.shape for k, v in values.items()} == {"a": (3, 1000, 7, 5), "b": (2, 3)}
     assert not any(v.any() for v in values.values())
+
+
+def test_pages_made_ahead_are_touched_one_set_after_the_other() -> None:
+    """A set of arrays made ahead is touched once those made before it are (`after`): one
+    thread touching at a time."""
+    gate = threading.Event()
+    before = threading.Thread(target=gate.wait, daemon=True)
+    before.start()
+    pages = model.HeldPages({"b": (1000,)}, after=types.SimpleNamespace(_thread=before))
+    try:
+        time.sleep(0.05)
+        assert pages.touched == 0
+    finally:
+        gate.set()
+    pages._thread.join()
+    assert pages.touched == 8000 and not pages.take()["b"].any()
