@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
+import mmap
+import sys
 import threading
 import time
 import types
@@ -761,13 +764,30 @@ def test_kept_shapes_are_those_of_the_numbers_a_run_stores(years, budget) -> Non
     assert stored == model.kept_shapes(inputs, held)
     assert any(k.startswith("rate:") for k in stored) == (held and years is None)
 
+def _resident_pages(values: np.ndarray) -> tuple[int, int]:
+    """(pages of the array in memory, pages it spans), by mincore(2)."""
+    libc = ctypes.CDLL(None)
+    page = mmap.PAGESIZE
+    low = values.ctypes.data - values.ctypes.data % page
+    pages = -(-(values.ctypes.data + values.nbytes - low) // page)
+    vec = (ctypes.c_ubyte * pages)()
+    assert libc.mincore(ctypes.c_void_p(low), ctypes.c_size_t(pages * page), vec) == 0
+    return sum(v & 1 for v in vec), pages
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="mincore as on Linux")
 def test_held_pages_are_touched_until_taken() -> None:
-    """The thread zeroes every array, 64 MiB at a time, all of them when left alone."""
-    pages = model.HeldPages({"a": (3, 1000, 7, 5), "b": (2, 3)})
+    """The thread faults in every page of every array (one cell written in each), 64 MiB at
+    a time, all of them when left alone; arrays too large for the heap come from pages of
+    their own, none in memory before but the first."""
+    shapes = {"a": (3, 1000, 7, 500), "b": (2, 3)}  # 84 MB, mapped for itself
+    assert _resident_pages(np.empty(shapes["a"]))[0] <= 1  # malloc's header in the first
+    pages = model.HeldPages(shapes)
     pages._thread.join()
     values = pages.take()
-    assert {k: v.shape for k, v in values.items()} == {"a": (3, 1000, 7, 5), "b": (2, 3)}
-    assert not any(v.any() for v in values.values())
+    assert {k: v.shape for k, v in values.items()} == shapes
+    resident, spanned = _resident_pages(values["a"])
+    assert resident == spanned and pages.touched == 8 * (3 * 1000 * 7 * 500 + 6)
 
 
 def test_pages_made_ahead_are_touched_one_set_after_the_other() -> None:
@@ -783,4 +803,4 @@ def test_pages_made_ahead_are_touched_one_set_after_the_other() -> None:
     finally:
         gate.set()
     pages._thread.join()
-    assert pages.touched == 8000 and not pages.take()["b"].any()
+    assert pages.touched == 8000
