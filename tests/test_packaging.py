@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator import geodata
+from simulator import geodata, kernels
 from simulator.scenario.load import bundled_scenarios, load_scenario, scenario_path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,15 +106,16 @@ def wheel(tmp_path_factory) -> Path:
 
 
 def _share_compiled_kernels(installed: Path) -> None:
-    """Copy numba's on-disk cache of the checkout's kernels (simulator/__pycache__/*.nbi, .nbc,
-    written by the tests before) beside the installed package's modules, so the installed
-    command does not compile every kernel again (about 45 s CPU, most of this test's time).
-    numba keys each entry by the source file's content (a sha256 of kernels.py) and the
-    function's bytecode: an installed kernels.py that differs from the checkout's is compiled
-    as before. Compiling the same source again would only test numba, not the wheel."""
+    """Copy numba's on-disk cache of the checkout's kernels (*.nbi, *.nbc, written by the tests
+    before: simulator/__pycache__, or NUMBA_CACHE_DIR's folder for it) beside the installed
+    package's modules, so the installed command does not compile every kernel again (about
+    45 s CPU, most of this test's time). numba keys each entry by the source file's content (a
+    sha256 of kernels.py) and the function's bytecode: an installed kernels.py that differs
+    from the checkout's is compiled as before. Compiling the same source again would only test
+    numba, not the wheel."""
     cache = installed / "__pycache__"
     cache.mkdir(exist_ok=True)
-    for entry in (ROOT / "simulator" / "__pycache__").glob("*.nb[ic]"):
+    for entry in Path(kernels.irr._cache.cache_path).glob("*.nb[ic]"):
         shutil.copy2(entry, cache / entry.name)
 
 
@@ -135,7 +136,9 @@ def test_wheel_install_runs_a_bundled_scenario(wheel, tmp_path):
     _share_compiled_kernels(Path(site) / "simulator")
     work = tmp_path / "elsewhere"
     work.mkdir()
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "CLUSTERSIM_GEODATA")}
+    # the installed package's own numba cache (its __pycache__), not NUMBA_CACHE_DIR's
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "CLUSTERSIM_GEODATA", "NUMBA_CACHE_DIR")}
     where = subprocess.run([py, "-c", "import simulator.geodata as g; print(g.geodata_dir())"],
                            cwd=work, env=env, capture_output=True, text=True)
     assert where.returncode == 0, where.stderr[-2000:]
