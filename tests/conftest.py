@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +18,58 @@ pytest_plugins = ["maps_fixtures"]
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parent.parent
+
+
+# numba's generic CPU (no AVX-512): test_uncertainty runs `sampled_quantiles` compiled for it in
+# processes of their own, with a numba cache of their own. Compiling it takes ~15 s of one core;
+# it starts when the tests are collected (if one asks for `generic_cache`), in a process of its
+# own, so it runs beside the first tests (while they compile this machine's kernels, one core).
+# The call's argument types are the tests' (2-D and 1-D float64 arrays, C order): the same
+# cache entry.
+_GENERIC_COMPILE = """if True:
+    import numpy as np
+    from simulator import kernels
+    assert not kernels._WIDE
+    kernels.sampled_quantiles(np.ones((9, 4)), np.array([0.8, 4.0, 7.2]), np.empty((4, 4)))
+"""
+_generic: dict[str, Any] = {}
+
+
+def generic_cpu_env(cache: Path) -> dict[str, str]:
+    """This environment with numba compiling for its generic CPU into the cache `cache`."""
+    return {**os.environ, "NUMBA_CPU_NAME": "generic", "NUMBA_CACHE_DIR": str(cache)}
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start compiling for the generic CPU when a collected test will need it."""
+    if any("generic_cache" in getattr(item, "fixturenames", ()) for item in session.items):
+        folder = Path(tempfile.mkdtemp(prefix="clustersim-numba-generic-"))
+        _generic["folder"] = folder
+        _generic["process"] = subprocess.Popen(
+            [sys.executable, "-c", _GENERIC_COMPILE], env=generic_cpu_env(folder),
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Stop the generic CPU's compile if still running; remove its cache."""
+    process = _generic.pop("process", None)
+    if process is not None:
+        process.kill()
+        process.communicate()
+    folder = _generic.pop("folder", None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def generic_cache() -> Path:
+    """numba's cache for the generic CPU, apart from this machine's, holding
+    `sampled_quantiles` compiled for it (the compile started at collection, waited for here)."""
+    process = _generic.pop("process")
+    _, err = process.communicate()
+    assert process.returncode == 0, err[-2000:]
+    folder: Path = _generic["folder"]
+    return folder
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +15,7 @@ from simulator.inputs import build_inputs
 from simulator.scenario.load import load_scenario
 from simulator.uncertainty import ParamSpec, Sampling, draw_keys, uniforms
 
-from conftest import DATA, assert_same_summaries, geo_for
+from conftest import DATA, assert_same_summaries, generic_cpu_env, geo_for
 
 def _mini_with(write, draws: int, sampling: str = "random"):
     text = (DATA / "mini.yaml").read_text(encoding="utf-8")
@@ -320,13 +319,6 @@ def test_wide_order_pair_is_the_order_statistics(kind: str) -> None:
             assert (x, y) == (want[k], want[min(k + 1, n - 1)]) == kernels._order_pair(a.copy(), k, n)
 
 
-@pytest.fixture(scope="module")
-def generic_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """numba's cache for the generic CPU, apart from this machine's: the first test compiles
-    `sampled_quantiles` for it (about 15 s CPU), the next loads that code (the same signature)."""
-    return tmp_path_factory.mktemp("numba-generic")
-
-
 def _same_bands_on_the_generic_cpu(cache: Path, seed: int, n: int, cells: int) -> None:
     """`sampled_quantiles`' bands of lognormal draws (n, cells), the fourth cell rounded
     (ties), compiled for numba's generic CPU (no AVX-512) in a process of its own with a cache
@@ -343,9 +335,8 @@ def _same_bands_on_the_generic_cpu(cache: Path, seed: int, n: int, cells: int) -
         kernels.sampled_quantiles(a, where, out)
         sys.stdout.write(out.tobytes().hex())
     """
-    env = {**os.environ, "NUMBA_CPU_NAME": "generic", "NUMBA_CACHE_DIR": str(cache)}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                          check=False)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=generic_cpu_env(cache), check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     from simulator import kernels
 
