@@ -11,13 +11,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
 
-from simulator.appraisal import PriceRows, breakeven, calibration_rows, who_gains
+from simulator.appraisal import PriceRows
 from simulator.folders import atomic_folder
 from simulator.gating import GateOpening, gate_openings
 from simulator.geodata import fixed_gpkg_date
@@ -76,23 +75,6 @@ def render_pages(run: Run, clusters: gpd.GeoDataFrame, *, findings: list[Finding
     return {**pages, "report.html": render_report_page(dataclasses.replace(report, map_svg=svg))}
 
 
-def _beside_bands(run: Run) -> tuple[list[Finding], list[GateOpening]]:
-    """Every band and the IRR of `run` (`Results.every_band`, on every core, from a thread of
-    its own) and meanwhile, on the calling thread, which would only wait, what the writers read
-    that reads no band: the findings (`check_all`) and gate openings, returned, and the draws'
-    summaries the tables, the report and summary.json show (who gains, the break-even prices,
-    the calibration rows), kept in `Results.memo` for them."""
-    run.results.summarise()  # recomputed draws: their cluster bands first (a block recomputed
-    # for the checks beside the sweep would be one block more in memory than the budget's)
-    with ThreadPoolExecutor(1, thread_name_prefix="bands") as side:
-        bands = side.submit(run.results.every_band)
-        findings = check_all(run)
-        gates = gate_openings(run.loaded.scenario, run.results)
-        who_gains(run.results), breakeven(run.results), calibration_rows(run)  # into the memo
-        bands.result()
-    return findings, gates
-
-
 def write_outputs(run: Run, out_root: Path, *, overwrite: bool, maps_dir: Path | None = None,
                   lang: str = "vi", sensitivity: Sensitivity | None = None,
                   post: PostRun | None = None) -> Path:
@@ -102,13 +84,14 @@ def write_outputs(run: Run, out_root: Path, *, overwrite: bool, maps_dir: Path |
     post-run stage (`post_run.post_run`, which `clustersim run --sensitivity` starts before the
     sensitivity), else started here once every band and the IRR are computed
     (`Results.every_band`, on every core: the re-runs would only share the cores, and the
-    writers then wait for no band; what reads none is computed meanwhile, `_beside_bands`);
-    the files that do not show the price response are written while its re-runs go on, the
-    report and summary.json asking for it last."""
+    writers then wait for no band); the files that do not show the price response are written
+    while its re-runs go on, the report and summary.json asking for it last."""
     final: Path = Path(out_root) / run.loaded.scenario.id
-    findings, gates = _beside_bands(run)
+    run.results.every_band()  # first: every band and the IRR, on every core
     post = post_run(run) if post is None else post  # then the re-runs, beside the writers
     clusters = cluster_table(run)
+    findings = check_all(run)
+    gates = gate_openings(run.loaded.scenario, run.results)
     with atomic_folder(final, overwrite=overwrite) as tmp:
         write_frame(timeseries_frame(run), tmp / "timeseries.csv", float_format="%.6f")
         (tmp / "checks.json").write_text(json.dumps(checks_json(findings, gates), indent=1,

@@ -271,20 +271,19 @@ def test_runs_are_simulated_with_the_collector_paused(mini, tmp_path, command) -
 def test_the_price_response_starts_once_the_cluster_bands_are_in(mini, tmp_path, cli,
                                                                  monkeypatch, sensitivity) -> None:
     """`clustersim run` computes every band (the held draws' cluster bands, the district and
-    commune bands; every core) before it starts the price response's re-runs, which then go on
-    beside the writers; who gains, which reads no band, is computed while the bands are
-    (`outputs._beside_bands`), not after them. With --sensitivity they start first, to go on
-    beside the sensitivity's runs."""
+    commune bands; every core) before it starts the price response's re-runs, and nothing
+    else (who gains comes after), which then go on beside the writers; with --sensitivity
+    they start first, to go on beside the sensitivity's runs."""
     import simulator.outputs
     import simulator.post_run
 
-    started: list[tuple[bool, bool]] = []  # every band in, who gains in?
+    started: list[tuple[bool, bool]] = []  # every band in, who gains not yet?
 
     def spy(run):
         bands = {kind for kind, _ in run.results._stats}
         started.append(("irr" in run.results._finance  # the bands, IRR and payback: one sweep
                         and bands == {"metrics", "district", "communes"},
-                        any(k.startswith("who_gains") for k in run.results._memo)))
+                        not any(k.startswith("who_gains") for k in run.results._memo)))
         return simulator.post_run.PostRun(run)
 
     monkeypatch.setattr(simulator.outputs, "post_run", spy)
@@ -292,37 +291,7 @@ def test_the_price_response_starts_once_the_cluster_bands_are_in(mini, tmp_path,
     extra = ["--sensitivity", "jobs"] if sensitivity else []
     code, _, err = cli("run", mini, "--draws", "20", "--out", tmp_path, "--quiet", *extra)
     assert code == 0, err
-    assert started == [(not sensitivity, not sensitivity)]
-
-
-def test_the_checks_are_computed_on_the_writers_thread_while_the_bands_are(
-        mini, tmp_path, cli, monkeypatch) -> None:
-    """`clustersim run` computes the findings and gate openings, which read no band, on the
-    main thread while every band is computed on another (`outputs._beside_bands`): the
-    bands here wait until the checks have started (in the order of the session start, bands
-    first and checks after, they would wait in vain), and the checks see no cluster band."""
-    import simulator.outputs
-    from simulator.results import Results
-
-    checking, seen = threading.Event(), []
-    every_band, check_all = Results.every_band, simulator.outputs.check_all
-
-    def bands_after_checks(self: Results) -> None:
-        seen.append(("bands", threading.current_thread() is threading.main_thread(),
-                     checking.wait(timeout=30)))
-        every_band(self)
-
-    def spy_checks(run):
-        seen.append(("checks", threading.current_thread() is threading.main_thread(),
-                     "irr" in run.results._finance))
-        checking.set()
-        return check_all(run)
-
-    monkeypatch.setattr(Results, "every_band", bands_after_checks)
-    monkeypatch.setattr(simulator.outputs, "check_all", spy_checks)
-    code, _, err = cli("run", mini, "--draws", "20", "--out", tmp_path, "--quiet")
-    assert code == 0, err
-    assert sorted(seen) == [("bands", False, True), ("checks", True, False)]
+    assert started == [(not sensitivity, True)]
 
 
 _REFAULTS = """
