@@ -112,6 +112,18 @@ def test_duplicate_cluster_id_from_child_is_an_error(write) -> None:
     assert msg.startswith(f"{child}:5: clusters[0].id: expected a new cluster id (use modify_clusters")
 
 
+def test_child_clusters_not_a_list_is_a_located_error(write) -> None:
+    """A child's `clusters` adds new clusters (a list); a mapping of the parent's ids (meant as
+    `modify_clusters`) or a scalar is named at its line, not an internal error."""
+    write("parent.yaml", (ROOT / "tests/data/mini.yaml").read_text(encoding="utf-8"))
+    mapping = write("m.yaml", "extends: parent.yaml\nid: c\nclusters:\n  alpha: {area_ha: -5}\n")
+    assert problems(mapping) == [
+        f"{mapping}:3: clusters: expected a list of new clusters (to change the parent's "
+        "clusters: modify_clusters: {id: {field: value}}), found a mapping of alpha"]
+    scalar = write("s.yaml", "extends: parent.yaml\nid: c\nclusters: 5\n")
+    assert problems(scalar) == [f"{scalar}:3: clusters: expected a list of new clusters, found 5"]
+
+
 def test_empty_cluster_list(write) -> None:
     path = write("e.yaml", "id: e\ntitle: E\nbase_year: 2023\nhorizon_year: 2030\nseed: 1\n"
                            "draws: 1\nclusters: []\n")

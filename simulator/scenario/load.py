@@ -337,7 +337,27 @@ def _apply_child(parent: LDict, child: LDict) -> LDict:
         else:
             kept[index[mid]] = _merge(kept[index[mid]], _replacing_geometry(change))
 
+    _add_clusters(child, index, kept, problems)
+    if problems:
+        raise ScenarioError(problems)
+    merged["clusters"] = kept
+    merged.lines.setdefault("clusters", kept.line)
+    return merged
+
+
+def _add_clusters(child: LDict, index: dict[str, int], kept: LList,
+                  problems: list[Problem]) -> None:
+    """A child's `clusters` (new clusters, a list) appended to the parent's `kept`; a new
+    cluster with a parent's id, or `clusters` not a list (e.g. a mapping of the parent's ids,
+    meant as `modify_clusters`), goes to `problems`."""
     added: Any = child.get("clusters") or []
+    if type(added) not in (LList, list):  # a type test mypy does not narrow: `added` stays Any
+        mapping = isinstance(added, dict)
+        hint = " (to change the parent's clusters: modify_clusters: {id: {field: value}})"
+        problems.append(_problem(
+            child, "clusters", f"a list of new clusters{hint if mapping else ''}",
+            f"a mapping of {', '.join(map(str, added))}" if mapping else repr(added)))
+        return
     for j, c in enumerate(added):
         cid = c.get("id") if isinstance(c, dict) else None
         if cid in index:
@@ -346,11 +366,6 @@ def _apply_child(parent: LDict, child: LDict) -> LDict:
                                     f", defined in the parent)", repr(cid)))
         kept.append(c)
         kept.lines.append(added.lines[j])
-    if problems:
-        raise ScenarioError(problems)
-    merged["clusters"] = kept
-    merged.lines.setdefault("clusters", kept.line)
-    return merged
 
 
 def _replacing_geometry(change: Any) -> Any:
