@@ -124,6 +124,38 @@ def test_child_clusters_not_a_list_is_a_located_error(write) -> None:
     assert problems(scalar) == [f"{scalar}:3: clusters: expected a list of new clusters, found 5"]
 
 
+@pytest.mark.parametrize("line, expected", [
+    ("remove_clusters: {alpha: 1}", ":3: remove_clusters: expected a cluster id or a list of ids, "
+                                    "found a mapping of alpha"),
+    ("remove_clusters: 5", ":3: remove_clusters: expected a cluster id or a list of ids, found 5"),
+    ("remove_clusters: [{a: 1}]", ":3: remove_clusters: expected a cluster id of the parent, "
+                                  "found a mapping of a (parent has alpha, beta)"),
+    ("clusters:\n  - 5", ":4: clusters[0]: expected a mapping of cluster fields, found 5"),
+    ("modify_clusters: [alpha]", ":3: modify_clusters: expected a mapping of cluster id → fields, "
+                                 "found ['alpha']"),
+])
+def test_child_cluster_edits_of_the_wrong_shape_are_located_errors(write, line, expected) -> None:
+    """`remove_clusters` (an id or a list of ids), `clusters` items (mappings) and
+    `modify_clusters` (a mapping) of another shape: one located line in the child's file, not an
+    internal error (a mapping or a number in remove_clusters was a TypeError) nor a line in the
+    parent's file (a scalar cluster was reported there)."""
+    write("parent.yaml", (ROOT / "tests/data/mini.yaml").read_text(encoding="utf-8"))
+    child = write("c.yaml", f"extends: parent.yaml\nid: c\n{line}\n")
+    assert problems(child) == [f"{child}{expected}"]
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf", "-.inf"])
+def test_a_distribution_parameter_must_be_finite(mini, value) -> None:
+    """NaN passes every order check (its comparisons are false) and would fill the draws with
+    NaN; infinities likewise make no draws. Refused where written."""
+    text = mini.read_text()
+    assert "fill_years: 2" in text
+    mini.write_text(text.replace("fill_years: 2", f"fill_years: {{dist: triangular, low: {value}, "
+                                                  "mode: 2, high: 4}"))
+    (msg,) = problems(mini)
+    assert msg.startswith(f"{mini}:13: district.params.fill_years.low: expected a finite number")
+
+
 def test_empty_cluster_list(write) -> None:
     path = write("e.yaml", "id: e\ntitle: E\nbase_year: 2023\nhorizon_year: 2030\nseed: 1\n"
                            "draws: 1\nclusters: []\n")

@@ -43,7 +43,9 @@ def _beta_cdf(x: float, a: float, b: float) -> float:
 
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # a NaN or infinite parameter would pass the order checks (every comparison with NaN is
+    # false) and fill every draw with NaN: refused where it is written
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     source: str | None = None
     """Where the value comes from (a citation), or `assumption: …` with the reasoning."""

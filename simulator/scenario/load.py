@@ -311,12 +311,7 @@ def _apply_child(parent: LDict, child: LDict) -> LDict:
     clusters.line = getattr(old, "line", parent.line)
     clusters.lines = list(getattr(old, "lines", [parent.line] * len(clusters)))
 
-    removed = child.get("remove_clusters") or []
-    index = _cluster_index(clusters)
-    for rid in removed if isinstance(removed, list) else [removed]:
-        if rid not in index:
-            problems.append(_problem(child, "remove_clusters", "a cluster id of the parent",
-                                     f"{rid!r} (parent has {', '.join(index) or 'none'})"))
+    removed = _removed_ids(child, _cluster_index(clusters), problems)
     keep = [i for i, c in enumerate(clusters) if not (isinstance(c, dict) and c.get("id") in removed)]
     kept, kept.file, kept.line = LList(clusters[i] for i in keep), clusters.file, clusters.line
     kept.lines = [clusters.lines[i] for i in keep]
@@ -325,7 +320,7 @@ def _apply_child(parent: LDict, child: LDict) -> LDict:
     index = _cluster_index(kept)
     if not isinstance(modify, dict):
         problems.append(_problem(child, "modify_clusters", "a mapping of cluster id → fields",
-                                 type(modify).__name__))
+                                 _shown(modify)))
         modify = {}
     for mid, change in modify.items():
         if mid not in index:
@@ -345,6 +340,29 @@ def _apply_child(parent: LDict, child: LDict) -> LDict:
     return merged
 
 
+def _removed_ids(child: LDict, index: dict[str, int], problems: list[Problem]) -> list[str]:
+    """The ids a child's `remove_clusters` names (one id or a list of ids), each one of the
+    parent's (`index`); anything else goes to `problems`."""
+    given: Any = child.get("remove_clusters") or []
+    ids = [given] if isinstance(given, str) else given if type(given) in (LList, list) else None
+    if ids is None:
+        problems.append(_problem(child, "remove_clusters", "a cluster id or a list of ids",
+                                 _shown(given)))
+        return []
+    for rid in ids:
+        if not isinstance(rid, str) or rid not in index:
+            problems.append(_problem(child, "remove_clusters", "a cluster id of the parent",
+                                     f"{_shown(rid)} (parent has {', '.join(index) or 'none'})"))
+    return [rid for rid in ids if isinstance(rid, str)]
+
+
+def _shown(value: Any) -> str:
+    """A value as a problem's `found` names it: a mapping by its keys, a list as a list."""
+    if isinstance(value, dict):
+        return f"a mapping of {', '.join(map(str, value))}"
+    return repr(list(value)) if isinstance(value, list) else repr(value)
+
+
 def _add_clusters(child: LDict, index: dict[str, int], kept: LList,
                   problems: list[Problem]) -> None:
     """A child's `clusters` (new clusters, a list) appended to the parent's `kept`; a new
@@ -352,15 +370,17 @@ def _add_clusters(child: LDict, index: dict[str, int], kept: LList,
     meant as `modify_clusters`), goes to `problems`."""
     added: Any = child.get("clusters") or []
     if type(added) not in (LList, list):  # a type test mypy does not narrow: `added` stays Any
-        mapping = isinstance(added, dict)
         hint = " (to change the parent's clusters: modify_clusters: {id: {field: value}})"
         problems.append(_problem(
-            child, "clusters", f"a list of new clusters{hint if mapping else ''}",
-            f"a mapping of {', '.join(map(str, added))}" if mapping else repr(added)))
+            child, "clusters", f"a list of new clusters{hint if isinstance(added, dict) else ''}",
+            _shown(added)))
         return
     for j, c in enumerate(added):
         cid = c.get("id") if isinstance(c, dict) else None
-        if cid in index:
+        if not isinstance(c, dict):  # named here: it has no file of its own to be found by later
+            problems.append(Problem(added.file, added.lines[j], f"clusters[{j}]",
+                                    "a mapping of cluster fields", _shown(c)))
+        elif cid in index:
             problems.append(Problem(added.file, added.lines[j], f"clusters[{j}].id",
                                     f"a new cluster id (use modify_clusters to change {cid!r}"
                                     f", defined in the parent)", repr(cid)))

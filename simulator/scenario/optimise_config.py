@@ -27,7 +27,7 @@ RULE_CONSTRAINTS = ("cluster_size", "new_cluster_gate", "expansion_occupancy",
 
 
 class _Base(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)  # as _Dist
 
 
 class Decision(_Base):

@@ -18,7 +18,7 @@ __all__ = ["RulesConfig"]
 class RulesConfig(BaseModel):
     """Switches and thresholds of the rule checks (`clustersim check`, checks.json)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)  # as _Dist
 
     off: list[str] = Field(default_factory=list)
     """Rule ids switched off, e.g. `[rice_land]`; the report lists them as off."""
