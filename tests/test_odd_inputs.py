@@ -57,7 +57,10 @@ CASES = {  # name: (files, file of the problem, line, message)
         "extends: expected a YAML scenario file (.yaml or .yml), found '/etc/passwd'"),
     "extends a non-scenario yaml": (
         {"s.yaml": "extends: p.yaml\nid: c\n", "p.yaml": "root:x:0:0:root:/root:/bin/bash\n"},
-        "p.yaml", 1, "expected a mapping of scenario fields, found str"),
+        "p.yaml", 1, "expected a mapping of scenario fields, found 'root:x:0:0:root:/root:/bin/bash'"),
+    "extends an empty file": (
+        {"s.yaml": "extends: p.yaml\nid: c\n", "p.yaml": "# nothing yet\n"},
+        "p.yaml", 1, "expected a mapping of scenario fields, found an empty file"),
     "unknown key in the parent": (
         {"s.yaml": "extends: p.yaml\nid: c\n", "p.yaml": MINI.replace("seed: 7", "seed: 7\nsede: 3")},
         "p.yaml", 8, "sede: expected a known field (did you mean 'seed'?), found unknown field 'sede'"),

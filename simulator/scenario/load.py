@@ -127,7 +127,8 @@ def _ruamel_located(text: str, shown: str) -> LDict:
     except YAMLError as e:
         raise ScenarioError([Problem(shown, None, "", "valid YAML", str(e).splitlines()[0])])
     if not isinstance(data, dict):
-        raise ScenarioError([Problem(shown, 1, "", "a mapping of scenario fields", type(data).__name__)])
+        raise ScenarioError([Problem(shown, 1, "", "a mapping of scenario fields",
+                                     "an empty file" if data is None else _shown(data))])
     located: LDict = _located(data, shown)  # a mapping comes back as an LDict
     return located
 
