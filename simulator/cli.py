@@ -12,7 +12,6 @@ import atexit
 import contextlib
 import gc
 import importlib
-import math
 import os
 import signal
 import sys
@@ -264,18 +263,12 @@ def _hold_ahead(args: argparse.Namespace, scenario: Any) -> None:
     loads the kernels: the kernel's page faults then fall on the core the start leaves idle,
     not in the chunks. Only for a local run whose held draws are held (within the budget,
     `--memory-gib`) and take at most half the memory available."""
-    from simulator.model import HELD, HOLD_BYTES, held_bytes_of, held_shape, hold_ahead
-    from simulator.process import available_bytes
+    from simulator.model import HELD, held_bytes_of, held_shape, hold_ahead, holds
 
     dims = (scenario.district.sectors, args.draws or scenario.draws, len(scenario.clusters),
             scenario.horizon_year - scenario.base_year + 1)
-    budget = _hold_bytes(args)
-    if args.workers or args.scheduler or held_bytes_of(*dims) > (
-            HOLD_BYTES if budget is None else budget):
-        return  # `simulate` will not hold these draws (the same test): nothing to touch
-    shape = held_shape(*dims)
-    if 8 * math.prod(shape) <= available_bytes() // 2:
-        hold_ahead({HELD: shape})
+    if not (args.workers or args.scheduler) and holds(held_bytes_of(*dims), _hold_bytes(args)):
+        hold_ahead({HELD: held_shape(*dims)})  # `simulate` holds these draws (the same test)
 
 
 def _refuse(problems: list[Any]) -> None:

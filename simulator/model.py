@@ -6,6 +6,7 @@ labour catchment (employment.py) → money (finance.py).
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from collections import deque
@@ -18,6 +19,7 @@ import numpy as np
 
 from simulator import employment, finance, kernels, land
 from simulator.inputs import LAND_USES, LEASE_PRICE, Inputs, at_price
+from simulator.process import available_bytes
 from simulator.results import (
     COMMUNE_METRICS, DISTRICT_METRICS, METRICS, RATIOS, BlockSummary, ClusterDraws, DeveloperIndicators, HeldDraws, Product, Results,
     block_summary, pct,
@@ -843,11 +845,13 @@ _AHEAD: list[HeldPages] = []  # arrays made for the next local run (`hold_ahead`
 
 def hold_ahead(shapes: Mapping[str, tuple[int, ...]]) -> None:
     """Allocate arrays of the next local run now and touch their pages on a thread, after
-    those made before (`HeldPages`), while the caller goes on on one core (the CLI imports the model's stack and
-    reads the geometry meanwhile; `run.run_file` checks the memory with a probe draw): the
-    held per-cluster metrics as `HELD` (`held_shape`), the numbers kept for every draw by
-    their names (`kept_shapes`). `simulate` takes those of the shapes its run stores."""
-    _AHEAD.append(HeldPages(shapes, _AHEAD[-1] if _AHEAD else None))
+    those made before (`HeldPages`), while the caller goes on on one core (the CLI imports
+    the model's stack and reads the geometry meanwhile; `run.run_file` checks the memory with
+    a probe draw): the held per-cluster metrics as `HELD` (`held_shape`), the numbers kept
+    for every draw by their names (`kept_shapes`). `simulate` takes those of the shapes its
+    run stores. Nothing is made when they would take more than half the memory available."""
+    if 8 * sum(math.prod(shape) for shape in shapes.values()) <= available_bytes() // 2:
+        _AHEAD.append(HeldPages(shapes, _AHEAD[-1] if _AHEAD else None))
 
 
 def touched_ahead() -> int:
@@ -879,16 +883,18 @@ def kept_shapes(inputs: Inputs, held: bool) -> dict[str, tuple[int, ...]]:
     d, c, y = inputs.draws, len(inputs.cluster_ids), len(inputs.years)
     district = (*(k for k in cluster_metric_names(inputs) if k not in RATIOS), *RATIOS,
                 *DISTRICT_METRICS)
-    rated = [k for k in cluster_rows(inputs) if k not in held_rows(inputs)] if held else []
+    kept = set(held_rows(inputs))
+    rated = [k for k in cluster_rows(inputs) if k not in kept] if held else []
     return {**{f"district:{k}": (d, y) for k in district},
             **{f"commune:{k}": (d, len(inputs.geo.commune_ids), y) for k in COMMUNE_METRICS},
             **{f"rate:{k}": (d, c) for k in rated}}
 
 
-def holds(inputs: Inputs, hold_bytes: int | None = None) -> bool:
-    """Whether `simulate` holds the per-cluster draws of `inputs` within the budget
-    `hold_bytes` (default `HOLD_BYTES`), rather than recompute them (`held_bytes`)."""
-    return held_bytes(inputs) <= (HOLD_BYTES if hold_bytes is None else hold_bytes)
+def holds(held: int, hold_bytes: int | None = None) -> bool:
+    """Whether `simulate` holds per-cluster draws of `held` bytes (`held_bytes`,
+    `held_bytes_of`) within the budget `hold_bytes` (default `HOLD_BYTES`), rather than
+    recompute them: the one test of the budget, for `simulate` and for what is made ahead."""
+    return held <= (HOLD_BYTES if hold_bytes is None else hold_bytes)
 
 
 def _store(kept: dict[str, np.ndarray], draws: int, sl: slice, part: dict[str, np.ndarray],
@@ -974,7 +980,7 @@ def simulate(inputs: Inputs, *, client: Any = None,
     under `gating: enforce`."""
     params = ParameterDraws(inputs, approval_delay)
     budget = HOLD_BYTES if hold_bytes is None else hold_bytes
-    keep = holds(inputs, budget)
+    keep = holds(held_bytes(inputs), budget)
     kept = _run_chunks(inputs, params, keep, client, on_chunk)
     groups: dict[str, dict[str, np.ndarray]] = {"district": {}, "commune": {}, "coupling": {},
                                                 "rate": {}}

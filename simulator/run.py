@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -17,7 +16,8 @@ from simulator.errors import InputError, Problem, ScenarioError
 from simulator.gating import gate_openings
 from simulator.inputs import Inputs, build_inputs
 from simulator.model import (
-    drop_ahead, hold_ahead, holds, kept_shapes, memory_estimate, simulate, touched_ahead,
+    drop_ahead, held_bytes, hold_ahead, holds, kept_shapes, memory_estimate, simulate,
+    touched_ahead,
 )
 from simulator.process import available_bytes
 from simulator.results import DISTRICT_METRICS, METRICS, Results
@@ -97,11 +97,9 @@ def _keep_ahead(inputs: Inputs, hold_bytes: int | None) -> None:
     """Allocate the numbers the local run of `inputs` keeps for every draw (`model.kept_shapes`)
     and touch their pages on a thread (`model.hold_ahead`) while this thread checks the memory
     (`_check_memory`'s probe draw loads the kernels on one core): their page faults then fall
-    on the idle core, not in the chunks. Only if they take at most half the memory available
-    (a run refused for its memory lets them go, `model.drop_ahead`)."""
-    shapes = kept_shapes(inputs, holds(inputs, hold_bytes))
-    if 8 * sum(math.prod(shape) for shape in shapes.values()) <= available_bytes() // 2:
-        hold_ahead(shapes)
+    on the idle core, not in the chunks (`hold_ahead` makes none that would take more than
+    half the memory available; a run refused for its memory lets them go, `model.drop_ahead`)."""
+    hold_ahead(kept_shapes(inputs, holds(held_bytes(inputs), hold_bytes)))
 
 
 def run_file(path: str | Path, *, draws: int | None = None, seed: int | None = None,

@@ -757,7 +757,7 @@ def test_kept_shapes_are_those_of_the_numbers_a_run_stores(years, budget) -> Non
     if years is not None:
         scenario = scenario.model_copy(update={"horizon_year": scenario.base_year + years - 1})
     inputs = build_inputs(scenario, geo_for(3))
-    held = model.holds(inputs, budget)
+    held = model.holds(model.held_bytes(inputs), budget)
     assert held == (budget is None)
     kept = model._run_chunks(inputs, model.ParameterDraws(inputs), held, None, None)
     stored = {k: v.shape for k, v in kept.items() if ":" in k and not k.startswith("coupling:")}
