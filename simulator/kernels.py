@@ -1234,9 +1234,6 @@ def _constant_band(x: float, where: np.ndarray, out: np.ndarray, j: int) -> None
         out[q, j] = _lerp(x, x, where[q] - np.floor(where[q]))
 
 
-_COLUMNS = 16  # cells copied at a time by `select_quantiles`
-
-
 @njit(cache=True, nogil=True)
 def _pair_from(row: np.ndarray, lo: int, k: int, hi: int) -> tuple[float, float]:  # pragma: no cover - compiled
     """row[k] once row[lo:hi] is rearranged so that it is its (k − lo)-th smallest (`_select`),
