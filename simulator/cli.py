@@ -592,7 +592,7 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--scheduler", default=None,
                      help="run the draws on an existing Dask scheduler (e.g. tcp://host:8786)")
     sim.add_argument("--memory-gib", type=float, default=None, metavar="GIB",
-                     help="hold per-cluster draws in memory up to this size (default 1); above "
+                     help="hold per-cluster draws in memory up to this size (default 2); above "
                           "it they are recomputed block by block: same numbers, bounded memory")
 
     def add(name: str, fn: Callable[[argparse.Namespace], int],

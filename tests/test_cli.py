@@ -141,6 +141,23 @@ def test_help_lists_commands_without_heavy_imports() -> None:
     assert probe.stdout.strip() == "[]"  # --help imports no heavy library
 
 
+def test_help_states_the_defaults_the_code_uses() -> None:
+    """The defaults --help states are the ones the code applies (the parser cannot import the
+    modules that hold them: --help stays light), so a changed default cannot leave the help
+    behind: --memory-gib's is `model.HOLD_BYTES`, -n's are `sensitivity.DEFAULT_N`."""
+    from simulator import model, sensitivity
+
+    def helped(command: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "simulator", command, "--help"],
+                              capture_output=True, text=True, check=True, cwd=ROOT)
+        return " ".join(done.stdout.split())
+
+    assert f"(default {model.HOLD_BYTES / 2**30:g});" in helped("run")
+    sobol, morris = sensitivity.DEFAULT_N["sobol"], sensitivity.DEFAULT_N["morris"]
+    assert f"(default {sobol}; " in helped("sensitivity") and f"(default {morris})" in helped(
+        "sensitivity")
+
+
 def test_the_command_ends_without_the_teardown_its_output_flushed_and_exit_handlers_run(
         mini) -> None:
     """`clustersim` (`cli.entry`) ends the process once the command is done, without the
