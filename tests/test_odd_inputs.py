@@ -64,6 +64,10 @@ CASES = {  # name: (files, file of the problem, line, message)
     "unknown key in the parent": (
         {"s.yaml": "extends: p.yaml\nid: c\n", "p.yaml": MINI.replace("seed: 7", "seed: 7\nsede: 3")},
         "p.yaml", 8, "sede: expected a known field (did you mean 'seed'?), found unknown field 'sede'"),
+    "an id with capitals and a space": (
+        {"s.yaml": _edit("id: mini", "id: Mini Plan")}, "s.yaml", 3,
+        "id: expected an id of lower-case letters, digits, '_' and '-' (starting with a letter or "
+        "a digit), found 'Mini Plan'"),
     "alias bomb": ({"s.yaml": BOMB}, "s.yaml", None,
                    "expected at most 200,000 values once YAML aliases are expanded"),
     "huge file": ({"s.yaml": "{MINI}" + "#" * 2_000_000 + "\n"}, "s.yaml", None,

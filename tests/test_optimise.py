@@ -216,6 +216,44 @@ def test_bad_problems_one_located_line_exit_2(write, cli, tmp_path, change, expe
     assert cli("validate", path)[2] == err  # validate says the same
 
 
+ODD_PROBLEMS = {  # (change to GATE_PROBLEM's constraints and objectives, the message)
+    "a rule constraint with a metric's field": (
+        "{rule: new_cluster_gate, metric: jobs, probability: 1}",
+        "optimise.constraints[0].metric: expected one of rule, probability, found unknown field "
+        "'metric'"),
+    "a constraint that is a number": (
+        "5", "optimise.constraints[0]: expected a metric bound {metric: …, at_least|at_most: …, "
+             "probability: …} or a rule {rule: …, probability: …}, found 5"),
+    "a bound that is not a number": (
+        "{metric: jobs, year: 2030, at_least: .nan, probability: 0.5}",
+        "optimise.constraints[0].at_least: expected a finite number, found NaN"),
+    "a statistic out of range": (
+        "{rule: new_cluster_gate, probability: 1}\n  objectives:\n    - {metric: jobs, year: 2030, "
+        "stat: p200}", "optimise.objectives[0].stat: expected 'mean' or a percentile 'p1' … "
+                       "'p99', found 'p200'"),
+    "three objectives": (
+        "{rule: new_cluster_gate, probability: 1}\n  objectives:\n" + "    - {metric: jobs, year: "
+        "2030}\n" * 3, "optimise.objectives: expected at most 2 items, found 3"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ODD_PROBLEMS))
+def test_odd_problem_fields_are_one_plain_located_line(write, cli, case) -> None:
+    """A constraint is read as the one kind the planner wrote (a rule when it names one, else a
+    metric bound), so a problem in it is one line in the planner's words: no pydantic
+    internals (union members, regular expressions, 'List should have …') in the message."""
+    change, message = ODD_PROBLEMS[case]
+    problem = GATE_PROBLEM.replace("{rule: new_cluster_gate, probability: 1}", change)
+    if "objectives:\n    - {metric: jobs, year" in change:  # replaces the problem's own
+        problem = problem.replace("  objectives:\n    - {metric: jobs, over: sum, from_year: 2024, "
+                                  "to_year: 2034}\n", "")
+    path = _problem(write, problem, GATE_RULES)
+    code, out, err = cli("validate", path)
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1, err
+    assert lines[0].startswith(f"{path}:") and lines[0].endswith(message), lines[0]
+
+
 PARETO_PROBLEM = """
   decisions:
     - {cluster: beta, years: [2024, 2026]}

@@ -35,7 +35,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from simulator.errors import Problem, ScenarioError
-from simulator.scenario import distributions, schema
+from simulator.scenario import distributions, optimise_config, schema
 from simulator.scenario.schema import Scenario
 
 __all__ = ["LoadedScenario", "load_scenario", "SourceMap", "bundled_scenarios", "scenario_path"]
@@ -469,7 +469,12 @@ class SourceMap:
 
 
 _TAGS = {"fixed", "uniform", "triangular", "pert", "normal", "lognormal",
-         "function-after[check(), tagged-union[Fixed,Uniform,Triangular,PERT,Normal,LogNormal]]"}
+         "function-after[check(), tagged-union[Fixed,Uniform,Triangular,PERT,Normal,LogNormal]]",
+         *optimise_config.CONSTRAINT_KINDS}
+# what a text field's pattern asks for, in words
+_PATTERNS = {schema.SLUG_PATTERN: "an id of lower-case letters, digits, '_' and '-' "
+                                  "(starting with a letter or a digit)",
+             optimise_config.STAT_PATTERN: "'mean' or a percentile 'p1' … 'p99'"}
 
 
 @dataclass(frozen=True)
@@ -495,6 +500,11 @@ def _expected_found(err: dict[str, Any]) -> tuple[str, str]:
     if kind == "too_short":
         n = err.get("ctx", {}).get("min_length", 1)
         return f"at least {n} item{'s' if n != 1 else ''}", shown
+    if kind == "too_long":
+        n = err["ctx"]["max_length"]
+        return f"at most {n} item{'s' if n != 1 else ''}", f"{len(err['input'])}"
+    if kind == "string_pattern_mismatch" and err["ctx"]["pattern"] in _PATTERNS:
+        return _PATTERNS[err["ctx"]["pattern"]], shown
     if kind == "union_tag_invalid" or kind == "union_tag_not_found":
         return "a number or {dist: fixed|uniform|triangular|pert|normal|lognormal, …}", shown
     text = msg.removeprefix("Input should be ").removeprefix("Value error, ")
@@ -543,6 +553,9 @@ def _hint(loc: tuple[Any, ...]) -> str | None:
     schema (with its full path), else the closest name here, else the closest name anywhere."""
     leaf, known = str(loc[-1]), _known_fields(loc)
     elsewhere = sorted({p for name, p in _schema_paths() if name == leaf})
+    here = ".".join(str(k) for k in loc if not isinstance(k, int) and k not in _TAGS)
+    if here in {re.sub(r"\[<\w+>\]|\.<\w+>", "", p) for p in elsewhere}:
+        return None  # a field of another kind of item here (a rule constraint's `metric`)
     if elsewhere:
         return " or ".join(repr(p) for p in elsewhere[:3])
     close = difflib.get_close_matches(leaf, known, n=1)
@@ -559,12 +572,15 @@ def _known_fields(loc: tuple[Any, ...]) -> list[str]:
     for key in loc[:-1]:
         if isinstance(key, int):
             continue
+        if key in optimise_config.CONSTRAINT_KINDS:  # the kind of item pydantic validated
+            cls = optimise_config.CONSTRAINT_KINDS[key]
+            continue
         field = cls.model_fields.get(key) if hasattr(cls, "model_fields") else None
         if field is None:
             return []
         ann = field.annotation
         args: tuple[Any, ...] = getattr(ann, "__args__", (ann,))
-        inner = [a for a in args if hasattr(a, "model_fields")]
+        inner = [a for a in args if hasattr(a, "model_fields")] or [m for _, m in _models_in(ann)]
         if not inner:
             return []
         cls = inner[0]

@@ -9,18 +9,19 @@ offending field.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from simulator.scenario.wording import Text
 
 __all__ = ["Decision", "Measure", "Objective", "MetricConstraint", "RuleConstraint",
-           "SearchBudget", "OptimiseConfig", "RULE_CONSTRAINTS"]
+           "SearchBudget", "OptimiseConfig", "RULE_CONSTRAINTS", "STAT_PATTERN", "CONSTRAINT_KINDS"]
 
 Year = Annotated[int, Field(ge=1990, le=2100)]
 Probability = Annotated[float, Field(gt=0, le=1)]
-Stat = Annotated[str, Field(pattern=r"^(mean|p([1-9]|[1-9][0-9]))$")]
+STAT_PATTERN = r"^(mean|p([1-9]|[1-9][0-9]))$"  # `mean` or a percentile p1–p99
+Stat = Annotated[str, Field(pattern=STAT_PATTERN)]
 # rules whose result depends on the plan's timing; the spatial rules depend on where, not when
 RULE_CONSTRAINTS = ("cluster_size", "new_cluster_gate", "expansion_occupancy",
                     "expansion_infrastructure", "services_share", "land_structure", "rice_land")
@@ -132,6 +133,28 @@ class RuleConstraint(_Base):
     """Share of draws in which each cluster must pass (1: in every draw)."""
 
 
+def _constraint_kind(value: Any) -> str | None:
+    """Which constraint an item of `constraints:` is: a rule when it names one, else a metric
+    bound (so a problem is reported against the one kind the planner wrote, not both)."""
+    if isinstance(value, dict):
+        return "rule constraint" if "rule" in value else "metric constraint"
+    if isinstance(value, (MetricConstraint, RuleConstraint)):
+        return "rule constraint" if isinstance(value, RuleConstraint) else "metric constraint"
+    return None
+
+
+# the tags `_constraint_kind` gives, and their models (pydantic puts a tag in an error's
+# path; the located message leaves it out and lists the fields of its model)
+CONSTRAINT_KINDS: dict[str, type[_Base]] = {"metric constraint": MetricConstraint,
+                                            "rule constraint": RuleConstraint}
+Constraint = Annotated[
+    Annotated[MetricConstraint, Tag("metric constraint")]
+    | Annotated[RuleConstraint, Tag("rule constraint")],
+    Discriminator(_constraint_kind, custom_error_type="constraint_kind",
+                  custom_error_message="a metric bound {metric: …, at_least|at_most: …, "
+                                       "probability: …} or a rule {rule: …, probability: …}")]
+
+
 class SearchBudget(_Base):
     """Limits of the search."""
 
@@ -157,7 +180,7 @@ class OptimiseConfig(_Base):
     """The decision variables: clusters (or phases) and their windows of approval years."""
     objectives: list[Objective] = Field(min_length=1, max_length=2)
     """What to optimise; a second objective adds a Pareto front of the two."""
-    constraints: list[MetricConstraint | RuleConstraint] = Field(default_factory=list)
+    constraints: list[Constraint] = Field(default_factory=list)
     """Metric bounds with a probability, and rules every cluster must pass."""
     budget: SearchBudget = Field(default_factory=SearchBudget)
     """How long the search may run."""

@@ -126,8 +126,13 @@ def _depth(model: type[BaseModel]) -> int:
 
 
 def _model_types(tp: Any) -> set[type[BaseModel]]:
-    own = {tp} if isinstance(tp, type) and issubclass(tp, BaseModel) else set()
-    return own.union(*(_model_types(a) for a in get_args(tp)))
+    return set(_models_of(tp))
+
+
+def _models_of(tp: Any) -> list[type[BaseModel]]:
+    """The scenario models an annotation holds, in the order written (once each)."""
+    own = [tp] if isinstance(tp, type) and issubclass(tp, BaseModel) else []
+    return list(dict.fromkeys(own + [m for a in get_args(tp) for m in _models_of(a)]))
 
 
 def _type(field: Any) -> str:
@@ -139,6 +144,9 @@ def _type(field: Any) -> str:
     text = text.replace("simulator.scenario.rules_config.", "")
     if "Fixed" in text or "tagged-union" in text or "Annotated" in text and "dist" in text:
         return "param"
+    if "Discriminator" in text:  # models told apart by a function (optimise's constraints)
+        kinds = " or ".join(m.__name__ for m in _models_of(field.annotation))
+        return f"list[{kinds}]" if text.startswith("list[") else kinds
     for old, new in (("<class '", ""), ("'>", ""), ("Optional[", ""), ("NoneType", "none")):
         text = text.replace(old, new)
     return text.replace(" | ", " or ")

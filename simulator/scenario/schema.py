@@ -32,9 +32,11 @@ __all__ = [
     "DistrictParams", "SectorParams", "LandUse", "PARAMETER_NAMES", "DISTRICT_PARAMETER_NAMES",
     "SECTOR_FIELDS", "parameter_table", "table_source", "default_param", "bounds",
     "default_sector_mix", "Target", "Correlation", "UncertaintySettings", "LayerRef", "GeodataLayers",
+    "SLUG_PATTERN",
 ]
 
-Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"  # ids: lower-case letters, digits, `_` and `-`
+Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=64)]
 Year = Annotated[int, Field(ge=1990, le=2100)]
 Status = Literal["operating", "under_construction", "approved", "proposed"]
 Kind = Literal["craft_village", "general"]
