@@ -141,7 +141,10 @@ _WORDS: dict[str, dict[str, str]] = {
         "breakeven_note": "The base-year lease price (one payment for the lease term) at which the "
                           "developer's NPV at the horizon is zero, per draw, the simulated take-up "
                           "held fixed (so the NPV is linear in the price and the price exact). "
-                          "bn VND per leased ha; USD/m² at 25,000 VND/USD (1 USD/m² = 0.25 bn/ha).",
+                          "bn VND per leased ha; USD/m² at 25,000 VND/USD (1 USD/m² = 0.25 bn/ha). "
+                          "No cluster's price list was found: the assumed price lies between the "
+                          "one cluster listing and the Northern parks' average (docs/calibration.md "
+                          "§1), and Hà Nội's own parks let land at 129–235 USD/m² (below).",
         "assumed_price": "Assumed price (mean)", "breakeven_p50": "Break-even, median",
         "p10_p90": "P10–P90", "usd_m2": "USD/m²", "p_profit": "P(developer NPV > 0)",
         "benchmarks": "Market benchmarks (sourced)", "what": "What", "value_bn_ha": "bn VND/ha",
@@ -316,7 +319,10 @@ _WORDS: dict[str, dict[str, str]] = {
                           "đầu tư đến năm cuối bằng 0, tính cho từng lần mô phỏng với diện tích "
                           "cho thuê giữ nguyên như đã mô phỏng (NPV tuyến tính theo giá nên giá "
                           "hòa vốn là chính xác). Tỷ đồng/ha cho thuê; USD/m² theo 25.000 đồng/USD "
-                          "(1 USD/m² = 0,25 tỷ đồng/ha).",
+                          "(1 USD/m² = 0,25 tỷ đồng/ha). Chưa tìm được bảng giá thuê của CCN nào: "
+                          "giá giả định nằm giữa giá chào thuê duy nhất của một CCN và giá bình quân "
+                          "của các KCN miền Bắc (docs/calibration.md §1), còn các KCN của Hà Nội "
+                          "cho thuê ở mức 129–235 USD/m² (bảng dưới).",
         "assumed_price": "Giá giả định (TB)", "breakeven_p50": "Giá hòa vốn, trung vị",
         "p10_p90": "khoảng P10–P90", "usd_m2": "USD mỗi m²", "p_profit": "P(NPV chủ đầu tư > 0)",
         "benchmarks": "Mốc giá thị trường (có nguồn)", "what": "Nội dung", "value_bn_ha": "tỷ đồng/ha",
