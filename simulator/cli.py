@@ -455,10 +455,14 @@ def cmd_optimise(args: argparse.Namespace) -> int:
 def _weights(pairs: list[str]) -> dict[str, float] | None:
     """--weight NAME=W options → a weights mapping (None: the defaults)."""
     from simulator.errors import InputError, Problem
+    from simulator.sites import DEFAULT_WEIGHTS
 
     out = {}
     for pair in pairs:
         name, _, value = pair.partition("=")
+        if name.strip() not in DEFAULT_WEIGHTS:
+            raise InputError([Problem("--weight", None, "", "NAME=W with NAME one of "
+                                      f"{', '.join(DEFAULT_WEIGHTS)}", pair)])
         try:
             out[name.strip()] = float(value)
         except ValueError:
@@ -466,6 +470,9 @@ def _weights(pairs: list[str]) -> dict[str, float] | None:
         if not 0 <= out[name.strip()] < float("inf"):
             raise InputError([Problem("--weight", None, "", "NAME=W with W a finite number ≥ 0",
                                       pair)])
+    if out and not any(out.values()):
+        raise InputError([Problem("--weight", None, "", "at least one weight > 0",
+                                  " ".join(pairs))])
     return out or None
 
 
@@ -476,7 +483,7 @@ def cmd_sites(args: argparse.Namespace) -> int:
     from simulator.errors import InputError, Problem
     from simulator.map_content import map_view
     from simulator.maps.scenario_map import render_scenario_map
-    from simulator.folders import folder_problems
+    from simulator.folders import atomic_files, folder_problems
     from simulator.rules.engine import check_all
     from simulator.sites import find_sites
 
@@ -495,12 +502,12 @@ def cmd_sites(args: argparse.Namespace) -> int:
             _say(args, f"  {row.rank}. score {row.score:.3f}  {row.area_ha:.1f} ha {row.shape:<16}"
                        f" at {c.y:.5f}, {c.x:.5f}  interchange {row.interchange_m:.0f} m, national "
                        f"road {row.national_road_m:.0f} m, housing {row.residential_m:.0f} m")
-        if args.out is not None:
-            Path(args.out).mkdir(parents=True, exist_ok=True)
-            sites.to_file(Path(args.out) / f"{sid}_sites.gpkg", layer="sites", driver="GPKG")
+        if args.out is not None:  # both files, or neither (`atomic_files`)
             html = render_scenario_map(map_view(run, sites=sites, findings=check_all(run),
                                                 lang=getattr(args, "lang", "vi")))
-            (Path(args.out) / f"{sid}_sites.html").write_text(html, encoding="utf-8")
+            with atomic_files(Path(args.out), [f"{sid}_sites.gpkg", f"{sid}_sites.html"]) as tmp:
+                sites.to_file(tmp[f"{sid}_sites.gpkg"], layer="sites", driver="GPKG")
+                tmp[f"{sid}_sites.html"].write_text(html, encoding="utf-8")
     return 0
 
 
@@ -680,8 +687,12 @@ def _option_problems(args: argparse.Namespace) -> list[str]:
         out.append(f"clustersim: --workers: expected a number of processes 1–1024 (0: no "
                    f"Dask), found {workers}")
     area = getattr(args, "area", None)
-    if area is not None and not 0 < area < float("inf"):
-        out.append(f"clustersim sites: --area: expected a number of hectares > 0, found {area}")
+    if area is not None:
+        from simulator.sites import MAX_AREA_HA
+
+        if not 0 < area <= MAX_AREA_HA:
+            out.append(f"clustersim sites: --area: expected a number of hectares > 0 and ≤ "
+                       f"{MAX_AREA_HA:,g}, found {area:g}")
     if getattr(args, "count", 1) < 1:
         out.append(f"clustersim sites: --count: expected a whole number ≥ 1, found {args.count}")
     scheduler = getattr(args, "scheduler", None)

@@ -10,13 +10,13 @@ import errno
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from simulator.errors import OutputExistsError, Problem
 
-__all__ = ["atomic_folder", "folder_problems"]
+__all__ = ["atomic_files", "atomic_folder", "folder_problems"]
 
 
 def _exists_error(final: Path) -> OutputExistsError:
@@ -82,3 +82,23 @@ def _publish(tmp: Path, final: Path, overwrite: bool, attempts: int = 5) -> None
             final.rename(old)
             shutil.rmtree(old)
     raise _exists_error(final)
+
+
+@contextmanager
+def atomic_files(folder: Path, names: Sequence[str]) -> Iterator[dict[str, Path]]:
+    """Yield a temporary path in `folder` for each file name (the name's extension kept, for
+    writers that go by it); once the block succeeds each is renamed onto its name, replacing
+    a file of that name, else every temporary is removed: for files written into a folder that
+    holds other things (`clustersim sites --out`), so a failure leaves no half-written file."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    tag = uuid.uuid4().hex[:8]
+    tmp = {name: folder / f".tmp-{tag}-{name}" for name in names}
+    try:
+        yield tmp
+        for name, path in tmp.items():
+            os.replace(path, folder / name)
+    finally:
+        for path in tmp.values():
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()

@@ -36,11 +36,12 @@ from simulator.words.findings import Msg
 if TYPE_CHECKING:
     from simulator.scenario.rules_config import RulesConfig
 
-__all__ = ["DEFAULT_WEIGHTS", "SCALES_M", "find_sites", "suitability"]
+__all__ = ["DEFAULT_WEIGHTS", "MAX_AREA_HA", "SCALES_M", "find_sites", "suitability"]
 
 DEFAULT_WEIGHTS = {"interchange": 0.4, "national_road": 0.3, "residential": 0.3}
 SCALES_M = {"interchange": 3000.0, "national_road": 1500.0, "residential": 500.0}  # assumption
 _MAX_TRIES = 200
+MAX_AREA_HA = 1000.0  # the largest site searched for (Decree 32's clusters are at most 75 ha)
 
 
 class _Grid:
@@ -217,8 +218,8 @@ def find_sites(run_or_layers: Any, area_ha: float, count: int = 5,
 
     `run_or_layers`: a Run (the bundled layers plus the scenario's clusters, whose `rules:`
     thresholds apply) or a `constraints.Layers`. `kind` sets the hazard class (rules.yaml)."""
-    if not (0 < area_ha <= 1000 and count >= 1 and 0 < cell_m <= 20):
-        raise ValueError(f"area_ha in (0, 1000], count ≥ 1, cell_m in (0, 20]; found "
+    if not (0 < area_ha <= MAX_AREA_HA and count >= 1 and 0 < cell_m <= 20):
+        raise ValueError(f"area_ha in (0, {MAX_AREA_HA:g}], count ≥ 1, cell_m in (0, 20]; found "
                          f"{area_ha}, {count}, {cell_m}")
     layers, clusters, scenario_config = _sources(run_or_layers)
     cfg = config or scenario_config

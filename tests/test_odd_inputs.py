@@ -126,6 +126,43 @@ def test_sites_weight_must_be_finite(mini, cli, tmp_path, weight) -> None:
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.parametrize("args, message", [
+    (("--area", "5", "--weight", "housing=1"),
+     "--weight: expected NAME=W with NAME one of interchange, national_road, residential, "
+     "found housing=1"),
+    (("--area", "5", "--weight", "interchange=0", "--weight", "residential=0"),
+     "--weight: expected at least one weight > 0, found interchange=0 residential=0"),
+    (("--area", "5000"), "clustersim sites: --area: expected a number of hectares > 0 and ≤ "
+                         "1,000, found 5000"),
+])
+def test_sites_options_out_of_range_name_the_option(mini, cli, tmp_path, args, message) -> None:
+    """A weight name the finder does not know, weights all 0 and an area past the finder's
+    largest are refused before any computing, naming the option (not the finder's internal
+    `area_ha in (0, 1000], count ≥ 1, cell_m …`), exit 2, nothing written."""
+    code, _, err = cli("sites", mini, *args, "--out", tmp_path / "o")
+    assert code == 2 and err == message + "\n"
+    assert not (tmp_path / "o").exists()
+
+
+def test_files_written_into_a_folder_are_all_or_none(tmp_path) -> None:
+    """`atomic_files` (`clustersim sites --out`): a failure while writing leaves the folder as it
+    was (no temporary, no half of the pair, the old file untouched); success replaces both."""
+    from simulator.folders import atomic_files
+
+    (tmp_path / "a.html").write_text("old", encoding="utf-8")
+    with pytest.raises(RuntimeError), atomic_files(tmp_path, ["a.gpkg", "a.html"]) as tmp:
+        tmp["a.gpkg"].write_text("new", encoding="utf-8")
+        raise RuntimeError("the map failed")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.html"]
+    assert (tmp_path / "a.html").read_text(encoding="utf-8") == "old"
+    with atomic_files(tmp_path, ["a.gpkg", "a.html"]) as tmp:
+        for name, path in tmp.items():
+            assert path.parent == tmp_path and path.suffix == name[name.rindex("."):]
+            path.write_text(f"new {name}", encoding="utf-8")
+    assert {p.name: p.read_text(encoding="utf-8") for p in tmp_path.iterdir()} == {
+        "a.gpkg": "new a.gpkg", "a.html": "new a.html"}
+
+
 def test_compare_of_two_files_with_one_id_is_refused(mini, cli, tmp_path) -> None:
     other = tmp_path / "other.yaml"
     other.write_text(MINI.replace("seed: 7", "seed: 8"), encoding="utf-8")
