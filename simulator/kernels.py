@@ -185,28 +185,44 @@ def _by_score(score: np.ndarray, idx: np.ndarray, order: np.ndarray) -> None:  #
 @njit(cache=True, nogil=True)
 def takeup(capacity: np.ndarray, leased_before: np.ndarray, score: np.ndarray,
            pool_of: np.ndarray, demand: np.ndarray, levels: np.ndarray,
-           solve: bool) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+           solve: bool, total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """Year by year, each pool's demand (draw, year, pool) is shared among its clusters'
     (`pool_of`, −1: none) vacant land V = capacity − leased by water filling,
-    leased[t] = leased[t−1] + V[t] · min(1, θ[t] · a). With `solve`, the levels θ (draw, year,
-    pool) are found and written, and the unmet demand (draw, year) summed; else `levels` are
-    given (from a run over every cluster) and only the fill is computed, with the same
-    arithmetic. Returns leased (draw, cluster, year) and unmet (draw, year). Each draw's
-    pools ordered by score (`_by_score`), then its years (`_takeup_years`)."""
-    n, c, years = capacity.shape
-    pools = levels.shape[2]
-    leased, unmet = np.empty((n, c, years)), np.zeros((n, years))
+    leased[t] = leased[t−1] + V[t] · min(1, θ[t] · a), for each run's scores a (run, draw,
+    cluster): runs that differ in their scores alone (lease prices) share the rest. With
+    `solve`, the levels θ (run, draw, year, pool) are found and written, and the unmet demand
+    (run, draw, year) summed; else `levels` are given (from a run over every cluster) and only
+    the fill is computed, with the same arithmetic. Returns leased (run, draw, cluster, year)
+    and unmet (run, draw, year), and writes the leased area summed over clusters into total
+    (run, draw, year) unless it has no draws (the clusters added in order, the first copied,
+    as `cluster_metrics` adds them: `_add_cluster`). Each run's draw's pools ordered by score
+    (`_by_score`), then its years (`_takeup_years`)."""
+    runs, (n, c, years) = score.shape[0], capacity.shape
+    pools = levels.shape[3]
+    leased, unmet = np.empty((runs, n, c, years)), np.zeros((runs, n, years))
     groups = [np.flatnonzero(pool_of == k) for k in range(pools)]
     starts = np.zeros(pools + 1, dtype=np.intp)  # pool k's clusters: members[starts[k]:starts[k + 1]]
     for k in range(pools):
         starts[k + 1] = starts[k] + groups[k].shape[0]
     members, scratch = np.empty(starts[pools], dtype=np.intp), (np.empty(c), np.empty(c), np.empty(c))
-    for d in range(n):
-        for k in range(pools):
-            _by_score(score[d], groups[k], members[starts[k]:starts[k + 1]])
-        _takeup_years((capacity, leased_before, score, demand), (members, starts), d, solve, scratch,
-                      (leased, unmet, levels))
+    for r in range(runs):
+        given = (capacity, leased_before, score[r], demand)
+        out, summed = (leased[r], unmet[r], levels[r]), total[r].reshape((1, total.shape[1], years))
+        for d in range(n):
+            for k in range(pools):
+                _by_score(score[r, d], groups[k], members[starts[k]:starts[k + 1]])
+            _takeup_years(given, (members, starts), d, solve, scratch, out)
+            if total.shape[1] > 0:
+                _cluster_sum(out[0], summed, d)
     return leased, unmet
+
+
+@_without_refcounts
+def _cluster_sum(leased: np.ndarray, total: np.ndarray, d: int) -> None:  # pragma: no cover - compiled
+    """total[0, d] = Σ_c leased[d, c] (year,), the clusters added in order, the first copied
+    (`_add_cluster`, as `cluster_metrics` sums them)."""
+    for c in range(leased.shape[1]):
+        _add_cluster(leased[d, c:c + 1], total, d, c == 0)
 
 
 @_without_refcounts

@@ -91,8 +91,10 @@ def attractiveness(access_km: np.ndarray, access_scale_km: np.ndarray, lease_pri
                    mean_price: np.ndarray, rent_elasticity: np.ndarray) -> np.ndarray:
     """a_c = exp(−d_c / λ) · (p_c / p̄)^(−ε): nearer an interchange or Ring Road 4 and cheaper
     than the district average p̄ (`mean_price`, (draw,), the mean over every cluster of the
-    scenario) is more attractive. Dims (draw, cluster)."""
-    relative = lease_price / mean_price[:, None]
+    scenario) is more attractive. Dims (draw, cluster); or (run, draw, cluster) for runs that
+    differ in their lease prices alone (`lease_price` (run, draw, cluster), `mean_price`
+    (run, draw)), elementwise the same numbers."""
+    relative = lease_price / mean_price[..., None]
     score: np.ndarray = (np.exp(-access_km[None, :] / access_scale_km[:, None])
                          * relative ** -rent_elasticity[:, None])
     return score
@@ -135,7 +137,7 @@ def allocate(demand: np.ndarray, score: np.ndarray, room: np.ndarray) -> tuple[n
 
 def competitive_takeup(capacity: np.ndarray, leased_before: np.ndarray, score: np.ndarray,
                        pools: list[tuple[np.ndarray, np.ndarray]],
-                       levels: np.ndarray | None = None,
+                       levels: np.ndarray | None = None, total: np.ndarray | None = None,
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Year by year, each demand pool (mask of clusters (cluster,), demand (draw, year)) is
     allocated among its clusters' vacant land V = capacity − leased by water filling:
@@ -147,7 +149,11 @@ def competitive_takeup(capacity: np.ndarray, leased_before: np.ndarray, score: n
     year. The pools' masks are disjoint. The water levels θ (draw, year, pool) couple the
     clusters; given `levels` (from a run over every cluster) the recurrence runs for any block
     of clusters on its own, exactly. Returns leased (draw, cluster, year), unmet demand
-    (draw, year) and the levels. The loop is compiled: kernels.takeup."""
+    (draw, year) and the levels. `score` (run, draw, cluster) solves runs that differ in their
+    scores alone, each as if alone, in one call: then each result has the run axis first.
+    `total` (run…, draw, year), when given, gets the leased area summed over clusters (in
+    order: the district's, as the model's cluster metrics add it up). The loop is compiled:
+    kernels.takeup."""
     n, c, years = capacity.shape
     pool_of = np.full(c, -1, dtype=np.intp)
     for k, (mask, _) in enumerate(pools):
@@ -155,12 +161,14 @@ def competitive_takeup(capacity: np.ndarray, leased_before: np.ndarray, score: n
     demand = np.empty((n, years, len(pools)))
     for k, (_, dem) in enumerate(pools):
         demand[:, :, k] = dem
+    runs = score.shape[:-2]
     solve = levels is None
     if levels is None:
-        levels = np.zeros((n, years, len(pools)))
+        levels = np.zeros((*runs, n, years, len(pools)))
     levels = np.ascontiguousarray(levels, dtype=float)
     leased, unmet = kernels.takeup(np.ascontiguousarray(capacity, dtype=float),
                                    np.ascontiguousarray(leased_before, dtype=float),
-                                   np.ascontiguousarray(score, dtype=float), pool_of, demand,
-                                   levels, solve)
-    return leased, unmet, levels
+                                   np.ascontiguousarray(score, dtype=float).reshape(-1, n, c), pool_of,
+                                   demand, levels.reshape(-1, n, years, len(pools)), solve,
+                                   np.empty((1, 0, years)) if total is None else total.reshape(-1, n, years))
+    return leased.reshape(*runs, n, c, years), unmet.reshape(*runs, n, years), levels

@@ -109,14 +109,6 @@ class ParameterDraws:
         shared.drawn_from = self
         return shared
 
-    def block_of(self, p: dict[str, dict[str, np.ndarray]],
-                 clusters: slice) -> dict[str, dict[str, np.ndarray]]:
-        """`take(draws, clusters)` from `take(draws)` (`p`): the block's phase and cluster
-        columns (views), sector and district draws as they are."""
-        cols = {"phase": self.inputs.phase_range(clusters), "cluster": clusters}
-        return {g: {f: v[:, cols[g]] for f, v in fields.items()} if g in cols else fields
-                for g, fields in p.items()}
-
 
 def _drawn_specs(inputs: Inputs) -> dict[str, ParamSpec]:
     """The uncertain parameters of `inputs`, by key (`draw_keys` draws them)."""
@@ -202,23 +194,30 @@ def _room(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], timelines: Timeli
 
 
 def _leased(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], room: _Room,
-            coupling: dict[str, np.ndarray] | None) -> dict[str, np.ndarray]:
+            coupling: dict[str, np.ndarray] | None,
+            price: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Leased area from the take-up's `room` (`_room`): leased_before (D,C), leased (D,C,Y),
     unmet (D,Y), and when competitive the levels and mean_price (solved, or those of
-    `coupling`)."""
+    `coupling`). `price`: the lease prices (R,D,C) of R runs that differ from `p` in them
+    alone, each solved as if alone (`land.competitive_takeup`, in one call): leased, unmet,
+    levels and mean_price then (R, …) when competitive, and `total` the leased area summed
+    over clusters, (R,D,Y) (the district's; (D,Y) when independent, the same for every
+    price)."""
     if inputs.takeup == "independent":
-        return {"leased_before": room.history, "leased": room.capacity,
-                "unmet": np.zeros((room.history.shape[0], len(inputs.years)))}
+        out = {"leased_before": room.history, "leased": room.capacity,
+               "unmet": np.zeros((room.history.shape[0], len(inputs.years)))}
+        return out if price is None else {**out, "total": room.capacity.sum(axis=1)}
     cl, d = p["cluster"], p["district"]
-    price = cl[LEASE_PRICE]
-    mean_price = price.mean(axis=1) if coupling is None else coupling["mean_price"]
+    price = cl[LEASE_PRICE] if price is None else price
+    mean_price = price.mean(axis=-1) if coupling is None else coupling["mean_price"]
     score = land.attractiveness(inputs.geo.access_km, d["access_scale_km"], price, mean_price,
                                 d["rent_elasticity"])
+    total = np.empty((*price.shape[:-1], len(inputs.years))) if price.ndim > 2 else None
     leased, unmet, levels = land.competitive_takeup(
         room.capacity, room.history, score, room.pools,
-        levels=None if coupling is None else coupling["levels"])
+        levels=None if coupling is None else coupling["levels"], total=total)
     return {"leased_before": room.history, "leased": leased, "unmet": unmet, "levels": levels,
-            "mean_price": mean_price}
+            "mean_price": mean_price, **({} if total is None else {"total": total})}
 
 
 def _road_km(inputs: Inputs, d: dict[str, np.ndarray]) -> np.ndarray:
@@ -238,9 +237,10 @@ def _jobs_per_ha(inputs: Inputs, p: dict[str, dict[str, np.ndarray]]) -> np.ndar
     return employment.per_cluster(inputs.sector_mix, p["sector"]["jobs_per_leased_ha"])
 
 
-def _jobs(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], leased: np.ndarray) -> np.ndarray:
-    """The jobs (D,C,Y): jobs per leased ha times the leased area."""
-    jobs: np.ndarray = _jobs_per_ha(inputs, p)[..., None] * leased
+def _jobs(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], leased: np.ndarray,
+          clusters: slice | np.ndarray = slice(None)) -> np.ndarray:
+    """The jobs (D,C,Y): jobs per leased ha times the leased area (of `clusters` alone)."""
+    jobs: np.ndarray = _jobs_per_ha(inputs, p)[:, clusters, None] * leased
     return jobs
 
 
@@ -478,15 +478,15 @@ class ClusterReruns:
     thread beside other work calls `work`, and the thread that needs the numbers calls
     `result`, which computes the chunks still untaken before it waits. Each chunk writes its
     own draws of the arrays, so which thread computed it changes no bit. The runs whose draws
-    are another's (`drawn_from`, all the same one) share each chunk's parameters and
-    timelines: `repriced_reruns` makes them, each `inputs` with one lease price fixed, so they
-    differ from each other only in lease prices (`_repriced`), which the timelines do not
-    read."""
+    are another's (`drawn_from`, all the same one) are computed together (`_reruns_alone`):
+    `repriced_reruns` makes them, each `inputs` with one lease price fixed, so they differ
+    from each other only in lease prices, which neither the parameter draws of the chunk nor
+    its timelines and take-up room read."""
 
     def __init__(self, inputs: Inputs, runs: list[tuple[Inputs, int, ParameterDraws]]) -> None:
         shape = (inputs.draws, len(inputs.years))
         names = ("leased_area_ha", "npv_bn_vnd", "district:leased_area_ha")
-        self._runs = runs
+        self._groups = _rerun_groups(runs)
         self._out = [{k: np.empty(shape) for k in names} for _ in runs]
         self._chunks = SharedChunks(self._chunk, chunk_slices(inputs, keep=False) if runs else [])
 
@@ -501,15 +501,38 @@ class ClusterReruns:
         return self._out
 
     def _chunk(self, sl: slice) -> None:
-        shared: _Chunk | None = None
-        for got, (run, cluster, prm) in zip(self._out, self._runs):
-            if prm.drawn_from is None:
-                chunk = _chunk_of(run, prm.take(sl))
-            else:  # the draws' own parameters, timelines and room, the lease price re-fixed
-                shared = shared or _chunk_of(run, prm.drawn_from.take(sl))
-                chunk = _repriced(shared[0], prm, cluster), *shared[1:]
-            for k, v in _cluster_alone(run, cluster, prm, chunk).items():
-                got[k][sl] = v
+        for group in self._groups:
+            got = _reruns_alone(group.inputs, _chunk_of(group.inputs, group.params.take(sl)),
+                                group.clusters, group.prices)
+            for r, i in enumerate(group.runs):
+                for k, v in got.items():
+                    self._out[i][k][sl] = v[r]
+
+
+@dataclass(frozen=True)
+class _RerunGroup:
+    """Re-runs computed together (`_reruns_alone`): those of `ClusterReruns` (`runs`, their
+    places) whose draws are all `params`' (`inputs` the first one's), each re-running its
+    cluster of `clusters` at its price of `prices` (NaN: the lease price drawn in `params`)."""
+
+    inputs: Inputs
+    params: ParameterDraws
+    runs: list[int]
+    clusters: np.ndarray
+    prices: np.ndarray
+
+
+def _rerun_groups(runs: list[tuple[Inputs, int, ParameterDraws]]) -> list[_RerunGroup]:
+    """The runs grouped by whose draws they take: those whose draws are another's
+    (`ParameterDraws.reuse`) take that one's, their cluster's lease price re-fixed at the one
+    their own draws fix (`at_price`); the others their own, each alone."""
+    groups: dict[int, tuple[Inputs, ParameterDraws, list[tuple[int, int, float]]]] = {}
+    for i, (run, cluster, prm) in enumerate(runs):
+        base = prm.drawn_from or prm
+        price = float(prm.layout["cluster"][LEASE_PRICE][1][cluster]) if prm.drawn_from else np.nan
+        groups.setdefault(id(base), (run, base, []))[2].append((i, cluster, price))
+    return [_RerunGroup(run, base, [i for i, _, _ in m], np.array([c for _, c, _ in m], dtype=np.intp),
+                        np.array([x for _, _, x in m])) for run, base, m in groups.values()]
 
 
 _Chunk = tuple[dict[str, dict[str, np.ndarray]], Timelines, _Room]
@@ -565,32 +588,32 @@ class SharedChunks:
             raise self._error
 
 
-def _repriced(p: dict[str, dict[str, np.ndarray]], params: ParameterDraws,
-              cluster: int) -> dict[str, dict[str, np.ndarray]]:
-    """`params.take(draws)` from `p`, the same draws taken by `params.drawn_from`: the same
-    numbers but `cluster`'s lease price, which `params` fixes (`at_price`)."""
-    price = p["cluster"][LEASE_PRICE].copy()
-    price[:, cluster] = params.layout["cluster"][LEASE_PRICE][1][cluster]
-    return {**p, "cluster": {**p["cluster"], LEASE_PRICE: price}}
-
-
-def _cluster_alone(inputs: Inputs, cluster: int, params: ParameterDraws, chunk: _Chunk,
-                   ) -> dict[str, np.ndarray]:
-    """One chunk of `simulate_clusters` for one run (`chunk`: `_chunk_of` its draws): the
-    take-up over every cluster, then the cluster's money alone: its columns of the take-up
-    and timelines are what a recomputed block of it gives (`cluster_block`: the same
-    recurrence at the same water levels, elementwise over clusters)."""
-    p_all, (now, before), room = chunk
-    every = _leased(inputs, p_all, room, None)
-    one = slice(cluster, cluster + 1)
-    alone, p = inputs.block(one), params.block_of(p_all, one)
-    ld = {"leased": every["leased"][:, one], "leased_before": every["leased_before"][:, one],
-          **{k: now[k][:, one] for k in ("built_ha", "farmland_converted_ha")},
-          **{f"before_{k}": before[k][:, one, 0] for k in ("built_ha", "farmland_converted_ha")}}
-    per_ha = employment.per_cluster(alone.sector_mix, p["sector"]["revenue_bn_vnd_per_leased_ha"])
-    money = _money(alone, p, ld, _jobs(alone, p, ld["leased"]), per_ha[..., None] * ld["leased"])
-    return {"leased_area_ha": ld["leased"][:, 0], "npv_bn_vnd": money["npv_bn_vnd"][:, 0],
-            "district:leased_area_ha": every["leased"].sum(axis=1)}
+def _reruns_alone(inputs: Inputs, chunk: _Chunk, clusters: np.ndarray,
+                  prices: np.ndarray) -> dict[str, np.ndarray]:
+    """One chunk of `simulate_clusters` for R runs (`chunk`: `_chunk_of` their draws) that
+    differ from those draws only in one cluster's lease price each (`clusters`, `prices`; NaN:
+    as drawn): each run's take-up over every cluster (`_leased`, the R runs in one call),
+    then each run's cluster's money alone, the R clusters as one block: its columns of the
+    take-up and timelines are what a recomputed block of it gives (`cluster_block`: the same
+    recurrence at the same water levels, elementwise over clusters). Each key (R, D, Y)."""
+    p, (now, before), room = chunk
+    runs = np.arange(len(clusters))
+    price = np.repeat(p["cluster"][LEASE_PRICE][None], len(clusters), axis=0)  # (R,D,C)
+    fixed = ~np.isnan(prices)
+    price[runs[fixed], :, clusters[fixed]] = prices[fixed, None]
+    every = _leased(inputs, p, room, None, price)  # (R,D,C,Y), or (D,C,Y) if independent
+    mine = np.broadcast_to(every["leased"], (len(clusters), *room.capacity.shape))[runs, :, clusters]
+    ld = {"leased": mine.transpose(1, 0, 2), "leased_before": room.history[:, clusters],
+          **{k: now[k][:, clusters] for k in ("built_ha", "farmland_converted_ha")},
+          **{f"before_{k}": before[k][:, clusters, 0] for k in ("built_ha", "farmland_converted_ha")}}
+    cl = {k: v[:, clusters] for k, v in p["cluster"].items()}
+    cl[LEASE_PRICE] = price[runs, :, clusters].T
+    block = {**p, "cluster": cl}
+    revenue = employment.per_cluster(inputs.sector_mix, p["sector"]["revenue_bn_vnd_per_leased_ha"])
+    money = _money(inputs, block, ld, _jobs(inputs, p, ld["leased"], clusters),
+                   revenue[:, clusters, None] * ld["leased"])
+    return {"leased_area_ha": mine, "npv_bn_vnd": money["npv_bn_vnd"].transpose(1, 0, 2),
+            "district:leased_area_ha": np.broadcast_to(every["total"], mine.shape)}
 
 
 def _chunks(n: int, size: int) -> list[slice]:

@@ -56,6 +56,27 @@ def test_water_filling_of_a_block_equals_the_whole() -> None:
     np.testing.assert_array_equal(part, whole[:, block])
 
 
+def test_runs_solved_together_equal_each_solved_alone() -> None:
+    """Scores (run, draw, cluster) solve each run as if alone, bit for bit (the price
+    response's re-runs share one call), and `total` is the leased area summed over clusters,
+    the clusters added in order: numpy's sum over the cluster axis, bit for bit."""
+    rng = np.random.default_rng(5)
+    cap = np.cumsum(rng.uniform(0, 5, (40, 7, 6)), axis=2)
+    before = rng.uniform(0, 2, (40, 7))
+    scores = rng.uniform(0.1, 2.0, (3, 40, 7))
+    pools = [(np.array([1, 1, 0, 1, 0, 1, 1], bool), rng.uniform(0, 9, (40, 6))),
+             (np.array([0, 0, 1, 0, 1, 0, 0], bool), rng.uniform(0, 3, (40, 6)))]
+    total = np.full((3, 40, 6), np.nan)
+    leased, unmet, levels = land.competitive_takeup(cap, before, scores, pools, total=total)
+    assert leased.shape == (3, 40, 7, 6) and unmet.shape == (3, 40, 6) and levels.shape == (3, 40, 6, 2)
+    for r in range(3):
+        alone = land.competitive_takeup(cap, before, scores[r], pools)
+        for got, want in zip((leased[r], unmet[r], levels[r]), alone):
+            np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(total[r], alone[0].sum(axis=1))
+    assert not np.array_equal(leased[0], leased[1])
+
+
 def test_a_new_cluster_lowers_the_others_fill() -> None:
     """Two clusters under fixed demand fill more slowly than one alone."""
     cap = np.full((1, 2, 4), 20.0)
