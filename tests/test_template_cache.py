@@ -43,3 +43,16 @@ def test_a_folder_that_cannot_be_written_means_compiling_every_time(tmp_path: Pa
     blocked.write_text("")
     html = _fresh(blocked).get_template("note.html").render(text="x", kind="info")
     assert "x" in html and blocked.read_text() == ""
+
+
+def test_a_loaded_template_is_not_checked_against_its_file_again(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    env = _fresh(tmp_path)
+    first = env.get_template("note.html")
+
+    def no_stat(path: object) -> float:
+        raise AssertionError(f"stat {path}")
+
+    monkeypatch.setattr("os.path.getmtime", no_stat)
+    monkeypatch.setattr("os.path.isfile", no_stat)
+    assert env.get_template("note.html") is first  # the package's templates do not change in a run

@@ -57,6 +57,9 @@ class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
 
 @lru_cache(maxsize=1)
 def _env(cache: Path = CACHE) -> jinja2.Environment:
+    """The pages' template environment: packaged templates, autoescaped, compiled code kept in
+    `cache`. A template is loaded once per process (`auto_reload` off: the package's files do
+    not change under a run, so jinja need not stat each one on every render)."""
     return jinja2.Environment(
         loader=jinja2.PackageLoader(__package__, "templates"),
         autoescape=True,
@@ -64,6 +67,7 @@ def _env(cache: Path = CACHE) -> jinja2.Environment:
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
         bytecode_cache=_CompiledTemplates(cache),
+        auto_reload=False,
     )
 
 
