@@ -290,6 +290,25 @@ class _HeldBlock(Mapping[str, np.ndarray]):
         return len(self._arrays)
 
 
+def _shared(value: Any) -> Any:
+    """`value` as `Results.memo` hands it to each caller, who may change what it is given but
+    not what the next one gets: dicts, lists and tuples copied level by level, each array a
+    read-only view (writing into it raises ValueError, without copying its bytes), text,
+    numbers and None as they are (immutable); anything else deep-copied."""
+    kind = type(value)
+    if kind is np.ndarray:
+        view = value.view()
+        view.flags.writeable = False
+        return view
+    if kind is dict:
+        return {k: _shared(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return kind(_shared(v) for v in value)
+    if value is None or kind in (str, float, int, bool) or isinstance(value, np.generic):
+        return value
+    return copy.deepcopy(value)
+
+
 def milestone_years(base: int, horizon: int) -> list[int]:
     """The base year, every year divisible by 5 in between, and the horizon."""
     return sorted({base, horizon, *(y for y in range(base, horizon + 1) if y % 5 == 0)})
@@ -367,12 +386,13 @@ class Results:
         self._finance.update(irr=irr, payback=payback)
 
     def memo(self, key: str, compute: Callable[[], _T]) -> _T:
-        """`compute()` once for these results, a copy of it each time: summaries over the draws
-        that several outputs show (e.g. `appraisal.who_gains` in summary.json, the cluster table
-        and the report)."""
+        """`compute()` once for these results, handed out each time as `_shared` gives it (its
+        own dicts, lists and tuples; the arrays read-only views of the kept ones): summaries
+        over the draws that several outputs show (e.g. `appraisal.who_gains` in summary.json,
+        the cluster table and the report; the gates' states in the checks and gate openings)."""
         if key not in self._memo:
-            self._memo[key] = compute()
-        kept: _T = copy.deepcopy(self._memo[key])
+            self._memo[key] = _shared(compute())
+        kept: _T = _shared(self._memo[key])
         return kept
 
     def summarise(self, on_block: Callable[[int, int], None] | None = None,

@@ -317,3 +317,23 @@ def test_summaries_several_outputs_show_are_computed_once(monkeypatch: pytest.Mo
     assert first == second and first is not second
     second["district"]["developer"]["mean"] = 1e9
     assert appraisal.who_gains(run.results) == first
+
+
+def test_memoised_arrays_are_read_only_views_that_a_writer_cannot_change() -> None:
+    """A memoised array is handed out as a read-only view of the kept one (no copy of its
+    bytes): a caller that writes into it fails with ValueError, and the next caller gets the
+    numbers first computed; the containers around it are each caller's own."""
+    run = run_file(ROOT / "scenarios/approved.yaml", draws=40)
+    kept = np.arange(6.0).reshape(2, 3)
+    first = run.results.memo("test:arrays", lambda: {"a": kept, "pair": (kept, [kept[0]])})
+    assert np.shares_memory(first["a"], kept) and not first["a"].flags.writeable
+    for view in (first["a"], first["pair"][0], first["pair"][1][0]):
+        with pytest.raises(ValueError, match="read-only"):
+            view[0] = -1.0
+        with pytest.raises(ValueError, match="read-only"):
+            view += 1.0
+    first["a"] = np.zeros(1)
+    first["pair"][1].append(None)
+    again = run.results.memo("test:arrays", lambda: pytest.fail("computed twice"))
+    assert again["a"].tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+    assert isinstance(again["pair"], tuple) and len(again["pair"][1]) == 1

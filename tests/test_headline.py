@@ -20,6 +20,7 @@ from simulator.maps.formatting import fmt_pct, fmt_signed
 from simulator.maps.report_page import render_report_page
 from simulator.map_content import comparison_view
 from simulator.report_content import report_view
+from simulator.rules.book import merged_thresholds
 from simulator.rules.engine import check_all
 from simulator.tables import comparison_table, targets
 
@@ -113,7 +114,8 @@ def test_pages_show_the_summary_first(runs: Any) -> None:
 def test_the_rice_land_and_the_gate_state_are_computed_once_per_run(monkeypatch) -> None:
     """The rice land the rule caps (the rule, and the cards of the map and of the report) and
     each new cluster's gate state (the gate's check, and its openings) are read from the
-    held draws once per run; every reader gets the same numbers, as its own copy."""
+    held draws once per run; every reader gets the same numbers, read-only (a reader that
+    writes into them fails, so none can change what the next one reads)."""
     from pathlib import Path
 
     from simulator import gating
@@ -140,5 +142,9 @@ def test_the_rice_land_and_the_gate_state_are_computed_once_per_run(monkeypatch)
                if w)
     mine = gating.rice_land_since_base(r, run.loaded.scenario.clusters)
     np.testing.assert_allclose(mine, want, rtol=1e-12)
-    mine[:] = -1.0  # a copy: the next reader still gets the numbers
+    with pytest.raises(ValueError, match="read-only"):
+        mine[:] = -1.0
     assert rice_since_base(run).min() >= 0.0
+    gate = merged_thresholds()[0]["new_cluster_gate"]
+    assert not any(a.flags.writeable for a in gating.new_cluster_state(
+        r, r.cluster_ids.index(new[0].id), gate))
