@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from maps_fixtures import BADGES, XSS_NAMES, YEARS, make_comparison_view, make_map_view
 
-from simulator.maps import STATUS_COLORS, OfflineViolation, check_offline
+from simulator.maps import STATUS_COLORS, OfflineViolation, assets, check_offline
 from simulator.maps.comparison_page import render_comparison
 from simulator.maps.scenario_map import render_scenario_map
 from simulator.maps.charts import Series, fan_svg, nice_ticks
@@ -174,6 +174,97 @@ def test_strict_check_raises_on_injected_resources(page: str) -> None:
     for snippet in injections:
         with pytest.raises(OfflineViolation):
             check_offline(page.replace("</head>", snippet + "</head>"))
+
+
+# Planted references in every place the check reads, written in every way html.parser reads
+# them (case, quotes, character references, bare values, self-closing tags), and markup that
+# is not plain (comments, `<!`, `<?`, odd whitespace, script ends with spaces): the quick
+# plain scan must agree with html.parser's reading, or leave the page to it.
+PLANTED = [
+    '<SCRIPT SRC="https://cdn.example.org/a.js"></SCRIPT>',
+    "<script src='//cdn.example.org/a.js'></script>",
+    "<script src=https://cdn.example.org/a.js></script>",
+    '<script src="&#104;ttps://cdn.example.org/a.js"></script>',
+    '<script type="module" src="a.mjs"></script>',
+    '<script type="application/json">{"u": "https://cdn.example.org/a.js"}</script>',
+    '<script>import("https://cdn.example.org/a.js")</script>',
+    '<script>var s = "//cdn.example.org/a.css";</script>',
+    '<Link Rel="Stylesheet" HREF="https://unpkg.com/a.css">',
+    '<link rel="icon" href="favicon.ico"/>',
+    '<link rel="canonical" href="https://example.org/">',  # not loaded: no problem
+    '<style>.x { background: URL( "https://example.org/a.png" ) }</style>',
+    "<style media=print>@IMPORT 'a.css';</style>",
+    '<div style="background:url&#40;http://example.org/a.png)"></div>',
+    '<div style=\'background:url(//example.org/a.png)\'></div>',
+    '<span title="x" style="color:red"></span>',  # no problem
+    '<img src="//example.org/pixel.gif" alt="">',
+    '<img alt="" src="data:image/png;base64,AAAA">',  # no problem
+    '<video poster="https://example.org/p.jpg"></video>',
+    '<object data="https://example.org/a.swf"></object>',
+    '<input type="image" src="https://example.org/b.png"/>',
+    '<iframe src="https://example.org/"></iframe>',
+    '<p title="<script src=https://cdn.example.org/a.js>">text</p>',  # an attribute value
+    "<p>a &lt;script src=https://cdn.example.org/a.js&gt; as text</p>",
+    '<!-- <script src="https://cdn.example.org/a.js"></script> -->',
+    '<!x><script src="https://cdn.example.org/a.js"></script>',
+    '<?x><img src="https://example.org/a.png">',
+    '<script>a < b; c</ script><img src="https://example.org/a.png"></script>',
+    '<script>a</script ><img src="https://example.org/a.png">',
+    '<script/><img src="https://example.org/a.png">',
+    '<style/><img src="https://example.org/a.png">',
+    '<script>x = "</style>"</script><img src="https://example.org/a.png">',
+    '<img\xa0src="https://example.org/a.png">',
+    '<img src\xa0="https://example.org/a.png">',
+    '<a href="https://example.org/" style="background:url(https://example.org/x.png)">x</a>',
+    "1 < 2 <img src=https://example.org/a.png>",
+]
+
+
+@pytest.mark.parametrize("snippet", PLANTED)
+@pytest.mark.parametrize("where", ["</head>", "</body>", "<body>"])
+def test_the_plain_scan_agrees_with_html_parser(page: str, snippet: str, where: str) -> None:
+    planted = page.replace(where, snippet + where, 1) if where != "<body>" else \
+        page.replace(where, where + snippet, 1)
+    reader = assets._ResourceScanner()
+    reader.feed(planted)
+    reader.close()
+    quick = assets._plain_scan(planted)
+    assert quick is None or quick == reader.problems
+    if reader.problems:
+        with pytest.raises(OfflineViolation) as raised:
+            check_offline(planted)
+        assert all(p in str(raised.value) for p in reader.problems[:20])
+    else:
+        assert check_offline(planted) is planted
+
+
+NOT_LOADED = {  # html.parser reads no reference that the page would load in these
+    '<script type="application/json">{"u": "https://cdn.example.org/a.js"}</script>',
+    '<link rel="canonical" href="https://example.org/">',
+    '<span title="x" style="color:red"></span>',
+    '<img alt="" src="data:image/png;base64,AAAA">',
+    '<p title="<script src=https://cdn.example.org/a.js>">text</p>',
+    "<p>a &lt;script src=https://cdn.example.org/a.js&gt; as text</p>",
+    '<!-- <script src="https://cdn.example.org/a.js"></script> -->',
+    '<img\xa0src="https://example.org/a.png">',  # a tag named 'img\xa0src="https:'
+}
+
+
+def test_planted_references_are_caught(page: str) -> None:
+    for snippet in PLANTED:
+        planted = page.replace("</head>", snippet + "</head>")
+        if snippet in NOT_LOADED:
+            assert check_offline(planted) is planted
+        else:
+            with pytest.raises(OfflineViolation):
+                check_offline(planted)
+
+
+def test_the_pages_are_plain(page: str, comparison: str) -> None:
+    """The renderers' pages are read by the quick scan (html.parser only for other pages)."""
+    for html in (page, comparison):
+        assert assets._plain_scan(html) == []
+    assert assets._plain_scan(page.replace("</head>", "<!-- x --></head>")) is None
 
 
 def test_renderer_fails_when_a_cdn_link_slips_in(monkeypatch: pytest.MonkeyPatch) -> None:
