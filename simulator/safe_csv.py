@@ -70,10 +70,11 @@ def _cells(column: pd.Series, float_format: str) -> list[str] | None:
     empty), integers or text without gaps (made safe), as CSV text; None for any other column."""
     if column.dtype == np.float64:
         values = column.to_numpy()
-        cells = [float_format % x if x == x else "" for x in values.tolist()]
-        text = _number(float_format)
-        for i in np.flatnonzero(values <= 0.0).tolist():  # few: the rest print as they are
-            cells[i] = text(values[i])
+        floats = values.tolist()
+        cells = [float_format % x if x == x else "" for x in floats]
+        text = _number(float_format)  # differs only where a minus sign may go: x < 0 or −0.0
+        for i in np.flatnonzero(np.signbit(values) & (values <= 0.0)).tolist():
+            cells[i] = text(floats[i])
         return cells
     if column.dtype == np.int64:
         return [str(x) for x in column.to_numpy().tolist()]

@@ -57,13 +57,15 @@ def _pandas(df: pd.DataFrame, path: Path, float_format: str) -> bytes:
 @pytest.mark.parametrize("plain", [True, False])
 def test_a_value_that_prints_as_zero_has_no_minus_sign(tmp_path: Path, plain: bool) -> None:
     """−0.0 and −4e-7 print "0.000000"; −6e-7 keeps its sign ("-0.000001"), as do −0.5 and
-    −1e-12 in "%g"; by the joined cells (plain) and through pandas (a column with gaps)."""
-    df = pd.DataFrame({"x": [-0.0, -4e-7, -6e-7, -0.5, np.nan, 0.0], "y": 1.0})
+    −1e-12 in "%g"; a NaN stays empty, with its sign bit set too; by the joined cells (plain)
+    and through pandas (a column with gaps)."""
+    df = pd.DataFrame({"x": [-0.0, -4e-7, -6e-7, -0.5, np.nan, 0.0, -np.nan], "y": 1.0})
+    assert np.signbit(df["x"].iloc[-1])
     if not plain:
-        df["gaps"] = [None, "a", "b", "c", "d", "e"]
+        df["gaps"] = [None, "a", "b", "c", "d", "e", "f"]
     write_frame(df, tmp_path / "f.csv", float_format="%.6f")
     cells = [line.split(",")[0] for line in (tmp_path / "f.csv").read_text().splitlines()[1:]]
-    assert cells == ["0.000000", "0.000000", "-0.000001", "-0.500000", "", "0.000000"]
+    assert cells == ["0.000000", "0.000000", "-0.000001", "-0.500000", "", "0.000000", ""]
     write_frame(pd.DataFrame({"x": [-1e-12, -0.0], "y": [1.0, 2.0]}), tmp_path / "g.csv",
                 float_format="%g")
     assert (tmp_path / "g.csv").read_text().splitlines()[1:] == ["-1e-12,1", "0,2"]
