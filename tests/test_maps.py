@@ -530,3 +530,38 @@ def test_comparison_table_shows_a_tie_not_zero_percent_better() -> None:
     assert cells[0] == "tie" and cells[1] == cells[2] != "tie"  # the others keep their share
     vi = indicator_table(dc.replace(view, table=table, lang="vi"))
     assert "ngang nhau" in vi
+
+
+def _typed(rows: list[dict]) -> list[list[tuple[str, str, str]]]:
+    return [[(k, type(v).__name__, repr(v)) for k, v in r.items()] for r in rows]
+
+
+def test_records_are_the_rows_pandas_gives() -> None:
+    """`features.records` gives `to_dict("records")`'s rows without the geometry, value for
+    value and type for type (numbers as Python's, NaN, text with gaps, booleans, times), and
+    the same for frames it hands to pandas (Python objects, numpy numbers among them; a
+    repeated name) and a frame with nothing but its geometry."""
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import Point
+
+    from simulator.maps.features import records
+
+    n = 3
+    frame = gpd.GeoDataFrame({
+        "id": pd.array(["a", None, "c"], dtype="string"), "x": [1.5, np.nan, -0.0],
+        "k": np.arange(n), "big": [True, False, True],
+        "when": pd.to_datetime(["2024-01-01", "2025-06-30", None]),
+        "geometry": [Point(i, i) for i in range(n)]}, crs="EPSG:4326")
+    mixed = frame.assign(o=pd.Series([np.float64(2.5), None, "t"], dtype=object))
+    twice = frame.rename(columns={"k": "x"})
+    for gdf in (frame, mixed, frame[["geometry"]], frame.drop(columns="when")):
+        want = gdf.drop(columns="geometry").to_dict("records")
+        assert _typed(records(gdf)) == _typed(want)
+    with pytest.warns(UserWarning, match="not unique"):
+        want = twice.drop(columns="geometry").to_dict("records")
+    with pytest.warns(UserWarning, match="not unique"):
+        assert _typed(records(twice)) == _typed(want)
+    assert type(records(mixed)[0]["o"]) is float  # numpy's number made Python's, as pandas does
+    assert records(frame)[0] == {"id": "a", "x": 1.5, "k": 0, "big": True,
+                                 "when": pd.Timestamp("2024-01-01")}

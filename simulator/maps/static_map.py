@@ -17,7 +17,7 @@ import shapely
 from markupsafe import Markup, escape
 from shapely.geometry.base import BaseGeometry
 
-from .features import BIG_CLUSTER_HA, bounds, cluster_label
+from .features import BIG_CLUSTER_HA, bounds, cluster_label, records
 from .fragments import text, year_index
 from simulator.words.pages import words
 from .styles import BUILT, STATUS_COLORS, status_color, water_style
@@ -70,16 +70,22 @@ def _rings(geom: BaseGeometry) -> Iterator[tuple[Any, bool]]:
         yield [(x - d, y - d), (x + d, y - d), (x + d, y + d), (x - d, y + d)], True
 
 
+def _shapes(gdf: Any) -> list[BaseGeometry]:
+    """The geometries of `gdf` that can be drawn (not missing, not empty)."""
+    if gdf is None or len(gdf) == 0:
+        return []
+    return [g for g in gdf.geometry.values if g is not None and not g.is_empty]
+
+
 def _geoms(gdf: Any) -> list[tuple[dict[str, Any], BaseGeometry]]:
     if gdf is None or len(gdf) == 0:
         return []
-    rows = gdf.drop(columns=gdf.geometry.name).to_dict("records")
-    return [(r, g) for r, g in zip(rows, gdf.geometry.values, strict=True)
+    return [(r, g) for r, g in zip(records(gdf), gdf.geometry.values, strict=True)
             if g is not None and not g.is_empty]
 
 
 def _layer(frame: _Frame, gdf: Any, attrs: str) -> str:
-    return "".join(f'<path d="{frame.path(g)}" {attrs}/>' for _, g in _geoms(gdf))
+    return "".join(f'<path d="{frame.path(g)}" {attrs}/>' for g in _shapes(gdf))
 
 
 def _water(frame: _Frame, gdf: Any) -> str:
