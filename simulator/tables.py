@@ -17,13 +17,13 @@ import pandas as pd
 
 from simulator import __version__, appraisal
 from simulator.maps.view import Band
-from simulator.results import BETTER, DISTRICT_METRICS, HeldDraws, milestone_years
+from simulator.results import BETTER, DISTRICT_METRICS, HeldDraws, Results, milestone_years
 from simulator.run import Run
 from simulator.scenario.wording import local
 from simulator.uncertainty import quantiles
 
 __all__ = ["STATS", "timeseries_frame", "summary", "targets", "cluster_table", "commune_table",
-           "finance_stats", "draw_stats", "bands", "cluster_communes", "commune_draws", "commune_bands",
+           "finance_stats", "developer_stats", "draw_stats", "bands", "cluster_communes", "commune_draws", "commune_bands",
            "cluster_draws", "paired_diff", "simulated_years_in_common",
            "milestones_in_common", "comparison_table"]
 
@@ -98,13 +98,7 @@ def summary(run: Run, price_response: appraisal.PriceRows = None) -> dict[str, A
             m: {"unit": r.units[m], "years": {str(y): _rounded(r.district_at(m, y)) for y in years}}
             for m in r.district
         },
-        "developer": {
-            "irr": finance_stats(r.irr[:, -1]),
-            "payback_year": finance_stats(r.payback[:, -1]),
-            "by_cluster": {c: {"irr": finance_stats(r.irr[:, k]),
-                               "payback_year": finance_stats(r.payback[:, k])}
-                           for k, c in enumerate(r.cluster_ids)},
-        },
+        "developer": _developer(r),
         "who_gains": appraisal.who_gains(r),
         "breakeven_lease_price": appraisal.breakeven(r),
         "price_response": [],  # in its place; filled last
@@ -114,6 +108,23 @@ def summary(run: Run, price_response: appraisal.PriceRows = None) -> dict[str, A
     }
     out["price_response"] = appraisal.rows_now(price_response)
     return out
+
+
+def developer_stats(r: Results) -> dict[str, list[dict[str, float | None]]]:
+    """`finance_stats` of the developer IRR and payback year of every cluster and (last) the
+    district, computed once per run (`Results.memo`): summary.json and the cluster table
+    show them."""
+    return r.memo("developer_stats", lambda: {
+        name: [finance_stats(a[:, k]) for k in range(a.shape[1])]
+        for name, a in (("irr", r.irr), ("payback_year", r.payback))})
+
+
+def _developer(r: Results) -> dict[str, Any]:
+    """summary.json's `developer`: the district's IRR and payback year, then each cluster's."""
+    stats = developer_stats(r)
+    return {"irr": stats["irr"][-1], "payback_year": stats["payback_year"][-1],
+            "by_cluster": {c: {"irr": stats["irr"][k], "payback_year": stats["payback_year"][k]}
+                           for k, c in enumerate(r.cluster_ids)}}
 
 
 def targets(run: Run, lang: str = "en") -> list[dict[str, Any]]:
@@ -144,8 +155,10 @@ def cluster_table(run: Run) -> gpd.GeoDataFrame:
     g["inferred"] = [c.inferred for c in s.clusters]
     cols: dict[str, Any] = {f"{m}_{stat}" if stat != "mean" else m: r.clusters_at(m, s.horizon_year, stat)
                             for m in r.metrics for stat in ("mean", "p10", "p90")}
-    cols["developer_irr_p50"] = [finance_stats(r.irr[:, k]).get("p50") for k in range(len(s.clusters))]
-    cols["payback_year_p50"] = [finance_stats(r.payback[:, k]).get("p50") for k in range(len(s.clusters))]
+    developer = developer_stats(r)
+    cols["developer_irr_p50"] = [developer["irr"][k].get("p50") for k in range(len(s.clusters))]
+    cols["payback_year_p50"] = [developer["payback_year"][k].get("p50")
+                                for k in range(len(s.clusters))]
     cols.update(_cluster_money(run))
     out: gpd.GeoDataFrame = pd.concat([g, pd.DataFrame(cols, index=g.index)], axis=1)
     return out  # one concat: pandas warns past 100 columns inserted one by one

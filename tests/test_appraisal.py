@@ -337,3 +337,23 @@ def test_memoised_arrays_are_read_only_views_that_a_writer_cannot_change() -> No
     again = run.results.memo("test:arrays", lambda: pytest.fail("computed twice"))
     assert again["a"].tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
     assert isinstance(again["pair"], tuple) and len(again["pair"][1]) == 1
+
+
+def test_developer_stats_are_computed_once_for_the_summary_and_the_cluster_table(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The IRR and payback bands of every cluster and the district are computed once per run
+    (`tables.developer_stats`); summary.json and the cluster table show the same numbers."""
+    run = run_file(ROOT / "scenarios/approved.yaml", draws=40)
+    calls: list[int] = []
+    real = tables.finance_stats
+    monkeypatch.setattr(tables, "finance_stats", lambda v: calls.append(1) or real(v))
+    got = tables.summary(run)["developer"]
+    frame = tables.cluster_table(run)
+    n = len(run.results.cluster_ids)
+    assert len(calls) == 2 * (n + 1)
+    assert got["irr"] == real(run.results.irr[:, -1])
+    for k, c in enumerate(run.results.cluster_ids):
+        assert got["by_cluster"][c]["payback_year"] == real(run.results.payback[:, k])
+        for column, name in (("developer_irr_p50", "irr"), ("payback_year_p50", "payback_year")):
+            shown, want = frame[column].iloc[k], got["by_cluster"][c][name].get("p50")
+            assert shown == want or (want is None and np.isnan(shown))
