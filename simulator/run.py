@@ -134,10 +134,30 @@ def simulate_run(loaded: LoadedScenario, geometries: ClusterGeometries, inputs: 
     """Simulate checked inputs into a Run, enforcing the occupancy gates when the scenario
     says `gating: enforce` (also used by `clustersim optimise` for each candidate plan)."""
     results = simulate(inputs, on_chunk=on_chunk, client=client, hold_bytes=hold_bytes)
+    _refuse_non_finite(loaded, results)
     run = Run(loaded, geometries, results, inputs.seed, inputs.draws, inputs, layers)
     if loaded.scenario.rules.gating == "enforce":
         run = _enforce_gates(run, inputs, client, hold_bytes)
     return run
+
+
+# district totals every cluster metric's NaN or infinity reaches (a sum over the clusters):
+# the take-up, the jobs and the developers' and the public's money
+_FINITE = ("leased_area_ha", "jobs", "npv_bn_vnd", "public_npv_bn_vnd")
+
+
+def _refuse_non_finite(loaded: LoadedScenario, results: Results) -> None:
+    """A run whose numbers are not all finite is refused, rather than written with NaN (or its
+    bands selected among NaN): parameter values at an extreme the model cannot compute with.
+    Checked on a few district totals (draw, year), which any cluster's NaN reaches."""
+    for name in _FINITE:
+        bad = ~np.isfinite(results.district[name]).all(axis=1)
+        if bad.any():
+            raise InputError([Problem(
+                str(loaded.chain[0]), None, "", "parameters the model can compute with",
+                f"NaN or infinite numbers in the district's {name} in {int(bad.sum()):,} of "
+                f"{bad.size:,} draws (a parameter at an extreme: e.g. a lease price near 0 makes "
+                "a cluster's land infinitely attractive)")])
 
 
 _GATING_ROUNDS = 6

@@ -111,7 +111,8 @@ def quantiles(a: np.ndarray, rates: tuple[np.ndarray, ...] = ()) -> dict[str, np
     """mean, p10, p50, p90 over axis 0 (the draws): numpy's default (linear) quantiles and
     mean, equal to np.quantile's and np.mean's (a test checks it), found by selection in a
     compiled loop (kernels.sampled_quantiles; kernels.select_quantiles below 2,048 draws)
-    rather than by sorting every cell's draws. The arrays hold no NaN. With `rates` r₁ … rₖ,
+    rather than by sorting every cell's draws. A cell with a NaN draw has NaN quantiles, as
+    numpy's (`run.simulate_run` refuses a run with non-finite numbers first). With `rates` r₁ … rₖ,
     each of a's shape but its last axis: those of rₖ · (… (r₁ · a)), each product formed as
     the kernel copies the draws (no array of them)."""
     n, shape = a.shape[0], a.shape[1:]
@@ -121,5 +122,6 @@ def quantiles(a: np.ndarray, rates: tuple[np.ndarray, ...] = ()) -> dict[str, np
         flat = (flat, np.ascontiguousarray(rate, dtype=float).reshape(n, -1), rows)
     out = np.empty((len(QUANTILES) + 1, a[0].size))
     kernels.sampled_quantiles(flat, np.array(QUANTILES) * (n - 1), out)
+    out[:-1, np.isnan(out[-1])] = np.nan  # the selection stops at a NaN (kernels._select)
     names = [f"p{round(q * 100)}" for q in QUANTILES]
     return {"mean": out[-1].reshape(shape), **{k: v.reshape(shape) for k, v in zip(names, out)}}

@@ -68,6 +68,27 @@ CASES = {  # name: (files, file of the problem, line, message)
         {"s.yaml": _edit("id: mini", "id: Mini Plan")}, "s.yaml", 3,
         "id: expected an id of lower-case letters, digits, '_' and '-' (starting with a letter or "
         "a digit), found 'Mini Plan'"),
+    "a lease price of 0": (
+        {"s.yaml": _edit("lease_price_bn_vnd_per_ha: 12", "lease_price_bn_vnd_per_ha: 0")}, "s.yaml",
+        18, "district.params.lease_price_bn_vnd_per_ha: expected a value ≥ 0.01, found 0"),
+    "a lease price that may be drawn 0": (
+        {"s.yaml": _edit("lease_price_bn_vnd_per_ha: 12",
+                         "lease_price_bn_vnd_per_ha: {dist: uniform, low: 0, high: 20}")}, "s.yaml",
+        18, "district.params.lease_price_bn_vnd_per_ha: expected a value ≥ 0.01, found 0"),
+    "a target past a child's horizon": (
+        {"s.yaml": "extends: p.yaml\nid: c\nhorizon_year: 2025\n",
+         "p.yaml": "{MINI}targets:\n  - {metric: jobs, year: 2028, at_least: 10}\n"},
+        "p.yaml", 60, "targets[0].year: expected a year within base_year–horizon_year 2020–2025, "
+                      "found 2028"),
+    "a target of an unknown cluster": (
+        {"s.yaml": "{MINI}targets:\n  - {metric: jobs, cluster: gamma, year: 2028, at_least: 10}\n"},
+        "s.yaml", 60, "targets[0].cluster: expected a target cluster among the scenario's clusters, "
+                      "found 'gamma'"),
+    "a sector no one defined": (
+        {"s.yaml": _edit("sector_mix: {light_manufacturing: 1.0}", "sector_mix: {textiles: 1.0}")},
+        "s.yaml", 44, "clusters[alpha].sector_mix: expected sectors defined under district.sectors "
+                      "(craft, light_manufacturing, mechanical, pharmaceutical, logistics), found "
+                      "textiles"),
     "alias bomb": ({"s.yaml": BOMB}, "s.yaml", None,
                    "expected at most 200,000 values once YAML aliases are expanded"),
     "huge file": ({"s.yaml": "{MINI}" + "#" * 2_000_000 + "\n"}, "s.yaml", None,
@@ -161,6 +182,28 @@ def test_files_written_into_a_folder_are_all_or_none(tmp_path) -> None:
             path.write_text(f"new {name}", encoding="utf-8")
     assert {p.name: p.read_text(encoding="utf-8") for p in tmp_path.iterdir()} == {
         "a.gpkg": "new a.gpkg", "a.html": "new a.html"}
+
+
+@pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning")  # 0 to the power −ε
+def test_a_run_with_non_finite_numbers_is_refused_not_written(tmp_path) -> None:
+    """A lease price of 0, forced past the scenario's bounds (`inputs.at_price`), makes the
+    cluster's land infinitely attractive: take-up, jobs and money are NaN. The run is refused
+    with one plain problem (`run._refuse_non_finite`), not written with NaN nor left to the
+    band selection."""
+    from simulator.errors import InputError
+    from simulator.geodata import resolve_cluster_geometries
+    from simulator.inputs import at_price
+    from simulator.run import run_file, simulate_run
+
+    ok = run_file(_files(tmp_path, {"s.yaml": "{MINI}"}))
+    with pytest.raises(InputError) as refused:
+        simulate_run(ok.loaded, resolve_cluster_geometries(ok.loaded), at_price(ok.inputs, 0, 0.0),
+                     ok.layers)
+    (problem,) = refused.value.problems
+    assert str(problem) == (
+        f"{tmp_path / 's.yaml'}: expected parameters the model can compute with, found NaN or "
+        "infinite numbers in the district's leased_area_ha in 1 of 1 draws (a parameter at an "
+        "extreme: e.g. a lease price near 0 makes a cluster's land infinitely attractive)")
 
 
 def test_compare_of_two_files_with_one_id_is_refused(mini, cli, tmp_path) -> None:

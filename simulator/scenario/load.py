@@ -590,7 +590,7 @@ def _known_fields(loc: tuple[Any, ...]) -> list[str]:
 def _validation_problems(exc: Any, sources: SourceMap) -> list[Problem]:
     problems = []
     for err in exc.errors():
-        loc = tuple(err["loc"])
+        loc = tuple(err["loc"]) + getattr(err.get("ctx", {}).get("error"), "loc", ())
         file, line, path = sources.locate(loc)
         expected, found = _expected_found(err)
         if err["type"] == "extra_forbidden":

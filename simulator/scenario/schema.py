@@ -32,8 +32,18 @@ __all__ = [
     "DistrictParams", "SectorParams", "LandUse", "PARAMETER_NAMES", "DISTRICT_PARAMETER_NAMES",
     "SECTOR_FIELDS", "parameter_table", "table_source", "default_param", "bounds",
     "default_sector_mix", "Target", "Correlation", "UncertaintySettings", "LayerRef", "GeodataLayers",
-    "SLUG_PATTERN",
+    "SLUG_PATTERN", "FieldError",
 ]
+
+class FieldError(ValueError):
+    """A problem a whole-scenario check finds at one field: `loc`, its path below the scenario
+    (pydantic reports a model validator's error at the scenario itself; the loader adds `loc`
+    to find the file and line)."""
+
+    def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"  # ids: lower-case letters, digits, `_` and `-`
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=64)]
@@ -471,20 +481,25 @@ class Scenario(Base):
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
         if self.horizon_year < self.base_year:
-            raise ValueError(f"horizon_year ≥ base_year {self.base_year}; found {self.horizon_year}")
+            raise FieldError(("horizon_year",), f"horizon_year ≥ base_year {self.base_year}; "
+                                                f"found {self.horizon_year}")
         seen: set[str] = set()
-        dup = [c.id for c in self.clusters if c.id in seen or seen.add(c.id)]  # type: ignore[func-returns-value]
-        if dup:
-            raise ValueError(f"unique cluster ids; found {', '.join(dup)} more than once")
-        ids = {c.id for c in self.clusters}
-        for t in self.targets:
-            if t.cluster is not None and t.cluster not in ids:
-                raise ValueError(f"a target cluster among the scenario's clusters; found {t.cluster!r}")
+        for i, c in enumerate(self.clusters):
+            if c.id in seen:
+                raise FieldError(("clusters", i, "id"), f"an id no other cluster has; found {c.id!r} "
+                                                        "again")
+            seen.add(c.id)
+        for i, t in enumerate(self.targets):
+            if t.cluster is not None and t.cluster not in seen:
+                raise FieldError(("targets", i, "cluster"), "a target cluster among the scenario's "
+                                                            f"clusters; found {t.cluster!r}")
             if not (self.base_year <= t.year <= self.horizon_year):
-                raise ValueError(f"target years within {self.base_year}–{self.horizon_year}; found {t.year}")
-        for c in self.clusters:
+                raise FieldError(("targets", i, "year"), f"a year within base_year–horizon_year "
+                                 f"{self.base_year}–{self.horizon_year}; found {t.year}")
+        for i, c in enumerate(self.clusters):
             unknown = set(c.sector_mix or {}) - set(self.district.sectors)
             if unknown:
-                raise ValueError(f"sectors defined under district.sectors ({', '.join(self.district.sectors)}) "
-                                 f"in {c.id}.sector_mix; found {', '.join(sorted(unknown))}")
+                raise FieldError(("clusters", i, "sector_mix"), "sectors defined under "
+                                 f"district.sectors ({', '.join(self.district.sectors)}); found "
+                                 f"{', '.join(sorted(unknown))}")
         return self
