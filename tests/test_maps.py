@@ -565,3 +565,39 @@ def test_records_are_the_rows_pandas_gives() -> None:
     assert type(records(mixed)[0]["o"]) is float  # numpy's number made Python's, as pandas does
     assert records(frame)[0] == {"id": "a", "x": 1.5, "k": 0, "big": True,
                                  "when": pd.Timestamp("2024-01-01")}
+
+
+TEXTS = ["", "a", "a\n", "a\n\n", "\nvar m1 = ClusterSim.geoLayer(\"ccn-data-1\", \"roads\");\n",
+         "{ a: 1 }", "x } y {", "50% {\n", "# not a comment\n", "Hà Nội 💡\n", "a\tb\n  \n",
+         "{{ 7*7 }}", "{% if 1 %}x{% endif %}\n", "{# c #}x", "a\r\nb\r\n", "a\rb"]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_placed_output_renders_as_branca_renders_it(text: str) -> None:
+    """A macro's output in the page: what branca's Element (compiling it as a template) gives,
+    without compiling unless it holds jinja syntax or a carriage return."""
+    from branca.element import Element
+
+    from simulator.maps.elements import Text, placed
+
+    element = placed(text)
+    assert element.render() == Element(text).render()
+    assert isinstance(element, Text) == (not any(s in text for s in ("{{", "{%", "{#", "\r")))
+
+
+def test_our_elements_output_is_placed_without_compiling() -> None:
+    """Every macro output of the project's elements (maps, layers, controls, blocks) reaches the
+    page as a `Text`, folium's own steps (the layers' add-to-map lines) still run."""
+    from simulator.maps.elements import Placed, Text, _walk
+    from simulator.maps.page import PageBuilder
+
+    builder = PageBuilder("t", body_class="ccn-single")
+    builder.add_map(make_map_view())
+    builder.script("ClusterSim.ready();")
+    ours = {e.get_name() for e in _walk(builder.page) if isinstance(e, Placed)}
+    builder.page.render()
+    parts = [builder.page.header, builder.page.html, builder.page.script]
+    placed = [c for p in parts for n, c in p._children.items() if n in ours]
+    assert len(ours) >= 10 and len(placed) >= len(ours)
+    assert all(isinstance(c, Text) for c in placed)
+    assert any(n.startswith("layer_control") for n in builder.page.script._children)  # folium's

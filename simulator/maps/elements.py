@@ -5,13 +5,15 @@ class lists; folium's own lists are never touched) and its own template. The oth
 are small `MacroElement`s that call the project's JS (`templates/clustersim.js`).
 
 Elements only ever hold *slot tokens* for page content (see `encode.Slots`): branca compiles
-macro output as a template again, so real text must not pass through it.
+macro output as a template again, so real text must not pass through it. Ours (`Placed`)
+place output without jinja syntax as it is, which is what that compiling would give.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from importlib import resources
+from typing import Any
 
 import folium
 from branca.element import Element, Figure, MacroElement
@@ -27,12 +29,55 @@ __all__ = [
     "MapSetup",
     "Page",
     "PageScript",
+    "Placed",
+    "Text",
     "ZoomAndScale",
+    "placed",
     "renumber",
 ]
 
 MAX_ZOOM = 18
 MIN_ZOOM = 8
+
+
+_JINJA_SYNTAX = ("{{", "{%", "{#", "\r")
+
+
+class Text(Element):
+    """A macro's output in the page as jinja renders it as a template of its own, without
+    compiling it (branca's `Element(output)` compiles each, ~0.2 ms): output without jinja
+    syntax or a carriage return renders as itself, less one line end at its end."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text[:-1] if text.endswith("\n") else text
+
+    def render(self, **kwargs: Any) -> str:
+        return self.text
+
+
+def placed(output: str) -> Element:
+    """The element for a macro's output: a `Text`, or for output with jinja syntax (never
+    ours: elements hold slot tokens) branca's own `Element`, which evaluates it."""
+    return Element(output) if any(s in output for s in _JINJA_SYNTAX) else Text(output)
+
+
+class Placed(MacroElement):
+    """A MacroElement rendered as branca's `MacroElement.render` does it (the output of its
+    `header`, `html` and `script` macros added to the figure's part of that name, then its
+    children rendered), each output `placed` rather than compiled as a template again. A
+    subclass of a folium element lists it after that element, so folium's own `render` runs
+    first and ends here."""
+
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # as branca's: nothing
+        figure = self.get_root()
+        macros = self._template.module.__dict__
+        for part in ("header", "html", "script"):
+            if part in macros:
+                getattr(figure, part).add_child(placed(macros[part](self, kwargs)),
+                                                name=self.get_name())
+        for element in self._children.values():
+            element.render(**kwargs)
 
 
 def _template(name: str) -> Template:
@@ -54,7 +99,7 @@ class Page(Figure):
         self.header._children.pop("meta_http", None)  # the shell has <meta charset>
 
 
-class LeanMap(folium.Map):
+class LeanMap(folium.Map, Placed):
     """A folium Map without tiles or CDN links; `heading` and `footer` are slot tokens shown
     above and below it (in one `section.ccn-cell`)."""
 
@@ -80,7 +125,7 @@ class LeanMap(folium.Map):
         self.fit_bounds(map_bounds, padding=(12, 12))
 
 
-class GeoDataLayer(Layer):
+class GeoDataLayer(Layer, Placed):
     """A GeoJSON layer drawn by `ClusterSim.geoLayer` from an inline JSON data block."""
 
     _template = Template(
@@ -105,7 +150,7 @@ var {{ this.get_name() }} = ClusterSim.geoLayer({{ this.data_id|tojson }}, {{ th
         return f"ccn-data-{self.get_name()}"
 
 
-class HtmlControl(MacroElement):
+class HtmlControl(Placed):
     """A map control whose content is server-rendered HTML in a `<template>`."""
 
     _template = Template(
@@ -132,7 +177,7 @@ ClusterSim.htmlControl({{ this._parent.get_name() }}, {{ this.template_id|tojson
         return f"ccn-tpl-{self.get_name()}"
 
 
-class ZoomAndScale(MacroElement):
+class ZoomAndScale(Placed):
     """Leaflet's zoom buttons and a metric scale bar."""
 
     _template = Template(
@@ -146,7 +191,7 @@ class ZoomAndScale(MacroElement):
         self._name = "ZoomAndScale"
 
 
-class HtmlBlock(MacroElement):
+class HtmlBlock(Placed):
     """A piece of page body (a slot token) placed between the maps, in the order added."""
 
     _template = Template("{% macro html(this, kwargs) %}{{ this.token }}{% endmacro %}")
@@ -157,7 +202,7 @@ class HtmlBlock(MacroElement):
         self.token = token
 
 
-class HeadBlock(MacroElement):
+class HeadBlock(Placed):
     """Inline assets in `<head>` (a slot token)."""
 
     _template = Template("{% macro header(this, kwargs) %}{{ this.token }}{% endmacro %}")
@@ -168,7 +213,7 @@ class HeadBlock(MacroElement):
         self.token = token
 
 
-class MapSetup(MacroElement):
+class MapSetup(Placed):
     """Wires a map's own controls once its layers exist: year slider, commune shading,
     badges, fullscreen, mini-map (`ClusterSim.setup`). `config_token` is a slot token for
     the map's JSON config (texts, colours, years); `layers` are the map's GeoDataLayers."""
@@ -199,7 +244,7 @@ ClusterSim.setup({{ this._parent.get_name() }}, {{ this.config_id|tojson }}, {
         return f"ccn-cfg-{self.get_name()}"
 
 
-class PageScript(MacroElement):
+class PageScript(Placed):
     """A fixed statement of the project's JS run after every map is drawn (sync, ready flag)."""
 
     _template = Template("{% macro script(this, kwargs) %}{{ this.code }}{% endmacro %}")
