@@ -69,24 +69,27 @@ class ParameterDraws:
         self.layout = {g: {f: (np.array([rows.get(s.key, -1) for s in specs_], dtype=np.intp),
                                np.array([s.dist.central() for s in specs_]))
                            for f, specs_ in fields.items()} for g, fields in groups.items()}
+        self._stacked = {g: _stacked(fields) for g, fields in self.layout.items()}
         self.delay = approval_delay
         self.drawn_from: ParameterDraws | None = None  # whose draws these are (`reuse`)
 
     def take(self, draws: slice = slice(None), clusters: slice | None = None,
              ) -> dict[str, dict[str, np.ndarray]]:
+        """The parameters of a block of draws and clusters (by default every cluster): each
+        field's drawn values where drawn, else its central value; a group's fields
+        C-contiguous views of one fresh array (field, draw, phase | cluster | sector | 1); the
+        approval delays (`delay`, phase) a view of them."""
         cols = {"phase": self.inputs.phase_range(clusters), "cluster": clusters} if clusters else {}
         n = len(range(*draws.indices(self.inputs.draws)))
         out: dict[str, dict[str, np.ndarray]] = {}
-        for g, fields in self.layout.items():
-            out[g] = {}
-            for f, (idx, fixed) in fields.items():
-                sl = cols.get(g, slice(None))
-                idx, fixed = idx[sl], fixed[sl]
-                block = np.broadcast_to(fixed, (n, len(fixed))).copy()
-                drawn = idx >= 0
-                if drawn.any():
-                    block[:, drawn] = self.values[idx[drawn], draws].T
-                out[g][f] = block[:, 0] if g == "district" else block
+        for g, (names, rows, fixed) in self._stacked.items():
+            sl = cols.get(g, slice(None))
+            rows, fixed = rows[:, sl], fixed[:, sl]
+            block = np.repeat(fixed[:, None, :], n, axis=1)
+            f, j = np.nonzero(rows >= 0)
+            if len(f):
+                block[f, :, j] = self.values[rows[f, j], draws]
+            out[g] = {k: v[:, 0] if g == "district" else v for k, v in zip(names, block)}
         if self.delay is not None:
             out["phase"]["delay"] = self.delay[draws, cols.get("phase", slice(None))]
         return out
@@ -108,6 +111,15 @@ class ParameterDraws:
                                 drawn=({k: self._rows[k] for k in theirs}, self.values))
         shared.drawn_from = self
         return shared
+
+
+def _stacked(fields: dict[str, tuple[np.ndarray, np.ndarray]],
+             ) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """A group's fields of `ParameterDraws.layout` (name → (row of each element's drawn
+    values or −1, central values)) stacked: (names, rows (field, k), central values (field, k))."""
+    k = len(next(iter(fields.values()))[0]) if fields else 0
+    rows = np.array([r for r, _ in fields.values()], dtype=np.intp).reshape(len(fields), k)
+    return tuple(fields), rows, np.array([c for _, c in fields.values()], dtype=float).reshape(len(fields), k)
 
 
 def _drawn_specs(inputs: Inputs) -> dict[str, ParamSpec]:
@@ -484,10 +496,15 @@ class ClusterReruns:
     its timelines and take-up room read."""
 
     def __init__(self, inputs: Inputs, runs: list[tuple[Inputs, int, ParameterDraws]]) -> None:
-        shape = (inputs.draws, len(inputs.years))
         names = ("leased_area_ha", "npv_bn_vnd", "district:leased_area_ha")
         self._groups = _rerun_groups(runs)
-        self._out = [{k: np.empty(shape) for k in names} for _ in runs]
+        # each group's arrays (run, draw, year), each run's arrays views of them
+        self._got = [{k: np.empty((len(g.runs), inputs.draws, len(inputs.years))) for k in names}
+                     for g in self._groups]
+        self._out: list[dict[str, np.ndarray]] = [{} for _ in runs]
+        for group, got in zip(self._groups, self._got):
+            for r, i in enumerate(group.runs):
+                self._out[i] = {k: v[r] for k, v in got.items()}
         self._chunks = SharedChunks(self._chunk, chunk_slices(inputs, keep=False) if runs else [])
 
     def work(self) -> None:
@@ -501,12 +518,11 @@ class ClusterReruns:
         return self._out
 
     def _chunk(self, sl: slice) -> None:
-        for group in self._groups:
-            got = _reruns_alone(group.inputs, _chunk_of(group.inputs, group.params.take(sl)),
-                                group.clusters, group.prices)
-            for r, i in enumerate(group.runs):
-                for k, v in got.items():
-                    self._out[i][k][sl] = v[r]
+        for group, got in zip(self._groups, self._got):
+            done = _reruns_alone(group.inputs, _chunk_of(group.inputs, group.params.take(sl)),
+                                 group.clusters, group.prices)
+            for k, v in done.items():
+                got[k][:, sl] = v
 
 
 @dataclass(frozen=True)

@@ -495,6 +495,34 @@ def test_one_cluster_without_the_labour_catchment_equals_the_whole_run(
         np.testing.assert_array_equal(one["district:leased_area_ha"], whole.district["leased_area_ha"])
 
 
+def test_parameters_of_a_block_are_those_of_every_cluster_sliced() -> None:
+    """ParameterDraws.take of a block of draws and clusters gives each field's columns of the
+    whole draws' (phase, cluster) and the same sector and district draws, each field a
+    C-contiguous array; drawn fields are their rows of the draws, fixed ones their central
+    value."""
+    s = _random_scenario(60, 9, 4, 2.0)
+    inputs = build_inputs(s, geo_for(4))
+    params = model.ParameterDraws(inputs)
+    every = params.take()
+    varied = 0
+    for ci in range(4):
+        one, draws = slice(ci, ci + 1), slice(10, 50)
+        cols = {"phase": inputs.phase_range(one), "cluster": one}
+        for g, fields in params.take(draws, one).items():
+            for f, v in fields.items():
+                want = every[g][f][draws]
+                want = want[:, cols[g]] if g in cols else want
+                np.testing.assert_array_equal(v, want, err_msg=f"{g}.{f}")
+                assert v.flags.c_contiguous, f"{g}.{f}"
+                varied += bool(np.ptp(v, axis=0).max() > 0)
+    assert varied > 0
+    for g, fields in params.layout.items():
+        for f, (rows, central) in fields.items():
+            got = every[g][f].reshape(inputs.draws, -1)
+            np.testing.assert_array_equal(got[:, rows < 0], np.broadcast_to(central[rows < 0], got[:, rows < 0].shape))
+            np.testing.assert_array_equal(got[:, rows >= 0], params.values[rows[rows >= 0]].T)
+
+
 def test_clusters_re_run_together_equal_whole_runs_correlations_included(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """simulate_clusters (the parameter draws and each chunk's timeline shared where they are
