@@ -268,6 +268,21 @@ def test_table_json_and_exit_code() -> None:
     assert exit_code([f for f in fs if f.severity != "fail"]) == 0
 
 
+def test_checks_json_lists_every_field_as_asdict_would() -> None:
+    """Each finding in checks.json: its fields in order as `dataclasses.asdict` gives them
+    (years as text keys, the overridden names as a list, the rule's title added)."""
+    from dataclasses import asdict
+
+    s = scenario(cluster("a", area=8, year=2025), cluster("b", area=30, year=2030))
+    fs = check_all(fake_run(s), layers=LAYERS)
+    got = checks_json(fs, [])["findings"]
+    assert len(got) == len(fs) > 10
+    for f, row in zip(fs, got):
+        want = asdict(f) | {"p_fail_by_year": {str(y): p for y, p in f.p_fail_by_year.items()},
+                            "overridden": list(f.overridden), "title": row["title"]}
+        assert json.dumps(row) == json.dumps(want) and list(row) == [*want]
+
+
 def test_findings_speak_the_page_language() -> None:
     """Messages and remedies are templates: Vietnamese words and Vietnamese decimals."""
     s = scenario(cluster("a", area=8, year=2025))
