@@ -101,9 +101,10 @@ def _water(frame: _Frame, gdf: Any) -> str:
     return "".join(out)
 
 
-def _visible(view: MapView) -> set[str]:
-    """Clusters that exist in the map's year (all of them on a still map)."""
-    ids = {text(r.get("id")) for r, _ in _geoms(view.clusters)}
+def _visible(view: MapView, rows: list[tuple[dict[str, Any], BaseGeometry]]) -> set[str]:
+    """Clusters (of `rows`: `_geoms` of the view's clusters) that exist in the map's year
+    (all of them on a still map)."""
+    ids = {text(r.get("id")) for r, _ in rows}
     tl = view.timeline
     if tl is None:
         return ids
@@ -146,8 +147,9 @@ def _place_labels(wanted: list[tuple[str, float, float, float]], shapes: list[_B
 
 
 def _clusters(frame: _Frame, view: MapView) -> tuple[str, str]:
-    shown, shapes, wanted, boxes = _visible(view), [], [], []
-    for row, geom in _geoms(view.clusters):
+    rows = _geoms(view.clusters)
+    shown, shapes, wanted, boxes = _visible(view, rows), [], [], []
+    for row, geom in rows:
         if text(row.get("id")) not in shown:
             continue
         status = text(row.get("status"))
