@@ -484,6 +484,7 @@ def cmd_sites(args: argparse.Namespace) -> int:
     from simulator.map_content import map_view
     from simulator.maps.scenario_map import render_scenario_map
     from simulator.folders import atomic_files, folder_problems
+    from simulator.geodata import fixed_gpkg_date
     from simulator.rules.engine import check_all
     from simulator.sites import find_sites
 
@@ -505,7 +506,8 @@ def cmd_sites(args: argparse.Namespace) -> int:
         if args.out is not None:  # both files, or neither (`atomic_files`)
             html = render_scenario_map(map_view(run, sites=sites, findings=check_all(run),
                                                 lang=getattr(args, "lang", "vi")))
-            with atomic_files(Path(args.out), [f"{sid}_sites.gpkg", f"{sid}_sites.html"]) as tmp:
+            with (atomic_files(Path(args.out), [f"{sid}_sites.gpkg", f"{sid}_sites.html"]) as tmp,
+                  fixed_gpkg_date()):  # the same scenario gives the same bytes
                 sites.to_file(tmp[f"{sid}_sites.gpkg"], layer="sites", driver="GPKG")
                 tmp[f"{sid}_sites.html"].write_text(html, encoding="utf-8")
     return 0

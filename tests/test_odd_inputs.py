@@ -165,6 +165,17 @@ def test_sites_options_out_of_range_name_the_option(mini, cli, tmp_path, args, m
     assert not (tmp_path / "o").exists()
 
 
+def test_sites_files_are_the_same_bytes_on_a_second_run(mini, cli, tmp_path) -> None:
+    """`clustersim sites --out` twice gives byte-identical files (the GeoPackage's last_change
+    stamp fixed, as the results' clusters.gpkg)."""
+    runs = [tmp_path / "a", tmp_path / "b"]
+    for out in runs:
+        code, _, err = cli("sites", mini, "--area", "5", "--count", "2", "--out", out, "--quiet")
+        assert code == 0, err
+    for name in ("mini_sites.gpkg", "mini_sites.html"):
+        assert (runs[0] / name).read_bytes() == (runs[1] / name).read_bytes(), name
+
+
 def test_files_written_into_a_folder_are_all_or_none(tmp_path) -> None:
     """`atomic_files` (`clustersim sites --out`): a failure while writing leaves the folder as it
     was (no temporary, no half of the pair, the old file untouched); success replaces both."""
