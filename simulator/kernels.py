@@ -184,45 +184,52 @@ def _by_score(score: np.ndarray, idx: np.ndarray, order: np.ndarray) -> None:  #
 
 @njit(cache=True, nogil=True)
 def takeup(capacity: np.ndarray, leased_before: np.ndarray, score: np.ndarray,
-           pool_of: np.ndarray, demand: np.ndarray, levels: np.ndarray,
-           solve: bool, total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+           pool_of: np.ndarray, demand: np.ndarray, levels: np.ndarray, solve: bool,
+           kept: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """Year by year, each pool's demand (draw, year, pool) is shared among its clusters'
     (`pool_of`, −1: none) vacant land V = capacity − leased by water filling,
     leased[t] = leased[t−1] + V[t] · min(1, θ[t] · a), for each run's scores a (run, draw,
     cluster): runs that differ in their scores alone (lease prices) share the rest. With
     `solve`, the levels θ (run, draw, year, pool) are found and written, and the unmet demand
     (run, draw, year) summed; else `levels` are given (from a run over every cluster) and only
-    the fill is computed, with the same arithmetic. Returns leased (run, draw, cluster, year)
-    and unmet (run, draw, year), and writes the leased area summed over clusters into total
-    (run, draw, year) unless it has no draws (the clusters added in order, the first copied,
-    as `cluster_metrics` adds them: `_add_cluster`). Each run's draw's pools ordered by score
-    (`_by_score`), then its years (`_takeup_years`)."""
-    runs, (n, c, years) = score.shape[0], capacity.shape
+    the fill is computed, with the same arithmetic. kept = (keep, total): returns leased (run,
+    draw, k, year) of the clusters keep (run, k) and unmet (run, draw, year), and writes the
+    leased area summed over every cluster into total (run, draw, year) unless it has no draws
+    (the clusters added in order, the first copied, as `cluster_metrics` adds them). Each run's draw's pools ordered
+    by score (`_by_score`), then its years (`_takeup_years`), then what is kept (`_kept`)."""
+    runs, (n, c, years), (keep, total) = score.shape[0], capacity.shape, kept
     pools = levels.shape[3]
-    leased, unmet = np.empty((runs, n, c, years)), np.zeros((runs, n, years))
+    leased, unmet = np.empty((runs, n, keep.shape[1], years)), np.zeros((runs, n, years))
     groups = [np.flatnonzero(pool_of == k) for k in range(pools)]
     starts = np.zeros(pools + 1, dtype=np.intp)  # pool k's clusters: members[starts[k]:starts[k + 1]]
     for k in range(pools):
         starts[k + 1] = starts[k] + groups[k].shape[0]
     members, scratch = np.empty(starts[pools], dtype=np.intp), (np.empty(c), np.empty(c), np.empty(c))
+    every = np.empty((c, years))  # a draw's leased area of every cluster
     for r in range(runs):
-        given = (capacity, leased_before, score[r], demand)
-        out, summed = (leased[r], unmet[r], levels[r]), total[r].reshape((1, total.shape[1], years))
+        given, out = (capacity, leased_before, score[r], demand), (every, unmet[r], levels[r])
+        into = (keep[r], leased[r], total[r].reshape((1, total.shape[1], years)))
         for d in range(n):
             for k in range(pools):
                 _by_score(score[r, d], groups[k], members[starts[k]:starts[k + 1]])
             _takeup_years(given, (members, starts), d, solve, scratch, out)
-            if total.shape[1] > 0:
-                _cluster_sum(out[0], summed, d)
+            _kept(every, into, d)
     return leased, unmet
 
 
 @_without_refcounts
-def _cluster_sum(leased: np.ndarray, total: np.ndarray, d: int) -> None:  # pragma: no cover - compiled
-    """total[0, d] = Σ_c leased[d, c] (year,), the clusters added in order, the first copied
-    (`_add_cluster`, as `cluster_metrics` sums them)."""
-    for c in range(leased.shape[1]):
-        _add_cluster(leased[d, c:c + 1], total, d, c == 0)
+def _kept(every: np.ndarray, kept: tuple[np.ndarray, np.ndarray, np.ndarray],
+          d: int) -> None:  # pragma: no cover - compiled
+    """Draw d of a take-up's leased area `every` (cluster, year) into kept = (clusters,
+    leased (draw, k, year), total (1, draw, year)): the clusters' rows, and their sum over
+    every cluster unless total has no draws (`_add_cluster`, as `cluster_metrics` sums them)."""
+    clusters, leased, total = kept
+    for k in range(clusters.shape[0]):
+        for t in range(every.shape[1]):
+            leased[d, k, t] = every[clusters[k], t]
+    if total.shape[1] > 0:
+        for c in range(every.shape[0]):
+            _add_cluster(every[c:c + 1], total, d, c == 0)
 
 
 @_without_refcounts
@@ -232,7 +239,7 @@ def _takeup_years(given: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
                   out: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:  # pragma: no cover - compiled
     """`takeup`'s years of draw d: given = (capacity, leased_before, score, demand), pools =
     (members, starts) each pool's clusters by falling score, scratch (current, vacant, rest)
-    (cluster,), out = (leased, unmet, levels)."""
+    (cluster,), out = (leased (cluster, year) of draw d, unmet, levels)."""
     capacity, leased_before, score, demand = given
     members, starts = pools
     current, vacant, rest = scratch
@@ -255,7 +262,7 @@ def _takeup_years(given: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
             for member in group:
                 current[member] = current[member] + vacant[member] * min(level * score[d, member], 1.0)
         for j in range(c):
-            leased[d, j, t] = current[j]
+            leased[j, t] = current[j]
 
 
 def _lowered(typer: Callable[..., Any]) -> Any:

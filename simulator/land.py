@@ -138,7 +138,7 @@ def allocate(demand: np.ndarray, score: np.ndarray, room: np.ndarray) -> tuple[n
 def competitive_takeup(capacity: np.ndarray, leased_before: np.ndarray, score: np.ndarray,
                        pools: list[tuple[np.ndarray, np.ndarray]],
                        levels: np.ndarray | None = None, total: np.ndarray | None = None,
-                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                       keep: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Year by year, each demand pool (mask of clusters (cluster,), demand (draw, year)) is
     allocated among its clusters' vacant land V = capacity − leased by water filling:
 
@@ -152,8 +152,9 @@ def competitive_takeup(capacity: np.ndarray, leased_before: np.ndarray, score: n
     (draw, year) and the levels. `score` (run, draw, cluster) solves runs that differ in their
     scores alone, each as if alone, in one call: then each result has the run axis first.
     `total` (run…, draw, year), when given, gets the leased area summed over clusters (in
-    order: the district's, as the model's cluster metrics add it up). The loop is compiled:
-    kernels.takeup."""
+    order: the district's, as the model's cluster metrics add it up); `keep` (run…, k), when
+    given, the clusters whose leased area is returned, (run…, draw, k, year). The loop is
+    compiled: kernels.takeup."""
     n, c, years = capacity.shape
     pool_of = np.full(c, -1, dtype=np.intp)
     for k, (mask, _) in enumerate(pools):
@@ -162,6 +163,7 @@ def competitive_takeup(capacity: np.ndarray, leased_before: np.ndarray, score: n
     for k, (_, dem) in enumerate(pools):
         demand[:, :, k] = dem
     runs = score.shape[:-2]
+    keep = np.broadcast_to(np.arange(c), (*runs, c)) if keep is None else keep
     solve = levels is None
     if levels is None:
         levels = np.zeros((*runs, n, years, len(pools)))
@@ -170,5 +172,6 @@ def competitive_takeup(capacity: np.ndarray, leased_before: np.ndarray, score: n
                                    np.ascontiguousarray(leased_before, dtype=float),
                                    np.ascontiguousarray(score, dtype=float).reshape(-1, n, c), pool_of,
                                    demand, levels.reshape(-1, n, years, len(pools)), solve,
-                                   np.empty((1, 0, years)) if total is None else total.reshape(-1, n, years))
-    return leased.reshape(*runs, n, c, years), unmet.reshape(*runs, n, years), levels
+                                   (np.ascontiguousarray(keep, dtype=np.intp).reshape(-1, keep.shape[-1]),
+                                    np.empty((1, 0, years)) if total is None else total.reshape(-1, n, years)))
+    return leased.reshape(*runs, n, keep.shape[-1], years), unmet.reshape(*runs, n, years), levels

@@ -207,29 +207,33 @@ def _room(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], timelines: Timeli
 
 def _leased(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], room: _Room,
             coupling: dict[str, np.ndarray] | None,
-            price: np.ndarray | None = None) -> dict[str, np.ndarray]:
+            repriced: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """Leased area from the take-up's `room` (`_room`): leased_before (D,C), leased (D,C,Y),
     unmet (D,Y), and when competitive the levels and mean_price (solved, or those of
-    `coupling`). `price`: the lease prices (R,D,C) of R runs that differ from `p` in them
-    alone, each solved as if alone (`land.competitive_takeup`, in one call): leased, unmet,
-    levels and mean_price then (R, …) when competitive, and `total` the leased area summed
-    over clusters, (R,D,Y) (the district's; (D,Y) when independent, the same for every
-    price)."""
+    `coupling`). `repriced` = (lease prices (R,D,C), one cluster each (R,)): R runs that differ
+    from `p` in their lease prices alone, each solved as if alone (`land.competitive_takeup`,
+    in one call): leased (R,D,Y) is then each run's cluster's alone and `total` (R,D,Y) the
+    leased area summed over clusters (the district's; (D,Y) when independent, the same for
+    every price); unmet, levels and mean_price (R, …) when competitive."""
     if inputs.takeup == "independent":
         out = {"leased_before": room.history, "leased": room.capacity,
                "unmet": np.zeros((room.history.shape[0], len(inputs.years)))}
-        return out if price is None else {**out, "total": room.capacity.sum(axis=1)}
+        if repriced is None:
+            return out
+        return {**out, "leased": room.capacity[:, repriced[1]].transpose(1, 0, 2),
+                "total": room.capacity.sum(axis=1)}
     cl, d = p["cluster"], p["district"]
-    price = cl[LEASE_PRICE] if price is None else price
+    price, keep = (cl[LEASE_PRICE], None) if repriced is None else (repriced[0], repriced[1][:, None])
     mean_price = price.mean(axis=-1) if coupling is None else coupling["mean_price"]
     score = land.attractiveness(inputs.geo.access_km, d["access_scale_km"], price, mean_price,
                                 d["rent_elasticity"])
-    total = np.empty((*price.shape[:-1], len(inputs.years))) if price.ndim > 2 else None
+    total = None if repriced is None else np.empty((*price.shape[:-1], len(inputs.years)))
     leased, unmet, levels = land.competitive_takeup(
         room.capacity, room.history, score, room.pools,
-        levels=None if coupling is None else coupling["levels"], total=total)
-    return {"leased_before": room.history, "leased": leased, "unmet": unmet, "levels": levels,
-            "mean_price": mean_price, **({} if total is None else {"total": total})}
+        levels=None if coupling is None else coupling["levels"], total=total, keep=keep)
+    return {"leased_before": room.history, "leased": leased if keep is None else leased[:, :, 0],
+            "unmet": unmet, "levels": levels, "mean_price": mean_price,
+            **({} if total is None else {"total": total})}
 
 
 def _road_km(inputs: Inputs, d: dict[str, np.ndarray]) -> np.ndarray:
@@ -617,8 +621,8 @@ def _reruns_alone(inputs: Inputs, chunk: _Chunk, clusters: np.ndarray,
     price = np.repeat(p["cluster"][LEASE_PRICE][None], len(clusters), axis=0)  # (R,D,C)
     fixed = ~np.isnan(prices)
     price[runs[fixed], :, clusters[fixed]] = prices[fixed, None]
-    every = _leased(inputs, p, room, None, price)  # (R,D,C,Y), or (D,C,Y) if independent
-    mine = np.broadcast_to(every["leased"], (len(clusters), *room.capacity.shape))[runs, :, clusters]
+    every = _leased(inputs, p, room, None, (price, clusters))
+    mine = every["leased"]  # (R,D,Y): each run's cluster
     ld = {"leased": mine.transpose(1, 0, 2), "leased_before": room.history[:, clusters],
           **{k: now[k][:, clusters] for k in ("built_ha", "farmland_converted_ha")},
           **{f"before_{k}": before[k][:, clusters, 0] for k in ("built_ha", "farmland_converted_ha")}}

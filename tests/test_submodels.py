@@ -58,8 +58,9 @@ def test_water_filling_of_a_block_equals_the_whole() -> None:
 
 def test_runs_solved_together_equal_each_solved_alone() -> None:
     """Scores (run, draw, cluster) solve each run as if alone, bit for bit (the price
-    response's re-runs share one call), and `total` is the leased area summed over clusters,
-    the clusters added in order: numpy's sum over the cluster axis, bit for bit."""
+    response's re-runs share one call), `total` is the leased area summed over clusters, the
+    clusters added in order: numpy's sum over the cluster axis, bit for bit, and `keep` gives
+    each run's chosen clusters alone, the total still over every cluster."""
     rng = np.random.default_rng(5)
     cap = np.cumsum(rng.uniform(0, 5, (40, 7, 6)), axis=2)
     before = rng.uniform(0, 2, (40, 7))
@@ -75,6 +76,13 @@ def test_runs_solved_together_equal_each_solved_alone() -> None:
             np.testing.assert_array_equal(got, want)
         np.testing.assert_array_equal(total[r], alone[0].sum(axis=1))
     assert not np.array_equal(leased[0], leased[1])
+    keep = np.array([[6], [0], [3]])  # each run's own cluster: its leased area alone
+    again = np.full((3, 40, 6), np.nan)
+    mine, _, _ = land.competitive_takeup(cap, before, scores, pools, total=again, keep=keep)
+    assert mine.shape == (3, 40, 1, 6)
+    for r, (c,) in enumerate(keep):
+        np.testing.assert_array_equal(mine[r, :, 0], leased[r, :, c])
+    np.testing.assert_array_equal(again, total)
 
 
 def test_a_new_cluster_lowers_the_others_fill() -> None:
