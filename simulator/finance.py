@@ -32,8 +32,8 @@ _EACH = ("central_tax_share", "farm_income_bn_vnd_per_ha", "wage_bn_vnd_per_work
 
 
 def simulate_money(*, land: dict[str, np.ndarray], firm_revenue: np.ndarray, jobs: np.ndarray,
-                   index: np.ndarray, discount_rate: np.ndarray,
-                   p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+                   index: np.ndarray, discount_rate: np.ndarray, p: dict[str, np.ndarray],
+                   rows: tuple[str, ...] = kernels.MONEY_OUT) -> dict[str, np.ndarray]:
     """Every party's yearly cash flow (bn VND, constant base-year prices) and running NPV
     (`npv`), arrays (draw, cluster, year) named as kernels.MONEY_OUT; `land` holds the
     LAND_KEYS: the stocks (draw, cluster, year) and each stock the year before the base year
@@ -62,17 +62,18 @@ def simulate_money(*, land: dict[str, np.ndarray], firm_revenue: np.ndarray, job
     The running NPVs are those of the developer's, the public's, the central and city
     budgets', households' and workers' net flows, of the recovery cost and of the
     price-indexed ha sold (p₀ · that is the NPV of lease sales). One compiled pass per cluster
-    (kernels.money): each output written once."""
+    (kernels.money): each output of `rows` (by default every one) written once."""
     def stock(key: str) -> np.ndarray:
         return np.ascontiguousarray(land[key], dtype=float)
 
     n, c, y = land["leased_ha"].shape
     before, rate, each, price = money_inputs(land, index, discount_rate, p)
-    out = np.empty((len(kernels.MONEY_OUT), n, c, y))
+    out = np.empty((len(rows), n, c, y))
     kernels.money((stock("leased_ha"), stock("built_ha"), stock("farmland_ha"),
                    np.ascontiguousarray(firm_revenue, dtype=float), np.ascontiguousarray(jobs, dtype=float)),
-                  before, rate, each, *price, out)
-    return dict(zip(kernels.MONEY_OUT, out))
+                  before, rate, each, *price, out,
+                  np.array([kernels.MONEY_OUT.index(k) for k in rows], dtype=np.intp))
+    return dict(zip(rows, out))
 
 
 def money_inputs(land: dict[str, np.ndarray], index: np.ndarray, discount_rate: np.ndarray,

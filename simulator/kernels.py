@@ -874,19 +874,23 @@ def _money_cluster(stock: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
 @njit(cache=True, nogil=True)
 def money(stock: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
           before: np.ndarray, rate: np.ndarray, each: np.ndarray, index: np.ndarray,
-          factor: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
-    """Every party's money, cluster by cluster in one pass: out (len(MONEY_OUT), draw,
-    cluster, year) in MONEY_OUT's order. stock: L, B, F, R, J (draw, cluster, year); before
+          factor: np.ndarray, out: np.ndarray, rows: np.ndarray) -> None:  # pragma: no cover - compiled
+    """Every party's money, cluster by cluster in one pass (into a scratch (len(MONEY_OUT),
+    1, 1, year) that stays in cache), the rows `rows` of MONEY_OUT copied into out (len(rows),
+    draw, cluster, year) in that order. stock: L, B, F, R, J (draw, cluster, year); before
     (draw, cluster, 3): L, B, F the year before the base year; rate (draw, cluster, 8) and
     each (draw, 4) as `_money_row`; index (draw, year) the lease price index (1 + g)^t;
     factor (draw, year) the discount factor (1 + r)^−t."""
     n, nc, ny = stock[0].shape
-    x = np.empty((15, ny))
+    x, every = np.empty((15, ny)), np.empty((len(MONEY_OUT), 1, 1, ny))
     held = (stock[0], stock[1], stock[2], stock[4])
     terms = (before, rate, each, index, factor)
     for d in range(n):
         for c in range(nc):
-            _money_cluster(held, stock[3][d, c], (d, c), terms, x, out, (0, d, c))
+            _money_cluster(held, stock[3][d, c], (d, c), terms, x, every, (0, 0, 0))
+            for k in range(rows.shape[0]):
+                for t in range(ny):
+                    out[k, d, c, t] = every[rows[k], 0, 0, t]
 
 
 # the cluster metrics `cluster_metrics` is given (and adds up), then those it computes, in order;

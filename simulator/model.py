@@ -368,14 +368,14 @@ def _price_index(inputs: Inputs, p: dict[str, dict[str, np.ndarray]]) -> np.ndar
 
 
 def _money(inputs: Inputs, p: dict[str, dict[str, np.ndarray]], ld: dict[str, np.ndarray],
-           jobs: np.ndarray, revenue: np.ndarray) -> dict[str, np.ndarray]:
-    """Every party's cash flows and running NPVs (D,C,Y) from the land results, the jobs and
-    the firms' revenue (for one cluster's money alone, `simulate_cluster`). Elementwise over
-    clusters."""
+           jobs: np.ndarray, revenue: np.ndarray, rows: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """The `rows` of every party's cash flows and running NPVs (D,C,Y) (kernels.MONEY_OUT's
+    names) from the land results, the jobs and the firms' revenue (for the re-runs' clusters'
+    money alone, `simulate_clusters`). Elementwise over clusters."""
     d = p["district"]
     return finance.simulate_money(land=_money_land(ld), firm_revenue=revenue, jobs=jobs,
                                   index=_price_index(inputs, p), discount_rate=d["discount_rate"],
-                                  p={**p["cluster"], **d})
+                                  p={**p["cluster"], **d}, rows=rows)
 
 
 def _labour(inputs: Inputs, jobs: np.ndarray, d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -631,7 +631,7 @@ def _reruns_alone(inputs: Inputs, chunk: _Chunk, clusters: np.ndarray,
     block = {**p, "cluster": cl}
     revenue = employment.per_cluster(inputs.sector_mix, p["sector"]["revenue_bn_vnd_per_leased_ha"])
     money = _money(inputs, block, ld, _jobs(inputs, p, ld["leased"], clusters),
-                   revenue[:, clusters, None] * ld["leased"])
+                   revenue[:, clusters, None] * ld["leased"], ("npv_bn_vnd",))
     return {"leased_area_ha": mine, "npv_bn_vnd": money["npv_bn_vnd"].transpose(1, 0, 2),
             "district:leased_area_ha": np.broadcast_to(every["total"], mine.shape)}
 

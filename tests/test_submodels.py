@@ -85,6 +85,30 @@ def test_runs_solved_together_equal_each_solved_alone() -> None:
     np.testing.assert_array_equal(again, total)
 
 
+def test_money_rows_asked_for_are_those_of_every_row() -> None:
+    """finance.simulate_money's `rows` (the price response's re-runs ask for the developer NPV
+    alone) are, bit for bit, those rows of every row, in the order asked for."""
+    rng = np.random.default_rng(9)
+    n, c, y = 7, 3, 5
+
+    def stock() -> np.ndarray:
+        return np.cumsum(rng.uniform(0, 3, (n, c, y)), axis=2)
+
+    land_ = {"leased_ha": stock(), "built_ha": stock(), "farmland_ha": stock(),
+             **{k: rng.uniform(0, 1, (n, c)) for k in ("leased_before", "built_before", "farmland_before")}}
+    p = {**{k: rng.uniform(0.01, 0.5, (n, c)) for k in finance._RATES},
+         **{k: rng.uniform(0.01, 0.5, n) for k in finance._EACH}}
+    kw = {"land": land_, "firm_revenue": stock(), "jobs": stock(), "discount_rate": rng.uniform(0.05, 0.1, n),
+          "index": finance.price_index(rng.uniform(0, 0.05, n), np.arange(y, dtype=float)), "p": p}
+    every = finance.simulate_money(**kw)
+    assert list(every) == list(kernels.MONEY_OUT)
+    some = finance.simulate_money(**kw, rows=("npv_bn_vnd", "capex_bn_vnd"))
+    assert list(some) == ["npv_bn_vnd", "capex_bn_vnd"]
+    for k, v in some.items():
+        np.testing.assert_array_equal(v, every[k], err_msg=k)
+    assert not np.array_equal(some["npv_bn_vnd"], some["capex_bn_vnd"])
+
+
 def test_a_new_cluster_lowers_the_others_fill() -> None:
     """Two clusters under fixed demand fill more slowly than one alone."""
     cap = np.full((1, 2, 4), 20.0)
