@@ -138,9 +138,7 @@ def _constraint_kind(value: Any) -> str | None:
     bound (so a problem is reported against the one kind the planner wrote, not both)."""
     if isinstance(value, dict):
         return "rule constraint" if "rule" in value else "metric constraint"
-    if isinstance(value, (MetricConstraint, RuleConstraint)):
-        return "rule constraint" if isinstance(value, RuleConstraint) else "metric constraint"
-    return None
+    return next((kind for kind, model in CONSTRAINT_KINDS.items() if isinstance(value, model)), None)
 
 
 # the tags `_constraint_kind` gives, and their models (pydantic puts a tag in an error's
