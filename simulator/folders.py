@@ -16,7 +16,7 @@ from pathlib import Path
 
 from simulator.errors import OutputExistsError, Problem
 
-__all__ = ["atomic_files", "atomic_folder", "folder_problems"]
+__all__ = ["atomic_files", "atomic_folder", "copy_into", "folder_problems"]
 
 
 def _exists_error(final: Path) -> OutputExistsError:
@@ -102,3 +102,11 @@ def atomic_files(folder: Path, names: Sequence[str]) -> Iterator[dict[str, Path]
         for path in tmp.values():
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
+
+
+def copy_into(folder: Path, files: dict[str, Path]) -> None:
+    """Copy each file of `files` (name in `folder` → the file to copy) into `folder`, all or
+    none (`atomic_files`): `--maps`, the folder that collects the pages of several runs."""
+    with atomic_files(folder, list(files)) as tmp:
+        for name, source in files.items():
+            shutil.copyfile(source, tmp[name])

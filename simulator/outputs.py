@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
 
 from simulator.appraisal import PriceRows
-from simulator.folders import atomic_folder
+from simulator.folders import atomic_folder, copy_into
 from simulator.gating import GateOpening, gate_openings
 from simulator.geodata import fixed_gpkg_date
 from simulator.map_content import comparison_view, map_view, warm_projection
@@ -109,9 +108,9 @@ def write_outputs(run: Run, out_root: Path, *, overwrite: bool, maps_dir: Path |
         if sensitivity is not None:
             sensitivity.write_csv(tmp / "sensitivity.csv")
     if maps_dir is not None:
-        Path(maps_dir).mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(final / "map.html", Path(maps_dir) / f"{run.loaded.scenario.id}.html")
-        shutil.copyfile(final / "report.html", Path(maps_dir) / f"{run.loaded.scenario.id}-report.html")
+        sid = run.loaded.scenario.id
+        copy_into(Path(maps_dir), {f"{sid}.html": final / "map.html",
+                                   f"{sid}-report.html": final / "report.html"})
     return final
 
 
@@ -129,6 +128,5 @@ def write_comparison(runs: list[Run], out: Path, *, overwrite: bool,
         write_frame(table, tmp / "comparison.csv", float_format="%.6f")
         (tmp / "comparison.html").write_text(html, encoding="utf-8")
     if maps_dir is not None:
-        Path(maps_dir).mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(out / "comparison.html", Path(maps_dir) / f"{comparison_name(runs)}.html")
+        copy_into(Path(maps_dir), {f"{comparison_name(runs)}.html": out / "comparison.html"})
     return out

@@ -217,6 +217,27 @@ def test_a_run_with_non_finite_numbers_is_refused_not_written(tmp_path) -> None:
         "extreme: e.g. a lease price near 0 makes a cluster's land infinitely attractive)")
 
 
+def test_maps_copies_are_all_or_none(tmp_path) -> None:
+    """`folders.copy_into` (`--maps`): a copy that fails (here a page missing) leaves the maps
+    folder as it was, the other page not copied and the old one untouched; else both land."""
+    from simulator.folders import copy_into
+
+    maps, src = tmp_path / "maps", tmp_path / "src"
+    src.mkdir()
+    (src / "map.html").write_text("new map", encoding="utf-8")
+    maps.mkdir()
+    (maps / "a-report.html").write_text("old report", encoding="utf-8")
+    pages = {"a.html": src / "map.html", "a-report.html": src / "report.html"}
+    with pytest.raises(FileNotFoundError):
+        copy_into(maps, pages)
+    assert {p.name: p.read_text(encoding="utf-8") for p in maps.iterdir()} == {
+        "a-report.html": "old report"}
+    (src / "report.html").write_text("new report", encoding="utf-8")
+    copy_into(maps, pages)
+    assert {p.name: p.read_text(encoding="utf-8") for p in maps.iterdir()} == {
+        "a.html": "new map", "a-report.html": "new report"}
+
+
 def test_compare_of_two_files_with_one_id_is_refused(mini, cli, tmp_path) -> None:
     other = tmp_path / "other.yaml"
     other.write_text(MINI.replace("seed: 7", "seed: 8"), encoding="utf-8")

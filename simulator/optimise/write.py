@@ -8,7 +8,6 @@ import csv
 import dataclasses
 import io
 import json
-import shutil
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from simulator.optimise.page import (
 )
 from simulator.optimise.plans import Evaluation, plan_scenario
 from simulator.optimise.solve import Outcome
-from simulator.folders import atomic_folder
+from simulator.folders import atomic_folder, copy_into
 from simulator.rules.engine import check_all
 from simulator.run import Run
 from simulator.safe_csv import safe_cell, write_frame
@@ -293,6 +292,6 @@ def write_optimisation(outcome: Outcome, planner: Evaluation, best_run: Run, out
             (tmp / name).write_text(text, encoding="utf-8")
         write_frame(table, tmp / "comparison.csv", float_format="%.6f")
     if maps_dir is not None:
-        Path(maps_dir).mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(out / "optimise.html", Path(maps_dir) / f"{outcome.run.loaded.scenario.id}-optimise.html")
+        copy_into(Path(maps_dir), {f"{outcome.run.loaded.scenario.id}-optimise.html":
+                                   out / "optimise.html"})
     return out
