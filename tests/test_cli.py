@@ -153,9 +153,9 @@ def test_help_states_the_defaults_the_code_uses() -> None:
         return " ".join(done.stdout.split())
 
     assert f"(default {model.HOLD_BYTES / 2**30:g});" in helped("run")
-    sobol, morris = sensitivity.DEFAULT_N["sobol"], sensitivity.DEFAULT_N["morris"]
-    assert f"(default {sobol}; " in helped("sensitivity") and f"(default {morris})" in helped(
-        "sensitivity")
+    sobol, morris, text = (sensitivity.DEFAULT_N["sobol"], sensitivity.DEFAULT_N["morris"],
+                           helped("sensitivity"))
+    assert f"(default {sobol}; " in text and f"(default {morris})" in text
 
 
 def test_the_command_ends_without_the_teardown_its_output_flushed_and_exit_handlers_run(
