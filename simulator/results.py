@@ -391,7 +391,7 @@ class Results:
         over the draws that several outputs show (e.g. `appraisal.who_gains` in summary.json,
         the cluster table and the report; the gates' states in the checks and gate openings)."""
         if key not in self._memo:
-            self._memo[key] = _shared(compute())
+            self._memo[key] = compute()
         kept: _T = _shared(self._memo[key])
         return kept
 
