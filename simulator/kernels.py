@@ -1128,8 +1128,8 @@ def _select(buf: np.ndarray, lo: int, hi: int, k: int) -> None:  # pragma: no co
     """Rearrange buf[lo:hi] so that buf[k] is its (k − lo)-th smallest, no larger value before
     it and no smaller after (quickselect with branch-free partitions: values below the pivot
     to the front, then values equal to it, so ties and constants end at once). A NaN pivot
-    ends it (no value is below or equal to NaN, so the loop would never narrow): a cell with
-    NaN has a NaN mean, which its reader refuses (`uncertainty.quantiles`)."""
+    ends it (no value is below or equal to NaN, so the loop would never narrow): such a cell's
+    NaN mean gives it NaN quantiles (`uncertainty.quantiles`)."""
     while hi - lo > 1:
         a, b, c = buf[lo], buf[(lo + hi) // 2], buf[hi - 1]
         pivot = max(min(a, b), min(max(a, b), c))  # median of three
