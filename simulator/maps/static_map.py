@@ -70,18 +70,23 @@ def _rings(geom: BaseGeometry) -> Iterator[tuple[Any, bool]]:
         yield [(x - d, y - d), (x + d, y - d), (x + d, y + d), (x - d, y + d)], True
 
 
+def _drawn(g: BaseGeometry | None) -> bool:
+    """Whether a geometry can be drawn: neither missing nor empty."""
+    return g is not None and not g.is_empty
+
+
 def _shapes(gdf: Any) -> list[BaseGeometry]:
-    """The geometries of `gdf` that can be drawn (not missing, not empty)."""
+    """The geometries of `gdf` that can be drawn."""
     if gdf is None or len(gdf) == 0:
         return []
-    return [g for g in gdf.geometry.values if g is not None and not g.is_empty]
+    return [g for g in gdf.geometry.values if _drawn(g)]
 
 
 def _geoms(gdf: Any) -> list[tuple[dict[str, Any], BaseGeometry]]:
+    """The rows of `gdf` whose geometry can be drawn, with it."""
     if gdf is None or len(gdf) == 0:
         return []
-    return [(r, g) for r, g in zip(records(gdf), gdf.geometry.values, strict=True)
-            if g is not None and not g.is_empty]
+    return [(r, g) for r, g in zip(records(gdf), gdf.geometry.values, strict=True) if _drawn(g)]
 
 
 def _layer(frame: _Frame, gdf: Any, attrs: str) -> str:
